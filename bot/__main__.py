@@ -1,0 +1,84 @@
+"""Command line: `python -m bot [run | check | preview | migrate | sync | backup]`.
+
+Exit codes: 0 success, 1 failure, 2 bad usage or configuration. Each command's work lives in
+its layer; this module only parses arguments and reports configuration errors without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the default)")
+
+    check = sub.add_parser("check", help="validate roadmap content files")
+    check.add_argument("dir", nargs="?", type=Path, help="content folder (default: CONTENT_DIR)")
+
+    preview = sub.add_parser("preview", help="print what the bot would send, without Discord")
+    preview.add_argument("what", choices=["next", "stage", "example", "daily"])
+    preview.add_argument("args", nargs="*", help="STAGE [TOPIC] for stage/example, N for daily")
+    preview.add_argument("--roadmap", help="roadmap id (default: the first roadmap)")
+    preview.add_argument("--content", type=Path, help="content folder (default: CONTENT_DIR)")
+
+    sub.add_parser("migrate", help="apply database migrations and exit")
+
+    sync = sub.add_parser("sync", help="sync slash commands with Discord and exit")
+    sync.add_argument("--guild", type=int, help="sync to this server only (instant)")
+
+    backup = sub.add_parser("backup", help="online backup of the database to PATH")
+    backup.add_argument("path", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings: Settings = load_settings()
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    try:
+        if command == "check":
+            from bot.roadmap.checker import run_check
+
+            return run_check(args.dir or settings.content_dir)
+        if command == "preview":
+            from bot.render.preview import run_preview
+
+            return run_preview(
+                args.what, args.args, roadmap_id=args.roadmap,
+                content_dir=args.content or settings.content_dir,
+            )
+        if command == "migrate":
+            from bot.store.cli import run_migrate
+
+            return run_migrate(settings.database_path)
+        if command == "backup":
+            from bot.store.cli import run_backup
+
+            return run_backup(settings.database_path, args.path)
+        if command == "sync":
+            from bot.app import run_sync
+
+            return run_sync(settings, guild_id=args.guild)
+        from bot.app import run_bot
+
+        return run_bot(settings)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Settings: a frozen dataclass read once from the environment (and `.env`) in main().
+
+Every bad value gets its own clear message; nothing here raises a traceback at a user.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+TOKEN_HELP = """\
+DISCORD_TOKEN is not set, so the bot cannot log in.
+Create a bot token: open https://discord.com/developers/applications, choose (or create) your
+application, go to "Bot", press "Reset Token" and copy it. Then put it in a file named .env next
+to pyproject.toml as a line DISCORD_TOKEN=your-token (see .env.example), or export DISCORD_TOKEN
+in the environment, and run `python -m bot` again. Keep the token secret: anyone who has it
+controls your bot."""
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message says what is wrong and how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None = None
+    database_path: Path = Path("data/bot.sqlite3")
+    content_dir: Path = Path("content")
+    dev_guild_id: int | None = None
+    owner_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    daily_grace_minutes: int = 120
+    api_base: str | None = None
+    gateway_url: str | None = None
+
+    def __repr__(self) -> str:  # never show the token, even in a debug dump
+        return (
+            f"Settings(database_path={self.database_path!s}, content_dir={self.content_dir!s}, "
+            f"dev_guild_id={self.dev_guild_id}, owner_ids={sorted(self.owner_ids)}, "
+            f"log_level={self.log_level}, daily_grace_minutes={self.daily_grace_minutes}, "
+            f"api_base={self.api_base}, gateway_url={self.gateway_url}, "
+            f"token={'set' if self.token else 'unset'})"
+        )
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError(TOKEN_HELP)
+        return self.token
+
+
+def _snowflake(name: str, raw: str) -> int:
+    text = raw.strip()
+    if not text.isdigit() or not 15 <= len(text) <= 21:
+        raise ConfigError(f"{name} must be a Discord id (a number of 17 to 20 digits), not {raw!r}.")
+    return int(text)
+
+
+def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
+    text = raw.strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ConfigError(f"{name} must be a {' or '.join(schemes)} URL, not {raw!r}.")
+    if parts.query:
+        raise ConfigError(f"{name} must not have a query string (discord.py adds its own).")
+    return text
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Read the settings of SPEC section 4; raises ConfigError naming the first bad value."""
+    if environ is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(override=False)
+        environ = os.environ
+
+    def get(name: str) -> str | None:
+        value = environ.get(name)
+        return value.strip() if value and value.strip() else None
+
+    owner_ids: set[int] = set()
+    if raw := get("OWNER_IDS"):
+        for part in raw.split(","):
+            if part.strip():
+                owner_ids.add(_snowflake("OWNER_IDS", part))
+
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}.")
+
+    grace_raw = get("DAILY_GRACE_MINUTES") or "120"
+    if not grace_raw.isdigit() or int(grace_raw) > 24 * 60:
+        raise ConfigError(
+            f"DAILY_GRACE_MINUTES must be a whole number of minutes from 0 to 1440, not {grace_raw!r}."
+        )
+
+    dev_guild = get("DEV_GUILD_ID")
+    api_base = get("DISCORD_API_BASE")
+    gateway = get("DISCORD_GATEWAY_URL")
+    return Settings(
+        token=get("DISCORD_TOKEN"),
+        database_path=Path(get("DATABASE_PATH") or "data/bot.sqlite3"),
+        content_dir=Path(get("CONTENT_DIR") or "content"),
+        dev_guild_id=_snowflake("DEV_GUILD_ID", dev_guild) if dev_guild else None,
+        owner_ids=frozenset(owner_ids),
+        log_level=log_level,
+        daily_grace_minutes=int(grace_raw),
+        api_base=_url("DISCORD_API_BASE", api_base, ("http", "https")) if api_base else None,
+        gateway_url=_url("DISCORD_GATEWAY_URL", gateway, ("ws", "wss")) if gateway else None,
+    )

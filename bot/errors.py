@@ -1,0 +1,67 @@
+"""Domain errors: exceptions whose message is safe to show a Discord user as is.
+
+They live outside every layer so that `roadmap`, `services` and `store` can raise them
+and the Discord layer can turn them into short ephemeral answers without knowing each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class StudyError(Exception):
+    """An error caused by the user's input or the state of their data; the message is for them."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(StudyError):
+    """An id the user gave names nothing; `suggestions` holds close matches to offer."""
+
+    kind = "item"
+
+    def __init__(self, value: str, suggestions: Sequence[str] = ()) -> None:
+        self.value = value
+        self.suggestions = tuple(suggestions)
+        text = f"Unknown {self.kind} `{value}`."
+        if self.suggestions:
+            text += " Did you mean " + ", ".join(f"`{s}`" for s in self.suggestions) + "?"
+        super().__init__(text)
+
+
+class UnknownRoadmap(NotFound):
+    kind = "roadmap"
+
+
+class UnknownStage(NotFound):
+    kind = "stage"
+
+
+class UnknownTopic(NotFound):
+    kind = "topic"
+
+
+class InvalidTime(StudyError):
+    """A local time that is not `HH:MM` on a 24-hour clock."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"`{value}` is not a time: use 24-hour `HH:MM`, for example `09:30` or `18:00`.")
+
+
+class InvalidTimeZone(StudyError):
+    """A name that is not an IANA time zone."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(
+            f"`{value}` is not a time zone: use an IANA name such as `Europe/Berlin`, "
+            "`America/New_York` or `UTC`."
+        )
+
+
+class InvalidStatus(StudyError):
+    """A progress status the store does not know."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"Unknown status `{value}`.")

@@ -1,0 +1,1 @@
+"""The roadmap content model: frozen dataclasses, the YAML loader and validator, the catalog."""

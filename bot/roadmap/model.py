@@ -1,0 +1,100 @@
+"""Frozen dataclasses for roadmap content, as moderators write it in `content/*.yaml`.
+
+Ids are the identity of everything: progress is stored by topic id, so titles and positions
+may change freely. A roadmap builds its lookup indexes once, when it is constructed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    title: str
+    code: str
+    language: str = "python"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    title: str
+    summary: str
+    details: str | None = None
+    example: Example | None = None
+    resources: tuple[Resource, ...] = ()
+    replaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    id: str
+    title: str
+    summary: str
+    topics: tuple[Topic, ...]
+    example: Example | None = None
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    """One roadmap: ordered stages of ordered topics, with id lookups built once."""
+
+    id: str
+    title: str
+    summary: str
+    stages: tuple[Stage, ...]
+    # Derived indexes, filled in __post_init__.
+    topics: tuple[Topic, ...] = field(init=False, repr=False, compare=False)
+    _topic_index: dict[str, int] = field(init=False, repr=False, compare=False)
+    _stage_of_topic: dict[str, Stage] = field(init=False, repr=False, compare=False)
+    _stage_index: dict[str, int] = field(init=False, repr=False, compare=False)
+    _successor: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        topics = tuple(t for s in self.stages for t in s.topics)
+        set_ = object.__setattr__
+        set_(self, "topics", topics)
+        set_(self, "_topic_index", {t.id: i for i, t in enumerate(topics)})
+        set_(self, "_stage_of_topic", {t.id: s for s in self.stages for t in s.topics})
+        set_(self, "_stage_index", {s.id: i for i, s in enumerate(self.stages)})
+        set_(self, "_successor", {old: t.id for t in topics for old in t.replaces})
+
+    def topic(self, topic_id: str) -> Topic | None:
+        """The live topic with this id, or None."""
+        index = self._topic_index.get(topic_id)
+        return None if index is None else self.topics[index]
+
+    def stage(self, stage_id: str) -> Stage | None:
+        """The stage with this id, or None."""
+        index = self._stage_index.get(stage_id)
+        return None if index is None else self.stages[index]
+
+    def topic_position(self, topic_id: str) -> int | None:
+        """0-based position of a live topic in roadmap order."""
+        return self._topic_index.get(topic_id)
+
+    def stage_position(self, stage_id: str) -> int | None:
+        """0-based position of a stage."""
+        return self._stage_index.get(stage_id)
+
+    def stage_of(self, topic_id: str) -> Stage | None:
+        """The stage that holds this live topic."""
+        return self._stage_of_topic.get(topic_id)
+
+    def resolve(self, topic_id: str) -> str | None:
+        """The live topic id that progress on `topic_id` counts for (itself, or via `replaces`)."""
+        if topic_id in self._topic_index:
+            return topic_id
+        return self._successor.get(topic_id)
+
+    @property
+    def replaces_map(self) -> dict[str, str]:
+        """Old id -> live topic id that claims it."""
+        return dict(self._successor)
