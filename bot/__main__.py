@@ -48,22 +48,22 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if command == "check":
-            from bot.roadmap.checker import run_check
+            from bot.cli.check import run_check
 
             return run_check(args.dir or settings.content_dir)
         if command == "preview":
-            from bot.render.preview import run_preview
+            from bot.cli.preview import run_preview
 
             return run_preview(
                 args.what, args.args, roadmap_id=args.roadmap,
                 content_dir=args.content or settings.content_dir,
             )
         if command == "migrate":
-            from bot.store.cli import run_migrate
+            from bot.cli.store import run_migrate
 
             return run_migrate(settings.database_path)
         if command == "backup":
-            from bot.store.cli import run_backup
+            from bot.cli.store import run_backup
 
             return run_backup(settings.database_path, args.path)
         if command == "sync":

@@ -1,0 +1,1 @@
+"""Command-line commands behind `python -m bot`: each returns an exit code."""
