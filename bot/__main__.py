@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             from bot.cli.store import run_backup
 
             return run_backup(settings.database_path, args.path)
+        settings.require_token()  # run and sync need it; say how to get one before anything else
         if command == "sync":
             from bot.app import run_sync
 

@@ -56,7 +56,9 @@ class Settings:
 def _snowflake(name: str, raw: str) -> int:
     text = raw.strip()
     if not text.isdigit() or not 15 <= len(text) <= 21:
-        raise ConfigError(f"{name} must be a Discord id (a number of 17 to 20 digits), not {raw!r}.")
+        raise ConfigError(
+            f"{name} must be a Discord id (a number of 17 to 20 digits), not {raw!r}."
+        )
     return int(text)
 
 
@@ -74,9 +76,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
     """Read the settings of SPEC section 4; raises ConfigError naming the first bad value."""
     if environ is None:
         if dotenv:
-            from dotenv import load_dotenv
+            from dotenv import find_dotenv, load_dotenv
 
-            load_dotenv(override=False)
+            # The .env of the folder the bot is started from, as a user expects.
+            load_dotenv(find_dotenv(usecwd=True), override=False)
         environ = os.environ
 
     def get(name: str) -> str | None:
@@ -96,7 +99,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
     grace_raw = get("DAILY_GRACE_MINUTES") or "120"
     if not grace_raw.isdigit() or int(grace_raw) > 24 * 60:
         raise ConfigError(
-            f"DAILY_GRACE_MINUTES must be a whole number of minutes from 0 to 1440, not {grace_raw!r}."
+            "DAILY_GRACE_MINUTES must be a whole number of minutes from 0 to 1440, "
+            f"not {grace_raw!r}."
         )
 
     dev_guild = get("DEV_GUILD_ID")

@@ -47,7 +47,9 @@ class InvalidTime(StudyError):
     """A local time that is not `HH:MM` on a 24-hour clock."""
 
     def __init__(self, value: str) -> None:
-        super().__init__(f"`{value}` is not a time: use 24-hour `HH:MM`, for example `09:30` or `18:00`.")
+        super().__init__(
+            f"`{value}` is not a time: use 24-hour `HH:MM`, for example `09:30` or `18:00`."
+        )
 
 
 class InvalidTimeZone(StudyError):
