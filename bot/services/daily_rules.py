@@ -1,0 +1,156 @@
+"""Pure rules of daily posts and reminders: when each local day fires, what a late tick does,
+which topic is the topic of the day, and the deterministic nonce of a send.
+
+No I/O here: the DailyPlanner and ReminderPlanner apply these rules to stored state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.roadmap.model import Roadmap, Topic
+from bot.services.timezones import local_date, localize
+
+# After a long outage only the most recent missed days are written to the ledger: enough for
+# `daily status` to explain the gap without writing a row per server per day of a month away.
+MAX_MISSED_RECORDED = 7
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass(frozen=True, slots=True)
+class FirePlan:
+    """What a tick does for one due schedule.
+
+    `post_date` is the local date to post now (None when it is too late for every due day),
+    `missed` the earlier local dates to record as missed (the most recent ones only), and
+    `next_date` / `next_fire_at` where the schedule waits next.
+    """
+
+    post_date: date | None
+    scheduled_for: datetime | None
+    missed: tuple[date, ...]
+    next_date: date
+    next_fire_at: datetime
+
+
+def fire_time(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant at which local date `day` fires (DST gap and fold rules of `localize`)."""
+    return localize(day, at, zone)
+
+
+def first_date(at: time, zone: ZoneInfo, now: datetime) -> date:
+    """The first local date of a new (or changed) schedule: today if its time is still ahead,
+    else tomorrow. A time set at 09:05 for 09:00 does not post at once: it starts tomorrow."""
+    today = local_date(now, zone)
+    for day in (today - timedelta(days=1), today, today + timedelta(days=1)):
+        if fire_time(day, at, zone) > now:
+            return day
+    return today + timedelta(days=2)  # unreachable for real zones; keeps the type total
+
+
+def plan_due(
+    next_date: date, at: time, zone: ZoneInfo, now: datetime, grace: timedelta
+) -> FirePlan:
+    """Decide what to do for a schedule whose `next_date` may have come.
+
+    Only the latest local date whose time has passed can be posted, and only when it is at most
+    `grace` late; every earlier date, and that one when later than `grace`, is missed. Past days
+    are never posted.
+    """
+    latest_due = None
+    # The latest due day is today or yesterday in the zone (never more than one day off).
+    today = local_date(now, zone)
+    for day in (today + timedelta(days=1), today, today - timedelta(days=1)):
+        if day >= next_date and fire_time(day, at, zone) <= now:
+            latest_due = day
+            break
+    if latest_due is None:
+        if fire_time(next_date, at, zone) > now:
+            return FirePlan(None, None, (), next_date, fire_time(next_date, at, zone))
+        # next_date is more than a day behind today: everything from it up to yesterday passed.
+        latest_due = today - timedelta(days=1)
+
+    scheduled = fire_time(latest_due, at, zone)
+    on_time = now - scheduled <= grace
+    missed_until = latest_due if on_time else latest_due + timedelta(days=1)
+    missed_days = (missed_until - next_date).days
+    first_recorded = next_date + timedelta(days=max(0, missed_days - MAX_MISSED_RECORDED))
+    missed = tuple(
+        first_recorded + timedelta(days=i) for i in range((missed_until - first_recorded).days)
+    )
+    following = latest_due + timedelta(days=1)
+    return FirePlan(
+        post_date=latest_due if on_time else None,
+        scheduled_for=scheduled if on_time else None,
+        missed=missed,
+        next_date=following,
+        next_fire_at=fire_time(following, at, zone),
+    )
+
+
+def topic_of_the_day(
+    roadmap: Roadmap,
+    *,
+    last_topic_id: str | None,
+    last_position: int | None,
+    jump_topic_id: str | None = None,
+) -> Topic | None:
+    """The topic the next post shows: the one a moderator jumped to, else the one after the last
+    posted topic (wrapping to the first after the last), else the first.
+
+    The cursor is the id of the last posted topic, so reordering and inserting topics keep the
+    walk where it was; a renamed topic is followed through `replaces`. When the last posted
+    topic left the content entirely, the topic that now sits at its old position comes next
+    (the first one when that position is past the end).
+    """
+    topics = roadmap.topics
+    if not topics:
+        return None
+    if jump_topic_id is not None:
+        jumped = roadmap.resolve(jump_topic_id)
+        if jumped is not None:
+            return roadmap.topic(jumped)
+    if last_topic_id is None:
+        return topics[0]
+    live = roadmap.resolve(last_topic_id)
+    if live is not None:
+        position = roadmap.topic_position(live)
+        assert position is not None
+        return topics[(position + 1) % len(topics)]
+    if last_position is not None and 0 <= last_position < len(topics):
+        return topics[last_position]
+    return topics[0]  # it was at or past the new end: the walk wraps
+
+
+def nth_daily_topic(roadmap: Roadmap, n: int) -> Topic | None:
+    """The topic of the n-th post (1-based) of a new schedule, wrapping after the last topic."""
+    if not roadmap.topics or n < 1:
+        return None
+    return roadmap.topics[(n - 1) % len(roadmap.topics)]
+
+
+def _base36(number: int) -> str:
+    if number < 0:
+        raise ValueError("ids are not negative")
+    digits = []
+    while True:
+        number, rest = divmod(number, 36)
+        digits.append(_BASE36[rest])
+        if number == 0:
+            return "".join(reversed(digits))
+
+
+def daily_nonce(guild_id: int, day: date) -> str:
+    """`d` + the server id in base 36 + `yyyymmdd`: at most 22 characters (Discord allows 25)."""
+    return f"d{_base36(guild_id)}{day:%Y%m%d}"
+
+
+def reminder_nonce(guild_id: int, user_id: int, day: date) -> str:
+    """A 20-character nonce for one member's reminder of one local date in one server (the ids
+    in full would not fit in Discord's 25 characters, so they are hashed)."""
+    digest = hashlib.blake2b(f"{guild_id}:{user_id}:{day.isoformat()}".encode(), digest_size=12)
+    return "r" + _base36(int.from_bytes(digest.digest(), "big")).rjust(19, "0")
