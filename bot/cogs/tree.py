@@ -1,0 +1,99 @@
+"""The command tree that answers every failure with a short ephemeral message, never a traceback.
+
+Domain errors (bot.errors.StudyError) and failed checks are the user's to fix, so they get their
+own message. Anything else is our bug: the user gets "Something went wrong (code X)" and the log
+gets the traceback under the same code, so a report can be matched to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+
+import discord
+from discord import app_commands
+
+from bot.errors import StudyError
+
+log = logging.getLogger(__name__)
+
+_PERMISSION_NAMES = {
+    "manage_guild": "Manage Server",
+    "manage_roles": "Manage Roles",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "attach_files": "Attach Files",
+    "view_channel": "View Channel",
+    "read_message_history": "Read Message History",
+}
+
+
+def permission_names(names: list[str]) -> str:
+    """`["manage_guild"]` -> "Manage Server" (several joined with "and")."""
+    shown = [_PERMISSION_NAMES.get(n, n.replace("_", " ").title()) for n in names]
+    if len(shown) <= 1:
+        return shown[0] if shown else "a permission"
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def explain(error: BaseException) -> str | None:
+    """The message a user should see for an error they can act on; None for our own bugs."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, StudyError):
+        return error.message
+    if isinstance(error, app_commands.CommandOnCooldown):
+        seconds = max(1, math.ceil(error.retry_after))
+        return f"You're going a bit fast: try again in {seconds} s."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works in a server, not in direct messages."
+    if isinstance(error, app_commands.MissingPermissions):
+        return f"You need the {permission_names(error.missing_permissions)} permission for this."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        return f"I need the {permission_names(error.missing_permissions)} permission here."
+    if isinstance(error, app_commands.TransformerError):
+        return f"`{error.value}` is not a valid {error.type.name.lower()}."
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        return "This command has changed since Discord last heard of it; try again in a minute."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the user what went wrong, ephemerally; log our own bugs with a code."""
+    text = explain(error)
+    where = f"guild={interaction.guild_id} member={interaction.user.id}"
+    what = _describe(interaction)
+    if text is None:
+        code = secrets.token_hex(3).upper()
+        original = getattr(error, "original", error)
+        log.error("error %s in %s %s", code, what, where, exc_info=original)
+        text = f"Something went wrong (code {code}). It has been logged; please try again later."
+    else:
+        log.info("refused %s %s: %s", what, where, text)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException as exc:
+        # The interaction may have expired or been answered elsewhere; nothing left to tell.
+        log.warning("could not answer %s %s: %s", what, where, exc)
+
+
+def _describe(interaction: discord.Interaction) -> str:
+    if interaction.command is not None:
+        return f"/{interaction.command.qualified_name}"
+    custom_id = (interaction.data or {}).get("custom_id")
+    return f"component {custom_id}" if custom_id else f"interaction {interaction.type.name}"
+
+
+class StudyTree(app_commands.CommandTree):
+    """A CommandTree whose errors become short ephemeral answers (see module docstring)."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await answer_error(interaction, error)
