@@ -1,8 +1,9 @@
 """The bot process: StudyBot wires settings, database, content and clock together; run it or sync.
 
-`setup_hook` (runs once per process, never `on_ready`) opens the database, which applies the
-migrations, attaches the cogs from an explicit list (failing fast), registers the persistent
-buttons, syncs commands when it should and starts background work. `close()` undoes it in reverse.
+The database comes in opened (opening applies the migrations, so a failing migration stops the
+process before it logs in). `setup_hook` (runs once per process, never in `on_ready`) attaches the
+cogs from an explicit list (failing fast), registers the persistent buttons, syncs commands when it
+should and starts background work. `close()` stops it all and closes the database.
 """
 
 from __future__ import annotations
@@ -115,7 +116,6 @@ class StudyBot(commands.Bot):
     # -- lifecycle -----------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
-        await self.database.open()
         for group in self.command_groups.tops():
             self.tree.add_command(group)
         for name in self._extensions_to_load:
@@ -208,12 +208,6 @@ def load_content(settings: Settings) -> ContentHolder | None:
     return ContentHolder(result.catalog)
 
 
-def _open_database(settings: Settings) -> Any:
-    from bot.store.database import Database
-
-    return Database(settings.database_path)
-
-
 def run_bot(settings: Settings) -> int:
     """`python -m bot`: run until SIGTERM/SIGINT. Exit 0 after a graceful stop, 1 on failure."""
     discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
@@ -222,11 +216,25 @@ def run_bot(settings: Settings) -> int:
     if content is None:
         return 1
     point_discord_at(settings.api_base, settings.gateway_url)
-    bot = StudyBot(settings, _open_database(settings), content)
-    return asyncio.run(_run_until_stopped(bot, token))
+    return asyncio.run(_run_until_stopped(settings, content, token))
 
 
-async def _run_until_stopped(bot: StudyBot, token: str) -> int:
+async def _open_database(settings: Settings) -> Any:
+    from bot.store.database import Database
+    from bot.store.migrations import MigrationError
+
+    try:
+        return await Database.open(settings.database_path)
+    except (MigrationError, OSError) as exc:
+        log.error("cannot open the database %s: %s", settings.database_path, exc)
+        return None
+
+
+async def _run_until_stopped(settings: Settings, content: ContentHolder, token: str) -> int:
+    database = await _open_database(settings)
+    if database is None:
+        return 1
+    bot = StudyBot(settings, database, content)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
 
@@ -260,11 +268,16 @@ def run_sync(settings: Settings, guild_id: int | None = None) -> int:
     if content is None:
         return 1
     point_discord_at(settings.api_base, settings.gateway_url)
-    bot = StudyBot(settings, _open_database(settings), content, sync_on_start=False)
-    return asyncio.run(_sync_once(bot, token, guild_id))
+    return asyncio.run(_sync_once(settings, content, token, guild_id))
 
 
-async def _sync_once(bot: StudyBot, token: str, guild_id: int | None) -> int:
+async def _sync_once(
+    settings: Settings, content: ContentHolder, token: str, guild_id: int | None
+) -> int:
+    database = await _open_database(settings)
+    if database is None:
+        return 1
+    bot = StudyBot(settings, database, content, sync_on_start=False)
     try:
         async with bot:
             await bot.login(token)  # runs setup_hook: commands are attached, nothing started
