@@ -1,0 +1,130 @@
+"""The database: one grouped-commit writer and a few aiosqlite readers over one SQLite file.
+
+    async with await Database.open(path) as db:
+        rows = await db.fetchall("SELECT ...", (guild_id,))
+        await db.write(some_operation, guild_id, user_id)
+
+WAL mode lets readers run while the writer commits. Writes are plain functions of a
+`sqlite3.Connection` (kept in the repositories of this package, like all SQL) that the writer
+thread runs inside one `BEGIN IMMEDIATE` transaction with whatever else is queued; `write`
+returns only after that transaction committed. Reads never share a transaction with a write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import aiosqlite
+
+from bot.store.backup import backup_database
+from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
+from bot.store.writer import BUSY_TIMEOUT_MS, WriterThread
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+
+
+class Database:
+    """Open with `await Database.open(path)`; close with `await db.close()` or `async with`."""
+
+    def __init__(self, path: Path, writer: WriterThread, readers: list[aiosqlite.Connection]):
+        self.path = path
+        self._writer = writer
+        self._readers = readers
+        self._next_reader = itertools.cycle(readers)
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        readers: int = 2,
+        migrations_dir: Path = DEFAULT_MIGRATIONS_DIR,
+    ) -> Self:
+        """Create the folder and the file as needed, switch to WAL, apply pending migrations.
+
+        Raises `MigrationError` (naming file and statement) when a migration fails; the
+        database then stays at the version before that file.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = WriterThread(path, migrations_dir)
+        await writer.start()
+        connections: list[aiosqlite.Connection] = []
+        try:
+            for _ in range(max(1, readers)):
+                conn = await aiosqlite.connect(path, isolation_level=None)
+                connections.append(conn)
+                await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+                await conn.execute("PRAGMA query_only = ON")
+        except BaseException:
+            for conn in connections:
+                await conn.close()
+            await writer.stop()
+            raise
+        return cls(path, writer, connections)
+
+    async def close(self) -> None:
+        """Finish queued writes, then close every connection. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._writer.stop()
+        for conn in self._readers:
+            await conn.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # --- reads and writes -----------------------------------------------------------------
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Rows of one read statement, on one of the reader connections."""
+        if self._closed:
+            raise RuntimeError("the database is closed")
+        rows = await next(self._next_reader).execute_fetchall(sql, params)
+        return list(rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def write(self, operation: Callable[..., T], *args: Any) -> T:
+        """Run `operation(conn, *args)` in the writer's next transaction; returns its result
+        once that transaction has committed. An exception from the operation undoes only
+        that operation's changes and is raised here."""
+        return await self._writer.submit(operation, *args)
+
+    # --- maintenance ----------------------------------------------------------------------
+
+    async def backup(self, target: Path) -> None:
+        """Online copy to the new file `target` (refuses an existing one)."""
+        await asyncio.to_thread(backup_database, self.path, target)
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def integrity_check(self) -> str:
+        """`ok`, or SQLite's description of what is wrong."""
+        rows = await self.fetchall("PRAGMA integrity_check")
+        return "\n".join(str(row[0]) for row in rows)
+
+    @property
+    def commits(self) -> int:
+        """Write transactions committed (or attempted) since open."""
+        return self._writer.batches

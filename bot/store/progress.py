@@ -1,0 +1,181 @@
+"""Topic progress and the append-only completions log.
+
+A status change is one write operation: it reads the member's rows, applies the change, appends
+to the log when a topic becomes done, and returns the rows before and after (and the member's
+completion days) so the caller can tell what changed without another round trip.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.errors import InvalidStatus
+from bot.store.codec import decode_date, decode_time, encode_date, encode_time
+from bot.store.database import Database
+
+DONE = "done"
+SKIPPED = "skipped"
+IN_PROGRESS = "in_progress"
+STATUSES = (DONE, SKIPPED, IN_PROGRESS)
+
+
+def check_status(status: str) -> str:
+    """`status` itself, or InvalidStatus."""
+    if status not in STATUSES:
+        raise InvalidStatus(status)
+    return status
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressRow:
+    topic_id: str
+    status: str
+    started_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+def latest_of(rows: Iterable[ProgressRow], topic_ids: Collection[str]) -> ProgressRow | None:
+    """The row that decides a topic's status when progress may sit under several ids (the
+    topic's own and the old ids it `replaces`): the most recently updated one; on a tie, the
+    first id in `topic_ids` (the live id) wins."""
+    order = {topic_id: index for index, topic_id in enumerate(topic_ids)}
+    best: ProgressRow | None = None
+    for row in rows:
+        if row.topic_id not in order:
+            continue
+        if best is None or (row.updated_at, -order[row.topic_id]) > (
+            best.updated_at,
+            -order[best.topic_id],
+        ):
+            best = row
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """Set (or with `status=None`, reset) one topic of one member.
+
+    `topic_ids` is the live topic id first, then the old ids whose progress counts for it.
+    `only_if_unset` leaves a topic alone that already has any status (opening a topic marks it
+    in progress, but must not undo a done one).
+    """
+
+    guild_id: int
+    user_id: int
+    roadmap_id: str
+    topic_ids: tuple[str, ...]
+    status: str | None
+    at: datetime
+    local_date: date
+    only_if_unset: bool = False
+    with_days: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeOutcome:
+    before: tuple[ProgressRow, ...]  # the member's rows in that roadmap, before
+    after: tuple[ProgressRow, ...]  # ... and after the change
+    previous: ProgressRow | None  # the row that decided the topic's status before
+    changed: bool
+    days: tuple[date, ...]  # distinct local days with a completion, oldest first
+
+
+_SELECT_ROWS = """
+    SELECT topic_id, status, started_at, updated_at, completed_at FROM progress
+    WHERE guild_id = ? AND user_id = ? AND roadmap_id = ?
+"""
+_SELECT_DAYS = """
+    SELECT DISTINCT local_date FROM completions WHERE guild_id = ? AND user_id = ?
+    ORDER BY local_date
+"""
+_UPSERT = """
+    INSERT INTO progress
+        (guild_id, user_id, roadmap_id, topic_id, status, started_at, updated_at, completed_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (guild_id, user_id, roadmap_id, topic_id) DO UPDATE SET
+        status = excluded.status,
+        updated_at = excluded.updated_at,
+        completed_at = excluded.completed_at
+"""
+_LOG = """
+    INSERT INTO completions (guild_id, user_id, roadmap_id, topic_id, completed_at, local_date)
+    VALUES (?, ?, ?, ?, ?, ?)
+"""
+
+
+def _row(raw: tuple) -> ProgressRow:
+    started, updated = decode_time(raw[2]), decode_time(raw[3])
+    assert started is not None and updated is not None  # NOT NULL columns
+    return ProgressRow(raw[0], raw[1], started, updated, decode_time(raw[4]))
+
+
+def _apply_change(conn: sqlite3.Connection, change: StatusChange) -> ChangeOutcome:
+    key = (change.guild_id, change.user_id, change.roadmap_id)
+    before = tuple(_row(r) for r in conn.execute(_SELECT_ROWS, key))
+    previous = latest_of(before, change.topic_ids)
+    live_id = change.topic_ids[0]
+    at = encode_time(change.at)
+    changed = False
+    if change.status is None:
+        placeholders = ",".join("?" * len(change.topic_ids))
+        cursor = conn.execute(
+            "DELETE FROM progress WHERE guild_id = ? AND user_id = ? AND roadmap_id = ? "
+            f"AND topic_id IN ({placeholders})",
+            (*key, *change.topic_ids),
+        )
+        changed = cursor.rowcount > 0
+    elif (previous is None or not change.only_if_unset) and (
+        previous is None or previous.status != change.status
+    ):
+        started = encode_time(previous.started_at) if previous else at
+        completed = at if change.status == DONE else None
+        conn.execute(_UPSERT, (*key, live_id, change.status, started, at, completed))
+        if change.status == DONE:
+            conn.execute(_LOG, (*key, live_id, at, encode_date(change.local_date)))
+        changed = True
+    after = tuple(_row(r) for r in conn.execute(_SELECT_ROWS, key)) if changed else before
+    days: tuple[date, ...] = ()
+    if change.with_days:
+        days = tuple(decode_date(r[0]) for r in conn.execute(_SELECT_DAYS, key[:2]))
+    return ChangeOutcome(before, after, previous, changed, days)
+
+
+class ProgressRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def rows(self, guild_id: int, user_id: int, roadmap_id: str) -> list[ProgressRow]:
+        """Every progress row of a member in one roadmap (including ids no longer in content)."""
+        raw = await self._db.fetchall(_SELECT_ROWS, (guild_id, user_id, roadmap_id))
+        return [_row(r) for r in raw]
+
+    async def completion_days(self, guild_id: int, user_id: int) -> list[date]:
+        """Distinct local dates on which the member completed a topic, oldest first."""
+        raw = await self._db.fetchall(_SELECT_DAYS, (guild_id, user_id))
+        return [decode_date(r[0]) for r in raw]
+
+    async def change(self, change: StatusChange) -> ChangeOutcome:
+        """Apply one status change atomically; returns once it is committed."""
+        if change.status is not None:
+            check_status(change.status)
+        if not change.topic_ids:
+            raise ValueError("a status change needs the topic id")
+        return await self._db.write(_apply_change, change)
+
+    async def members_with_progress_outside(
+        self, roadmap_id: str, known_ids: Collection[str]
+    ) -> int:
+        """How many (server, member) pairs have progress on ids of this roadmap that are not in
+        `known_ids` (live ids and the old ids they replace): logged after a content reload."""
+        known = list(known_ids)
+        placeholders = ",".join("?" * len(known)) or "NULL"
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT guild_id, user_id FROM progress "
+            f"WHERE roadmap_id = ? AND topic_id NOT IN ({placeholders}))",
+            (roadmap_id, *known),
+        )
+        return int(row[0]) if row else 0

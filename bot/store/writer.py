@@ -1,0 +1,191 @@
+"""The single writer: one thread owning the one write connection, grouping commits.
+
+Callers submit small write operations (plain functions of a `sqlite3.Connection`). The thread
+takes everything queued, runs it in one `BEGIN IMMEDIATE` transaction (each operation inside its
+own SAVEPOINT, so one failing operation does not undo its neighbours), commits, and only then
+resolves each caller's future. Nobody is told "done" before the commit that holds their write,
+and under load hundreds of writes share one commit, which is how the write rate scales.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.store.migrations import apply_migrations
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Operations run in one transaction at most; bounds the latency one commit adds to a caller.
+MAX_BATCH = 1000
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection with the pragmas every connection here needs, in autocommit mode."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+@dataclass(slots=True)
+class _Job:
+    operation: Callable[..., Any]
+    args: tuple[Any, ...]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+
+
+_STOP = object()
+
+
+class WriterThread:
+    """Owns the write connection; `submit` returns after the operation's transaction committed."""
+
+    def __init__(self, path: Path, migrations_dir: Path) -> None:
+        self._path = path
+        self._migrations_dir = migrations_dir
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._thread = threading.Thread(target=self._run, name=f"sqlite-writer:{path.name}")
+        self._accepting = False
+        self.batches = 0  # commits so far, for benchmarks and logs
+        self.operations = 0
+
+    async def start(self) -> None:
+        """Open the connection, switch to WAL and apply migrations; raises what that raised."""
+        self._thread.start()
+        try:
+            await asyncio.wrap_future(self._ready)
+        except BaseException:
+            await asyncio.wrap_future(self._stopped)
+            raise
+        self._accepting = True
+
+    async def submit(self, operation: Callable[..., T], *args: Any) -> T:
+        if not self._accepting:
+            raise RuntimeError("the database is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Job(operation, args, loop, future))
+        return await future
+
+    async def stop(self) -> None:
+        """Finish what is queued, close the connection, end the thread."""
+        if not self._thread.is_alive():
+            return
+        self._accepting = False
+        self._queue.put(_STOP)
+        await asyncio.wrap_future(self._stopped)
+        self._thread.join()
+
+    # --- the thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = connect(self._path)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"cannot switch {self._path} to WAL (got {mode})")
+            # NORMAL in WAL mode: a commit survives a process crash; only power loss may
+            # lose the last transactions (see the README).
+            conn.execute("PRAGMA synchronous = NORMAL")
+            apply_migrations(conn, self._migrations_dir)
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            self._ready.set_exception(exc)
+            self._stopped.set_result(None)
+            return
+        self._ready.set_result(None)
+        try:
+            self._serve(conn)
+        finally:
+            conn.close()
+            self._stopped.set_result(None)
+
+    def _serve(self, conn: sqlite3.Connection) -> None:
+        while True:
+            first = self._queue.get()
+            batch: list[_Job] = []
+            stop = first is _STOP
+            if not stop:
+                batch.append(first)
+            # Everything that queued up while the previous commit ran goes into this one.
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                else:
+                    batch.append(item)
+            if batch:
+                self._run_batch(conn, batch)
+            if stop and self._queue.empty():
+                return
+            if stop:
+                self._queue.put(_STOP)  # drain what arrived after the stop first
+
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                if job.future.cancelled():
+                    continue  # the caller is gone and was never told it committed
+                conn.execute("SAVEPOINT operation")
+                try:
+                    result = job.operation(conn, *job.args)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO operation")
+                    conn.execute("RELEASE operation")
+                    outcomes.append((job, None, exc))
+                else:
+                    conn.execute("RELEASE operation")
+                    outcomes.append((job, result, None))
+            conn.execute("COMMIT")
+        except Exception as exc:
+            log.exception("write transaction of %d operations failed", len(batch))
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            outcomes = [(job, None, exc) for job in batch]
+        self.batches += 1
+        self.operations += len(batch)
+        self._deliver(outcomes)
+
+    @staticmethod
+    def _deliver(outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job, Any, BaseException | None]]] = {}
+        for outcome in outcomes:
+            by_loop.setdefault(outcome[0].loop, []).append(outcome)
+        for loop, items in by_loop.items():
+            # One wake-up per loop per commit, not one per operation. A closed loop raises
+            # RuntimeError: nobody is waiting there any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve_all, items)
+
+
+def _resolve_all(items: list[tuple[_Job, Any, BaseException | None]]) -> None:
+    for job, result, error in items:
+        if job.future.done():
+            continue
+        if error is None:
+            job.future.set_result(result)
+        else:
+            job.future.set_exception(error)

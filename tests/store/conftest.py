@@ -1,0 +1,17 @@
+"""A real SQLite file in tmp_path with the real migrations, opened and closed per test."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.store.database import Database
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "data" / "bot.sqlite3")
+    try:
+        yield database
+    finally:
+        await database.close()

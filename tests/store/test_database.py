@@ -1,0 +1,92 @@
+"""The Database: pragmas, grouped commits, isolation of failing operations, reads after writes."""
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.store.database import Database
+
+
+def _put(conn: sqlite3.Connection, key: str, value: str) -> str:
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+    return key
+
+
+def _put_then_fail(conn: sqlite3.Connection, key: str) -> None:
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, 'x')", (key,))
+    raise ValueError("refused after writing")
+
+
+async def test_open_creates_folder_and_applies_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "bot.sqlite3"
+    async with await Database.open(path) as db:
+        assert path.is_file()
+        assert await db.schema_version() >= 1
+        tables = {r[0] for r in await db.fetchall("SELECT name FROM sqlite_schema")}
+        assert {"progress", "completions", "member_settings", "guild_settings"} <= tables
+        assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+
+
+async def test_readers_cannot_write(db: Database) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.fetchall("INSERT INTO meta (key, value) VALUES ('a', 'b')")
+
+
+async def test_concurrent_writes_share_commits_and_all_land(db: Database) -> None:
+    keys = await asyncio.gather(*(db.write(_put, f"k{i}", "v") for i in range(500)))
+    assert len(set(keys)) == 500
+    assert (await db.fetchone("SELECT COUNT(*) FROM meta"))[0] == 500
+    # Grouping: far fewer transactions than writes.
+    assert db.commits < 100
+
+
+async def test_a_failing_operation_undoes_only_itself(db: Database) -> None:
+    results = await asyncio.gather(
+        db.write(_put, "before", "1"),
+        db.write(_put_then_fail, "doomed"),
+        db.write(_put, "after", "2"),
+        return_exceptions=True,
+    )
+    assert results[0] == "before" and results[2] == "after"
+    assert isinstance(results[1], ValueError)
+    keys = {r[0] for r in await db.fetchall("SELECT key FROM meta")}
+    assert keys == {"before", "after"}
+
+
+async def test_a_constraint_error_reaches_its_caller(db: Database) -> None:
+    await db.write(_put, "same", "1")
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.write(_put, "same", "2")
+    assert await db.fetchall("SELECT value FROM meta") == [("1",)]
+
+
+async def test_data_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with await Database.open(path) as db:
+        await db.write(_put, "kept", "yes")
+    async with await Database.open(path) as db:
+        assert await db.fetchall("SELECT value FROM meta WHERE key = 'kept'") == [("yes",)]
+        assert await db.integrity_check() == "ok"
+
+
+async def test_closed_database_refuses_work(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    await db.close()
+    await db.close()  # twice is fine
+    with pytest.raises(RuntimeError, match="closed"):
+        await db.write(_put, "late", "x")
+    with pytest.raises(RuntimeError, match="closed"):
+        await db.fetchall("SELECT 1")
+
+
+async def test_close_finishes_queued_writes(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    pending = [asyncio.ensure_future(db.write(_put, f"k{i}", "v")) for i in range(50)]
+    await asyncio.sleep(0)  # let them queue
+    await db.close()
+    assert all(task.result().startswith("k") for task in pending)
+    async with await Database.open(path) as reopened:
+        assert (await reopened.fetchone("SELECT COUNT(*) FROM meta"))[0] == 50
