@@ -67,3 +67,18 @@ class InvalidStatus(StudyError):
 
     def __init__(self, value: str) -> None:
         super().__init__(f"Unknown status `{value}`.")
+
+
+class ProgressHidden(StudyError):
+    """Someone asked for the progress of a member who keeps it private."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        super().__init__("That member keeps their progress private.")
+
+
+class InvalidPeriod(StudyError):
+    """A leaderboard period that is not all, month or week."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"`{value}` is not a period: use `all`, `month` or `week`.")

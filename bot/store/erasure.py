@@ -7,8 +7,10 @@ Deletion finds its tables in the schema itself (every table with a `guild_id` co
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import Any
 
+from bot.store.codec import encode_time
 from bot.store.database import Database
 
 
@@ -38,7 +40,17 @@ def _delete_member(conn: sqlite3.Connection, guild_id: int, user_id: int) -> dic
     return deleted
 
 
-def _delete_server(conn: sqlite3.Connection, guild_id: int) -> dict[str, int]:
+def _delete_server(
+    conn: sqlite3.Connection, guild_id: int, left_before: str | None
+) -> dict[str, int] | None:
+    if left_before is not None:
+        # Checked inside the transaction: a server the bot rejoined meanwhile keeps its data.
+        row = conn.execute(
+            "SELECT 1 FROM guild_settings WHERE guild_id = ? AND left_at < ?",
+            (guild_id, left_before),
+        ).fetchone()
+        if row is None:
+            return None
     deleted = {}
     for table in _tables_with(conn, "guild_id"):
         cursor = conn.execute(f'DELETE FROM "{table}" WHERE guild_id = ?', (guild_id,))
@@ -80,6 +92,10 @@ class MemberDataRepository:
         """Delete every row of the member in the server; table name -> rows deleted."""
         return await self._db.write(_delete_member, guild_id, user_id)
 
-    async def delete_server(self, guild_id: int) -> dict[str, int]:
-        """Delete every row of the server; table name -> rows deleted."""
-        return await self._db.write(_delete_server, guild_id)
+    async def delete_server(
+        self, guild_id: int, *, left_before: datetime | None = None
+    ) -> dict[str, int] | None:
+        """Delete every row of the server; table name -> rows deleted. With `left_before`,
+        only if the bot left the server before then (None when it did not)."""
+        cutoff = None if left_before is None else encode_time(left_before)
+        return await self._db.write(_delete_server, guild_id, cutoff)

@@ -1,17 +1,5 @@
-"""A real SQLite file in tmp_path with the real migrations, opened and closed per test."""
+"""Store tests run against a real SQLite file with the real migrations."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+from tests.store.fixtures import db
 
-import pytest
-
-from bot.store.database import Database
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "data" / "bot.sqlite3")
-    try:
-        yield database
-    finally:
-        await database.close()
+__all__ = ["db"]

@@ -1,0 +1,113 @@
+"""Where a member stands in a roadmap, computed from their stored progress rows.
+
+Rows are matched to live topics through `replaces` (progress on an old id counts for its
+successor; the most recent row decides), and rows for ids that left the content are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.roadmap.model import Roadmap, Stage, Topic
+from bot.store.progress import DONE, SKIPPED, ProgressRow, latest_of
+
+#: Statuses that move a member past a topic.
+PASSED = frozenset({DONE, SKIPPED})
+
+
+@dataclass(frozen=True, slots=True)
+class StageProgress:
+    stage: Stage
+    number: int  # 1-based
+    done: int
+    skipped: int
+    in_progress: int
+    total: int
+
+    @property
+    def finished(self) -> bool:
+        """Every topic done or skipped."""
+        return self.done + self.skipped == self.total
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    roadmap: Roadmap
+    statuses: Mapping[str, str]  # live topic id -> status; a missing id is not started
+    stages: tuple[StageProgress, ...]
+    done: int
+    total: int
+    next_topic: Topic | None  # first topic neither done nor skipped; None when finished
+    next_stage: StageProgress | None
+
+    @property
+    def percent(self) -> int:
+        """Done topics in whole percent, rounded down (100 only when all are done)."""
+        return self.done * 100 // self.total if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.next_topic is None
+
+    @property
+    def stage_count(self) -> int:
+        return len(self.stages)
+
+    def status_of(self, topic_id: str) -> str | None:
+        return self.statuses.get(topic_id)
+
+    def stage_progress(self, stage_id: str) -> StageProgress | None:
+        return next((s for s in self.stages if s.stage.id == stage_id), None)
+
+
+def topic_ids(roadmap: Roadmap, topic: Topic) -> tuple[str, ...]:
+    """The ids whose progress counts for `topic`: its own first, then those it replaces."""
+    return (topic.id, *(old for old in topic.replaces if roadmap.resolve(old) == topic.id))
+
+
+def live_statuses(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, str]:
+    """Live topic id -> status, from rows stored under live or replaced ids."""
+    by_live: dict[str, list[ProgressRow]] = {}
+    for row in rows:
+        live_id = roadmap.resolve(row.topic_id)
+        if live_id is not None:
+            by_live.setdefault(live_id, []).append(row)
+    statuses = {}
+    for live_id, candidates in by_live.items():
+        topic = roadmap.topic(live_id)
+        assert topic is not None  # resolve() only returns live ids
+        if len(candidates) == 1:
+            statuses[live_id] = candidates[0].status
+        else:
+            row = latest_of(candidates, topic_ids(roadmap, topic))
+            if row is not None:
+                statuses[live_id] = row.status
+    return statuses
+
+
+def standing(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> Standing:
+    statuses = live_statuses(roadmap, rows)
+    stages = []
+    next_topic: Topic | None = None
+    next_stage: StageProgress | None = None
+    for number, stage in enumerate(roadmap.stages, start=1):
+        counts = {DONE: 0, SKIPPED: 0}
+        in_progress = 0
+        pending: Topic | None = None
+        for topic in stage.topics:
+            status = statuses.get(topic.id)
+            if status in PASSED:
+                counts[status] += 1
+            else:
+                in_progress += status is not None
+                pending = pending or topic
+        progress = StageProgress(
+            stage, number, counts[DONE], counts[SKIPPED], in_progress, len(stage.topics)
+        )
+        stages.append(progress)
+        if next_topic is None and pending is not None:
+            next_topic, next_stage = pending, progress
+    done = sum(s.done for s in stages)
+    total = sum(s.total for s in stages)
+    return Standing(roadmap, statuses, tuple(stages), done, total, next_topic, next_stage)
