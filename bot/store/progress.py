@@ -172,10 +172,10 @@ class ProgressRepository:
         """How many (server, member) pairs have progress on ids of this roadmap that are not in
         `known_ids` (live ids and the old ids they replace): logged after a content reload."""
         known = list(known_ids)
-        placeholders = ",".join("?" * len(known)) or "NULL"
+        outside = f"AND topic_id NOT IN ({','.join('?' * len(known))})" if known else ""
         row = await self._db.fetchone(
             "SELECT COUNT(*) FROM (SELECT DISTINCT guild_id, user_id FROM progress "
-            f"WHERE roadmap_id = ? AND topic_id NOT IN ({placeholders}))",
+            f"WHERE roadmap_id = ? {outside})",
             (roadmap_id, *known),
         )
         return int(row[0]) if row else 0

@@ -1,0 +1,89 @@
+"""`python -m bot migrate` and `python -m bot backup PATH` as an operator runs them."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.store.migrations import load_migrations
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_bot(tmp_path: Path, *args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_PATH": str(db),
+        "DISCORD_TOKEN": "",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,  # no .env of the project gets read
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_migrate_creates_then_reports_up_to_date(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "bot.sqlite3"
+    latest = load_migrations()[-1].version
+    first = run_bot(tmp_path, "migrate", db=db)
+    assert first.returncode == 0, first.stderr
+    assert f"schema version 0 -> {latest}" in first.stdout
+    assert "0001_init.sql" in first.stdout
+    second = run_bot(tmp_path, "migrate", db=db)
+    assert second.returncode == 0
+    assert f"up to date (schema version {latest})" in second.stdout
+
+
+def test_backup_copies_and_refuses_an_existing_path(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    assert run_bot(tmp_path, "migrate", db=db).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('who', 'me')")
+    conn.commit()
+    conn.close()
+
+    target = tmp_path / "backups" / "copy.sqlite3"
+    made = run_bot(tmp_path, "backup", str(target), db=db)
+    assert made.returncode == 0, made.stderr
+    assert f"to {target}" in made.stdout
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT value FROM meta").fetchall() == [("me",)]
+    assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    copy.close()
+
+    before = target.read_bytes()
+    again = run_bot(tmp_path, "backup", str(target), db=db)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert target.read_bytes() == before
+    assert [p.name for p in target.parent.iterdir()] == ["copy.sqlite3"]
+
+
+def test_backup_without_a_database_fails_cleanly(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, "backup", str(tmp_path / "b.sqlite3"), db=tmp_path / "none.db")
+    assert result.returncode == 1
+    assert "there is no database at" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "b.sqlite3").exists()
+
+
+def test_migrate_reports_a_failing_migration(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 0")
+    conn.execute("CREATE TABLE progress (x INTEGER)")  # clashes with 0001
+    conn.commit()
+    conn.close()
+    result = run_bot(tmp_path, "migrate", db=db)
+    assert result.returncode == 1
+    assert "0001_init.sql: statement 1" in result.stderr
+    assert "already exists" in result.stderr
+    assert "left at its previous version" in result.stderr
+    assert "Traceback" not in result.stderr
