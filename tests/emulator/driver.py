@@ -119,6 +119,7 @@ class Driver:
         data: dict[str, Any],
         *,
         message: StoredMessage | None = None,
+        trigger: InteractionState | None = None,
         until: str = "answer",
         within: float | None = None,
     ) -> InteractionResult:
@@ -133,6 +134,7 @@ class Driver:
             channel.guild_id,
             source_message=message,
             source_edits_at_start=len(message.edits) if message else 0,
+            trigger=trigger,
         )
         self.interactions[state.token] = state
         guild_id = actor.guild.id if isinstance(actor, Member) else None
@@ -239,6 +241,7 @@ class Driver:
         member: Member,
         command: str,
         options: dict[str, Any] | None = None,
+        /,
         *,
         in_channel: Channel | None = None,
         until: str = "answer",
@@ -264,6 +267,7 @@ class Driver:
         command: str,
         focused: str,
         typed: str = "",
+        /,
         *,
         options: dict[str, Any] | None = None,
         in_channel: Channel | None = None,
@@ -342,6 +346,7 @@ class Driver:
             opened.state.channel,
             data,
             message=opened.state.source_message,
+            trigger=opened.state,
             until=until,
             within=within,
         )
@@ -410,6 +415,7 @@ class Driver:
 
     def announce_guild(self, guild: Guild) -> None:
         """GUILD_CREATE for a guild the bot joins while running."""
+        self.gateway.roles_seen.update(guild.roles)
         self.gateway.dispatch(
             "GUILD_CREATE",
             guild_create_payload(guild, include_all_members=False),
@@ -420,6 +426,33 @@ class Driver:
         """The bot is kicked: it stops being a member and gets GUILD_DELETE."""
         guild.members.pop(self.world.bot.id, None)
         self.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id)
+
+    def changed(self, *things: Channel | Role | Member) -> None:
+        """Tell the running bot that these world objects changed (CHANNEL_UPDATE,
+        GUILD_ROLE_CREATE/UPDATE, GUILD_MEMBER_UPDATE), as Discord would after an edit."""
+        for thing in things:
+            if isinstance(thing, Channel):
+                self.gateway.dispatch(
+                    "CHANNEL_UPDATE", channel_payload(thing), guild_id=thing.guild_id
+                )
+            elif isinstance(thing, Role):
+                event = (
+                    "GUILD_ROLE_UPDATE"
+                    if thing.id in self.gateway.roles_seen
+                    else ("GUILD_ROLE_CREATE")
+                )
+                self.gateway.roles_seen.add(thing.id)
+                self.gateway.dispatch(
+                    event,
+                    {"guild_id": str(thing.guild_id), "role": role_payload(thing)},
+                    guild_id=thing.guild_id,
+                )
+            else:
+                self.gateway.dispatch(
+                    "GUILD_MEMBER_UPDATE",
+                    {**member_payload(thing), "guild_id": str(thing.guild.id)},
+                    guild_id=thing.guild.id,
+                )
 
     def delete_channel(self, channel: Channel) -> None:
         """The channel is deleted: routes answer 404 / 10003 and the bot gets CHANNEL_DELETE."""

@@ -74,6 +74,7 @@ class Gateway:
         self.sessions: dict[str, Session] = {}
         self.sent: list[tuple[str, dict[str, Any]]] = []  # (session id, frame) of every dispatch
         self.identifies = 0
+        self.roles_seen: set[int] = set()  # roles the bot was told about (create vs update)
         # One outbox per connection, drained by one writer task: frames leave in the order queued.
         self._outboxes: dict[web.WebSocketResponse, asyncio.Queue[Any]] = {}
         self._changed = asyncio.Event()
@@ -291,6 +292,7 @@ class Gateway:
             },
         )
         for guild in guilds:
+            self.roles_seen.update(guild.roles)
             self._queue(
                 session,
                 "GUILD_CREATE",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tests.emulator.messages import StoredMessage
+from tests.emulator.payloads import user_payload
 from tests.emulator.world import Channel, User
 
 if TYPE_CHECKING:
@@ -43,6 +44,24 @@ class InteractionState:
     original: StoredMessage | None = None
     followups: list[StoredMessage] = field(default_factory=list)
     source_edits_at_start: int = 0
+    trigger: InteractionState | None = None  # for a modal submit: the interaction that opened it
+
+    def metadata(self) -> dict[str, Any]:
+        """The `interaction_metadata` of messages created in answer to this interaction."""
+        owners = {"0": str(self.guild_id)} if self.guild_id else {"1": str(self.user.id)}
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "user": user_payload(self.user),
+            "authorizing_integration_owners": owners,
+        }
+        if self.original is not None:
+            data["original_response_message_id"] = str(self.original.id)
+        if self.type == MESSAGE_COMPONENT and self.source_message is not None:
+            data["interacted_message_id"] = str(self.source_message.id)
+        if self.type == MODAL_SUBMIT and self.trigger is not None:
+            data["triggering_interaction_metadata"] = self.trigger.metadata()
+        return data
 
     @property
     def acknowledged(self) -> bool:

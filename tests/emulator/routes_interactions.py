@@ -23,7 +23,6 @@ from tests.emulator.interactions import (
     InteractionState,
 )
 from tests.emulator.messages import EPHEMERAL, LOADING, StoredMessage, apply_edit
-from tests.emulator.payloads import user_payload
 from tests.emulator.rest import Call, DiscordError, RestRouter
 from tests.emulator.routes_messages import create_message, delete_stored
 
@@ -48,14 +47,7 @@ def _interaction_message(
     extra = {
         "webhook_id": str(emu.world.application_id),
         "application_id": str(emu.world.application_id),
-        "interaction_metadata": {
-            "id": str(state.id),
-            "type": state.type,
-            "user": user_payload(state.user),
-            "authorizing_integration_owners": {"0": str(state.guild_id)}
-            if state.guild_id
-            else {"1": str(state.user.id)},
-        },
+        "interaction_metadata": state.metadata(),
     }
     if state.type == 2:
         extra["type"] = 20  # CHAT_INPUT_COMMAND reply

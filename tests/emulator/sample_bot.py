@@ -81,6 +81,15 @@ async def slow(interaction: discord.Interaction) -> None:
     await interaction.followup.send("slow answer ready")
 
 
+@study.command(description="Answer after a pause")
+async def late(interaction: discord.Interaction, seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    try:
+        await interaction.response.send_message("late answer")
+    except discord.NotFound as exc:
+        interaction.client.late_errors.append(exc.code)
+
+
 @study.command(description="A message with a Done button")
 async def task(interaction: discord.Interaction) -> None:
     await interaction.response.send_message("press Done when done", view=DoneView())
@@ -187,6 +196,7 @@ class SampleBot(commands.Bot):
             guild_ready_timeout=0.05,
         )
         self.boot = boot
+        self.late_errors: list[int] = []
         self.sync_guild_id = sync_guild_id
 
     async def setup_hook(self) -> None:

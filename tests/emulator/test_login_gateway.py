@@ -41,8 +41,9 @@ async def test_a_privileged_intent_the_portal_does_not_allow_stops_the_bot(emula
     intents.members = True
     client = SampleBot(intents=intents)
     with pytest.raises(AssertionError, match="PrivilegedIntentsRequired"):
-        async with running_client(client, emulator.world.token, emulator.api_base,
-                                  emulator.gateway_url):
+        async with running_client(
+            client, emulator.world.token, emulator.api_base, emulator.gateway_url
+        ):
             pass
     assert client.is_closed()
 
@@ -60,8 +61,7 @@ async def test_an_allowed_members_intent_gets_every_member(emulator, sample, sta
 async def test_a_wrong_token_fails_login_with_401(emulator):
     client = SampleBot()
     with pytest.raises(AssertionError, match="LoginFailure"):
-        async with running_client(client, "not-the-token", emulator.api_base,
-                                  emulator.gateway_url):
+        async with running_client(client, "not-the-token", emulator.api_base, emulator.gateway_url):
             pass
     assert emulator.calls[0].status == 401
     assert emulator.invalid_request_count == 1
