@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from tests.emulator.messages import hide_content_from
 from tests.emulator.payloads import guild_create_payload, member_payload, user_payload
 
 if TYPE_CHECKING:
@@ -124,14 +125,13 @@ class Gateway:
         data: dict[str, Any],
         *,
         guild_id: int | None = None,
-        author_id: int | None = None,
     ) -> int:
         """Send an event to every live session entitled to it; returns how many got it."""
         delivered = 0
         for session in self.live:
             if not session.owns(guild_id):
                 continue
-            payload = self._filter(session, event, data, guild_id, author_id)
+            payload = self._filter(session, event, data, guild_id)
             if payload is None:
                 continue
             self._queue(session, event, payload)
@@ -149,23 +149,14 @@ class Gateway:
         event: str,
         data: dict[str, Any],
         guild_id: int | None,
-        author_id: int | None,
     ) -> dict[str, Any] | None:
         needed = _EVENT_INTENTS.get(event)
         if event in _MESSAGE_EVENTS:
             needed = GUILD_MESSAGES if guild_id is not None else DIRECT_MESSAGES
         if needed is not None and not session.intents & needed:
             return None
-        bot_id = self.emulator.world.bot.id
-        if (
-            event in _MESSAGE_EVENTS[:2]
-            and not session.intents & MESSAGE_CONTENT
-            and guild_id is not None
-            and author_id != bot_id
-            and str(bot_id) not in {u["id"] for u in data.get("mentions") or []}
-        ):
-            # Without the Message Content intent these fields arrive empty, as on Discord.
-            return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
+        if event in _MESSAGE_EVENTS[:2] and not session.intents & MESSAGE_CONTENT:
+            return hide_content_from(self.emulator.world.bot.id, data)
         return data
 
     def _queue(self, session: Session, event: str, data: dict[str, Any]) -> None:

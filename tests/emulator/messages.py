@@ -115,6 +115,16 @@ class StoredMessage:
         )
 
 
+def hide_content_from(bot_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as an app without the Message Content intent gets it: others' guild messages
+    that do not mention the bot arrive with empty content, embeds, attachments and components."""
+    author = int(payload["author"]["id"])
+    mentioned = str(bot_id) in {user["id"] for user in payload.get("mentions") or []}
+    if author == bot_id or mentioned or "guild_id" not in payload:
+        return payload
+    return {**payload, "content": "", "embeds": [], "attachments": [], "components": []}
+
+
 def _attachment_payloads(
     message_id: int, body: dict[str, Any], files: dict[str, bytes], channel_id: int, base_url: str
 ) -> list[dict[str, Any]]:
@@ -128,11 +138,11 @@ def _attachment_payloads(
             {
                 "id": str(attachment_id),
                 "filename": meta.get("filename") or filename,
-                "description": meta.get("description"),
                 "size": len(data),
                 "url": url,
                 "proxy_url": url,
                 "content_type": _content_type(filename),
+                **({"description": meta["description"]} if meta.get("description") else {}),
             }
         )
     return result

@@ -213,7 +213,6 @@ async def edit_webhook_message(call: Call) -> Reply:
             "MESSAGE_UPDATE",
             message.payload,
             guild_id=message.guild_id,
-            author_id=message.author.id,
         )
     return 200, message.payload
 

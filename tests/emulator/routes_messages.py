@@ -17,6 +17,7 @@ from tests.emulator.messages import (
     StoredMessage,
     apply_edit,
     build_message_payload,
+    hide_content_from,
 )
 from tests.emulator.payloads import member_payload
 from tests.emulator.rest import Call, DiscordError, RestRouter
@@ -70,9 +71,7 @@ def create_message(
             member = emu.world.guilds[channel.guild_id].members.get(author.id)
             if member is not None:
                 event["member"] = member_payload(member, with_user=False)
-        emu.gateway.dispatch(
-            "MESSAGE_CREATE", event, guild_id=channel.guild_id, author_id=author.id
-        )
+        emu.gateway.dispatch("MESSAGE_CREATE", event, guild_id=channel.guild_id)
     return message
 
 
@@ -155,12 +154,19 @@ async def list_messages(call: Call) -> Reply:
     found = call.emu.store.history(
         channel.id, limit=limit, before=before, after=after, around=around
     )
-    return 200, [message.payload for message in found]
+    return 200, [_as_read(call.emu, message) for message in found]
 
 
 async def get_message(call: Call) -> Reply:
     channel = channel_of(call, need=("view_channel", "read_message_history"))
-    return 200, message_of(call, channel).payload
+    return 200, _as_read(call.emu, message_of(call, channel))
+
+
+def _as_read(emu: Emulator, message: StoredMessage) -> dict[str, Any]:
+    """REST reads follow the app's Message Content intent as set in the developer portal."""
+    if emu.world.privileged_intents.message_content:
+        return message.payload
+    return hide_content_from(emu.world.bot.id, message.payload)
 
 
 async def edit_message(call: Call) -> Reply:
@@ -176,9 +182,7 @@ async def edit_message(call: Call) -> Reply:
     apply_edit(
         emu.world, message, channel=channel, body=body, files=call.files, base_url=emu.base_url
     )
-    emu.gateway.dispatch(
-        "MESSAGE_UPDATE", message.payload, guild_id=channel.guild_id, author_id=message.author.id
-    )
+    emu.gateway.dispatch("MESSAGE_UPDATE", message.payload, guild_id=channel.guild_id)
     return 200, message.payload
 
 
