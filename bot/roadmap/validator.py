@@ -113,6 +113,10 @@ class _FileValidator:
             return None
         fields: dict[str, Node] = {}
         for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == "<<":
+                message = "merge keys ('<<') are not supported; write the keys out"
+                self.report(key_node, path, message)
+                continue
             if not isinstance(key_node, ScalarNode) or key_node.tag != STR_TAG:
                 self.report(key_node, path, f"keys must be text, got {describe(key_node)}")
                 continue
@@ -121,9 +125,6 @@ class _FileValidator:
                 continue
             if key in keys:
                 fields[key] = value_node
-            elif key == "<<":
-                message = "merge keys ('<<') are not supported; write the keys out"
-                self.report(key_node, path, message)
             else:
                 self.report(key_node, join(path, key), _unknown_key(key, keys))
         for key, required in keys.items():
@@ -133,7 +134,7 @@ class _FileValidator:
 
     def items(self, fields: dict[str, Node], key: str, path: str) -> list[tuple[Node, str]]:
         node = fields.get(key)
-        if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
+        if node is None:
             return []
         path = join(path, key)
         if not isinstance(node, SequenceNode):
@@ -217,7 +218,7 @@ class _FileValidator:
         title = self.text(fields, "title", "")
         summary = self.summary(fields, "")
         stages = [self.stage(item, path) for item, path in self.items(fields, "stages", "")]
-        if "stages" in fields and not stages:
+        if isinstance(fields.get("stages"), SequenceNode) and not stages:
             self.report(fields["stages"], "stages", "a roadmap needs at least one stage")
         self.check_replaces()
         if not all(stages):
@@ -234,7 +235,7 @@ class _FileValidator:
         summary = self.summary(fields, path)
         example = self.example(fields, path)
         topics = [self.topic(item, at) for item, at in self.items(fields, "topics", path)]
-        if "topics" in fields and not topics:
+        if isinstance(fields.get("topics"), SequenceNode) and not topics:
             self.report(fields["topics"], join(path, "topics"), "a stage needs at least one topic")
         if not all(topics):
             return None
@@ -251,7 +252,8 @@ class _FileValidator:
         details = self.text(fields, "details", path) if "details" in fields else None
         example = self.example(fields, path)
         resources = self.resources(fields, path)
-        if not resources:
+        listed = fields.get("resources")
+        if listed is None or (isinstance(listed, SequenceNode) and not listed.value):
             self.report(node, path, "topic has no resources; add a link for learners", "warning")
         replaces: list[str] = []
         for item, item_path in self.items(fields, "replaces", path):
@@ -303,6 +305,7 @@ class _FileValidator:
             language = self.text(item, "language", path, plain=True)
             if language and (problem := rules.language_problem(language)):
                 self.report(item["language"], join(path, "language"), problem)
+                language = ""
         code = self.text(item, "code", path, plain=True)
         if not code:
             return None
@@ -327,13 +330,19 @@ class _FileValidator:
                 self.report(node, path, problem.message, problem.severity)
                 continue
             index = first_line + problem.line - 1
-            text = self.source.line(index)
             if node.style in ("|", ">"):
-                column = len(text) - len(text.lstrip(" ")) + (problem.offset or 1)
+                column = self.block_indent(first_line) + (problem.offset or 1)
             else:  # a one-line scalar: the code starts at the node, after any quote
                 quote = 1 if node.style in ("'", '"') else 0
                 column = node.start_mark.column + quote + (problem.offset or 1)
             self.at(index + 1, column, path, problem.message, problem.severity)
+
+    def block_indent(self, first_line: int) -> int:
+        """A block scalar's indentation: that of its first non-blank line (as YAML decides)."""
+        index = first_line
+        while (text := self.source.line(index)) and not text.strip():
+            index += 1
+        return len(text) - len(text.lstrip(" "))
 
     def check_replaces(self) -> None:
         """The `replaces` rules: never a live id, each old id claimed once, never oneself."""
