@@ -1,0 +1,169 @@
+"""What the content would lose to Discord's limits: every message a roadmap produces, checked
+before fitting, each overflow traced back to the place in the YAML document that causes it.
+
+`python -m bot check` reports these. Paths use 0-based indices like the loader's
+(`stages[1].topics[3].summary`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from bot.render.daily import daily_example, daily_post_draft
+from bot.render.example import example_message_draft
+from bot.render.limits import Overflow, overflows
+from bot.render.parts import EXAMPLE_PREFIX, RESOURCES_NAME, example_for
+from bot.render.payload import Message
+from bot.render.stage import SKIPPED, stage_overview_draft
+from bot.render.topic import stage_label, topic_card_draft
+from bot.roadmap.model import Example, Roadmap, Stage, Topic
+
+# Worst cases for the parts that depend on a member or a server rather than on the content.
+_WIDEST_ROLE_ID = 10**19 - 1
+_WIDEST_DATE = date(2026, 12, 31)
+
+Finding = tuple[str, str]
+PathOf = Callable[[Overflow, str | None], str]
+
+
+def audit_roadmap(roadmap: Roadmap) -> list[Finding]:
+    """(document path, message) for every part of every message that would be cut to fit."""
+    findings: list[Finding] = []
+    stage_count = len(roadmap.stages)
+    total = len(roadmap.topics)
+    number = 0
+    for i, stage in enumerate(roadmap.stages):
+        stage_path = f"stages[{i}]"
+        statuses = {topic.id: SKIPPED for topic in stage.topics}  # the widest status mark
+        overview = stage_overview_draft(
+            stage, stage_number=i + 1, stage_count=stage_count, statuses=statuses
+        )
+        _report(findings, "stage overview", overview, _stage_paths(stage, stage_path))
+        if stage.example is not None:
+            message = example_message_draft(
+                stage.example, heading=stage_label(stage, i + 1, stage_count), stem=stage.id
+            )
+            _report(
+                findings,
+                "example message",
+                message,
+                _example_paths(f"{stage_path}.example", f"{stage_path}.title"),
+            )
+        for j, topic in enumerate(stage.topics):
+            number += 1
+            topic_path = f"{stage_path}.topics[{j}]"
+            card = topic_card_draft(
+                topic, stage, stage_number=i + 1, stage_count=stage_count, done=total, total=total
+            )
+            example_path = _example_path(topic, stage, stage_path, topic_path, example_for)
+            _report(
+                findings,
+                "topic card",
+                card,
+                _topic_paths(topic, stage_path, topic_path, example_path),
+            )
+            post = daily_post_draft(
+                topic,
+                stage,
+                local_date=_WIDEST_DATE,
+                stage_number=i + 1,
+                stage_count=stage_count,
+                topic_number=number,
+                topic_count=total,
+                ping_role_id=_WIDEST_ROLE_ID,
+            )
+            example_path = _example_path(topic, stage, stage_path, topic_path, daily_example)
+            _report(
+                findings,
+                "daily post",
+                post,
+                _topic_paths(topic, stage_path, topic_path, example_path),
+            )
+            if topic.example is not None:
+                message = example_message_draft(topic.example, heading=topic.title, stem=topic.id)
+                _report(
+                    findings,
+                    "example message",
+                    message,
+                    _example_paths(f"{topic_path}.example", f"{topic_path}.title"),
+                )
+    return findings
+
+
+def _report(findings: list[Finding], what: str, draft: Message, path_of: PathOf) -> None:
+    for overflow in overflows(draft):
+        field_name = None
+        part = None
+        if overflow.part in ("field name", "field value") and overflow.index is not None:
+            field_name = draft.embeds[overflow.embed or 0].fields[overflow.index].name
+            part = f"'{field_name}' field" + (" title" if overflow.part == "field name" else "")
+        finding = (path_of(overflow, field_name), overflow.describe(what, part))
+        if finding not in findings:
+            findings.append(finding)
+
+
+def _example_path(
+    topic: Topic,
+    stage: Stage,
+    stage_path: str,
+    topic_path: str,
+    choose: Callable[[Topic, Stage], Example | None],
+) -> str | None:
+    """The document path of the example a message shows, if any."""
+    shown = choose(topic, stage)
+    if shown is None:
+        return None
+    return f"{topic_path}.example" if shown is topic.example else f"{stage_path}.example"
+
+
+def _topic_paths(
+    topic: Topic, stage_path: str, topic_path: str, example_path: str | None
+) -> PathOf:
+    """Where a part of a topic card or a daily post comes from."""
+    longer = "details" if len(topic.details or "") > len(topic.summary) else "summary"
+
+    def path_of(overflow: Overflow, field_name: str | None) -> str:
+        if overflow.part == "title":
+            return f"{topic_path}.title"
+        if overflow.part == "author":
+            return f"{stage_path}.title"
+        if overflow.part == "description":
+            return f"{topic_path}.{longer}"
+        if field_name == RESOURCES_NAME:
+            return f"{topic_path}.resources"
+        if example_path and (
+            overflow.part.startswith("file") or (field_name or "").startswith(EXAMPLE_PREFIX)
+        ):
+            return f"{example_path}.title" if field_name else f"{example_path}.code"
+        return topic_path
+
+    return path_of
+
+
+def _stage_paths(stage: Stage, stage_path: str) -> PathOf:
+    """Where a part of a stage overview comes from."""
+    list_size = sum(len(topic.title) + 4 for topic in stage.topics)
+    longer = "summary" if len(stage.summary) > list_size else "topics"
+
+    def path_of(overflow: Overflow, field_name: str | None) -> str:
+        if overflow.part == "title":
+            return f"{stage_path}.title"
+        if overflow.part == "description":
+            return f"{stage_path}.{longer}"
+        return stage_path
+
+    return path_of
+
+
+def _example_paths(example_path: str, owner_title_path: str) -> PathOf:
+    """Where a part of an example message comes from."""
+
+    def path_of(overflow: Overflow, field_name: str | None) -> str:
+        if overflow.part == "title":
+            return f"{example_path}.title"
+        if overflow.part == "author":
+            return owner_title_path
+        return f"{example_path}.code"
+
+    return path_of

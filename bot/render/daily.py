@@ -1,0 +1,109 @@
+"""The topic-of-the-day post, and the footer that lets the scheduler find it again.
+
+After a crash the scheduler looks through the channel's recent history for the post of a local
+date; the footer carries that date in a fixed form (`Topic of the day · 2026-11-23`) that
+`daily_post_date` reads back.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.render import parts
+from bot.render.limits import fit_message
+from bot.render.payload import DAILY_COLOUR, Embed, Field, Message
+from bot.render.text import no_pings, one_line, role_mention
+from bot.render.topic import stage_label
+from bot.roadmap.model import Example, Stage, Topic
+
+FOOTER_PREFIX = "Topic of the day · "
+_FOOTER_DATE = re.compile(r"Topic of the day · (\d{4})-(\d{2})-(\d{2})(?: ·|$)")
+HINT = "Work through it at your own pace: `/roadmap next` shows your own next topic and tracks it."
+
+
+def daily_footer(local_date: date, topic_number: int, topic_count: int) -> str:
+    """E.g. `Topic of the day · 2026-11-23 · 3 of 20`."""
+    return f"{FOOTER_PREFIX}{local_date.isoformat()} · {topic_number} of {topic_count}"
+
+
+def daily_post_date(footer: str | None) -> date | None:
+    """The local date a daily post's footer names (None when it is not a daily footer)."""
+    match = _FOOTER_DATE.match(footer or "")
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def daily_example(topic: Topic, stage: Stage) -> Example | None:
+    """The topic's own example; a stage's example only on the stage's first topic, so the
+    channel does not see the same code several days in a row."""
+    if topic.example is not None:
+        return topic.example
+    if stage.example is not None and stage.topics and stage.topics[0].id == topic.id:
+        return stage.example
+    return None
+
+
+def daily_post_draft(
+    topic: Topic,
+    stage: Stage,
+    *,
+    local_date: date,
+    stage_number: int,
+    stage_count: int,
+    topic_number: int,
+    topic_count: int,
+    ping_role_id: int | None = None,
+) -> Message:
+    """The daily post before fitting (see `daily_post`)."""
+    fields = [Field("Your turn", HINT)]
+    resources = parts.resources_field(topic.resources)
+    if resources:
+        fields.insert(0, resources)
+    embed = Embed(
+        title=one_line(no_pings(topic.title)),
+        description=parts.explanation(topic),
+        fields=tuple(fields),
+        footer=daily_footer(local_date, topic_number, topic_count),
+        author=stage_label(stage, stage_number, stage_count),
+        colour=DAILY_COLOUR,
+    )
+    files: tuple = ()
+    example = daily_example(topic, stage)
+    if example is not None:
+        stem = topic.id if topic.example is not None else stage.id
+        embed, files = parts.place_example(embed, example, stem)
+    content = role_mention(ping_role_id) if ping_role_id is not None else None
+    return Message(content=content, embeds=(embed,), files=files)
+
+
+def daily_post(
+    topic: Topic,
+    stage: Stage,
+    *,
+    local_date: date,
+    stage_number: int,
+    stage_count: int,
+    topic_number: int,
+    topic_count: int,
+    ping_role_id: int | None = None,
+) -> Message:
+    """The topic of the day: the topic, its example when it has one (see `daily_example`), its
+    resources, a hint to use `/roadmap next`, and a footer with the server's local date.
+    `ping_role_id` puts that role's mention in the content: the only mention meant to ping."""
+    return fit_message(
+        daily_post_draft(
+            topic,
+            stage,
+            local_date=local_date,
+            stage_number=stage_number,
+            stage_count=stage_count,
+            topic_number=topic_number,
+            topic_count=topic_count,
+            ping_role_id=ping_role_id,
+        )
+    )

@@ -1,0 +1,90 @@
+"""The topic card of `/roadmap next` (and the card shown when the roadmap is finished)."""
+
+from __future__ import annotations
+
+from bot.render import parts
+from bot.render.limits import fit_message
+from bot.render.payload import DONE_COLOUR, TOPIC_COLOUR, Embed, Message
+from bot.render.text import no_pings, one_line
+from bot.roadmap.model import Stage, Topic
+
+
+def percent(done: int, total: int) -> int:
+    """Whole percent done, rounded down: 100 only when everything is done."""
+    return max(0, min(100, done * 100 // total)) if total > 0 else 0
+
+
+def standing_line(stage_number: int, stage_count: int, done: int, total: int) -> str:
+    """Where a member stands, e.g. `Stage 2/6 · 7 of 20 topics · 35%`."""
+    return (
+        f"Stage {stage_number}/{stage_count} · {done} of {total} topics · {percent(done, total)}%"
+    )
+
+
+def stage_label(stage: Stage, stage_number: int, stage_count: int) -> str:
+    """E.g. `Stage 2/6 · Web development fundamentals`."""
+    return f"Stage {stage_number}/{stage_count} · {one_line(no_pings(stage.title))}"
+
+
+def topic_card_draft(
+    topic: Topic, stage: Stage, *, stage_number: int, stage_count: int, done: int, total: int
+) -> Message:
+    """The topic card before fitting (see `topic_card`)."""
+    resources = parts.resources_field(topic.resources)
+    embed = Embed(
+        title=one_line(no_pings(topic.title)),
+        description=parts.explanation(topic),
+        fields=(resources,) if resources else (),
+        footer=standing_line(stage_number, stage_count, done, total),
+        author=stage_label(stage, stage_number, stage_count),
+        colour=TOPIC_COLOUR,
+    )
+    files: tuple = ()
+    example = parts.example_for(topic, stage)
+    if example is not None:
+        stem = topic.id if topic.example is not None else stage.id
+        embed, files = parts.place_example(embed, example, stem)
+    return Message(embeds=(embed,), files=files)
+
+
+def topic_card(
+    topic: Topic, stage: Stage, *, stage_number: int, stage_count: int, done: int, total: int
+) -> Message:
+    """A member's next topic: stage, title, explanation, the topic's (else the stage's) example
+    as a code block or an attached file, resources as links, and the standing line.
+
+    `stage_number` is 1-based; `done` counts the member's done topics out of `total`.
+    """
+    return fit_message(
+        topic_card_draft(
+            topic,
+            stage,
+            stage_number=stage_number,
+            stage_count=stage_count,
+            done=done,
+            total=total,
+        )
+    )
+
+
+def finished_card(
+    roadmap_title: str, *, stage_count: int, done: int, skipped: int, total: int
+) -> Message:
+    """Shown by `/roadmap next` once every topic is done or skipped."""
+    lines = [
+        f"Every topic of **{one_line(no_pings(roadmap_title))}** is behind you: "
+        f"{done} done, {skipped} skipped."
+    ]
+    if skipped:
+        lines.append(
+            "Skipped topics are still there: `/roadmap reset <topic>` brings one back "
+            "into your list."
+        )
+    lines.append("`/roadmap progress` shows every stage; well done!")
+    embed = Embed(
+        title="You finished the roadmap 🎉",
+        description="\n\n".join(lines),
+        footer=standing_line(stage_count, stage_count, done, total),
+        colour=DONE_COLOUR,
+    )
+    return fit_message(Message(embeds=(embed,)))
