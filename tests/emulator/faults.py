@@ -71,6 +71,7 @@ class Faults:
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
         self.requests_per_second: float | None = None
+        self.window = 1.0
         self._recent: deque[float] = deque()
 
     def clear(self) -> None:
@@ -141,9 +142,11 @@ class Faults:
             channel_id=channel_id,
         )
 
-    def global_rate_limit(self, requests_per_second: float | None) -> None:
-        """Answer 429 (global) past this many requests in any second; None turns it off."""
+    def global_rate_limit(self, requests_per_second: float | None, *, window: float = 1.0) -> None:
+        """Answer 429 (global) past requests_per_second * window requests in any `window`
+        seconds (Discord: 50 per second); None turns it off."""
         self.requests_per_second = requests_per_second
+        self.window = window
         self._recent.clear()
 
     def take(self, route: str, params: dict[str, str]) -> FaultRule | None:
@@ -159,9 +162,9 @@ class Faults:
         if self.requests_per_second is None or path.startswith(EXEMPT_FROM_GLOBAL):
             return None
         now = time.monotonic()
-        while self._recent and now - self._recent[0] >= 1.0:
+        while self._recent and now - self._recent[0] >= self.window:
             self._recent.popleft()
-        if len(self._recent) >= self.requests_per_second:
-            return max(0.001, 1.0 - (now - self._recent[0]))
+        if len(self._recent) >= self.requests_per_second * self.window:
+            return max(0.001, self.window - (now - self._recent[0]))
         self._recent.append(now)
         return None

@@ -56,9 +56,9 @@ class Session:
     token: str
     intents: int
     shard: tuple[int, int]
-    ws: web.WebSocketResponse | None = None
+    ws: web.WebSocketResponse | None = field(default=None, repr=False)
     seq: int = 0
-    buffer: list[dict[str, Any]] = field(default_factory=list)
+    buffer: list[dict[str, Any]] = field(default_factory=list, repr=False)
     invalidated: bool = False
     resumes: int = 0
     disconnected_at: float | None = None
@@ -78,6 +78,7 @@ class Gateway:
         self.roles_seen: set[int] = set()  # roles the bot was told about (create vs update)
         # One outbox per connection, drained by one writer task: frames leave in the order queued.
         self._outboxes: dict[web.WebSocketResponse, asyncio.Queue[Any]] = {}
+        self._closed_by_us: set[web.WebSocketResponse] = set()
         self._changed = asyncio.Event()
 
     # -- what tests use -------------------------------------------------------------------------
@@ -172,11 +173,12 @@ class Gateway:
         if outbox is not None:
             outbox.put_nowait(frame)
 
-    @staticmethod
-    async def _write(ws: web.WebSocketResponse, outbox: asyncio.Queue[Any]) -> None:
+    async def _write(self, ws: web.WebSocketResponse, outbox: asyncio.Queue[Any]) -> None:
+        ws_closed_by_us = self._closed_by_us
         while True:
             frame = await outbox.get()
             if isinstance(frame, tuple):
+                ws_closed_by_us.add(ws)
                 await ws.close(code=frame[1], message=b"closed by the emulator")
                 return
             try:
@@ -218,8 +220,11 @@ class Gateway:
             if session is not None and session.ws is ws:
                 session.ws = None
                 session.disconnected_at = time.monotonic()
-                if ws.close_code in (1000, 1001) and not self.emulator.stopping:
+                # aiohttp reports 1000 after a close we started: only the client's own counts.
+                clean = ws.close_code in (1000, 1001) and ws not in self._closed_by_us
+                if clean and not self.emulator.stopping:
                     session.invalidated = True  # a clean close from the client ends the session
+            self._closed_by_us.discard(ws)
             self._changed.set()
         return ws
 

@@ -199,6 +199,9 @@ class SampleBot(commands.Bot):
         self.late_errors: list[int] = []
         self.sync_guild_id = sync_guild_id
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py sleeps 5 s before every re-IDENTIFY; a test has no other bot to wait for."""
+
     async def setup_hook(self) -> None:
         self.tree.add_command(study)
         self.tree.add_command(admin)

@@ -152,7 +152,7 @@ class Emulator(Driver):
                 )
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.25))
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.02))
 
     # -- inspection -----------------------------------------------------------------------------
     @property
