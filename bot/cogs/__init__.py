@@ -1,4 +1,4 @@
-"""Discord glue: slash commands, autocomplete and buttons. Cogs parse, call a service, render, reply.
+"""Discord glue: slash commands, autocomplete, buttons. A cog parses, calls a service, renders.
 
 How a cog adds commands under the shared groups
 -----------------------------------------------
