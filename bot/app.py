@@ -22,11 +22,14 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.context import Services
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree
 from bot.config import Settings
 from bot.services.clock import Clock, SystemClock
 from bot.services.content import ContentHolder
+from bot.store.database import Database
+from bot.store.meta import MetaRepository
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ class StudyBot(commands.Bot):
     def __init__(
         self,
         settings: Settings,
-        database: Any,
+        database: Database,
         content: ContentHolder,
         clock: Clock | None = None,
         *,
@@ -94,6 +97,8 @@ class StudyBot(commands.Bot):
         self.database = database
         self.content = content
         self.clock: Clock = clock or SystemClock()
+        self.services = Services.create(database, self.clock)
+        self._meta = MetaRepository(database)
         self.command_groups = CommandGroups.create()
         self._extensions_to_load = tuple(extensions)
         self._sync_on_start = sync_on_start
@@ -138,14 +143,14 @@ class StudyBot(commands.Bot):
             log.info("synced %d commands to guild=%s", len(synced), guild.id)
             return
         digest = command_tree_digest(self.tree)
-        if await self.database.get_meta(TREE_HASH_KEY) == digest:
+        if await self._meta.get(TREE_HASH_KEY) == digest:
             log.info("command tree unchanged since the last global sync; not syncing")
             return
         await self.sync_globally()
 
     async def sync_globally(self) -> int:
         synced = await self.tree.sync()
-        await self.database.set_meta(TREE_HASH_KEY, command_tree_digest(self.tree))
+        await self._meta.set(TREE_HASH_KEY, command_tree_digest(self.tree))
         log.info("synced %d global commands", len(synced))
         return len(synced)
 
@@ -219,8 +224,7 @@ def run_bot(settings: Settings) -> int:
     return asyncio.run(_run_until_stopped(settings, content, token))
 
 
-async def _open_database(settings: Settings) -> Any:
-    from bot.store.database import Database
+async def _open_database(settings: Settings) -> Database | None:
     from bot.store.migrations import MigrationError
 
     try:

@@ -1,0 +1,141 @@
+"""`/roadmap settings | roadmaps | follow | export | forget-me | help`: a member's own things."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.autocomplete import roadmap_choices, time_zone_choices
+from bot.cogs.buttons import forget_buttons
+from bot.cogs.context import member_roadmap
+from bot.cogs.groups import MEMBER_GROUP, subcommand
+from bot.cogs.payloads import send_kwargs
+from bot.render.account import (
+    export_message,
+    followed_message,
+    roadmaps_message,
+    settings_message,
+)
+from bot.render.help import help_message
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+log = logging.getLogger(__name__)
+
+FORGET_QUESTION = (
+    "This deletes everything the bot stores about you in this server: your progress, the "
+    "history behind your streaks, your settings and reminder. It cannot be undone. Are you sure?"
+)
+
+
+def _ids(interaction: discord.Interaction) -> tuple[int, int]:
+    assert interaction.guild_id is not None  # every command checks it is used in a server
+    return interaction.guild_id, interaction.user.id
+
+
+def usage(command: app_commands.Command) -> str:
+    """`/roadmap example <stage> [topic]`, from the command's own parameters."""
+    params = " ".join(
+        f"<{param.display_name}>" if param.required else f"[{param.display_name}]"
+        for param in command.parameters
+    )
+    return f"/{command.qualified_name} {params}".rstrip()
+
+
+class Account(commands.Cog):
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.command_groups.attach(self)
+
+    async def cog_unload(self) -> None:
+        self.bot.command_groups.detach(self)
+
+    @subcommand("roadmap settings", "Your time zone and whether others see your progress")
+    @app_commands.describe(
+        timezone="An IANA time zone such as Europe/Berlin (`default` uses the server's)",
+        hide_progress="Hide your progress from other members and the leaderboard",
+    )
+    @app_commands.rename(hide_progress="hide-progress")
+    @app_commands.autocomplete(timezone=time_zone_choices)
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        timezone: str | None = None,
+        hide_progress: bool | None = None,
+    ) -> None:
+        guild_id, user_id = _ids(interaction)
+        members = self.bot.services.members
+        mine = await members.update_settings(
+            guild_id, user_id, time_zone=timezone, hide_progress=hide_progress
+        )
+        server = await self.bot.services.servers.settings(guild_id)
+        message = settings_message(
+            time_zone=mine.time_zone,
+            server_zone=server.time_zone,
+            hide_progress=mine.hide_progress,
+            changed=timezone is not None or hide_progress is not None,
+        )
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    @subcommand("roadmap roadmaps", "The roadmaps on offer and the one you study")
+    async def roadmaps(self, interaction: discord.Interaction) -> None:
+        guild_id, user_id = _ids(interaction)
+        following = await member_roadmap(self.bot, guild_id, user_id)
+        catalog = self.bot.content.catalog
+        server = await self.bot.services.servers.settings(guild_id)
+        default = server.default_roadmap if server.default_roadmap in catalog.ids else None
+        message = roadmaps_message(
+            catalog.roadmaps,
+            following=following.id,
+            server_default=default or catalog.default_id,
+        )
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    @subcommand("roadmap follow", "Choose which roadmap you study in this server")
+    @app_commands.describe(roadmap="The roadmap to study (`default`: the server's)")
+    @app_commands.autocomplete(roadmap=roadmap_choices)
+    async def follow(self, interaction: discord.Interaction, roadmap: str) -> None:
+        guild_id, user_id = _ids(interaction)
+        catalog = self.bot.content.catalog
+        wanted: str | None = roadmap
+        if roadmap.strip().lower() == "default" and catalog.get("default") is None:
+            wanted = None
+        available = [(item.id, item.title) for item in catalog.roadmaps]
+        await self.bot.services.members.follow(guild_id, user_id, wanted, available)
+        chosen = await member_roadmap(self.bot, guild_id, user_id)
+        message = followed_message(chosen.title, server_default=wanted is None)
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    @subcommand("roadmap export", "Your data in this server as a JSON file", cooldown=(2, 60.0))
+    async def export(self, interaction: discord.Interaction) -> None:
+        guild_id, user_id = _ids(interaction)
+        data = await self.bot.services.members.export(guild_id, user_id)
+        await interaction.response.send_message(**send_kwargs(export_message(data)), ephemeral=True)
+
+    @subcommand(
+        "roadmap forget-me", "Delete all your data in this server (asks first)", cooldown=(3, 60.0)
+    )
+    async def forget_me(self, interaction: discord.Interaction) -> None:
+        _, user_id = _ids(interaction)
+        await interaction.response.send_message(
+            FORGET_QUESTION, view=forget_buttons(user_id), ephemeral=True
+        )
+
+    @subcommand("roadmap help", "What this bot does and its commands")
+    async def help(self, interaction: discord.Interaction) -> None:
+        member_group = self.bot.command_groups.find_group(MEMBER_GROUP)
+        commands_ = [
+            (usage(command), command.description)
+            for command in member_group.walk_commands()
+            if isinstance(command, app_commands.Command)
+        ]
+        await interaction.response.send_message(
+            **send_kwargs(help_message(commands_)), ephemeral=True
+        )

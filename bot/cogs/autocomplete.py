@@ -1,0 +1,125 @@
+"""Autocomplete for stages, topics, roadmaps and time zones, served from in-memory indexes.
+
+Only a hint: every command validates the value again. Choices carry ids as values and
+readable titles as names (Discord allows 25 choices, names and values of 100 characters).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+import discord
+from discord import app_commands
+
+from bot.cogs.context import member_roadmap
+from bot.errors import StudyError
+from bot.services.lookup import find_stage
+from bot.services.timezones import zone_names
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+MAX_CHOICES = 25
+#: Offered before anything is typed: the zones most members pick, as a hint to the format.
+COMMON_ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+_NAME_LIMIT = 100
+
+
+def _name(text: str) -> str:
+    return text if len(text) <= _NAME_LIMIT else text[: _NAME_LIMIT - 1] + "…"
+
+
+def _bot(interaction: discord.Interaction) -> StudyBot:
+    return cast("StudyBot", interaction.client)
+
+
+async def _roadmap_id(interaction: discord.Interaction) -> str:
+    bot = _bot(interaction)
+    if interaction.guild_id is None:
+        return bot.content.catalog.default_id
+    roadmap = await member_roadmap(bot, interaction.guild_id, interaction.user.id)
+    return roadmap.id
+
+
+async def stage_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    catalog = _bot(interaction).content.catalog
+    roadmap_id = await _roadmap_id(interaction)
+    roadmap = catalog.get(roadmap_id)
+    choices = []
+    for stage in catalog.search_stages(roadmap_id, current, MAX_CHOICES):
+        number = (roadmap.stage_position(stage.id) or 0) + 1 if roadmap else 0
+        choices.append(app_commands.Choice(name=_name(f"{number}. {stage.title}"), value=stage.id))
+    return choices
+
+
+async def topic_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    catalog = _bot(interaction).content.catalog
+    roadmap_id = await _roadmap_id(interaction)
+    return [
+        app_commands.Choice(name=_name(topic.title), value=topic.id)
+        for topic in catalog.search_topics(roadmap_id, current, MAX_CHOICES)
+    ]
+
+
+async def stage_topic_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Topics of the stage already chosen in the same command (all topics when none is)."""
+    catalog = _bot(interaction).content.catalog
+    roadmap_id = await _roadmap_id(interaction)
+    roadmap = catalog.get(roadmap_id)
+    stage_text = str(getattr(interaction.namespace, "stage", "") or "")
+    stage = None
+    if roadmap is not None and stage_text:
+        try:
+            stage = find_stage(roadmap, stage_text)
+        except StudyError:
+            stage = None
+    if stage is None or roadmap is None:
+        return await topic_choices(interaction, current)
+    in_stage = {topic.id for topic in stage.topics}
+    found = catalog.search_topics(roadmap_id, current, len(roadmap.topics))
+    return [
+        app_commands.Choice(name=_name(topic.title), value=topic.id)
+        for topic in found
+        if topic.id in in_stage
+    ][:MAX_CHOICES]
+
+
+async def roadmap_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    catalog = _bot(interaction).content.catalog
+    return [
+        app_commands.Choice(name=_name(roadmap.title), value=roadmap.id)
+        for roadmap in catalog.search_roadmaps(current, MAX_CHOICES)
+    ]
+
+
+async def time_zone_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Zones whose name contains what was typed (spaces count as underscores), prefixes first."""
+    wanted = current.strip().lower().replace(" ", "_")
+    names = zone_names()
+    if not wanted:
+        found = list(COMMON_ZONES)
+    else:
+        starts = [n for n in names if n.lower().startswith(wanted)]
+        inside = [n for n in names if wanted in n.lower() and n not in starts]
+        found = starts + inside
+    return [app_commands.Choice(name=n, value=n) for n in found[:MAX_CHOICES]]

@@ -1,0 +1,104 @@
+"""Persistent buttons that belong to one member, and the forget-me confirmation.
+
+Every button of the bot is a `DynamicItem` whose `custom_id` carries what it needs (at most
+Discord's 100 characters), so it keeps working after a restart with no state kept anywhere:
+setup_hook registers the templates. Only the member a button was made for may press it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot.cogs.tree import answer_error
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+log = logging.getLogger(__name__)
+
+FORGET_TEMPLATE = re.compile(r"study:forget:(?P<answer>yes|no):(?P<owner>[0-9]{1,20})")
+
+NOT_YOURS = (
+    "These buttons belong to the member who asked. Use `/roadmap next` to see your own next topic."
+)
+
+
+def _bot(interaction: discord.Interaction) -> StudyBot:
+    return cast("StudyBot", interaction.client)
+
+
+async def only_owner(interaction: discord.Interaction, owner_id: int) -> bool:
+    """True for the owner; anyone else gets a polite ephemeral refusal."""
+    if interaction.user.id == owner_id:
+        return True
+    await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+    log.info(
+        "refused button of member=%s to member=%s guild=%s",
+        owner_id,
+        interaction.user.id,
+        interaction.guild_id,
+    )
+    return False
+
+
+class ForgetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORGET_TEMPLATE):
+    """ "Delete my data" / "Keep it" under the forget-me question."""
+
+    def __init__(self, answer: str, owner_id: int) -> None:
+        yes = answer == "yes"
+        super().__init__(
+            discord.ui.Button(
+                label="Delete my data" if yes else "Keep it",
+                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
+                custom_id=f"study:forget:{answer}:{owner_id}",
+            )
+        )
+        self.answer = answer
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> ForgetButton:
+        return cls(match["answer"], int(match["owner"]))
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self._answer(interaction)
+        except Exception as error:
+            await answer_error(interaction, error)
+
+    async def _answer(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None  # the question is only asked in servers
+        if self.answer != "yes":
+            await interaction.response.edit_message(
+                content="Nothing was deleted; your progress is still here.", view=None
+            )
+            return
+        deleted = await _bot(interaction).services.members.forget(
+            interaction.guild_id, self.owner_id
+        )
+        log.info(
+            "forgot member=%s guild=%s (%d rows)", self.owner_id, interaction.guild_id, deleted
+        )
+        await interaction.response.edit_message(
+            content="Done: everything the bot stored about you in this server is deleted.",
+            view=None,
+        )
+
+
+def forget_buttons(owner_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ForgetButton("yes", owner_id))
+    view.add_item(ForgetButton("no", owner_id))
+    return view

@@ -1,0 +1,72 @@
+"""`/roadmap progress` and `/roadmap leaderboard`: where members stand in this server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.context import member_roadmap
+from bot.cogs.groups import subcommand
+from bot.cogs.payloads import send_kwargs
+from bot.errors import StudyError
+from bot.render.leaderboard import leaderboard_card
+from bot.render.progress_card import progress_card
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+PERIODS = [
+    app_commands.Choice(name="all time", value="all"),
+    app_commands.Choice(name="this month", value="month"),
+    app_commands.Choice(name="this week (from Monday)", value="week"),
+]
+
+
+class Standings(commands.Cog):
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.command_groups.attach(self)
+
+    async def cog_unload(self) -> None:
+        self.bot.command_groups.detach(self)
+
+    @subcommand("roadmap progress", "Progress per stage, totals and streaks")
+    @app_commands.describe(
+        member="Someone else in this server (default: you)",
+        public="Show the answer to everyone in this channel (default: only you)",
+    )
+    async def progress(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member | None = None,
+        public: bool = False,
+    ) -> None:
+        assert interaction.guild_id is not None
+        guild_id, viewer_id = interaction.guild_id, interaction.user.id
+        target = member.id if member is not None else viewer_id
+        if member is not None and member.bot:
+            raise StudyError("Bots don't study; pick a member.")
+        roadmap = await member_roadmap(self.bot, guild_id, target)
+        summary = await self.bot.services.study.summary(
+            guild_id, target, roadmap, viewer_id=viewer_id
+        )
+        card = progress_card(summary, viewer_id=viewer_id)
+        await interaction.response.send_message(**send_kwargs(card), ephemeral=not public)
+
+    @subcommand("roadmap leaderboard", "This server's top members by topics done")
+    @app_commands.describe(period="All time (default), this month or this week, in server time")
+    @app_commands.choices(period=PERIODS)
+    async def leaderboard(self, interaction: discord.Interaction, period: str = "all") -> None:
+        assert interaction.guild_id is not None
+        guild_id, caller_id = interaction.guild_id, interaction.user.id
+        roadmap = await member_roadmap(self.bot, guild_id, caller_id)
+        board = await self.bot.services.leaderboard.leaderboard(
+            guild_id, roadmap, period, caller_id
+        )
+        card = leaderboard_card(board, roadmap_title=roadmap.title, caller_id=caller_id)
+        await interaction.response.send_message(**send_kwargs(card), ephemeral=True)

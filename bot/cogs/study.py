@@ -1,0 +1,118 @@
+"""`/roadmap next | stage | example | done | skip | reset`: working through the roadmap."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
+from bot.cogs.context import announce_mark, member_roadmap
+from bot.cogs.groups import subcommand
+from bot.cogs.payloads import send_kwargs
+from bot.cogs.topic_card import next_topic_card
+from bot.errors import StudyError
+from bot.render.example import example_message
+from bot.render.progress_card import mark_reply
+from bot.render.stage import stage_overview
+from bot.render.topic import stage_label
+from bot.services.lookup import find_stage, find_topic
+from bot.store.progress import DONE, SKIPPED
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+
+def _ids(interaction: discord.Interaction) -> tuple[int, int]:
+    assert interaction.guild_id is not None  # every command checks it is used in a server
+    return interaction.guild_id, interaction.user.id
+
+
+class Study(commands.Cog):
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.command_groups.attach(self)
+
+    async def cog_unload(self) -> None:
+        self.bot.command_groups.detach(self)
+
+    @subcommand("roadmap next", "Your next topic, with Done, Skip and Show example buttons")
+    @app_commands.describe(public="Show the answer to everyone in this channel (default: only you)")
+    async def next_topic(self, interaction: discord.Interaction, public: bool = False) -> None:
+        guild_id, user_id = _ids(interaction)
+        roadmap = await member_roadmap(self.bot, guild_id, user_id)
+        card = await next_topic_card(self.bot, guild_id, user_id, roadmap)
+        await interaction.response.send_message(**card.send(), ephemeral=not public)
+
+    @subcommand("roadmap stage", "A stage's topics and where you stand in each")
+    @app_commands.describe(stage="The stage: pick one from the list, or type its number or name")
+    @app_commands.autocomplete(stage=stage_choices)
+    async def stage(self, interaction: discord.Interaction, stage: str) -> None:
+        guild_id, user_id = _ids(interaction)
+        roadmap = await member_roadmap(self.bot, guild_id, user_id)
+        view = await self.bot.services.study.stage_view(guild_id, user_id, roadmap, stage)
+        statuses = {item.topic.id: item.status for item in view.topics if item.status}
+        message = stage_overview(
+            view.stage, stage_number=view.number, stage_count=view.stage_count, statuses=statuses
+        )
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    @subcommand("roadmap example", "The example code of a stage, or of one of its topics")
+    @app_commands.describe(
+        stage="The stage whose example you want", topic="A topic of that stage (optional)"
+    )
+    @app_commands.autocomplete(stage=stage_choices, topic=stage_topic_choices)
+    async def example(
+        self, interaction: discord.Interaction, stage: str, topic: str | None = None
+    ) -> None:
+        guild_id, user_id = _ids(interaction)
+        roadmap = await member_roadmap(self.bot, guild_id, user_id)
+        chosen_stage = find_stage(roadmap, stage)
+        number = (roadmap.stage_position(chosen_stage.id) or 0) + 1
+        heading = stage_label(chosen_stage, number, len(roadmap.stages))
+        example, stem = chosen_stage.example, chosen_stage.id
+        if topic is not None:
+            chosen_topic = find_topic(roadmap, topic)
+            heading = f"{heading} · {chosen_topic.title}"
+            if chosen_topic.example is not None:
+                example, stem = chosen_topic.example, chosen_topic.id
+        if example is None:
+            raise StudyError(
+                f"**{chosen_stage.title}** has no example code"
+                + (" and neither does that topic." if topic is not None else ".")
+            )
+        message = example_message(example, heading=heading, stem=stem)
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    async def _mark(self, interaction: discord.Interaction, topic: str, status: str | None) -> None:
+        guild_id, user_id = _ids(interaction)
+        roadmap = await member_roadmap(self.bot, guild_id, user_id)
+        study = self.bot.services.study
+        if status is None:
+            result = await study.reset(guild_id, user_id, roadmap, topic)
+        else:
+            result = await study.mark(guild_id, user_id, roadmap, topic, status)
+        announce_mark(self.bot, guild_id, user_id, result)
+        await interaction.response.send_message(**send_kwargs(mark_reply(result)), ephemeral=True)
+
+    @subcommand("roadmap done", "Mark a topic as done")
+    @app_commands.describe(topic="The topic you finished")
+    @app_commands.autocomplete(topic=topic_choices)
+    async def done(self, interaction: discord.Interaction, topic: str) -> None:
+        await self._mark(interaction, topic, DONE)
+
+    @subcommand("roadmap skip", "Skip a topic you already know or don't need")
+    @app_commands.describe(topic="The topic to skip")
+    @app_commands.autocomplete(topic=topic_choices)
+    async def skip(self, interaction: discord.Interaction, topic: str) -> None:
+        await self._mark(interaction, topic, SKIPPED)
+
+    @subcommand("roadmap reset", "Set a topic back to not started")
+    @app_commands.describe(topic="The topic to reset")
+    @app_commands.autocomplete(topic=topic_choices)
+    async def reset(self, interaction: discord.Interaction, topic: str) -> None:
+        await self._mark(interaction, topic, None)

@@ -1,0 +1,188 @@
+"""The topic card of `/roadmap next`, its Done / Skip / Show example buttons, and their presses.
+
+Done and Skip record the status and turn the same message into the following topic's card;
+Show example answers with the example, visible only to the presser. A button whose topic left
+the content (or whose roadmap did) says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot.cogs.buttons import only_owner
+from bot.cogs.context import announce_mark
+from bot.cogs.payloads import edit_kwargs, send_kwargs
+from bot.cogs.tree import answer_error
+from bot.render.example import example_message
+from bot.render.parts import example_for
+from bot.render.payload import Message
+from bot.render.progress_card import pressed_note
+from bot.render.topic import finished_card, stage_label, topic_card
+from bot.roadmap.model import Roadmap
+from bot.services.standing import Standing
+from bot.store.progress import DONE, SKIPPED
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+log = logging.getLogger(__name__)
+
+# Ids are lowercase-kebab of at most 32 characters, snowflakes at most 20 digits:
+# "study:done:" + 20 + ":" + 32 + ":" + 32 = 97, within Discord's 100.
+_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+TOPIC_TEMPLATE = re.compile(
+    rf"study:(?P<action>done|skip|ex):(?P<owner>[0-9]{{1,20}}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
+)
+PRESS_DONE, PRESS_SKIP, PRESS_EXAMPLE = "done", "skip", "ex"
+_LOOKS = {
+    PRESS_DONE: ("Done", discord.ButtonStyle.success),
+    PRESS_SKIP: ("Skip", discord.ButtonStyle.secondary),
+    PRESS_EXAMPLE: ("Show example", discord.ButtonStyle.primary),
+}
+_STATUS_OF_PRESS = {PRESS_DONE: DONE, PRESS_SKIP: SKIPPED}
+
+TOPIC_GONE = (
+    "This topic is no longer in the roadmap (the content was updated). "
+    "Use `/roadmap next` to see your next topic."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A rendered card and the buttons that go under it (None when there are none)."""
+
+    message: Message
+    view: discord.ui.View | None
+
+    def send(self) -> dict[str, Any]:
+        kwargs = send_kwargs(self.message)
+        if self.view is not None:
+            kwargs["view"] = self.view
+        return kwargs
+
+    def edit(self) -> dict[str, Any]:
+        return {**edit_kwargs(self.message), "view": self.view}
+
+
+class TopicButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TOPIC_TEMPLATE):
+    """Done / Skip / Show example for one member's topic."""
+
+    def __init__(self, action: str, owner_id: int, roadmap_id: str, topic_id: str) -> None:
+        label, style = _LOOKS[action]
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=style,
+                custom_id=f"study:{action}:{owner_id}:{roadmap_id}:{topic_id}",
+            )
+        )
+        self.action = action
+        self.owner_id = owner_id
+        self.roadmap_id = roadmap_id
+        self.topic_id = topic_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+    ) -> TopicButton:
+        return cls(match["action"], int(match["owner"]), match["roadmap"], match["topic"])
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        # discord.py only logs what a dynamic item raises: answer the member ourselves.
+        try:
+            await _press(cast("StudyBot", interaction.client), interaction, self)
+        except Exception as error:
+            await answer_error(interaction, error)
+
+
+def topic_buttons(
+    owner_id: int, roadmap_id: str, topic_id: str, *, has_example: bool
+) -> discord.ui.View:
+    """The buttons under a topic card: persistent items only, so the view never times out."""
+    view = discord.ui.View(timeout=None)
+    actions = (PRESS_DONE, PRESS_SKIP, PRESS_EXAMPLE) if has_example else (PRESS_DONE, PRESS_SKIP)
+    for action in actions:
+        view.add_item(TopicButton(action, owner_id, roadmap_id, topic_id))
+    return view
+
+
+def card_for(standing: Standing, owner_id: int) -> Card:
+    """The card of the member's next topic in `standing`, or the finished card."""
+    roadmap = standing.roadmap
+    if standing.next_topic is None or standing.next_stage is None:
+        skipped = sum(stage.skipped for stage in standing.stages)
+        message = finished_card(
+            roadmap.title,
+            stage_count=standing.stage_count,
+            done=standing.done,
+            skipped=skipped,
+            total=standing.total,
+        )
+        return Card(message, None)
+    topic, stage = standing.next_topic, standing.next_stage.stage
+    message = topic_card(
+        topic,
+        stage,
+        stage_number=standing.next_stage.number,
+        stage_count=standing.stage_count,
+        done=standing.done,
+        total=standing.total,
+    )
+    has_example = example_for(topic, stage) is not None
+    return Card(message, topic_buttons(owner_id, roadmap.id, topic.id, has_example=has_example))
+
+
+async def next_topic_card(bot: StudyBot, guild_id: int, user_id: int, roadmap: Roadmap) -> Card:
+    """The member's next topic (shown now, so it becomes "in progress") as a card."""
+    upcoming = await bot.services.study.next_topic(guild_id, user_id, roadmap, mark_open=True)
+    return card_for(upcoming.standing, user_id)
+
+
+async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicButton) -> None:
+    guild_id, user_id = interaction.guild_id, interaction.user.id
+    if guild_id is None:  # buttons are only ever sent in servers
+        return
+    roadmap = bot.content.catalog.get(button.roadmap_id)
+    live_id = roadmap.resolve(button.topic_id) if roadmap else None
+    topic = roadmap.topic(live_id) if roadmap and live_id else None
+    stage = roadmap.stage_of(topic.id) if roadmap and topic else None
+    log.info(
+        "button %s topic=%s guild=%s member=%s", button.action, button.topic_id, guild_id, user_id
+    )
+    if roadmap is None or topic is None or stage is None:
+        await interaction.response.send_message(TOPIC_GONE, ephemeral=True)
+        return
+
+    if button.action == PRESS_EXAMPLE:
+        example = example_for(topic, stage)
+        if example is None:
+            await interaction.response.send_message(
+                "This topic has no example any more.", ephemeral=True
+            )
+            return
+        number = (roadmap.stage_position(stage.id) or 0) + 1
+        heading = f"{stage_label(stage, number, len(roadmap.stages))} · {topic.title}"
+        stem = topic.id if topic.example is not None else stage.id
+        message = example_message(example, heading=heading, stem=stem)
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        return
+
+    result = await bot.services.study.mark(
+        guild_id, user_id, roadmap, topic.id, _STATUS_OF_PRESS[button.action]
+    )
+    announce_mark(bot, guild_id, user_id, result)
+    card = await next_topic_card(bot, guild_id, user_id, roadmap)
+    edit = card.edit()
+    edit["content"] = pressed_note(result)
+    await interaction.response.edit_message(**edit)

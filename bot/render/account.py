@@ -1,0 +1,91 @@
+"""A member's own things: their settings, the roadmaps on offer, their data export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.render import limits
+from bot.render.payload import NEUTRAL_COLOUR, Attachment, Embed, Message
+from bot.render.text import no_pings, one_line
+from bot.roadmap.model import Roadmap
+
+EXPORT_FILENAME = "study-companion-export.json"
+
+
+def settings_message(
+    *, time_zone: str | None, server_zone: str | None, hide_progress: bool, changed: bool
+) -> Message:
+    """The member's settings after `/roadmap settings` (changed or just shown)."""
+    if time_zone:
+        zone = f"`{time_zone}`"
+    elif server_zone:
+        zone = f"not set: the server's `{server_zone}` applies"
+    else:
+        zone = "not set: UTC applies"
+    visibility = (
+        "hidden: only you see your progress, and you are not on the leaderboard"
+        if hide_progress
+        else "visible to the members of this server and on the leaderboard"
+    )
+    lines = [
+        "Your settings are saved." if changed else "Your settings in this server:",
+        f"• Time zone: {zone} (used for streaks and reminders)",
+        f"• Progress: {visibility}",
+    ]
+    if not changed:
+        lines.append("Change them with `/roadmap settings timezone:` or `hide-progress:`.")
+    return limits.fit_message(Message(content="\n".join(lines)))
+
+
+def roadmaps_message(
+    roadmaps: Sequence[Roadmap], *, following: str, server_default: str
+) -> Message:
+    """Every roadmap on offer, marking the one the member studies and the server's default."""
+    lines = []
+    for roadmap in roadmaps:
+        marks = []
+        if roadmap.id == following:
+            marks.append("you study this one")
+        if roadmap.id == server_default:
+            marks.append("server default")
+        suffix = f" · *{', '.join(marks)}*" if marks else ""
+        summary = one_line(no_pings(roadmap.summary))
+        if len(summary) > 200:
+            summary = limits.fit_text(summary, 200)
+        lines.append(
+            f"**{one_line(no_pings(roadmap.title))}** (`{roadmap.id}`) · "
+            f"{len(roadmap.stages)} stages, {len(roadmap.topics)} topics{suffix}\n{summary}"
+        )
+    description = limits.fit_lines(
+        lines, limits.EMBED_DESCRIPTION_MAX, lambda n: f"… and {n} more roadmaps"
+    )
+    footer = "/roadmap follow <roadmap> switches; your progress in each roadmap is kept."
+    embed = Embed(title="Roadmaps", description=description, footer=footer, colour=NEUTRAL_COLOUR)
+    return limits.fit_message(Message(embeds=(embed,)))
+
+
+def export_message(data: bytes) -> Message:
+    """The member's data as a JSON attachment."""
+    text = (
+        "Here is everything the bot stores about you in this server: progress, the history "
+        "of finished topics and your settings. `/roadmap forget-me` deletes it."
+    )
+    return limits.fit_message(Message(content=text, files=(Attachment(EXPORT_FILENAME, data),)))
+
+
+def followed_message(roadmap_title: str, *, server_default: bool) -> Message:
+    """After `/roadmap follow`."""
+    how = "the server's roadmap" if server_default else "your roadmap in this server"
+    return Message(
+        content=f"**{one_line(no_pings(roadmap_title))}** is now {how}. `/roadmap next` shows "
+        "your next topic in it; your progress in other roadmaps is kept."
+    )
+
+
+def server_roadmap_message(roadmap_title: str) -> Message:
+    """After `/roadmap-admin roadmap`."""
+    return Message(
+        content=f"**{one_line(no_pings(roadmap_title))}** is now this server's roadmap: members "
+        "who follow no other roadmap study it, and the daily post walks through it. "
+        "Everyone's progress is kept."
+    )
