@@ -212,3 +212,18 @@ class SampleBot(commands.Bot):
             await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
+
+
+def main() -> None:
+    """Run as a real process against an emulator: `python -m tests.emulator.sample_bot` with
+    DISCORD_TOKEN, DISCORD_API_BASE and DISCORD_GATEWAY_URL set, as the Study Companion runs."""
+    import os
+
+    from tests.emulator.runner import point_discord_at
+
+    with point_discord_at(os.environ["DISCORD_API_BASE"], os.environ["DISCORD_GATEWAY_URL"]):
+        SampleBot(boot=int(os.environ.get("SAMPLE_BOOT", "1"))).run(os.environ["DISCORD_TOKEN"])
+
+
+if __name__ == "__main__":
+    main()
