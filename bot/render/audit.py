@@ -11,12 +11,12 @@ from collections.abc import Callable
 from datetime import date
 
 from bot.render.daily import daily_example, daily_post_draft
-from bot.render.example import example_message_draft
+from bot.render.example import example_reply_draft
 from bot.render.limits import Overflow, overflows
 from bot.render.parts import EXAMPLE_PREFIX, RESOURCES_NAME, example_for
 from bot.render.payload import Message
 from bot.render.stage import SKIPPED, stage_overview_draft
-from bot.render.topic import stage_label, topic_card_draft
+from bot.render.topic import topic_card_draft
 from bot.roadmap.model import Example, Roadmap, Stage, Topic
 
 # Worst cases for the parts that depend on a member or a server rather than on the content.
@@ -41,9 +41,8 @@ def audit_roadmap(roadmap: Roadmap) -> list[Finding]:
         )
         _report(findings, "stage overview", overview, _stage_paths(stage, stage_path))
         if stage.example is not None:
-            message = example_message_draft(
-                stage.example, heading=stage_label(stage, i + 1, stage_count), stem=stage.id
-            )
+            message = example_reply_draft(stage, stage_number=i + 1, stage_count=stage_count)
+            assert message is not None  # the stage has an example
             _report(
                 findings,
                 "example message",
@@ -81,7 +80,10 @@ def audit_roadmap(roadmap: Roadmap) -> list[Finding]:
                 _topic_paths(topic, stage_path, topic_path, example_path),
             )
             if topic.example is not None:
-                message = example_message_draft(topic.example, heading=topic.title, stem=topic.id)
+                message = example_reply_draft(
+                    stage, topic, stage_number=i + 1, stage_count=stage_count
+                )
+                assert message is not None  # the topic has an example
                 _report(
                     findings,
                     "example message",
