@@ -14,10 +14,10 @@ from bot.cogs.groups import subcommand
 from bot.cogs.payloads import send_kwargs
 from bot.cogs.topic_card import next_topic_card
 from bot.errors import StudyError
-from bot.render.example import example_message
+from bot.render.example import example_reply
 from bot.render.progress_card import mark_reply
 from bot.render.stage import stage_overview
-from bot.render.topic import stage_label
+from bot.render.text import no_pings, one_line
 from bot.services.lookup import find_stage, find_topic
 from bot.store.progress import DONE, SKIPPED
 
@@ -72,20 +72,16 @@ class Study(commands.Cog):
         guild_id, user_id = _ids(interaction)
         roadmap = await member_roadmap(self.bot, guild_id, user_id)
         chosen_stage = find_stage(roadmap, stage)
+        chosen_topic = find_topic(roadmap, topic) if topic is not None else None
         number = (roadmap.stage_position(chosen_stage.id) or 0) + 1
-        heading = stage_label(chosen_stage, number, len(roadmap.stages))
-        example, stem = chosen_stage.example, chosen_stage.id
-        if topic is not None:
-            chosen_topic = find_topic(roadmap, topic)
-            heading = f"{heading} · {chosen_topic.title}"
-            if chosen_topic.example is not None:
-                example, stem = chosen_topic.example, chosen_topic.id
-        if example is None:
+        message = example_reply(
+            chosen_stage, chosen_topic, stage_number=number, stage_count=len(roadmap.stages)
+        )
+        if message is None:
             raise StudyError(
-                f"**{chosen_stage.title}** has no example code"
+                f"**{one_line(no_pings(chosen_stage.title))}** has no example code"
                 + (" and neither does that topic." if topic is not None else ".")
             )
-        message = example_message(example, heading=heading, stem=stem)
         await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
 
     async def _mark(self, interaction: discord.Interaction, topic: str, status: str | None) -> None:

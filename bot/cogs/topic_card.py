@@ -18,11 +18,11 @@ from bot.cogs.buttons import only_owner
 from bot.cogs.context import announce_mark
 from bot.cogs.payloads import edit_kwargs, send_kwargs
 from bot.cogs.tree import answer_error
-from bot.render.example import example_message
+from bot.render.example import example_reply
 from bot.render.parts import example_for
 from bot.render.payload import Message
 from bot.render.progress_card import pressed_note
-from bot.render.topic import finished_card, stage_label, topic_card
+from bot.render.topic import finished_card, topic_card
 from bot.roadmap.model import Roadmap
 from bot.services.standing import Standing
 from bot.store.progress import DONE, SKIPPED
@@ -50,6 +50,8 @@ TOPIC_GONE = (
     "This topic is no longer in the roadmap (the content was updated). "
     "Use `/roadmap next` to see your next topic."
 )
+
+NO_EXAMPLE = "This topic has no example any more (the content was updated)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,17 +167,12 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicB
         return
 
     if button.action == PRESS_EXAMPLE:
-        example = example_for(topic, stage)
-        if example is None:
-            await interaction.response.send_message(
-                "This topic has no example any more.", ephemeral=True
-            )
-            return
         number = (roadmap.stage_position(stage.id) or 0) + 1
-        heading = f"{stage_label(stage, number, len(roadmap.stages))} · {topic.title}"
-        stem = topic.id if topic.example is not None else stage.id
-        message = example_message(example, heading=heading, stem=stem)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        message = example_reply(stage, topic, stage_number=number, stage_count=len(roadmap.stages))
+        if message is None:
+            await interaction.response.send_message(NO_EXAMPLE, ephemeral=True)
+        else:
+            await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
         return
 
     result = await bot.services.study.mark(
