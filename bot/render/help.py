@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.render.limits import EMBED_DESCRIPTION_MAX, fit_lines, fit_message
 from bot.render.payload import NEUTRAL_COLOUR, Embed, Message
+from bot.render.text import no_pings, one_line
 
 INTRO = (
     "I walk this server through a learning roadmap, one topic at a time. Each topic has a short "
@@ -30,7 +31,9 @@ MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
 
 def help_message(commands: Sequence[tuple[str, str]] = MEMBER_COMMANDS) -> Message:
     """What the bot does and its commands, as (usage, description) pairs."""
-    lines = [f"`{usage}`: {what}" for usage, what in commands]
+    lines = [
+        f"`{one_line(no_pings(usage))}`: {one_line(no_pings(what))}" for usage, what in commands
+    ]
     listing = fit_lines(
         lines, EMBED_DESCRIPTION_MAX - len(INTRO) - 2, lambda left: f"… and {left} more"
     )

@@ -1,0 +1,173 @@
+"""`python -m bot preview`: the exact message the bot would send, printed for proofreading."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.cli.preview import run_preview
+
+REPO = Path(__file__).resolve().parents[3]
+CONTENT = REPO / "content"
+TODAY = date(2026, 11, 23)
+
+
+def preview(capsys, what, *args, roadmap=None, content=CONTENT):
+    code = run_preview(what, list(args), roadmap_id=roadmap, content_dir=content, today=TODAY)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_next_shows_the_first_topic_for_a_new_member(capsys):
+    code, out, err = preview(capsys, "next")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:4] == [
+        "--- embed ---",
+        "author: Stage 1/6 · Learn the basics of Python",
+        "title: Syntax and data types",
+        "description:",
+    ]
+    assert "  **Example: Read a file, safely**" in lines
+    assert "  ```python" in lines
+    assert 'field "Resources":' in lines
+    assert "footer:" in lines and "  Stage 1/6 · 0 of 20 topics · 0%" in lines
+    assert lines[-1].startswith("sizes: description ")
+
+
+def test_stage_by_id_or_title_shows_every_topic_not_started(capsys):
+    code, out, _ = preview(capsys, "stage", "web-framework")
+    assert code == 0
+    assert "title: Stage 3/6 · Learn a Python web framework" in out
+    assert "  ⬜ Django\n  ⬜ Flask\n  ⬜ FastAPI" in out
+    assert preview(capsys, "stage", "Learn a Python web framework")[1] == out
+
+
+def test_an_unknown_stage_gets_suggestions_and_exit_1(capsys):
+    code, out, err = preview(capsys, "stage", "web")
+    assert (code, out) == (1, "")
+    assert err.startswith("Unknown stage 'web'. Did you mean 'web-fundamentals'")
+
+
+def test_a_hopeless_stage_lists_the_real_ones(capsys):
+    code, _, err = preview(capsys, "stage", "zzzzzzzz")
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        "Stages: basics, web-fundamentals, web-framework, databases, advanced, next-steps"
+    )
+
+
+def test_example_of_a_stage_and_of_a_topic_in_it(capsys):
+    code, out, _ = preview(capsys, "example", "databases")
+    assert code == 0
+    assert "title: Example: SQLAlchemy 2.0 ORM" in out
+    assert "  with Session(engine) as session:" in out
+    # A topic without its own example shows its stage's.
+    assert preview(capsys, "example", "databases", "orms")[1] == out
+
+
+def test_example_errors(capsys):
+    code, _, err = preview(capsys, "example", "basics", "flask")
+    assert (code, err) == (1, "Topic 'flask' is in stage 'web-framework', not 'basics'.\n")
+    code, _, err = preview(capsys, "example", "next-steps")
+    assert (code, err) == (1, "The stage 'next-steps' has no example.\n")
+    code, _, err = preview(capsys, "example", "basics", "nope-nope")
+    assert code == 1 and err.startswith("Unknown topic 'nope-nope'.")
+
+
+def test_daily_n_is_the_nth_post_of_a_new_schedule_and_wraps(capsys):
+    code, out, _ = preview(capsys, "daily", "5")
+    assert code == 0
+    assert "title: Syntax and data types" not in out
+    assert "title: HTTP and HTTPS" in out
+    assert "  Topic of the day · 2026-11-27 · 5 of 20" in out
+    assert 'field "Your turn":' in out
+    _, wrapped, _ = preview(capsys, "daily", "21")
+    assert "title: Syntax and data types" in wrapped
+    assert "  Topic of the day · 2026-12-13 · 1 of 20" in wrapped
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("next", "extra"), "preview next takes no arguments"),
+        (("stage",), "preview stage takes STAGE"),
+        (("example", "a", "b", "c"), "preview example takes STAGE [TOPIC]"),
+        (("daily", "0"), "N must be a whole number from 1 up, not '0'"),
+        (("daily", "tomorrow"), "N must be a whole number from 1 up, not 'tomorrow'"),
+        (("dance",), "unknown preview 'dance'"),
+    ],
+)
+def test_bad_usage_exits_2(capsys, args, message):
+    code, out, err = preview(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [message, err.splitlines()[1]]
+    assert err.splitlines()[1].startswith("usage: python -m bot preview next")
+
+
+def test_an_unknown_roadmap_exits_1(capsys):
+    code, _, err = preview(capsys, "next", roadmap="zzzzzzzzzzzz")
+    assert code == 1
+    assert err.startswith("Unknown roadmap 'zzzzzzzzzzzz'.")
+
+
+def test_invalid_content_prints_its_errors_and_exits_1(capsys, tmp_path):
+    (tmp_path / "broken.yaml").write_text("id: Not Kebab\ntitle: x\n", encoding="utf-8")
+    code, out, err = preview(capsys, "next", content=tmp_path)
+    assert (code, out) == (1, "")
+    assert "broken.yaml:1:5: id: id 'Not Kebab' must be lowercase-kebab" in err
+    assert err.splitlines()[-1].startswith(f"The content in {tmp_path} has errors")
+
+
+def test_a_missing_content_folder_exits_2(capsys, tmp_path):
+    code, _, err = preview(capsys, "next", content=tmp_path / "nowhere")
+    assert code == 2 and err.startswith("error: ")
+
+
+LONG_EXAMPLE_ROADMAP = """\
+id: tiny
+title: Tiny
+summary: A roadmap with one long example.
+stages:
+  - id: only
+    title: Only stage
+    summary: Just one.
+    topics:
+      - id: big-topic
+        title: Big topic
+        summary: It has a long example.
+        example:
+          title: Long code
+          code: |
+{code}
+"""
+
+
+def test_a_long_example_is_listed_as_an_attachment(capsys, tmp_path):
+    code_lines = "\n".join(f"            value_{i} = {i}" for i in range(600))
+    (tmp_path / "tiny.yaml").write_text(
+        LONG_EXAMPLE_ROADMAP.format(code=code_lines), encoding="utf-8"
+    )
+    size = len("\n".join(f"value_{i} = {i}" for i in range(600))) + 1
+    code, out, _ = preview(capsys, "example", "only", "big-topic", roadmap="tiny", content=tmp_path)
+    assert code == 0
+    note = "The code is too long for a message, so it is attached as `big-topic.py` (600 lines)."
+    assert f"  {note}" in out
+    assert f"attachment: big-topic.py ({size} bytes)" in out.splitlines()
+
+
+def test_the_real_command_line_prints_the_same(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "preview", "next", "--content", str(CONTENT)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[2] == "title: Syntax and data types"
