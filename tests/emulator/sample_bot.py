@@ -90,6 +90,14 @@ async def late(interaction: discord.Interaction, seconds: float) -> None:
         interaction.client.late_errors.append(exc.code)
 
 
+@study.command(description="Answer, edit the answer, then follow up")
+async def steps(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("step 1")
+    await interaction.edit_original_response(content="step 1 done")
+    extra = await interaction.followup.send("step 2", ephemeral=True, wait=True)
+    await extra.edit(content="step 2 done")
+
+
 @study.command(description="A message with a Done button")
 async def task(interaction: discord.Interaction) -> None:
     await interaction.response.send_message("press Done when done", view=DoneView())

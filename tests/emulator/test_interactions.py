@@ -47,6 +47,15 @@ async def test_deferred_answer_is_completed_by_the_followup(emulator, sample, bo
     assert result.followups == [result.message]  # the first followup replaced "thinking..."
 
 
+async def test_answers_are_edited_and_followed_up_through_the_webhook(emulator, sample, bot):
+    result = await emulator.slash(sample.guild, sample.alice, "study steps")
+    [extra] = await result.wait_for_followups(1)
+    await emulator.wait_for(lambda: extra.edits, what="the followup's edit")
+    assert result.content == "step 1 done" and not result.ephemeral
+    assert extra.content == "step 2 done" and extra.ephemeral and extra is not result.message
+    assert [m.content for m in emulator.messages(sample.general)] == ["step 1 done"]
+
+
 async def test_a_button_edits_its_message(emulator, sample, bot):
     posted = await emulator.slash(sample.guild, sample.alice, "study task")
     assert [b["label"] for b in posted.message.buttons()] == ["Done"]
