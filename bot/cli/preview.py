@@ -123,13 +123,13 @@ def _render(
         n = int(args[0])
         topic = nth_daily_topic(roadmap, n)
         assert topic is not None  # n >= 1 and a valid roadmap has topics
-        stage = roadmap.stage_of(topic.id)
-        assert stage is not None
+        holder = roadmap.stage_of(topic.id)
+        assert holder is not None
         return daily_post(
             topic,
-            stage,
+            holder,
             local_date=today + timedelta(days=n - 1),
-            stage_number=_stage_number(roadmap, stage.id),
+            stage_number=_stage_number(roadmap, holder.id),
             stage_count=stage_count,
             topic_number=(roadmap.topic_position(topic.id) or 0) + 1,
             topic_count=len(roadmap.topics),

@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.render import parts
 from bot.render.limits import fit_message
-from bot.render.payload import DAILY_COLOUR, Embed, Field, Message
+from bot.render.payload import DAILY_COLOUR, Attachment, Embed, Field, Message
 from bot.render.text import no_pings, one_line, role_mention
 from bot.render.topic import stage_label
 from bot.roadmap.model import Example, Stage, Topic
@@ -72,7 +72,7 @@ def daily_post_draft(
         author=stage_label(stage, stage_number, stage_count),
         colour=DAILY_COLOUR,
     )
-    files: tuple = ()
+    files: tuple[Attachment, ...] = ()
     example = daily_example(topic, stage)
     if example is not None:
         stem = topic.id if topic.example is not None else stage.id

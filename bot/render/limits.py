@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.render.payload import Attachment, Embed, Field, Message
 
@@ -273,7 +274,8 @@ def _shrink_to_total(embeds: list[Embed]) -> list[Embed]:
                 continue
             shorter = fit_text(text, max(0, measure(text) - excess))
             excess -= measure(text) - measure(shorter)
-            embed = replace(embed, **{part: shorter or None})
+            changes: dict[str, Any] = {part: shorter or None}
+            embed = replace(embed, **changes)
         embeds[position] = embed
     return embeds
 

@@ -37,7 +37,7 @@ def stage_overview_draft(
     done = sum(statuses.get(topic.id) == DONE for topic in stage.topics)
     skipped = sum(statuses.get(topic.id) == SKIPPED for topic in stage.topics)
     counts = f"{done} of {len(stage.topics)} done" + (f", {skipped} skipped" if skipped else "")
-    fields = ()
+    fields: tuple[Field, ...] = ()
     if stage.example is not None:
         hint = f"`/roadmap example {stage.id}` shows this stage's example code."
         fields = (Field("Example", hint),)

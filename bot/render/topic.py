@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.render import parts
 from bot.render.limits import fit_message
-from bot.render.payload import DONE_COLOUR, TOPIC_COLOUR, Embed, Message
+from bot.render.payload import DONE_COLOUR, TOPIC_COLOUR, Attachment, Embed, Message
 from bot.render.text import no_pings, one_line
 from bot.roadmap.model import Stage, Topic
 
@@ -39,7 +39,7 @@ def topic_card_draft(
         author=stage_label(stage, stage_number, stage_count),
         colour=TOPIC_COLOUR,
     )
-    files: tuple = ()
+    files: tuple[Attachment, ...] = ()
     example = parts.example_for(topic, stage)
     if example is not None:
         stem = topic.id if topic.example is not None else stage.id
