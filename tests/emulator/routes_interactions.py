@@ -22,9 +22,9 @@ from tests.emulator.interactions import (
     UPDATE_MESSAGE,
     InteractionState,
 )
-from tests.emulator.messages import EPHEMERAL, LOADING, StoredMessage, apply_edit
+from tests.emulator.messages import EPHEMERAL, LOADING, StoredMessage
 from tests.emulator.rest import Call, DiscordError, RestRouter
-from tests.emulator.routes_messages import create_message, delete_stored
+from tests.emulator.routes_messages import create_message, delete_stored, edit_stored
 
 if TYPE_CHECKING:
     from tests.emulator.server import Emulator
@@ -106,14 +106,7 @@ async def interaction_callback(call: Call) -> Reply:
     elif kind in (DEFERRED_UPDATE, UPDATE_MESSAGE):
         state.original = state.source_message
         if kind == UPDATE_MESSAGE and state.source_message is not None:
-            apply_edit(
-                emu.world,
-                state.source_message,
-                channel=state.channel,
-                body=data,
-                files=call.files,
-                base_url=emu.base_url,
-            )
+            edit_stored(emu, state.source_message, state.channel, data, call.files)
             resource = {"type": kind, "message": state.source_message.payload}
     state.callback = {"type": kind, "data": data}
     if call.query.get("with_response") not in ("1", "true", "True"):
@@ -170,14 +163,7 @@ async def post_followup(call: Call) -> Reply:
         return _refuse(state, *verdict)
     if state.original is not None and state.original.loading:
         # Discord turns the first followup after a deferred answer into that answer.
-        apply_edit(
-            emu.world,
-            state.original,
-            channel=state.channel,
-            body=body,
-            files=call.files,
-            base_url=emu.base_url,
-        )
+        edit_stored(emu, state.original, state.channel, body, call.files)
         message = state.original
     else:
         message = _interaction_message(emu, state, body, call.files, int(body.get("flags") or 0))
@@ -200,20 +186,7 @@ async def edit_webhook_message(call: Call) -> Reply:
     verdict = check_message(body, files=len(call.files), editing=True)
     if verdict is not None:
         return _refuse(state, *verdict)
-    apply_edit(
-        emu.world,
-        message,
-        channel=state.channel,
-        body=body,
-        files=call.files,
-        base_url=emu.base_url,
-    )
-    if not message.ephemeral:
-        emu.gateway.dispatch(
-            "MESSAGE_UPDATE",
-            message.payload,
-            guild_id=message.guild_id,
-        )
+    edit_stored(emu, message, state.channel, body, call.files)
     return 200, message.payload
 
 

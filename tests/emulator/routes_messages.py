@@ -179,11 +179,21 @@ async def edit_message(call: Call) -> Reply:
     verdict = check_message(body, files=len(call.files), editing=True)
     if verdict is not None:
         return verdict
-    apply_edit(
-        emu.world, message, channel=channel, body=body, files=call.files, base_url=emu.base_url
-    )
-    emu.gateway.dispatch("MESSAGE_UPDATE", message.payload, guild_id=channel.guild_id)
+    edit_stored(emu, message, channel, body, call.files)
     return 200, message.payload
+
+
+def edit_stored(
+    emu: Emulator,
+    message: StoredMessage,
+    channel: Channel,
+    body: dict[str, Any],
+    files: dict[str, bytes],
+) -> None:
+    """Apply an edit and announce it on the gateway (unless the message is ephemeral)."""
+    apply_edit(emu.world, message, channel=channel, body=body, files=files, base_url=emu.base_url)
+    if not message.ephemeral:
+        emu.gateway.dispatch("MESSAGE_UPDATE", message.payload, guild_id=channel.guild_id)
 
 
 def delete_stored(emu: Emulator, message: StoredMessage) -> None:

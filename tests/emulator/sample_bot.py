@@ -28,6 +28,11 @@ class DoneView(discord.ui.View):
             content=f"Done by {interaction.user.name}", view=None
         )
 
+    @discord.ui.button(label="Later", custom_id="sample:later")
+    async def later(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()  # on a component: a deferred update (type 6)
+        await interaction.edit_original_response(content="moved to later", view=None)
+
 
 class PersistentView(discord.ui.View):
     """Registered in setup_hook, so it still answers after the bot restarts."""

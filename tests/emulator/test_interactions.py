@@ -66,6 +66,13 @@ async def test_a_button_edits_its_message(emulator, sample, bot):
     assert len(posted.message.edits) == 1
 
 
+async def test_a_deferred_update_is_completed_by_editing_the_message(emulator, sample, bot):
+    posted = await emulator.slash(sample.guild, sample.alice, "study task")
+    later = await emulator.click(posted, "sample:later", sample.alice)
+    assert later.type == 6 and later.message is posted.message
+    assert posted.message.content == "moved to later" and posted.message.components == []
+
+
 async def test_a_persistent_view_works_after_the_bot_restarts(emulator, sample, start_bot):
     first = await start_bot(SampleBot(boot=1))
     await emulator.slash(sample.guild, sample.alice, "study persist")

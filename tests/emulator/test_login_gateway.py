@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 import pytest
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 from tests.emulator.runner import running_client
 from tests.emulator.sample_bot import SampleBot
@@ -65,3 +67,13 @@ async def test_a_wrong_token_fails_login_with_401(emulator):
             pass
     assert emulator.calls[0].status == 401
     assert emulator.invalid_request_count == 1
+
+
+async def test_discord_py_urls_are_restored_after_the_bot_stops(emulator):
+    before = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+    async with running_client(
+        SampleBot(), emulator.world.token, emulator.api_base, emulator.gateway_url
+    ):
+        assert emulator.api_base == Route.BASE
+        assert str(DiscordWebSocket.DEFAULT_GATEWAY) == emulator.gateway_url
+    assert before == (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
