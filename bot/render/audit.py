@@ -7,7 +7,7 @@ before fitting, each overflow traced back to the place in the YAML document that
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 from bot.render.daily import daily_example, daily_post_draft
@@ -30,67 +30,48 @@ PathOf = Callable[[Overflow, str | None], str]
 def audit_roadmap(roadmap: Roadmap) -> list[Finding]:
     """(document path, message) for every part of every message that would be cut to fit."""
     findings: list[Finding] = []
+    for what, draft, path_of in _drafts(roadmap):
+        _report(findings, what, draft, path_of)
+    return findings
+
+
+def _drafts(roadmap: Roadmap) -> Iterator[tuple[str, Message, PathOf]]:
+    """Every message the content produces, unfitted, with where its parts come from."""
     stage_count = len(roadmap.stages)
     total = len(roadmap.topics)
     number = 0
     for i, stage in enumerate(roadmap.stages):
         stage_path = f"stages[{i}]"
+        numbers = {"stage_number": i + 1, "stage_count": stage_count}
         statuses = {topic.id: SKIPPED for topic in stage.topics}  # the widest status mark
-        overview = stage_overview_draft(
-            stage, stage_number=i + 1, stage_count=stage_count, statuses=statuses
-        )
-        _report(findings, "stage overview", overview, _stage_paths(stage, stage_path))
-        if stage.example is not None:
-            message = example_reply_draft(stage, stage_number=i + 1, stage_count=stage_count)
-            assert message is not None  # the stage has an example
-            _report(
-                findings,
-                "example message",
-                message,
-                _example_paths(f"{stage_path}.example", f"{stage_path}.title"),
-            )
+        overview = stage_overview_draft(stage, statuses=statuses, **numbers)
+        yield "stage overview", overview, _stage_paths(stage, stage_path)
+        stage_example = example_reply_draft(stage, None, **numbers)
+        if stage_example is not None:
+            paths = _example_paths(f"{stage_path}.example", f"{stage_path}.title")
+            yield "example message", stage_example, paths
         for j, topic in enumerate(stage.topics):
             number += 1
             topic_path = f"{stage_path}.topics[{j}]"
-            card = topic_card_draft(
-                topic, stage, stage_number=i + 1, stage_count=stage_count, done=total, total=total
-            )
-            example_path = _example_path(topic, stage, stage_path, topic_path, example_for)
-            _report(
-                findings,
-                "topic card",
-                card,
-                _topic_paths(topic, stage_path, topic_path, example_path),
-            )
+            card = topic_card_draft(topic, stage, done=total, total=total, **numbers)
+            shown = _example_path(topic, stage, stage_path, topic_path, example_for)
+            yield "topic card", card, _topic_paths(topic, stage_path, topic_path, shown)
             post = daily_post_draft(
                 topic,
                 stage,
                 local_date=_WIDEST_DATE,
-                stage_number=i + 1,
-                stage_count=stage_count,
                 topic_number=number,
                 topic_count=total,
                 ping_role_id=_WIDEST_ROLE_ID,
+                **numbers,
             )
-            example_path = _example_path(topic, stage, stage_path, topic_path, daily_example)
-            _report(
-                findings,
-                "daily post",
-                post,
-                _topic_paths(topic, stage_path, topic_path, example_path),
-            )
+            shown = _example_path(topic, stage, stage_path, topic_path, daily_example)
+            yield "daily post", post, _topic_paths(topic, stage_path, topic_path, shown)
             if topic.example is not None:
-                message = example_reply_draft(
-                    stage, topic, stage_number=i + 1, stage_count=stage_count
-                )
-                assert message is not None  # the topic has an example
-                _report(
-                    findings,
-                    "example message",
-                    message,
-                    _example_paths(f"{topic_path}.example", f"{topic_path}.title"),
-                )
-    return findings
+                own = example_reply_draft(stage, topic, **numbers)
+                assert own is not None  # the topic has an example
+                paths = _example_paths(f"{topic_path}.example", f"{topic_path}.title")
+                yield "example message", own, paths
 
 
 def _report(findings: list[Finding], what: str, draft: Message, path_of: PathOf) -> None:

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from bot.render import parts
-from bot.render.limits import fit_message
+from bot.render.limits import fitted
 from bot.render.payload import DAILY_COLOUR, Attachment, Embed, Field, Message
 from bot.render.text import no_pings, one_line, role_mention
 from bot.render.topic import stage_label
@@ -59,7 +59,9 @@ def daily_post_draft(
     topic_count: int,
     ping_role_id: int | None = None,
 ) -> Message:
-    """The daily post before fitting (see `daily_post`)."""
+    """The topic of the day: the topic, its example when it has one (see `daily_example`), its
+    resources, a hint to use `/roadmap next`, and a footer with the server's local date.
+    `ping_role_id` puts that role's mention in the content: the only mention meant to ping."""
     fields = [Field("Your turn", HINT)]
     resources = parts.resources_field(topic.resources)
     if resources:
@@ -81,29 +83,4 @@ def daily_post_draft(
     return Message(content=content, embeds=(embed,), files=files)
 
 
-def daily_post(
-    topic: Topic,
-    stage: Stage,
-    *,
-    local_date: date,
-    stage_number: int,
-    stage_count: int,
-    topic_number: int,
-    topic_count: int,
-    ping_role_id: int | None = None,
-) -> Message:
-    """The topic of the day: the topic, its example when it has one (see `daily_example`), its
-    resources, a hint to use `/roadmap next`, and a footer with the server's local date.
-    `ping_role_id` puts that role's mention in the content: the only mention meant to ping."""
-    return fit_message(
-        daily_post_draft(
-            topic,
-            stage,
-            local_date=local_date,
-            stage_number=stage_number,
-            stage_count=stage_count,
-            topic_number=topic_number,
-            topic_count=topic_count,
-            ping_role_id=ping_role_id,
-        )
-    )
+daily_post = fitted(daily_post_draft)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.render import code, limits
-from bot.render.limits import fit_message
+from bot.render.limits import fit_message, fitted
 from bot.render.parts import example_heading
 from bot.render.payload import TOPIC_COLOUR, Embed, Message
 from bot.render.text import no_pings, one_line
@@ -12,7 +12,8 @@ from bot.roadmap.model import Example, Stage, Topic
 
 
 def example_message_draft(example: Example, *, heading: str, stem: str) -> Message:
-    """The example message before fitting (see `example_message`)."""
+    """`example` as a highlighted code block, or as an attached file named `<stem>.<ext>` when
+    the block does not fit. `heading` says whose example it is (e.g. the stage label)."""
     title = example_heading(example)
     author = one_line(no_pings(heading))
     block = code.code_block(example.code, example.language)
@@ -28,10 +29,7 @@ def example_message_draft(example: Example, *, heading: str, stem: str) -> Messa
     return Message(embeds=(embed,), files=(file,))
 
 
-def example_message(example: Example, *, heading: str, stem: str) -> Message:
-    """`example` as a highlighted code block, or as an attached file named `<stem>.<ext>` when
-    the block does not fit. `heading` says whose example it is (e.g. the stage label)."""
-    return fit_message(example_message_draft(example, heading=heading, stem=stem))
+example_message = fitted(example_message_draft)
 
 
 def _chosen_example(

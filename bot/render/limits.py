@@ -8,10 +8,11 @@ block closes the fence so the rest of the message does not turn into code.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ParamSpec
 
 from bot.render.payload import Attachment, Embed, Field, Message
 
@@ -35,6 +36,8 @@ FENCE = "```"
 BLANK = "\u200b"
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+P = ParamSpec("P")
 
 
 def measure(text: str | None) -> int:
@@ -300,3 +303,18 @@ def fit_message(message: Message) -> Message:
     embeds = _shrink_to_total([_fit_embed(embed) for embed in message.embeds[:EMBEDS_MAX]])
     files = tuple(_fit_file(file) for file in message.files[:FILES_MAX])
     return Message(content, tuple(embeds), files)
+
+
+def fitted(draft: Callable[P, Message]) -> Callable[P, Message]:
+    """The renderer that fits what `draft` builds, e.g. `topic_card = fitted(topic_card_draft)`.
+
+    Drafts keep every text as long as the content makes it, so the audit can report what would
+    be cut; members only ever get the fitted message.
+    """
+
+    @functools.wraps(draft)
+    def render(*args: P.args, **kwargs: P.kwargs) -> Message:
+        return fit_message(draft(*args, **kwargs))
+
+    render.__name__ = render.__qualname__ = draft.__name__.removesuffix("_draft")
+    return render

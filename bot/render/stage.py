@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.render.limits import fit_message
+from bot.render.limits import fitted
 from bot.render.payload import TOPIC_COLOUR, Embed, Field, Message
 from bot.render.text import no_pings, one_line
 from bot.render.topic import stage_label
@@ -27,7 +27,11 @@ def status_mark(status: str | None) -> str:
 def stage_overview_draft(
     stage: Stage, *, stage_number: int, stage_count: int, statuses: Mapping[str, str]
 ) -> Message:
-    """The stage overview before fitting (see `stage_overview`)."""
+    """A stage's summary and its topics, each marked done / in progress / skipped / not started.
+
+    `statuses` maps topic id -> status (`done`, `skipped`, `in_progress`); a missing id is
+    not started.
+    """
     lines = [
         f"{status_mark(statuses.get(topic.id))} {one_line(no_pings(topic.title))}"
         for topic in stage.topics
@@ -51,16 +55,4 @@ def stage_overview_draft(
     return Message(embeds=(embed,))
 
 
-def stage_overview(
-    stage: Stage, *, stage_number: int, stage_count: int, statuses: Mapping[str, str]
-) -> Message:
-    """A stage's summary and its topics, each marked done / in progress / skipped / not started.
-
-    `statuses` maps topic id -> status (`done`, `skipped`, `in_progress`); a missing id is
-    not started.
-    """
-    return fit_message(
-        stage_overview_draft(
-            stage, stage_number=stage_number, stage_count=stage_count, statuses=statuses
-        )
-    )
+stage_overview = fitted(stage_overview_draft)

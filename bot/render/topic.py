@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.render import parts
-from bot.render.limits import fit_message
+from bot.render.limits import fit_message, fitted
 from bot.render.payload import DONE_COLOUR, TOPIC_COLOUR, Attachment, Embed, Message
 from bot.render.text import no_pings, one_line
 from bot.roadmap.model import Stage, Topic
@@ -29,7 +29,11 @@ def stage_label(stage: Stage, stage_number: int, stage_count: int) -> str:
 def topic_card_draft(
     topic: Topic, stage: Stage, *, stage_number: int, stage_count: int, done: int, total: int
 ) -> Message:
-    """The topic card before fitting (see `topic_card`)."""
+    """A member's next topic: stage, title, explanation, the topic's (else the stage's) example
+    as a code block or an attached file, resources as links, and the standing line.
+
+    `stage_number` is 1-based; `done` counts the member's done topics out of `total`.
+    """
     resources = parts.resources_field(topic.resources)
     embed = Embed(
         title=one_line(no_pings(topic.title)),
@@ -47,24 +51,7 @@ def topic_card_draft(
     return Message(embeds=(embed,), files=files)
 
 
-def topic_card(
-    topic: Topic, stage: Stage, *, stage_number: int, stage_count: int, done: int, total: int
-) -> Message:
-    """A member's next topic: stage, title, explanation, the topic's (else the stage's) example
-    as a code block or an attached file, resources as links, and the standing line.
-
-    `stage_number` is 1-based; `done` counts the member's done topics out of `total`.
-    """
-    return fit_message(
-        topic_card_draft(
-            topic,
-            stage,
-            stage_number=stage_number,
-            stage_count=stage_count,
-            done=done,
-            total=total,
-        )
-    )
+topic_card = fitted(topic_card_draft)
 
 
 def finished_card(
