@@ -58,7 +58,7 @@ async def test_answers_are_edited_and_followed_up_through_the_webhook(emulator, 
 
 async def test_a_button_edits_its_message(emulator, sample, bot):
     posted = await emulator.slash(sample.guild, sample.alice, "study task")
-    assert [b["label"] for b in posted.message.buttons()] == ["Done"]
+    assert [b["label"] for b in posted.message.buttons()] == ["Done", "Later"]
     clicked = await emulator.click(posted, "Done", sample.bob)
     assert clicked.type == 7
     assert clicked.message is posted.message
