@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.errors import NotFound, StudyError, UnknownStage, UnknownTopic
 from bot.render import limits
-from bot.render.daily import daily_post
+from bot.render.daily import daily_post_for
 from bot.render.example import example_reply
 from bot.render.payload import Embed, Message
 from bot.render.stage import stage_overview
@@ -119,21 +119,11 @@ def _render(
             done=0,
             total=len(roadmap.topics),
         )
-    if what == "daily":
+    if what == "daily":  # the n-th post of a new schedule, n days from today
         n = int(args[0])
         topic = nth_daily_topic(roadmap, n)
         assert topic is not None  # n >= 1 and a valid roadmap has topics
-        holder = roadmap.stage_of(topic.id)
-        assert holder is not None
-        return daily_post(
-            topic,
-            holder,
-            local_date=today + timedelta(days=n - 1),
-            stage_number=_stage_number(roadmap, holder.id),
-            stage_count=stage_count,
-            topic_number=(roadmap.topic_position(topic.id) or 0) + 1,
-            topic_count=len(roadmap.topics),
-        )
+        return daily_post_for(roadmap, topic, local_date=today + timedelta(days=n - 1))
     stage = catalog.require_stage(roadmap, args[0])
     number = _stage_number(roadmap, stage.id)
     if what == "stage":

@@ -15,7 +15,7 @@ from bot.render.limits import fitted
 from bot.render.payload import DAILY_COLOUR, Attachment, Embed, Field, Message
 from bot.render.text import no_pings, one_line, role_mention
 from bot.render.topic import stage_label
-from bot.roadmap.model import Example, Stage, Topic
+from bot.roadmap.model import Example, Roadmap, Stage, Topic
 
 FOOTER_PREFIX = "Topic of the day · "
 _FOOTER_DATE = re.compile(r"Topic of the day · (\d{4})-(\d{2})-(\d{2})(?: ·|$)")
@@ -84,3 +84,25 @@ def daily_post_draft(
 
 
 daily_post = fitted(daily_post_draft)
+
+
+def daily_post_for(
+    roadmap: Roadmap, topic: Topic, *, local_date: date, ping_role_id: int | None = None
+) -> Message:
+    """`daily_post` for a live topic of `roadmap`, with its stage and numbers looked up (what
+    the daily sender and `preview daily` call)."""
+    stage = roadmap.stage_of(topic.id)
+    position = roadmap.topic_position(topic.id)
+    stage_position = roadmap.stage_position(stage.id) if stage is not None else None
+    if stage is None or position is None or stage_position is None:
+        raise ValueError(f"topic {topic.id!r} is not in roadmap {roadmap.id!r}")
+    return daily_post(
+        topic,
+        stage,
+        local_date=local_date,
+        stage_number=stage_position + 1,
+        stage_count=len(roadmap.stages),
+        topic_number=position + 1,
+        topic_count=len(roadmap.topics),
+        ping_role_id=ping_role_id,
+    )

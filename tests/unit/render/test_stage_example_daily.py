@@ -2,11 +2,19 @@
 
 from datetime import date
 
+import pytest
+
 from bot.render import limits
-from bot.render.daily import daily_footer, daily_post, daily_post_date
+from bot.render.daily import daily_footer, daily_post, daily_post_date, daily_post_for
 from bot.render.example import example_message, example_reply
 from bot.render.stage import LEGEND, stage_overview
-from tests.unit.render.builders import SAMPLE_CODE, example, make_stage, make_topic
+from tests.unit.render.builders import (
+    SAMPLE_CODE,
+    example,
+    make_roadmap,
+    make_stage,
+    make_topic,
+)
 
 
 def test_the_stage_overview_marks_each_topic_with_the_members_status():
@@ -118,3 +126,13 @@ def test_a_stage_example_appears_in_the_daily_post_of_the_stages_first_topic_onl
     assert "```" not in post(second, stage).embed.description
     own = make_topic("own", example=example("o = 1"))
     assert "```python\no = 1\n```" in post(own, make_stage(topics=(first, own))).embed.description
+
+
+def test_daily_post_for_looks_up_the_stage_and_numbers_in_the_roadmap():
+    web = make_stage("web", title="Web", topics=(make_topic("http", title="HTTP"),))
+    roadmap = make_roadmap(make_stage(), web)
+    embed = daily_post_for(roadmap, web.topics[0], local_date=date(2026, 3, 1)).embed
+    assert embed.author == "Stage 2/2 · Web"
+    assert embed.footer == "Topic of the day · 2026-03-01 · 3 of 3"
+    with pytest.raises(ValueError, match="not in roadmap"):
+        daily_post_for(roadmap, make_topic("elsewhere"), local_date=date(2026, 3, 1))
