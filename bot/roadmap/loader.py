@@ -11,12 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.problems import Problem, Severity
 from bot.roadmap.validator import FileResult, validate_source
-from bot.roadmap.yaml_source import read_source
+from bot.roadmap.yaml_source import MappingNode, Node, ScalarNode, SequenceNode, read_source
 
 __all__ = ["ContentDirectoryError", "LoadResult", "Problem", "load_directory"]
 
@@ -79,7 +77,7 @@ class LoadResult:
         for result in self.files:
             if result.roadmap_id == roadmap_id and result.source.root is not None:
                 node = _walk(result.source.root, path)
-                return result.source.file, node.start_mark.line + 1, node.start_mark.column + 1
+                return result.source.file, node.line, node.column
         return str(self.directory), None, None
 
     def problem_at(
@@ -139,12 +137,12 @@ def _check_roadmap_ids(files: list[FileResult]) -> bool:
         roadmap_id, node = result.roadmap_id, result.id_node
         if roadmap_id is None or node is None:
             continue
-        where = first.setdefault(roadmap_id, f"{result.source.file}:{node.start_mark.line + 1}")
+        where = first.setdefault(roadmap_id, f"{result.source.file}:{node.line}")
         if where.startswith(result.source.file + ":"):
             continue
         result.problems.append(
             Problem(
-                result.source.file, node.start_mark.line + 1, node.start_mark.column + 1, "id",
+                result.source.file, node.line, node.column, "id",
                 f"duplicate roadmap id '{roadmap_id}' (first in {where})",
             )
         )

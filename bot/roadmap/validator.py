@@ -13,12 +13,19 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from bot.roadmap import rules
 from bot.roadmap.model import Example, Resource, Roadmap, Stage, Topic
 from bot.roadmap.problems import Problem, Severity
-from bot.roadmap.yaml_source import STR_TAG, YAML_TAG, Source, short_tag
+from bot.roadmap.yaml_source import (
+    STR_TAG,
+    YAML_TAG,
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    Source,
+    short_tag,
+)
 
 # Keys of each kind of mapping: name -> required. content/schema.json mirrors these (a test
 # compares them), so editors and `check` agree on the format.
@@ -98,8 +105,7 @@ class _FileValidator:
     # -- reporting --------------------------------------------------------------------------
 
     def report(self, node: Node, path: str, message: str, severity: Severity = "error") -> None:
-        mark = node.start_mark
-        self.at(mark.line + 1, mark.column + 1, path, message, severity)
+        self.at(node.line, node.column, path, message, severity)
 
     def at(self, line: int, column: int, path: str, message: str, severity: Severity) -> None:
         problem = Problem(self.source.file, line, column, path, message, severity)
@@ -179,7 +185,7 @@ class _FileValidator:
             message = f"duplicate id '{value}' (first at line {first[1]})"
             self.report(node, join(path, "id"), message)
             return ""
-        self.ids[value] = (kind, node.start_mark.line + 1)
+        self.ids[value] = (kind, node.line)
         return value
 
     def summary(self, fields: dict[str, Node], path: str) -> str:
@@ -196,7 +202,7 @@ class _FileValidator:
         value = self.text(fields, "title", path)
         if not value or not item_id:
             return value
-        line = fields["title"].start_mark.line + 1
+        line = fields["title"].line
         first = self.titles.setdefault((kind, value.casefold()), (item_id, line))
         if first[0] != item_id:
             self.report(
@@ -280,7 +286,7 @@ class _FileValidator:
             if problem := rules.url_problem(url):
                 self.report(item["url"], url_path, problem)
                 continue
-            line = item["url"].start_mark.line + 1
+            line = item["url"].line
             if url in first_line:
                 self.report(
                     item["url"], url_path,
@@ -322,7 +328,7 @@ class _FileValidator:
 
     def check_python(self, node: ScalarNode, path: str) -> None:
         """Compile the example and point at the failing line inside this file."""
-        first_line = node.start_mark.line  # 0-based line of the code's first line
+        first_line = node.line - 1  # 0-based line of the code's first line
         if node.style in ("|", ">"):
             first_line += 1  # a block scalar starts on the line after its indicator
         for problem in rules.python_problems(node.value):
@@ -334,7 +340,7 @@ class _FileValidator:
                 column = self.block_indent(first_line) + (problem.offset or 1)
             else:  # a one-line scalar: the code starts at the node, after any quote
                 quote = 1 if node.style in ("'", '"') else 0
-                column = node.start_mark.column + quote + (problem.offset or 1)
+                column = node.column + quote + (problem.offset or 1) - 1
             self.at(index + 1, column, path, problem.message, problem.severity)
 
     def block_indent(self, first_line: int) -> int:
@@ -348,7 +354,7 @@ class _FileValidator:
         """The `replaces` rules: never a live id, each old id claimed once, never oneself."""
         claimed: dict[str, tuple[str, int]] = {}
         for old_id, topic_id, node, path in self.replaced:
-            line = node.start_mark.line + 1
+            line = node.line
             live = self.ids.get(old_id)
             if old_id == topic_id:
                 self.report(node, path, f"topic '{topic_id}' cannot replace itself")

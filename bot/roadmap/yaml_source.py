@@ -2,10 +2,11 @@
 
 PyYAML's loaders construct Python objects, keep the last of duplicate keys and expand aliases
 without limit. We never construct anything: a small iterative composer turns the parser's events
-into `yaml.nodes` (which keep line/column marks) and, while composing, reports duplicate keys and
-tags other than YAML's plain ones, and refuses deep nesting and alias expansion past a budget.
-Being iterative matters: libyaml's own composer recurses in C and crashes the process on a file
-of a few hundred thousand nested brackets.
+into lean nodes that keep their line and column, and, while composing, reports duplicate keys
+and tags other than YAML's plain ones, and refuses deep nesting and alias expansion past a
+budget. Being iterative matters: libyaml's own composer recurses in C and crashes the process
+on a file of a few hundred thousand nested brackets. Being lean matters too: PyYAML's nodes
+carry two Mark objects each, and the garbage collector's passes over them tripled load time.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from yaml.events import (
@@ -20,12 +22,13 @@ from yaml.events import (
     CollectionStartEvent,
     DocumentStartEvent,
     MappingEndEvent,
+    MappingStartEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode as _YamlScalar
 from yaml.resolver import Resolver
 
 from bot.roadmap.problems import Problem
@@ -55,7 +58,39 @@ ALIAS_EXPANSION_BUDGET = 10_000
 YAML_TAG = "tag:yaml.org,2002:"
 STR_TAG = YAML_TAG + "str"
 _ALLOWED_TAGS = frozenset(YAML_TAG + name for name in ("str", "int", "float", "bool", "null"))
-_COLLECTION_TAGS = {SequenceNode: YAML_TAG + "seq", MappingNode: YAML_TAG + "map"}
+# First characters for which the resolver may find a type other than text.
+_RESOLVED_FIRST_CHARS = frozenset(Resolver.yaml_implicit_resolvers) - {""}
+
+
+class Node:
+    """A composed YAML node: its resolved tag, value and 1-based position."""
+
+    __slots__ = ("column", "line", "tag", "value")
+
+    def __init__(self, tag: str, value: Any, line: int, column: int) -> None:
+        self.tag = tag
+        self.value = value
+        self.line = line
+        self.column = column
+
+
+class ScalarNode(Node):
+    __slots__ = ("style",)
+    value: str
+
+    def __init__(self, tag: str, value: str, line: int, column: int, style: str | None) -> None:
+        super().__init__(tag, value, line, column)
+        self.style = style  # None for plain, "'" '"' for quoted, "|" ">" for block scalars
+
+
+class SequenceNode(Node):
+    __slots__ = ()
+    value: list[Node]
+
+
+class MappingNode(Node):
+    __slots__ = ()
+    value: list[tuple[Node, Node]]
 
 
 @dataclass(slots=True)
@@ -141,10 +176,18 @@ class _Composer:
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Node, int | None]] = {}  # size None while still open
         self.expanded = 0
+        self.documents = 0
         self.root: Node | None = None
 
-    def problem(self, mark: yaml.Mark | None, message: str, path: str | None = None) -> None:
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+    def problem(
+        self, where: yaml.Mark | Node | None, message: str, path: str | None = None
+    ) -> None:
+        if isinstance(where, Node):
+            line, column = where.line, where.column
+        elif where is not None:  # a Mark: 0-based
+            line, column = where.line + 1, where.column + 1
+        else:
+            line = column = None
         self.source.problems.append(
             Problem(self.source.file, line, column, self.path() if path is None else path, message)
         )
@@ -197,23 +240,20 @@ class _Composer:
         )
 
     def _compose(self, parser: _EventParser) -> None:
-        documents = 0
-        while True:
-            event = parser.get_event()
-            if event is None or isinstance(event, StreamEndEvent):
+        # Dispatch on the exact event class: this loop runs once per event of every file.
+        handlers = {
+            ScalarEvent: self._scalar, SequenceStartEvent: self._open,
+            MappingStartEvent: self._open, SequenceEndEvent: self._close,
+            MappingEndEvent: self._close, AliasEvent: self._alias,
+            DocumentStartEvent: self._document,
+        }
+        get_event = parser.get_event
+        while (event := get_event()) is not None:
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(event)
+            elif isinstance(event, StreamEndEvent):
                 break
-            if isinstance(event, DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    self.abort(event.start_mark, "a content file holds one YAML document only")
-            elif isinstance(event, ScalarEvent):
-                self._add(self._scalar(event), 1, event.anchor)
-            elif isinstance(event, CollectionStartEvent):
-                self._open(event)
-            elif isinstance(event, (SequenceEndEvent, MappingEndEvent)):
-                self._close(event)
-            elif isinstance(event, AliasEvent):
-                self._alias(event)
         if self.root is None:
             self.problem(None, "file is empty", path="")
 
@@ -226,27 +266,36 @@ class _Composer:
             return default
         return tag
 
-    def _scalar(self, event: ScalarEvent) -> ScalarNode:
-        if event.tag is None or event.tag == "!":
-            tag = self.resolver.resolve(ScalarNode, event.value, event.implicit)
-        else:
+    def _document(self, event: DocumentStartEvent) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            self.abort(event.start_mark, "a content file holds one YAML document only")
+
+    def _scalar(self, event: ScalarEvent) -> None:
+        value = event.value
+        if event.tag is not None and event.tag != "!":
             tag = self._tag(event, STR_TAG)
-        return ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        elif not event.implicit[0] or (value and value[0] not in _RESOLVED_FIRST_CHARS):
+            tag = STR_TAG  # quoted, or no implicit type (bool, number, null...) starts so
+        else:
+            tag = self.resolver.resolve(_YamlScalar, value, event.implicit)
+        mark = event.start_mark
+        node = ScalarNode(tag, value, mark.line + 1, mark.column + 1, event.style)
+        self._add(node, 1, event.anchor)
 
     def _open(self, event: CollectionStartEvent) -> None:
         if len(self.stack) >= MAX_DEPTH:
             message = f"nesting deeper than {MAX_DEPTH} levels; file refused"
             self.abort(event.start_mark, message, path="")
         kind = SequenceNode if isinstance(event, SequenceStartEvent) else MappingNode
-        tag = self._tag(event, _COLLECTION_TAGS[kind])
-        node = kind(tag, [], event.start_mark, None, event.flow_style)
+        tag = self._tag(event, YAML_TAG + ("seq" if kind is SequenceNode else "map"))
+        node = kind(tag, [], event.start_mark.line + 1, event.start_mark.column + 1)
         if event.anchor is not None:
             self.anchors[event.anchor] = (node, None)
         self.stack.append(_Frame(node, event.anchor))
 
-    def _close(self, event: SequenceEndEvent | MappingEndEvent) -> None:
+    def _close(self, _event: SequenceEndEvent | MappingEndEvent) -> None:
         frame = self.stack.pop()
-        frame.node.end_mark = event.end_mark
         # Only if no later anchor of the same name replaced it inside this collection.
         anchor = frame.anchor
         if anchor is not None and self.anchors[anchor][0] is not frame.node:
@@ -284,9 +333,9 @@ class _Composer:
                 if first_line is not None:
                     frame.key = node  # so the path names this key
                     message = f"duplicate key '{node.value}' (first at line {first_line})"
-                    self.problem(node.start_mark, message)
+                    self.problem(node, message)
                 else:
-                    frame.seen[node.value] = node.start_mark.line + 1
+                    frame.seen[node.value] = node.line
             frame.key = node
         else:
             frame.node.value.append((frame.key, node))
