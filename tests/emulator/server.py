@@ -32,9 +32,10 @@ from tests.emulator.routes_core import add_core_routes
 from tests.emulator.routes_interactions import add_interaction_routes
 from tests.emulator.routes_messages import add_message_routes, serve_attachment
 from tests.emulator.world import Channel, Member, User, World, standard_world
+from tests.emulator.world_events import WorldEvents
 
 
-class Emulator(Driver):
+class Emulator(Driver, WorldEvents):
     def __init__(
         self,
         world: World | None = None,
