@@ -121,17 +121,22 @@ class StudyBot(commands.Bot):
     # -- lifecycle -----------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
-        for group in self.command_groups.tops():
-            self.tree.add_command(group)
-        for name in self._extensions_to_load:
-            await self.load_extension(name)  # raises: a half-loaded bot must not run
-        self.add_dynamic_items(*self._persistent_items)
+        await self.install_commands()
         if self._sync_on_start:
             await self.sync_commands_on_start()
             for name, start, stop in self._background:
                 await start()
                 self._started.append((name, stop))
                 log.info("started %s", name)
+
+    async def install_commands(self) -> None:
+        """Build the command tree and register the persistent buttons (no network needed,
+        so the command-tree test calls it offline)."""
+        for group in self.command_groups.tops():
+            self.tree.add_command(group)
+        for name in self._extensions_to_load:
+            await self.load_extension(name)  # raises: a half-loaded bot must not run
+        self.add_dynamic_items(*self._persistent_items)
 
     async def sync_commands_on_start(self) -> None:
         """DEV_GUILD_ID: sync there every start. Otherwise sync globally only when the tree

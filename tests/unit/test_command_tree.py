@@ -1,0 +1,146 @@
+"""The meta test: the whole command tree, built offline, obeys Discord's rules and is tested.
+
+Discord refuses a sync that breaks any of these rules, so a mistake here would only show once
+the bot talks to Discord; walking the tree catches it at once. Every command must also appear in
+some test (as the name a member types, e.g. "roadmap next").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from discord import app_commands
+
+from bot.app import EXTENSIONS, StudyBot, command_tree_digest
+from bot.cogs.topic_card import TopicButton
+from bot.config import Settings
+from bot.roadmap.catalog import Catalog
+from bot.roadmap.model import Roadmap, Stage, Topic
+from bot.services.content import ContentHolder
+from bot.store.database import Database
+
+TESTS = Path(__file__).resolve().parents[1]
+NAME = re.compile(r"^[-_a-z0-9]{1,32}$")  # lowercase: Discord refuses upper case in slash names
+MAX_CHILDREN = 25
+MAX_DESCRIPTION = 100
+MAX_COMMAND_CHARACTERS = 4000  # names, descriptions and choice values of one top-level command
+
+
+def _catalog() -> Catalog:
+    topic = Topic("t", "T", "summary")
+    return Catalog([Roadmap("r", "R", "summary", (Stage("s", "S", "summary", (topic,)),))])
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[StudyBot]:
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    study_bot = StudyBot(Settings(), database, ContentHolder(_catalog()))
+    try:
+        await study_bot.install_commands()
+        yield study_bot
+    finally:
+        await study_bot.close()
+
+
+def _walk(bot: StudyBot) -> Iterator[app_commands.Command | app_commands.Group]:
+    for top in bot.tree.get_commands():
+        yield top
+        if isinstance(top, app_commands.Group):
+            yield from top.walk_commands()
+
+
+def _test_sources() -> str:
+    """Every test module but this one, as one text."""
+    this = Path(__file__).resolve()
+    return "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in TESTS.rglob("test_*.py")
+        if path.resolve() != this
+    )
+
+
+def _characters(payload: dict[str, Any]) -> int:
+    total = len(payload.get("name", "")) + len(payload.get("description", ""))
+    for option in payload.get("options", []):
+        total += _characters(option)
+        total += sum(len(str(choice["value"])) for choice in option.get("choices", []))
+    return total
+
+
+async def test_names_descriptions_and_children_follow_discords_rules(bot: StudyBot) -> None:
+    tops = bot.tree.get_commands()
+    assert {top.name for top in tops} == {"roadmap", "roadmap-admin"}
+    assert len(tops) <= MAX_CHILDREN
+    for command in _walk(bot):
+        where = f"/{command.qualified_name}"
+        assert NAME.match(command.name), where
+        assert 1 <= len(command.description) <= MAX_DESCRIPTION, where
+        assert command.description != "…", f"{where} has no description"
+        if isinstance(command, app_commands.Group):
+            assert 1 <= len(command.commands) <= MAX_CHILDREN, f"{where}: 1 to 25 children"
+            continue
+        parameters = command.parameters
+        assert len(parameters) <= MAX_CHILDREN, where
+        required_seen_last = True
+        for parameter in parameters:
+            at = f"{where} {parameter.display_name}"
+            assert NAME.match(parameter.display_name), at
+            assert 1 <= len(parameter.description) <= MAX_DESCRIPTION, at
+            assert parameter.description != "…", f"{at} has no description"
+            assert len(parameter.choices) <= MAX_CHILDREN, at
+            assert not (parameter.required and not required_seen_last), f"{at}: required first"
+            required_seen_last = parameter.required
+    for top in tops:
+        payload = top.to_dict(bot.tree)
+        assert _characters(payload) <= MAX_COMMAND_CHARACTERS, top.name
+
+
+async def test_every_command_is_server_only_and_has_a_cooldown(bot: StudyBot) -> None:
+    for top in bot.tree.get_commands():
+        assert top.guild_only
+        assert top.to_dict(bot.tree)["contexts"] == [0]
+    admin = bot.tree.get_command("roadmap-admin")
+    assert admin is not None and admin.default_permissions is not None
+    assert admin.default_permissions.manage_guild
+    for command in _walk(bot):
+        if isinstance(command, app_commands.Command):
+            assert len(command.checks) >= 2, f"/{command.qualified_name}: server + cooldown"
+
+
+async def test_every_command_is_exercised_by_some_test(bot: StudyBot) -> None:
+    sources = _test_sources()
+    untested = [
+        f"/{command.qualified_name}"
+        for command in _walk(bot)
+        if isinstance(command, app_commands.Command)
+        and f'"{command.qualified_name}"' not in sources
+    ]
+    assert untested == [], f"commands no test runs: {untested}"
+
+
+async def test_the_tree_digest_changes_only_with_the_commands(
+    bot: StudyBot, tmp_path: Path
+) -> None:
+    database = await Database.open(tmp_path / "other.sqlite3")
+    same = StudyBot(Settings(), database, ContentHolder(_catalog()))
+    smaller = StudyBot(Settings(), database, ContentHolder(_catalog()), extensions=EXTENSIONS[:1])
+    try:
+        await same.install_commands()
+        await smaller.install_commands()
+        assert command_tree_digest(same.tree) == command_tree_digest(bot.tree)
+        assert command_tree_digest(smaller.tree) != command_tree_digest(bot.tree)
+    finally:
+        await same.close()
+        await smaller.close()
+
+
+def test_button_ids_fit_discords_100_characters_at_the_longest() -> None:
+    longest_id = "a" * 32
+    button = TopicButton("done", 2**64 - 1, longest_id, longest_id)
+    assert len(button.custom_id) <= 100
+    assert TopicButton.__discord_ui_compiled_template__.fullmatch(button.custom_id)
+
