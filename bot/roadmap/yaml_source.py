@@ -29,26 +29,34 @@ from yaml.events import (
     StreamEndEvent,
 )
 from yaml.nodes import ScalarNode as _YamlScalar
+from yaml.parser import Parser
+from yaml.reader import Reader
 from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from bot.roadmap.problems import Problem
 
-try:  # libyaml's event parser is iterative and ~10x faster; the pure one is the fallback
-    from yaml._yaml import CParser as _EventParser
 
-    _BYTE_POSITIONS = True  # libyaml reports reader errors as byte offsets
+class PurePythonEvents(Reader, Scanner, Parser):
+    """PyYAML's pure-Python event parser: the fallback when PyYAML was built without libyaml."""
+
+    byte_positions = False  # reader errors give character offsets
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+try:  # libyaml's event parser is iterative too, and several times faster
+    from yaml._yaml import CParser
+
+    class LibyamlEvents(CParser):
+        byte_positions = True  # libyaml reports reader errors as byte offsets
+
+    DEFAULT_EVENTS: type = LibyamlEvents
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
-
-    class _EventParser(Reader, Scanner, Parser):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-
-    _BYTE_POSITIONS = False
+    DEFAULT_EVENTS = PurePythonEvents
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64  # real content nests about 8 deep
@@ -114,8 +122,10 @@ def short_tag(tag: str) -> str:
     return "!!" + tag[len(YAML_TAG):] if tag.startswith(YAML_TAG) else tag
 
 
-def read_source(path: Path, file: str) -> Source:
-    """Read and compose `path`; `file` is the name problems carry. Never raises for bad content."""
+def read_source(path: Path, file: str, events: type = DEFAULT_EVENTS) -> Source:
+    """Read and compose `path`; `file` is the name problems carry. Never raises for bad content.
+
+    `events` is the YAML event parser (libyaml's when available; tests run both)."""
 
     def refuse(message: str, line: int | None = None, column: int | None = None) -> Source:
         return Source(file, None, problems=[Problem(file, line, column, "", message)])
@@ -141,7 +151,7 @@ def read_source(path: Path, file: str) -> Source:
         line, column = _byte_position(data, exc.start)
         return refuse(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", line, column)
     source = Source(file, None, text)
-    _Composer(source, data).run()
+    _Composer(source, data).run(events)
     return source
 
 
@@ -208,9 +218,10 @@ class _Composer:
             parts.append("." + key)
         return "".join(parts).lstrip(".")
 
-    def run(self) -> None:
-        parser = _EventParser(self.source.text)
+    def run(self, events: type) -> None:
+        parser = None
         try:
+            parser = events(self.source.text)  # the pure reader checks characters right here
             self._compose(parser)
             self.source.root = self.root
         except _Abort:
@@ -220,17 +231,17 @@ class _Composer:
             self.problem(exc.problem_mark, _syntax_message(exc), path="")
         except yaml.reader.ReaderError as exc:
             self.source.root = None
-            self._reader_problem(exc)
+            self._reader_problem(exc, events.byte_positions)
         except yaml.YAMLError as exc:  # any other parser complaint, without a position
             self.source.root = None
             self.problem(None, f"invalid YAML: {exc}", path="")
         finally:
-            dispose = getattr(parser, "dispose", None)
+            dispose = getattr(parser, "dispose", None)  # breaks the pure parser's cycles
             if dispose is not None:
                 dispose()
 
-    def _reader_problem(self, exc: yaml.reader.ReaderError) -> None:
-        if _BYTE_POSITIONS:
+    def _reader_problem(self, exc: yaml.reader.ReaderError, byte_positions: bool) -> None:
+        if byte_positions:
             line, column = _byte_position(self.data, exc.position)
         else:
             before = self.source.text[: exc.position]
@@ -239,7 +250,7 @@ class _Composer:
             Problem(self.source.file, line, column, "", f"invalid YAML: {exc.reason}")
         )
 
-    def _compose(self, parser: _EventParser) -> None:
+    def _compose(self, parser: Any) -> None:
         # Dispatch on the exact event class: this loop runs once per event of every file.
         handlers = {
             ScalarEvent: self._scalar, SequenceStartEvent: self._open,
@@ -280,7 +291,8 @@ class _Composer:
         else:
             tag = self.resolver.resolve(_YamlScalar, value, event.implicit)
         mark = event.start_mark
-        node = ScalarNode(tag, value, mark.line + 1, mark.column + 1, event.style)
+        # Plain style is None from libyaml, "" from the pure parser: one value for both.
+        node = ScalarNode(tag, value, mark.line + 1, mark.column + 1, event.style or None)
         self._add(node, 1, event.anchor)
 
     def _open(self, event: CollectionStartEvent) -> None:
