@@ -12,6 +12,8 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.roadmap.problems import Severity
+
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID_LENGTH = 32
 LANGUAGE_PATTERN = re.compile(r"[a-z0-9][a-z0-9+#._-]{0,19}")
@@ -62,7 +64,7 @@ class CodeProblem:
     line: int | None
     offset: int | None
     message: str
-    severity: str = "error"
+    severity: Severity = "error"
 
 
 @lru_cache(maxsize=2048)  # a reload recompiles only the examples that changed

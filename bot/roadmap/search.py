@@ -117,9 +117,9 @@ class SearchIndex(Generic[Item]):
         best: dict[int, float] = {}
         # A typo is usually inside one word: compare with each distinct word (and whole fields
         # for a query of several words).
-        candidates = self._by_word.items()
+        candidates = list(self._by_word.items())
         if " " in needle:
-            candidates = [*candidates, *self._exact.items()]
+            candidates += self._exact.items()
         for text, positions in candidates:
             matcher.set_seq1(text)
             if (

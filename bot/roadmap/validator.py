@@ -177,7 +177,9 @@ class _FileValidator:
     def register(self, kind: str, fields: dict[str, Node], path: str) -> str:
         """Check an id and claim it in the roadmap's namespace; "" when unusable."""
         node = fields.get("id")
-        value = "" if node is None else self.identifier(node, join(path, "id"))
+        if node is None:
+            return ""
+        value = self.identifier(node, join(path, "id"))
         if not value:
             return ""
         first = self.ids.get(value)
@@ -316,7 +318,7 @@ class _FileValidator:
         if not code:
             return None
         code_node = item["code"]
-        if language == "python":
+        if language == "python" and isinstance(code_node, ScalarNode):
             self.check_python(code_node, join(path, "code"))
         elif language:
             self.report(

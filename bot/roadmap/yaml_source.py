@@ -14,7 +14,7 @@ from __future__ import annotations
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.events import (
@@ -168,10 +168,11 @@ class _Abort(Exception):
 class _Frame:
     """An open sequence or mapping while composing."""
 
-    __slots__ = ("anchor", "key", "node", "seen", "size")
+    __slots__ = ("anchor", "items", "key", "node", "seen", "size")
 
     def __init__(self, node: SequenceNode | MappingNode, anchor: str | None) -> None:
         self.node = node
+        self.items: list[Any] = node.value  # nodes, or (key, value) pairs for a mapping
         self.anchor = anchor
         self.size = 1
         self.key: Node | None = None  # a mapping's key waiting for its value
@@ -192,6 +193,8 @@ class _Composer:
     def problem(
         self, where: yaml.Mark | Node | None, message: str, path: str | None = None
     ) -> None:
+        line: int | None
+        column: int | None
         if isinstance(where, Node):
             line, column = where.line, where.column
         elif where is not None:  # a Mark: 0-based
@@ -202,7 +205,7 @@ class _Composer:
             Problem(self.source.file, line, column, self.path() if path is None else path, message)
         )
 
-    def abort(self, mark: yaml.Mark | None, message: str, path: str | None = None) -> None:
+    def abort(self, mark: yaml.Mark | None, message: str, path: str | None = None) -> NoReturn:
         self.problem(mark, message, path)
         raise _Abort
 
@@ -231,7 +234,7 @@ class _Composer:
             self.problem(exc.problem_mark, _syntax_message(exc), path="")
         except yaml.reader.ReaderError as exc:
             self.source.root = None
-            self._reader_problem(exc, events.byte_positions)
+            self._reader_problem(exc, getattr(events, "byte_positions", False))
         except yaml.YAMLError as exc:  # any other parser complaint, without a position
             self.source.root = None
             self.problem(None, f"invalid YAML: {exc}", path="")
@@ -338,7 +341,7 @@ class _Composer:
         frame = self.stack[-1]
         frame.size += size
         if frame.seen is None:
-            frame.node.value.append(node)
+            frame.items.append(node)
         elif frame.key is None:
             if isinstance(node, ScalarNode):
                 first_line = frame.seen.get(node.value)
@@ -350,7 +353,7 @@ class _Composer:
                     frame.seen[node.value] = node.line
             frame.key = node
         else:
-            frame.node.value.append((frame.key, node))
+            frame.items.append((frame.key, node))
             frame.key = None
 
 
