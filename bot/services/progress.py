@@ -7,12 +7,19 @@ see MemberService.roadmap_for) and ids; results are plain dataclasses for the re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.errors import ProgressHidden
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import Clock
 from bot.services.lookup import find_stage, find_topic
-from bot.services.standing import Standing, standing, topic_ids
+from bot.services.standing import (
+    Standing,
+    all_passed,
+    live_statuses,
+    standing,
+    topic_ids,
+)
 from bot.services.streaks import Streak, compute_streak
 from bot.services.timezones import local_date, pick_zone
 from bot.store.database import Database
@@ -119,7 +126,10 @@ class StudyService:
         only_if_unset: bool = False,
     ) -> MarkResult:
         now = self._clock.now()
-        today = local_date(now, pick_zone(*await self._settings.zones(guild_id, user_id)))
+
+        def local_day(member_zone: str | None, server_zone: str | None) -> date:
+            return local_date(now, pick_zone(member_zone, server_zone))
+
         outcome = await self._progress.change(
             StatusChange(
                 guild_id,
@@ -128,24 +138,28 @@ class StudyService:
                 topic_ids(roadmap, topic),
                 status,
                 now,
-                today,
+                local_day,
                 only_if_unset=only_if_unset,
             )
         )
-        before, after = standing(roadmap, outcome.before), standing(roadmap, outcome.after)
+        # Only "was this stage / the roadmap finished before?" is needed of the old state.
+        before = live_statuses(roadmap, outcome.before)
+        after = standing(roadmap, outcome.after)
         stage = roadmap.stage_of(topic.id)
         assert stage is not None  # find_topic returns live topics only
-        was, now_ = before.stage_progress(stage.id), after.stage_progress(stage.id)
-        assert was is not None and now_ is not None
+        stage_now = after.stage_progress(stage.id)
+        assert stage_now is not None
         return MarkResult(
             topic=topic,
             stage=stage,
             status=after.status_of(topic.id),
-            previous_status=before.status_of(topic.id),
+            previous_status=before.get(topic.id),
             changed=outcome.changed,
-            completed_stage=stage if now_.finished and not was.finished else None,
-            finished_roadmap=after.finished and not before.finished,
-            streak=compute_streak(outcome.days, today),
+            completed_stage=(
+                stage if stage_now.finished and not all_passed(before, stage.topics) else None
+            ),
+            finished_roadmap=after.finished and not all_passed(before, roadmap.topics),
+            streak=compute_streak(outcome.days, outcome.local_date),
             standing=after,
         )
 

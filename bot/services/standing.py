@@ -68,22 +68,27 @@ def topic_ids(roadmap: Roadmap, topic: Topic) -> tuple[str, ...]:
 
 def live_statuses(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, str]:
     """Live topic id -> status, from rows stored under live or replaced ids."""
-    by_live: dict[str, list[ProgressRow]] = {}
+    chosen: dict[str, ProgressRow] = {}
     for row in rows:
         live_id = roadmap.resolve(row.topic_id)
-        if live_id is not None:
-            by_live.setdefault(live_id, []).append(row)
-    statuses = {}
-    for live_id, candidates in by_live.items():
+        if live_id is None:
+            continue  # an id that left the content: kept in the store, ignored here
+        other = chosen.get(live_id)
+        if other is None:
+            chosen[live_id] = row
+            continue
+        # Progress under both an old id and its successor: the latest row decides.
         topic = roadmap.topic(live_id)
         assert topic is not None  # resolve() only returns live ids
-        if len(candidates) == 1:
-            statuses[live_id] = candidates[0].status
-        else:
-            row = latest_of(candidates, topic_ids(roadmap, topic))
-            if row is not None:
-                statuses[live_id] = row.status
-    return statuses
+        winner = latest_of((other, row), topic_ids(roadmap, topic))
+        assert winner is not None
+        chosen[live_id] = winner
+    return {live_id: row.status for live_id, row in chosen.items()}
+
+
+def all_passed(statuses: Mapping[str, str], topics: Iterable[Topic]) -> bool:
+    """Whether every one of `topics` is done or skipped in `statuses`."""
+    return all(statuses.get(topic.id) in PASSED for topic in topics)
 
 
 def standing(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> Standing:

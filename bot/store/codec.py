@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def encode_time(moment: datetime) -> str:
     """An aware datetime -> `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC (sorts as text)."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
-    return moment.astimezone(UTC).strftime(_FORMAT)
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def decode_time(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    return datetime.strptime(text, _FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the trailing "Z" as UTC (Python 3.11+) and is ~40x faster than
+    # strptime, which matters: every progress row carries three timestamps.
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def encode_date(day: date) -> str:

@@ -23,7 +23,7 @@ import aiosqlite
 
 from bot.store.backup import backup_database
 from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
-from bot.store.writer import BUSY_TIMEOUT_MS, WriterThread
+from bot.store.writer import CONNECTION_PRAGMAS, WriterThread
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -61,8 +61,8 @@ class Database:
             for _ in range(max(1, readers)):
                 conn = await aiosqlite.connect(path, isolation_level=None)
                 connections.append(conn)
-                await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-                await conn.execute("PRAGMA query_only = ON")
+                for pragma in (*CONNECTION_PRAGMAS, "PRAGMA query_only = ON"):
+                    await conn.execute(pragma)
         except BaseException:
             for conn in connections:
                 await conn.close()

@@ -8,13 +8,14 @@ completion days) so the caller can tell what changed without another round trip.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.errors import InvalidStatus
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database
+from bot.store.settings import ZONES_SQL
 
 DONE = "done"
 SKIPPED = "skipped"
@@ -31,11 +32,33 @@ def check_status(status: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ProgressRow:
+    """One stored row. Timestamps stay as stored (fixed-width UTC text, which orders like the
+    instants it encodes) and are decoded on access: a mark reads every row of the member but
+    needs hardly any of them as datetimes."""
+
     topic_id: str
     status: str
-    started_at: datetime
-    updated_at: datetime
-    completed_at: datetime | None
+    started: str
+    updated: str
+    completed: str | None
+
+    @property
+    def started_at(self) -> datetime:
+        return _instant(self.started)
+
+    @property
+    def updated_at(self) -> datetime:
+        return _instant(self.updated)
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return None if self.completed is None else _instant(self.completed)
+
+
+def _instant(text: str) -> datetime:
+    moment = decode_time(text)
+    assert moment is not None
+    return moment
 
 
 def latest_of(rows: Iterable[ProgressRow], topic_ids: Collection[str]) -> ProgressRow | None:
@@ -47,8 +70,8 @@ def latest_of(rows: Iterable[ProgressRow], topic_ids: Collection[str]) -> Progre
     for row in rows:
         if row.topic_id not in order:
             continue
-        if best is None or (row.updated_at, -order[row.topic_id]) > (
-            best.updated_at,
+        if best is None or (row.updated, -order[row.topic_id]) > (
+            best.updated,
             -order[best.topic_id],
         ):
             best = row
@@ -61,7 +84,9 @@ class StatusChange:
 
     `topic_ids` is the live topic id first, then the old ids whose progress counts for it.
     `only_if_unset` leaves a topic alone that already has any status (opening a topic marks it
-    in progress, but must not undo a done one).
+    in progress, but must not undo a done one). `local_day` is the member's local date of the
+    change, or the caller's rule turning (member's zone, server's zone) names into it; the names
+    are then read in the same transaction, saving the caller a round trip.
     """
 
     guild_id: int
@@ -70,7 +95,7 @@ class StatusChange:
     topic_ids: tuple[str, ...]
     status: str | None
     at: datetime
-    local_date: date
+    local_day: date | Callable[[str | None, str | None], date]
     only_if_unset: bool = False
     with_days: bool = True
 
@@ -81,6 +106,7 @@ class ChangeOutcome:
     after: tuple[ProgressRow, ...]  # ... and after the change
     previous: ProgressRow | None  # the row that decided the topic's status before
     changed: bool
+    local_date: date  # the member's local date of the change
     days: tuple[date, ...]  # distinct local days with a completion, oldest first
 
 
@@ -108,40 +134,46 @@ _LOG = """
 
 
 def _row(raw: tuple) -> ProgressRow:
-    started, updated = decode_time(raw[2]), decode_time(raw[3])
-    assert started is not None and updated is not None  # NOT NULL columns
-    return ProgressRow(raw[0], raw[1], started, updated, decode_time(raw[4]))
+    return ProgressRow(*raw)
 
 
 def _apply_change(conn: sqlite3.Connection, change: StatusChange) -> ChangeOutcome:
     key = (change.guild_id, change.user_id, change.roadmap_id)
+    if isinstance(change.local_day, date):
+        local = change.local_day
+    else:
+        zones = conn.execute(ZONES_SQL, (change.guild_id, change.user_id, change.guild_id))
+        local = change.local_day(*zones.fetchone())
     before = tuple(_row(r) for r in conn.execute(_SELECT_ROWS, key))
     previous = latest_of(before, change.topic_ids)
     live_id = change.topic_ids[0]
     at = encode_time(change.at)
-    changed = False
+    after, changed = before, False
     if change.status is None:
         placeholders = ",".join("?" * len(change.topic_ids))
-        cursor = conn.execute(
+        conn.execute(
             "DELETE FROM progress WHERE guild_id = ? AND user_id = ? AND roadmap_id = ? "
             f"AND topic_id IN ({placeholders})",
             (*key, *change.topic_ids),
         )
-        changed = cursor.rowcount > 0
+        after = tuple(r for r in before if r.topic_id not in change.topic_ids)
+        changed = len(after) != len(before)
     elif (previous is None or not change.only_if_unset) and (
         previous is None or previous.status != change.status
     ):
-        started = encode_time(previous.started_at) if previous else at
         completed = at if change.status == DONE else None
-        conn.execute(_UPSERT, (*key, live_id, change.status, started, at, completed))
+        row = ProgressRow(
+            live_id, change.status, previous.started if previous else at, at, completed
+        )
+        conn.execute(_UPSERT, (*key, live_id, row.status, row.started, at, completed))
         if change.status == DONE:
-            conn.execute(_LOG, (*key, live_id, at, encode_date(change.local_date)))
-        changed = True
-    after = tuple(_row(r) for r in conn.execute(_SELECT_ROWS, key)) if changed else before
+            conn.execute(_LOG, (*key, live_id, at, encode_date(local)))
+        # The rows after the change, without reading them back.
+        after, changed = (*(r for r in before if r.topic_id != live_id), row), True
     days: tuple[date, ...] = ()
     if change.with_days:
         days = tuple(decode_date(r[0]) for r in conn.execute(_SELECT_DAYS, key[:2]))
-    return ChangeOutcome(before, after, previous, changed, days)
+    return ChangeOutcome(before, after, previous, changed, local, days)
 
 
 class ProgressRepository:
@@ -165,17 +197,3 @@ class ProgressRepository:
         if not change.topic_ids:
             raise ValueError("a status change needs the topic id")
         return await self._db.write(_apply_change, change)
-
-    async def members_with_progress_outside(
-        self, roadmap_id: str, known_ids: Collection[str]
-    ) -> int:
-        """How many (server, member) pairs have progress on ids of this roadmap that are not in
-        `known_ids` (live ids and the old ids they replace): logged after a content reload."""
-        known = list(known_ids)
-        outside = f"AND topic_id NOT IN ({','.join('?' * len(known))})" if known else ""
-        row = await self._db.fetchone(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT guild_id, user_id FROM progress "
-            f"WHERE roadmap_id = ? {outside})",
-            (roadmap_id, *known),
-        )
-        return int(row[0]) if row else 0

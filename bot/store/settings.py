@@ -49,6 +49,13 @@ def _upsert(
     )
 
 
+#: (member's zone, server's zone) for parameters (guild_id, user_id, guild_id): one round trip.
+ZONES_SQL = (
+    "SELECT (SELECT time_zone FROM member_settings WHERE guild_id = ? AND user_id = ?),"
+    " (SELECT time_zone FROM guild_settings WHERE guild_id = ?)"
+)
+
+
 class MemberSettingsRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -75,11 +82,7 @@ class MemberSettingsRepository:
 
     async def zones(self, guild_id: int, user_id: int) -> tuple[str | None, str | None]:
         """(member's zone, server's zone), either None when not set: one round trip."""
-        row = await self._db.fetchone(
-            "SELECT (SELECT time_zone FROM member_settings WHERE guild_id = ? AND user_id = ?),"
-            " (SELECT time_zone FROM guild_settings WHERE guild_id = ?)",
-            (guild_id, user_id, guild_id),
-        )
+        row = await self._db.fetchone(ZONES_SQL, (guild_id, user_id, guild_id))
         return (row[0], row[1]) if row else (None, None)
 
     async def roadmap_choices(self, guild_id: int, user_id: int) -> tuple[str | None, str | None]:

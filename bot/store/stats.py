@@ -1,12 +1,13 @@
 """Server-wide aggregates: leaderboards (all time or since an instant) and the stage funnel.
 
-Content ids are passed in as a small VALUES table mapping each stored id (live ids and the old
-ids they replace) to what it counts for, so ids that left the content are ignored and an old id
-plus its successor count once.
+Content ids come in as mappings from each stored id (live ids and the old ids they replace) to
+what it counts for. Only those ids are read (`IN` lists, which SQLite searches through an
+index), so ids that left the content are ignored, and an old id plus its successor count once.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,23 +24,30 @@ class Score:
     rank: int  # 1-based; equal counts share a rank
 
 
-def _values(mapping: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    if not mapping:
-        return "SELECT NULL, NULL WHERE 0", []
+def _in_list(ids: list[str]) -> str:
+    return f"({', '.join('?' * len(ids))})" if ids else "(NULL)"
+
+
+def _live_expression(live_of: Mapping[str, str]) -> tuple[str, list[Any]]:
+    """SQL for "the live id this row counts for" and its parameters."""
+    renamed = [(old, new) for old, new in live_of.items() if old != new]
+    if not renamed:
+        return "s.topic_id", []
     params: list[Any] = []
-    for key, value in mapping.items():
-        params += [key, value]
-    return "VALUES " + ", ".join(["(?, ?)"] * len(mapping)), params
+    for old, new in renamed:
+        params += [old, new]
+    return f"CASE s.topic_id {' '.join(['WHEN ? THEN ?'] * len(renamed))} ELSE s.topic_id END", (
+        params
+    )
 
 
-# CROSS JOIN keeps the progress/completions index as the outer loop (SQLite does not reorder
-# it): one pass over the server's rows, each looked up in the small id table.
+# The source's index is named: on period queries SQLite otherwise tends to pick the per-member
+# index and read the server's whole history. One pass over the server's rows, grouped by member.
 _RANKED = """
-WITH ids(topic_id, live_id) AS ({values}),
-scores AS (
-    SELECT s.user_id AS user_id, COUNT(DISTINCT ids.live_id) AS n
-    FROM {source} AS s CROSS JOIN ids ON ids.topic_id = s.topic_id
-    WHERE s.guild_id = ? AND s.roadmap_id = ? AND {condition}
+WITH scores AS (
+    SELECT s.user_id AS user_id, COUNT(DISTINCT {live}) AS n
+    FROM {source}
+    WHERE s.guild_id = ? AND s.roadmap_id = ? AND {condition} AND s.topic_id IN {ids}
     GROUP BY s.user_id
 ),
 ranked AS (
@@ -71,14 +79,18 @@ class StatsRepository:
         """The top `limit` visible members by topics done (all time when `since` is None: the
         current status; else completions logged since then), and the caller's own score (None
         when the caller has none or hides their progress)."""
-        values, params = _values(live_of)
+        live, live_params = _live_expression(live_of)
+        ids = list(live_of)
         if since is None:
-            source, condition, extra = "progress", "s.status = 'done'", []
+            source = "progress AS s INDEXED BY progress_by_roadmap_status"
+            condition, extra = "s.status = 'done'", []
         else:
-            source, condition, extra = "completions", "s.completed_at >= ?", [encode_time(since)]
-        sql = _RANKED.format(values=values, source=source, condition=condition)
+            source = "completions AS s INDEXED BY completions_by_roadmap_time"
+            condition, extra = "s.completed_at >= ?", [encode_time(since)]
+        sql = _RANKED.format(live=live, source=source, condition=condition, ids=_in_list(ids))
         rows = await self._db.fetchall(
-            sql, (*params, guild_id, roadmap_id, *extra, guild_id, limit, caller_id)
+            sql,
+            (*live_params, guild_id, roadmap_id, *extra, *ids, guild_id, limit, caller_id),
         )
         scores = [Score(int(r[0]), int(r[1]), int(r[2])) for r in rows]
         top = scores[:limit]
@@ -89,14 +101,21 @@ class StatsRepository:
         self, guild_id: int, roadmap_id: str, stage_of: Mapping[str, int]
     ) -> dict[int, int]:
         """Stage position -> how many members' furthest progress (any status) is in that stage."""
-        values, params = _values(stage_of)
+        by_stage: dict[int, list[str]] = defaultdict(list)
+        for topic_id, stage in stage_of.items():
+            by_stage[stage].append(topic_id)
+        order = sorted(by_stage)
+        stage_expr = " ".join(f"WHEN topic_id IN {_in_list(by_stage[s])} THEN {s:d}" for s in order)
+        params = [topic_id for s in order for topic_id in by_stage[s]]
+        if not params:
+            return {}
         rows = await self._db.fetchall(
-            f"WITH ids(topic_id, stage) AS ({values}),"
-            " furthest AS (SELECT p.user_id, MAX(ids.stage) AS stage"
-            "   FROM progress AS p CROSS JOIN ids ON ids.topic_id = p.topic_id"
-            "   WHERE p.guild_id = ? AND p.roadmap_id = ? GROUP BY p.user_id)"
+            "WITH furthest AS ("
+            f" SELECT user_id, MAX(CASE {stage_expr} END) AS stage FROM progress"
+            " WHERE guild_id = ? AND roadmap_id = ? AND topic_id IN"
+            f" {_in_list(list(stage_of))} GROUP BY user_id)"
             " SELECT stage, COUNT(*) FROM furthest GROUP BY stage",
-            (*params, guild_id, roadmap_id),
+            (*params, guild_id, roadmap_id, *stage_of),
         )
         return {int(r[0]): int(r[1]) for r in rows}
 

@@ -32,11 +32,21 @@ MAX_BATCH = 1000
 BUSY_TIMEOUT_MS = 10_000
 
 
+#: Set on every connection, the writer's and the readers'. A page cache of 64 MiB (SQLite's
+#: default is 2 MiB) keeps the hot part of a large server's progress in memory instead of
+#: reading it back from the OS for every mark.
+CONNECTION_PRAGMAS = (
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA cache_size = -65536",
+)
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A connection with the pragmas every connection here needs, in autocommit mode."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-    conn.execute("PRAGMA foreign_keys = ON")
+    for pragma in CONNECTION_PRAGMAS:
+        conn.execute(pragma)
     return conn
 
 

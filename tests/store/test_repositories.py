@@ -72,15 +72,6 @@ async def test_the_schema_refuses_unknown_statuses_too(db: Database) -> None:
         await db.write(sneak)
 
 
-async def test_orphaned_progress_is_counted(db: Database) -> None:
-    repo = ProgressRepository(db)
-    await repo.change(change(["kept"], "done"))
-    await repo.change(change(["gone"], "done"))
-    assert await repo.members_with_progress_outside("rm", ["kept"]) == 1
-    assert await repo.members_with_progress_outside("rm", ["kept", "gone"]) == 0
-    assert await repo.members_with_progress_outside("rm", []) == 1
-
-
 async def test_settings_upserts_keep_other_columns(db: Database) -> None:
     members = MemberSettingsRepository(db)
     await members.update(G, U, NOW, time_zone="Asia/Tokyo")
@@ -127,3 +118,18 @@ async def test_erasure_covers_tables_added_by_later_migrations(db: Database) -> 
     assert deleted["notes"] == 1 and deleted["progress"] == 1 and deleted["completions"] == 1
     assert await db.fetchall("SELECT text FROM notes") == [("theirs",)]
     assert (await data.delete_server(G))["notes"] == 1
+
+
+async def test_a_local_day_rule_gets_the_zones_read_in_the_same_transaction(db: Database) -> None:
+    seen = []
+
+    def rule(member_zone, server_zone) -> date:
+        seen.append((member_zone, server_zone))
+        return date(2024, 5, 16)
+
+    await MemberSettingsRepository(db).update(G, U, NOW, time_zone="Asia/Tokyo")
+    outcome = await ProgressRepository(db).change(
+        StatusChange(G, U, "rm", ("a",), "done", NOW, rule)
+    )
+    assert seen == [("Asia/Tokyo", None)]
+    assert outcome.local_date == date(2024, 5, 16) and outcome.days == (date(2024, 5, 16),)
