@@ -22,7 +22,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.context import Services
+from bot.cogs.context import RoadmapHints, Services
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree
 from bot.config import Settings
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.members",
     "bot.cogs.admin",
+    "bot.cogs.content_reload",
 )
 
 #: The meta key remembering the command tree that was last synced globally.
@@ -98,6 +99,7 @@ class StudyBot(commands.Bot):
         self.content = content
         self.clock: Clock = clock or SystemClock()
         self.services = Services.create(database, self.clock)
+        self.roadmap_hints = RoadmapHints()
         self._meta = MetaRepository(database)
         self.command_groups = CommandGroups.create()
         self._extensions_to_load = tuple(extensions)

@@ -68,11 +68,12 @@ def launch(
         extensions: Sequence[str] = EXTENSIONS,
         dev_guild_id: int | None = None,
         owner_ids: frozenset[int] = frozenset(),
+        content_dir: Path = CONTENT_DIR,
     ) -> StudyBot:
         settings = Settings(
             token=emulator.world.token,
             database_path=database_path,
-            content_dir=CONTENT_DIR,
+            content_dir=content_dir,
             dev_guild_id=dev_guild_id,
             owner_ids=owner_ids,
             api_base=emulator.api_base,
