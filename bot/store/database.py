@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 import aiosqlite
 
@@ -97,7 +97,8 @@ class Database:
         if self._closed:
             raise RuntimeError("the database is closed")
         rows = await next(self._next_reader).execute_fetchall(sql, params)
-        return list(rows)
+        # No row factory is set, so these are plain tuples (aiosqlite types them as Row).
+        return cast(list[Row], list(rows))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetchall(sql, params)

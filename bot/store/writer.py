@@ -173,7 +173,9 @@ class WriterThread:
         except Exception as exc:
             log.exception("write transaction of %d operations failed", len(batch))
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                # A failed rollback must not end the thread: every caller still gets an answer.
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             outcomes = [(job, None, exc) for job in batch]
         self.batches += 1
         self.operations += len(batch)

@@ -24,6 +24,13 @@ async def _mark_at(
     await study.mark(GUILD, user, roadmap, topic, "done")
 
 
+async def _done_first(study: StudyService, roadmap: Roadmap, counts: dict[int, int]) -> None:
+    """Each member marks the first `count` topics of the roadmap done."""
+    for user, count in counts.items():
+        for topic in roadmap.topics[:count]:
+            await study.mark(GUILD, user, roadmap, topic.id, "done")
+
+
 def _table(board) -> list[tuple[int, int, int]]:
     return [(s.rank, s.user_id, s.count) for s in board.entries]
 
@@ -31,9 +38,7 @@ def _table(board) -> list[tuple[int, int, int]]:
 async def test_all_time_ranks_by_topics_done_with_shared_ranks(
     study: StudyService, boards: LeaderboardService, roadmap: Roadmap
 ) -> None:
-    for user, topics in ((ALICE, 3), (BOB, 1), (CAROL, 3)):
-        for topic in roadmap.topics[:topics]:
-            await study.mark(GUILD, user, roadmap, topic.id, "done")
+    await _done_first(study, roadmap, {ALICE: 3, BOB: 1, CAROL: 3})
     await study.mark(GUILD, BOB, roadmap, "docker", "skipped")  # skips do not score
     await study.mark(OTHER_GUILD, BOB, roadmap, "docker", "done")  # another server
     board = await boards.leaderboard(GUILD, roadmap, "all", BOB)
@@ -44,9 +49,7 @@ async def test_all_time_ranks_by_topics_done_with_shared_ranks(
 async def test_limit_keeps_the_callers_own_rank(
     study: StudyService, boards: LeaderboardService, roadmap: Roadmap
 ) -> None:
-    for user, topics in ((ALICE, 3), (BOB, 2), (CAROL, 1)):
-        for topic in roadmap.topics[:topics]:
-            await study.mark(GUILD, user, roadmap, topic.id, "done")
+    await _done_first(study, roadmap, {ALICE: 3, BOB: 2, CAROL: 1})
     board = await boards.leaderboard(GUILD, roadmap, Period.ALL, CAROL, limit=2)
     assert _table(board) == [(1, ALICE, 3), (2, BOB, 2)]
     assert (board.caller.rank, board.caller.count) == (3, 1)
