@@ -133,3 +133,24 @@ async def test_a_local_day_rule_gets_the_zones_read_in_the_same_transaction(db: 
     )
     assert seen == [("Asia/Tokyo", None)]
     assert outcome.local_date == date(2024, 5, 16) and outcome.days == (date(2024, 5, 16),)
+
+
+async def test_forgetting_a_member_also_clears_their_reminder_rows(db: Database) -> None:
+    await MemberSettingsRepository(db).update(G, U, NOW, reminder_time="08:00")
+
+    def add_reminder(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO reminder_schedules (guild_id, user_id, next_date, next_fire_at)"
+            " VALUES (?, ?, '2024-05-16', '2024-05-16T08:00:00.000000Z')",
+            (G, U),
+        )
+        conn.execute(
+            "INSERT INTO reminder_deliveries (guild_id, user_id, local_date, status, claimed_at)"
+            " VALUES (?, ?, '2024-05-15', 'sent', '2024-05-15T08:00:00.000000Z')",
+            (G, U),
+        )
+
+    await db.write(add_reminder)
+    await MemberDataRepository(db).delete_member(G, U)
+    for table in ("member_settings", "reminder_schedules", "reminder_deliveries"):
+        assert await db.fetchall(f"SELECT * FROM {table}") == [], table
