@@ -22,7 +22,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.context import Services
+from bot.cogs.context import RoadmapHints, Services
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree
 from bot.config import Settings
@@ -99,6 +99,7 @@ class StudyBot(commands.Bot):
         self.content = content
         self.clock: Clock = clock or SystemClock()
         self.services = Services.create(database, self.clock)
+        self.roadmap_hints = RoadmapHints()
         self._meta = MetaRepository(database)
         self.command_groups = CommandGroups.create()
         self._extensions_to_load = tuple(extensions)

@@ -9,6 +9,7 @@ stage the cogs dispatch `stage_completed` with a StageCompleted; a cog rewards i
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from bot.roadmap.model import Roadmap, Stage
 from bot.services.clock import Clock
 from bot.services.leaderboard import LeaderboardService
 from bot.services.members import MemberService
-from bot.services.progress import MarkResult, StudyService
+from bot.services.progress import MarkResult, NextTopic, StudyService
 from bot.services.servers import ServerService
 from bot.store.database import Database
 
@@ -59,10 +60,52 @@ class StageCompleted:
 async def member_roadmap(bot: StudyBot, guild_id: int, user_id: int) -> Roadmap:
     """The roadmap this member studies in this server, from the content served right now."""
     catalog = bot.content.catalog
+    if len(catalog) == 1:
+        return catalog.default  # whatever they chose, it is the only roadmap there is
     roadmap_id = await bot.services.members.roadmap_for(
         guild_id, user_id, available=catalog.ids, catalog_default=catalog.default_id
     )
-    return catalog.get(roadmap_id) or catalog.default
+    roadmap = catalog.get(roadmap_id) or catalog.default
+    bot.roadmap_hints.remember(guild_id, user_id, roadmap.id)
+    return roadmap
+
+
+class RoadmapHints:
+    """The roadmap each member used last, as a guess only: `member_next_topic` reads the
+    member's progress in the guessed roadmap while it looks up the real one, and checks the
+    guess before using it, so a stale or missing hint costs time, never correctness."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._capacity = capacity
+        self._last: dict[tuple[int, int], str] = {}
+
+    def guess(self, guild_id: int, user_id: int, default: str) -> str:
+        return self._last.get((guild_id, user_id), default)
+
+    def remember(self, guild_id: int, user_id: int, roadmap_id: str) -> None:
+        if len(self._last) >= self._capacity:
+            self._last.clear()  # crude but bounded; the next guesses fall back to the default
+        self._last[(guild_id, user_id)] = roadmap_id
+
+
+async def member_next_topic(bot: StudyBot, guild_id: int, user_id: int) -> NextTopic:
+    """The member's next topic in the roadmap they study, marked "in progress" once shown.
+
+    The two reads it needs (which roadmap, and the progress in it) overlap: the progress is
+    read for the guessed roadmap at the same time, and read again only when the guess was wrong.
+    """
+    catalog = bot.content.catalog
+    guess = catalog.get(bot.roadmap_hints.guess(guild_id, user_id, catalog.default_id))
+    study = bot.services.study
+    if guess is None or len(catalog) == 1:
+        roadmap = await member_roadmap(bot, guild_id, user_id)
+        return await study.next_topic(guild_id, user_id, roadmap, mark_open=True)
+    roadmap, upcoming = await asyncio.gather(
+        member_roadmap(bot, guild_id, user_id), study.next_topic(guild_id, user_id, guess)
+    )
+    if roadmap.id != guess.id or (upcoming.topic is not None and upcoming.status is None):
+        upcoming = await study.next_topic(guild_id, user_id, roadmap, mark_open=True)
+    return upcoming
 
 
 def announce_mark(bot: StudyBot, guild_id: int, user_id: int, result: MarkResult) -> None:

@@ -9,10 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
-from bot.cogs.context import announce_mark, member_roadmap
+from bot.cogs.context import announce_mark, member_next_topic, member_roadmap
 from bot.cogs.groups import subcommand
 from bot.cogs.payloads import send_kwargs
-from bot.cogs.topic_card import next_topic_card
+from bot.cogs.topic_card import card_for
 from bot.errors import StudyError
 from bot.render.example import example_reply
 from bot.render.progress_card import mark_reply
@@ -44,8 +44,8 @@ class Study(commands.Cog):
     @app_commands.describe(public="Show the answer to everyone in this channel (default: only you)")
     async def next_topic(self, interaction: discord.Interaction, public: bool = False) -> None:
         guild_id, user_id = _ids(interaction)
-        roadmap = await member_roadmap(self.bot, guild_id, user_id)
-        card = await next_topic_card(self.bot, guild_id, user_id, roadmap)
+        upcoming = await member_next_topic(self.bot, guild_id, user_id)
+        card = card_for(upcoming.standing, user_id)
         await interaction.response.send_message(**card.send(), ephemeral=not public)
 
     @subcommand("roadmap stage", "A stage's topics and where you stand in each")

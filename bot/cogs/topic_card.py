@@ -7,6 +7,7 @@ the content (or whose roadmap did) says so instead of guessing.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from bot.render.parts import example_for
 from bot.render.payload import Message
 from bot.render.progress_card import pressed_note
 from bot.render.topic import finished_card, topic_card
-from bot.roadmap.model import Roadmap
+from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.standing import Standing
 from bot.store.progress import DONE, SKIPPED
 
@@ -133,7 +134,7 @@ def card_for(standing: Standing, owner_id: int) -> Card:
         )
         return Card(message, None)
     topic, stage = standing.next_topic, standing.next_stage.stage
-    message = topic_card(
+    message = _topic_card(
         topic,
         stage,
         stage_number=standing.next_stage.number,
@@ -146,9 +147,20 @@ def card_for(standing: Standing, owner_id: int) -> Card:
 
 
 async def next_topic_card(bot: StudyBot, guild_id: int, user_id: int, roadmap: Roadmap) -> Card:
-    """The member's next topic (shown now, so it becomes "in progress") as a card."""
+    """The member's next topic in `roadmap` (shown now, so it becomes "in progress")."""
     upcoming = await bot.services.study.next_topic(guild_id, user_id, roadmap, mark_open=True)
     return card_for(upcoming.standing, user_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _topic_card(
+    topic: Topic, stage: Stage, *, stage_number: int, stage_count: int, done: int, total: int
+) -> Message:
+    # Rendering is pure and a Message is immutable, so members at the same point share one;
+    # edited content brings new Topic objects, hence new keys.
+    return topic_card(
+        topic, stage, stage_number=stage_number, stage_count=stage_count, done=done, total=total
+    )
 
 
 async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicButton) -> None:

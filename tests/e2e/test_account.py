@@ -125,6 +125,8 @@ async def test_server_default_roadmap_needs_manage_server(
     emulator: Emulator, sample: StandardWorld, launch: Launch, two_roadmaps: Catalog
 ) -> None:
     await launch(catalog=two_roadmaps)
+    before = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    assert before.embed["title"] == "Syntax and data types"
     with pytest.raises(CommandNotAvailable):  # Discord hides it from members without the right
         await emulator.slash(
             sample.guild, sample.alice, "roadmap-admin roadmap", roadmap="rust-basics"

@@ -1,0 +1,222 @@
+"""`/roadmap next` round trip through the emulator, against a bare discord.py bot, same run.
+
+    .venv/bin/python -m tests.bench.bench_next [--members 10000] [--requests 300] [--rounds 3]
+
+The Study Companion answers with 10,000 members' progress in its database (the shipped
+roadmap); the bare bot answers the same command with a static embed and one button. Both run
+against the same in-process emulator (payload checks on, OpenAPI checks off), in alternating
+rounds so drift on a shared machine hits both alike. A round trip is the time from the emulator
+sending INTERACTION_CREATE to it accepting the interaction callback. Goal: p50 <= 1.5x and
+p99 <= 2x the bare bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import StudyBot
+from bot.config import Settings
+from bot.roadmap.catalog import Catalog
+from bot.roadmap.loader import load_directory
+from bot.roadmap.model import Roadmap, Stage, Topic
+from bot.services.clock import SystemClock
+from bot.services.content import ContentHolder
+from bot.store.database import Database
+from bot.store.progress import DONE, IN_PROGRESS, SKIPPED, StatusChange, _apply_change
+from tests.emulator.runner import running_client
+from tests.emulator.server import Emulator
+from tests.emulator.world import Member, standard_world
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+FIRST_SYNTHETIC_USER = 400_000_000_000_000_000
+WORLD_MEMBERS = 400  # members who send the commands; the others are only data
+
+
+def seed(conn: object, roadmap: Roadmap, guild_id: int, user_ids: list[int], now: datetime) -> int:
+    """Every member reached a random point of the roadmap; their next topic is in progress.
+    Uses the store's own write path, in one transaction."""
+    rng = random.Random(7)
+    topic_ids = [topic.id for topic in roadmap.topics]
+    changes = 0
+    for user_id in user_ids:
+        reached = rng.randint(0, len(topic_ids) - 1)
+        for position, topic_id in enumerate(topic_ids[: reached + 1]):
+            if position < reached:
+                status = SKIPPED if rng.random() < 0.1 else DONE
+            else:
+                status = IN_PROGRESS
+            at = now - timedelta(days=rng.randint(0, 60), seconds=rng.randint(0, 86_399))
+            change = StatusChange(
+                guild_id,
+                user_id,
+                roadmap.id,
+                (topic_id,),
+                status,
+                at,
+                at.date(),
+                with_days=False,
+            )
+            _apply_change(conn, change)  # type: ignore[arg-type]
+            changes += 1
+    return changes
+
+
+def _small_roadmap() -> Roadmap:
+    topics = tuple(Topic(f"topic-{n}", f"Topic {n}", "A topic.") for n in range(3))
+    return Roadmap(
+        "second", "Second roadmap", "Another one.", (Stage("only", "Only", "-", topics),)
+    )
+
+
+class BareBot(commands.Bot):
+    """The baseline: plain discord.py answering `/roadmap next` with a static card."""
+
+    def __init__(self) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=intents, guild_ready_timeout=0.05
+        )
+        self.embed = discord.Embed(
+            title="Syntax and data types",
+            description="Learn how Python reads. " * 40,
+            colour=0x3776AB,
+        ).set_footer(text="Stage 1/6 · 0 of 20 topics · 0%")
+
+    async def setup_hook(self) -> None:
+        group = app_commands.Group(name="roadmap", description="Study", guild_only=True)
+
+        @group.command(name="next", description="Your next topic")
+        async def next_topic(interaction: discord.Interaction, public: bool = False) -> None:
+            view = discord.ui.View(timeout=None)
+            view.add_item(discord.ui.Button(label="Done", custom_id="bare:done"))
+            await interaction.response.send_message(
+                embed=self.embed, view=view, ephemeral=not public
+            )
+
+        self.tree.add_command(group)
+        await self.tree.sync()  # the same command shape as the Study Companion's
+
+
+async def measure(
+    emulator: Emulator, members: list[Member], requests: int, offset: int
+) -> list[float]:
+    """Milliseconds per `/roadmap next`, one after another, each from the next member."""
+    guild = members[0].guild
+    samples = []
+    for index in range(requests):
+        member = members[(offset + index) % len(members)]
+        started = time.perf_counter()
+        result = await emulator.slash(guild, member, "roadmap next")
+        samples.append((time.perf_counter() - started) * 1000)
+        assert result.embeds, result
+    return samples
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=150, help="per bot per round")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument(
+        "--two-roadmaps",
+        action="store_true",
+        help="serve a second roadmap too, so the bot must look up which one each member follows",
+    )
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+
+    loaded = load_directory(CONTENT)
+    assert loaded.catalog is not None, loaded.problems
+    catalog = loaded.catalog
+    if args.two_roadmaps:
+        catalog = Catalog([*catalog.roadmaps, _small_roadmap()])
+    sample = standard_world()
+    world_members = [sample.guild.add_member(f"m{n}") for n in range(WORLD_MEMBERS)]
+    user_ids = [m.id for m in world_members]
+    user_ids += [FIRST_SYNTHETIC_USER + n for n in range(args.members - len(user_ids))]
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.sqlite3"
+        database = await Database.open(path)
+        started = time.perf_counter()
+        changes = await database.write(
+            seed, catalog.default, sample.guild.id, user_ids, datetime.now(UTC)
+        )
+        await database.close()
+        print(
+            f"seeded {len(user_ids):,} members, {changes:,} progress changes "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+
+        emulator = Emulator(sample.world, check_openapi=False)
+        await emulator.start()
+        settings = Settings(token=sample.world.token, database_path=path)
+        results: dict[str, list[float]] = {"bare discord.py bot": [], "Study Companion": []}
+        try:
+            for round_number in range(args.rounds):
+                offset = round_number * args.requests
+                async with running_client(
+                    BareBot(), sample.world.token, emulator.api_base, emulator.gateway_url
+                ):
+                    await measure(emulator, world_members, 20, offset)  # warm-up
+                    results["bare discord.py bot"] += await measure(
+                        emulator, world_members, args.requests, offset
+                    )
+                study = StudyBot(
+                    settings,
+                    await Database.open(path),
+                    ContentHolder(catalog),
+                    SystemClock(),
+                    guild_ready_timeout=0.05,
+                )
+                async with running_client(
+                    study, sample.world.token, emulator.api_base, emulator.gateway_url
+                ):
+                    await measure(emulator, world_members, 20, offset)
+                    results["Study Companion"] += await measure(
+                        emulator, world_members, args.requests, offset
+                    )
+        finally:
+            await emulator.stop()
+
+    bare, ours = results["bare discord.py bot"], results["Study Companion"]
+    print(
+        f"\n/roadmap next round trip, {len(ours)} requests per bot "
+        f"({args.rounds} alternating rounds), {len(user_ids):,} members in the database, "
+        f"{len(catalog)} roadmap(s) served"
+    )
+    print(f"{'':<22} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+    for name, samples in results.items():
+        print(
+            f"{name:<22} {pct(samples, 0.5):>8.2f} {pct(samples, 0.99):>8.2f}"
+            f" {statistics.fmean(samples):>8.2f}"
+        )
+    p50_ratio = pct(ours, 0.5) / pct(bare, 0.5)
+    p99_ratio = pct(ours, 0.99) / pct(bare, 0.99)
+    print(f"{'ratio':<22} {p50_ratio:>7.2f}x {p99_ratio:>7.2f}x")
+    print(
+        f"goal: p50 <= 1.5x ({'met' if p50_ratio <= 1.5 else 'NOT met'}), "
+        f"p99 <= 2x ({'met' if p99_ratio <= 2 else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
