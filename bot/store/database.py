@@ -13,7 +13,6 @@ returns only after that transaction committed. Reads never share a transaction w
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -36,7 +35,7 @@ class Database:
         self.path = path
         self._writer = writer
         self._readers = readers
-        self._next_reader = itertools.cycle(readers)
+        self._in_flight = [0] * len(readers)
         self._closed = False
 
     @classmethod
@@ -96,7 +95,14 @@ class Database:
         """Rows of one read statement, on one of the reader connections."""
         if self._closed:
             raise RuntimeError("the database is closed")
-        rows = await next(self._next_reader).execute_fetchall(sql, params)
+        # The least busy reader: a server-wide query (leaderboard, stats) can take a second on
+        # a large server, and point reads must not queue behind it.
+        index = min(range(len(self._readers)), key=self._in_flight.__getitem__)
+        self._in_flight[index] += 1
+        try:
+            rows = await self._readers[index].execute_fetchall(sql, params)
+        finally:
+            self._in_flight[index] -= 1
         # No row factory is set, so these are plain tuples (aiosqlite types them as Row).
         return cast(list[Row], list(rows))
 

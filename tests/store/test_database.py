@@ -90,3 +90,18 @@ async def test_close_finishes_queued_writes(tmp_path: Path) -> None:
     assert all(task.result().startswith("k") for task in pending)
     async with await Database.open(path) as reopened:
         assert (await reopened.fetchone("SELECT COUNT(*) FROM meta"))[0] == 50
+
+
+async def test_point_reads_do_not_queue_behind_a_long_read(db: Database) -> None:
+    long_read = asyncio.ensure_future(
+        db.fetchall(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000)"
+            " SELECT COUNT(*) FROM n"
+        )
+    )
+    await asyncio.sleep(0)  # the long read is on a reader now
+    for _ in range(20):
+        assert await db.fetchone("SELECT 1") == (1,)
+    # Every point read went to the idle reader: none had to wait for the long one.
+    assert not long_read.done()
+    assert await long_read == [(3000000,)]
