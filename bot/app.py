@@ -9,6 +9,7 @@ should and starts background work. `close()` stops it all and closes the databas
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -222,30 +223,46 @@ def load_content(settings: Settings) -> ContentHolder | None:
 
 def run_bot(settings: Settings) -> int:
     """`python -m bot`: run until SIGTERM/SIGINT. Exit 0 after a graceful stop, 1 on failure."""
+    return _with_bot(settings, _run_until_stopped, sync_on_start=True)
+
+
+def run_sync(settings: Settings, guild_id: int | None = None) -> int:
+    """`python -m bot sync [--guild ID]`: push the commands to Discord once and exit."""
+    return _with_bot(
+        settings, functools.partial(_sync_once, guild_id=guild_id), sync_on_start=False
+    )
+
+
+def _with_bot(
+    settings: Settings,
+    use: Callable[[StudyBot, str], Awaitable[int]],
+    *,
+    sync_on_start: bool,
+) -> int:
+    """Logging, token, content and URLs first (each failing with its exit code), then the
+    database and the bot inside one event loop, handed to `use`."""
     discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
     token = settings.require_token()
     content = load_content(settings)
     if content is None:
         return 1
     point_discord_at(settings.api_base, settings.gateway_url)
-    return asyncio.run(_run_until_stopped(settings, content, token))
+
+    async def main() -> int:
+        from bot.store.migrations import MigrationError
+
+        try:
+            database = await Database.open(settings.database_path)
+        except (MigrationError, OSError) as exc:
+            log.error("cannot open the database %s: %s", settings.database_path, exc)
+            return 1
+        bot = StudyBot(settings, database, content, sync_on_start=sync_on_start)
+        return await use(bot, token)
+
+    return asyncio.run(main())
 
 
-async def _open_database(settings: Settings) -> Database | None:
-    from bot.store.migrations import MigrationError
-
-    try:
-        return await Database.open(settings.database_path)
-    except (MigrationError, OSError) as exc:
-        log.error("cannot open the database %s: %s", settings.database_path, exc)
-        return None
-
-
-async def _run_until_stopped(settings: Settings, content: ContentHolder, token: str) -> int:
-    database = await _open_database(settings)
-    if database is None:
-        return 1
-    bot = StudyBot(settings, database, content)
+async def _run_until_stopped(bot: StudyBot, token: str) -> int:
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
 
@@ -271,24 +288,7 @@ async def _run_until_stopped(settings: Settings, content: ContentHolder, token: 
     return 0
 
 
-def run_sync(settings: Settings, guild_id: int | None = None) -> int:
-    """`python -m bot sync [--guild ID]`: push the commands to Discord once and exit."""
-    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
-    token = settings.require_token()
-    content = load_content(settings)
-    if content is None:
-        return 1
-    point_discord_at(settings.api_base, settings.gateway_url)
-    return asyncio.run(_sync_once(settings, content, token, guild_id))
-
-
-async def _sync_once(
-    settings: Settings, content: ContentHolder, token: str, guild_id: int | None
-) -> int:
-    database = await _open_database(settings)
-    if database is None:
-        return 1
-    bot = StudyBot(settings, database, content, sync_on_start=False)
+async def _sync_once(bot: StudyBot, token: str, *, guild_id: int | None) -> int:
     try:
         async with bot:
             await bot.login(token)  # runs setup_hook: commands are attached, nothing started

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cogs.autocomplete import roadmap_choices, time_zone_choices
 from bot.cogs.buttons import forget_buttons
 from bot.cogs.context import member_roadmap
-from bot.cogs.groups import MEMBER_GROUP, subcommand
+from bot.cogs.groups import MEMBER_GROUP, SubcommandCog, subcommand
 from bot.cogs.payloads import send_kwargs
 from bot.render.account import (
     export_message,
@@ -21,9 +19,6 @@ from bot.render.account import (
     settings_message,
 )
 from bot.render.help import help_message
-
-if TYPE_CHECKING:
-    from bot.app import StudyBot
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +42,7 @@ def usage(command: app_commands.Command) -> str:
     return f"/{command.qualified_name} {params}".rstrip()
 
 
-class Account(commands.Cog):
-    def __init__(self, bot: StudyBot) -> None:
-        self.bot = bot
-
-    async def cog_load(self) -> None:
-        self.bot.command_groups.attach(self)
-
-    async def cog_unload(self) -> None:
-        self.bot.command_groups.detach(self)
-
+class Account(SubcommandCog):
     @subcommand("roadmap settings", "Your time zone and whether others see your progress")
     @app_commands.describe(
         timezone="An IANA time zone such as Europe/Berlin (`default` uses the server's)",

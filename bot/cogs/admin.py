@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cogs.autocomplete import roadmap_choices
-from bot.cogs.groups import subcommand
+from bot.cogs.groups import SubcommandCog, subcommand
 from bot.cogs.payloads import send_kwargs
 from bot.render.account import server_roadmap_message
 
@@ -23,16 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ServerRoadmap(commands.Cog):
-    def __init__(self, bot: StudyBot) -> None:
-        self.bot = bot
-
-    async def cog_load(self) -> None:
-        self.bot.command_groups.attach(self)
-
-    async def cog_unload(self) -> None:
-        self.bot.command_groups.detach(self)
-
+class ServerRoadmap(SubcommandCog):
     @subcommand("roadmap-admin roadmap", "Set the server's default roadmap (and the daily post's)")
     @app_commands.describe(roadmap="The roadmap members study unless they follow another")
     @app_commands.autocomplete(roadmap=roadmap_choices)

@@ -45,7 +45,28 @@ async def only_owner(interaction: discord.Interaction, owner_id: int) -> bool:
     return False
 
 
-class ForgetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORGET_TEMPLATE):
+class OwnedButton:
+    """Mixin for a DynamicItem made for one member (`owner_id`): anyone else is refused, and
+    `press` runs with its failures answered like a command's (discord.py only logs them)."""
+
+    owner_id: int
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await only_owner(interaction, self.owner_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.press(interaction)
+        except Exception as error:
+            await answer_error(interaction, error)
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+class ForgetButton(
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORGET_TEMPLATE
+):
     """ "Delete my data" / "Keep it" under the forget-me question."""
 
     def __init__(self, answer: str, owner_id: int) -> None:
@@ -69,16 +90,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORG
     ) -> ForgetButton:
         return cls(match["answer"], int(match["owner"]))
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await only_owner(interaction, self.owner_id)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self._answer(interaction)
-        except Exception as error:
-            await answer_error(interaction, error)
-
-    async def _answer(self, interaction: discord.Interaction) -> None:
+    async def press(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None  # the question is only asked in servers
         if self.answer != "yes":
             await interaction.response.edit_message(

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
+from discord.ext import commands
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
 
 MEMBER_GROUP = "roadmap"
 ADMIN_GROUP = "roadmap-admin"
@@ -127,7 +131,7 @@ class CommandGroups:
             # Discord hides guild-only commands in DMs; checked again in case a client does not.
             command.add_check(_in_server)
             rate, per = spec.cooldown
-            command.add_check(_cooldown_check(rate, per))
+            command.add_check(member_cooldown(rate, per))
             parent.add_command(command)
             made.append(command)
         self._attached.setdefault(id(cog), []).extend(made)
@@ -138,6 +142,20 @@ class CommandGroups:
         for item in reversed(self._attached.pop(id(cog), [])):
             if item.parent is not None:
                 item.parent.remove_command(item.name)
+
+
+class SubcommandCog(commands.Cog):
+    """A cog whose `@subcommand` methods hang under the bot's shared groups while it is loaded.
+    A cog that also creates subgroups adds them in its own `cog_load` before calling this one."""
+
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.command_groups.attach(self)
+
+    async def cog_unload(self) -> None:
+        self.bot.command_groups.detach(self)
 
 
 def _marked_methods(cog: object) -> Iterator[tuple[SubcommandSpec, Callable[..., Any]]]:
@@ -157,7 +175,7 @@ def _in_server(interaction: discord.Interaction) -> bool:
     return True
 
 
-def _cooldown_check(rate: int, per: float) -> Callable[[discord.Interaction], bool]:
+def member_cooldown(rate: int, per: float) -> Callable[[discord.Interaction], bool]:
     """A per-member (per server) cooldown, like `app_commands.checks.cooldown`.
 
     Made per Command rather than with the decorator: the decorator keeps its buckets on the
@@ -180,3 +198,7 @@ def _cooldown_check(rate: int, per: float) -> Callable[[discord.Interaction], bo
         return True
 
     return check
+
+
+# The first name this check had; bot/cogs/content_reload.py still imports it.
+_cooldown_check = member_cooldown

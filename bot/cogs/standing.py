@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cogs.context import member_roadmap
-from bot.cogs.groups import subcommand
+from bot.cogs.groups import SubcommandCog, subcommand
 from bot.cogs.payloads import send_kwargs
 from bot.errors import StudyError
 from bot.render.leaderboard import leaderboard_card
 from bot.render.progress_card import progress_card
-
-if TYPE_CHECKING:
-    from bot.app import StudyBot
 
 PERIODS = [
     app_commands.Choice(name="all time", value="all"),
@@ -25,16 +19,7 @@ PERIODS = [
 ]
 
 
-class Standings(commands.Cog):
-    def __init__(self, bot: StudyBot) -> None:
-        self.bot = bot
-
-    async def cog_load(self) -> None:
-        self.bot.command_groups.attach(self)
-
-    async def cog_unload(self) -> None:
-        self.bot.command_groups.detach(self)
-
+class Standings(SubcommandCog):
     @subcommand("roadmap progress", "Progress per stage, totals and streaks")
     @app_commands.describe(
         member="Someone else in this server (default: you)",

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
 from bot.cogs.context import announce_mark, member_next_topic, member_roadmap
-from bot.cogs.groups import subcommand
+from bot.cogs.groups import SubcommandCog, subcommand
 from bot.cogs.payloads import send_kwargs
 from bot.cogs.topic_card import card_for
 from bot.errors import StudyError
@@ -21,25 +18,13 @@ from bot.render.text import no_pings, one_line
 from bot.services.lookup import find_stage, find_topic
 from bot.store.progress import DONE, SKIPPED
 
-if TYPE_CHECKING:
-    from bot.app import StudyBot
-
 
 def _ids(interaction: discord.Interaction) -> tuple[int, int]:
     assert interaction.guild_id is not None  # every command checks it is used in a server
     return interaction.guild_id, interaction.user.id
 
 
-class Study(commands.Cog):
-    def __init__(self, bot: StudyBot) -> None:
-        self.bot = bot
-
-    async def cog_load(self) -> None:
-        self.bot.command_groups.attach(self)
-
-    async def cog_unload(self) -> None:
-        self.bot.command_groups.detach(self)
-
+class Study(SubcommandCog):
     @subcommand("roadmap next", "Your next topic, with Done, Skip and Show example buttons")
     @app_commands.describe(public="Show the answer to everyone in this channel (default: only you)")
     async def next_topic(self, interaction: discord.Interaction, public: bool = False) -> None:

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.cogs.buttons import only_owner
+from bot.cogs.buttons import OwnedButton
 from bot.cogs.context import announce_mark
 from bot.cogs.payloads import edit_kwargs, send_kwargs
-from bot.cogs.tree import answer_error
 from bot.render.example import example_reply
 from bot.render.parts import example_for
 from bot.render.payload import Message
@@ -72,7 +71,9 @@ class Card:
         return {**edit_kwargs(self.message), "view": self.view}
 
 
-class TopicButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TOPIC_TEMPLATE):
+class TopicButton(
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=TOPIC_TEMPLATE
+):
     """Done / Skip / Show example for one member's topic."""
 
     def __init__(self, action: str, owner_id: int, roadmap_id: str, topic_id: str) -> None:
@@ -98,15 +99,8 @@ class TopicButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TOPIC
     ) -> TopicButton:
         return cls(match["action"], int(match["owner"]), match["roadmap"], match["topic"])
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await only_owner(interaction, self.owner_id)
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        # discord.py only logs what a dynamic item raises: answer the member ourselves.
-        try:
-            await _press(cast("StudyBot", interaction.client), interaction, self)
-        except Exception as error:
-            await answer_error(interaction, error)
+    async def press(self, interaction: discord.Interaction) -> None:
+        await _press(cast("StudyBot", interaction.client), interaction, self)
 
 
 def topic_buttons(
