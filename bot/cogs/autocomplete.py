@@ -13,6 +13,8 @@ from discord import app_commands
 
 from bot.cogs.context import member_roadmap
 from bot.errors import StudyError
+from bot.roadmap.catalog import Catalog
+from bot.roadmap.model import Roadmap, Topic
 from bot.services.lookup import find_stage
 from bot.services.timezones import zone_names
 
@@ -43,61 +45,54 @@ def _bot(interaction: discord.Interaction) -> StudyBot:
     return cast("StudyBot", interaction.client)
 
 
-async def _roadmap_id(interaction: discord.Interaction) -> str:
+async def _served(interaction: discord.Interaction) -> tuple[Catalog, Roadmap]:
+    """The catalog served now and the member's roadmap in it."""
     bot = _bot(interaction)
+    catalog = bot.content.catalog
     if interaction.guild_id is None:
-        return bot.content.catalog.default_id
-    roadmap = await member_roadmap(bot, interaction.guild_id, interaction.user.id)
-    return roadmap.id
+        return catalog, catalog.default
+    return catalog, await member_roadmap(bot, interaction.guild_id, interaction.user.id)
+
+
+def _topic_choice(topic: Topic) -> app_commands.Choice[str]:
+    return app_commands.Choice(name=_name(topic.title), value=topic.id)
 
 
 async def stage_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    catalog = _bot(interaction).content.catalog
-    roadmap_id = await _roadmap_id(interaction)
-    roadmap = catalog.get(roadmap_id)
-    choices = []
-    for stage in catalog.search_stages(roadmap_id, current, MAX_CHOICES):
-        number = (roadmap.stage_position(stage.id) or 0) + 1 if roadmap else 0
-        choices.append(app_commands.Choice(name=_name(f"{number}. {stage.title}"), value=stage.id))
-    return choices
+    catalog, roadmap = await _served(interaction)
+    return [
+        app_commands.Choice(
+            name=_name(f"{(roadmap.stage_position(stage.id) or 0) + 1}. {stage.title}"),
+            value=stage.id,
+        )
+        for stage in catalog.search_stages(roadmap.id, current, MAX_CHOICES)
+    ]
 
 
 async def topic_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    catalog = _bot(interaction).content.catalog
-    roadmap_id = await _roadmap_id(interaction)
-    return [
-        app_commands.Choice(name=_name(topic.title), value=topic.id)
-        for topic in catalog.search_topics(roadmap_id, current, MAX_CHOICES)
-    ]
+    catalog, roadmap = await _served(interaction)
+    return [_topic_choice(t) for t in catalog.search_topics(roadmap.id, current, MAX_CHOICES)]
 
 
 async def stage_topic_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Topics of the stage already chosen in the same command (all topics when none is)."""
-    catalog = _bot(interaction).content.catalog
-    roadmap_id = await _roadmap_id(interaction)
-    roadmap = catalog.get(roadmap_id)
+    catalog, roadmap = await _served(interaction)
     stage_text = str(getattr(interaction.namespace, "stage", "") or "")
-    stage = None
-    if roadmap is not None and stage_text:
-        try:
-            stage = find_stage(roadmap, stage_text)
-        except StudyError:
-            stage = None
-    if stage is None or roadmap is None:
-        return await topic_choices(interaction, current)
-    in_stage = {topic.id for topic in stage.topics}
-    found = catalog.search_topics(roadmap_id, current, len(roadmap.topics))
-    return [
-        app_commands.Choice(name=_name(topic.title), value=topic.id)
-        for topic in found
-        if topic.id in in_stage
-    ][:MAX_CHOICES]
+    try:
+        stage = find_stage(roadmap, stage_text) if stage_text else None
+    except StudyError:
+        stage = None
+    found = catalog.search_topics(roadmap.id, current, len(roadmap.topics))
+    if stage is not None:
+        in_stage = {topic.id for topic in stage.topics}
+        found = [topic for topic in found if topic.id in in_stage]
+    return [_topic_choice(topic) for topic in found[:MAX_CHOICES]]
 
 
 async def roadmap_choices(
