@@ -114,3 +114,21 @@ async def test_members_who_hide_their_progress_are_left_off_the_leaderboard(
     board = await emulator.slash(sample.guild, sample.bob, "roadmap leaderboard")
     assert board.embed["description"] == f"🥇 <@{sample.alice.id}> · 1 topic"
     assert "You hide your progress" in board.embed["fields"][0]["value"]
+
+
+async def test_progress_belongs_to_one_server(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    other = sample.world.add_guild("Night School")
+    other.add_text_channel("lobby")
+    alice_there = other.add_existing_user(sample.alice.user)
+    bob_there = other.add_existing_user(sample.bob.user)
+    await launch()
+    await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http")
+
+    there = await emulator.slash(other, alice_there, "roadmap progress")
+    assert "0 of 20 topics done" in there.embed["description"]
+    board = await emulator.slash(other, bob_there, "roadmap leaderboard")
+    assert board.embed["description"].startswith("Nobody has finished a topic")
+    here = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert "1 of 20 topics done" in here.embed["description"]
