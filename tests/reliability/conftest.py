@@ -1,0 +1,11 @@
+"""Fixtures of the reliability and security suite: the e2e launcher (reused, not rewritten).
+
+`launch`, `clock`, `database_path` and `shipped_catalog` are the end-to-end fixtures of
+tests/e2e/conftest.py: the real StudyBot on a real SQLite file against the emulator.
+"""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import clock, database_path, launch, shipped_catalog
+
+__all__ = ["clock", "database_path", "launch", "shipped_catalog"]
