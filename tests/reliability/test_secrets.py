@@ -1,0 +1,85 @@
+"""The bot token never shows: not in any log line (at DEBUG, with tracebacks), not in any error
+message a member sees, not in the output of the real process, even when Discord refuses it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Launch
+from tests.e2e.test_process import _environment, _start, _wait_connected
+from tests.emulator.remote import standalone_emulator
+from tests.emulator.server import Emulator
+from tests.emulator.world import StandardWorld
+from tests.reliability.audit import message_bodies
+
+
+def formatted(records: list[logging.LogRecord]) -> str:
+    """The log as an operator reads it: every message with its traceback."""
+    formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")
+    return "\n".join(formatter.format(record) for record in records)
+
+
+async def test_no_log_line_or_answer_holds_the_token_through_faults_and_errors(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    token = emulator.world.token
+    owner = sample.guild.add_existing_user(sample.world.owner)
+    with caplog.at_level(logging.DEBUG):
+        bot = await launch(dev_guild_id=sample.guild.id)
+        await emulator.slash(sample.guild, sample.alice, "roadmap next")
+        await emulator.gateway.reconnect()
+        await emulator.wait_for(lambda: bot.is_ready() and emulator.gateway.connected)
+        await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http")
+        # Discord stops accepting the token for a moment: the owner check fails with a 401.
+        emulator.faults.error("*", status=401, code=0, message="401: Unauthorized", times=1)
+        unauthorized = await emulator.slash(sample.guild, owner, "roadmap-owner reload")
+        await bot.database.close()  # every later query fails: logged with its traceback
+        broken = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+
+    assert "Something went wrong (code" in broken.content
+    assert unauthorized.text()
+    log = formatted(caplog.records)
+    assert "Traceback" in log and "401" in log  # the failures were logged in full...
+    assert token not in log  # ...without the token
+    assert token.split(".")[-1] not in log
+    bodies = [repr(body) for _, body in message_bodies(emulator)]
+    assert bodies and all(token not in body for body in bodies)
+
+
+async def test_the_real_process_never_prints_the_token_even_at_debug_or_when_refused(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "bot.log"
+    async with standalone_emulator() as remote:
+        env = _environment(remote, tmp_path, LOG_LEVEL="DEBUG")
+        bot = await _start(env, log)
+        try:
+            await _wait_connected(remote)
+            await remote.slash("Study Hall", "alice", "roadmap next")
+            await remote.gateway("reconnect")
+            await remote.wait_until(lambda state: state["resumes"] >= 1, what="a RESUME")
+            await remote.slash("Study Hall", "alice", "roadmap progress")
+            bot.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(bot.wait(), 20) == 0
+        finally:
+            if bot.returncode is None:
+                bot.kill()
+                await bot.wait()
+
+        wrong = "MTIzNDU2Nzg5.wrong-token.for-the-test"
+        refused = await _start({**env, "DISCORD_TOKEN": wrong}, log)
+        assert await asyncio.wait_for(refused.wait(), 30) == 2
+
+    text = log.read_text()
+    assert "IDENTIFY" in text  # DEBUG really was on
+    assert "Discord refused DISCORD_TOKEN" in text
+    assert env["DISCORD_TOKEN"] not in text and wrong not in text
+    assert "Traceback" not in text
