@@ -55,7 +55,11 @@ async def test_check_refuses_every_hostile_file_within_its_memory_and_cpu_limits
     write_hostile_files(folder, marker)
 
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "check", str(folder),
+        sys.executable,
+        "-m",
+        "bot",
+        "check",
+        str(folder),
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
         stdout=asyncio.subprocess.PIPE,
