@@ -6,11 +6,12 @@ import logging
 import os
 import signal
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from bot.app import StudyBot
-from bot.cogs.content_reload import CONTENT_RELOADED, OWNER_GROUP
+from bot.cogs.content_reload import CONTENT_RELOADED, OWNER_GROUP, ContentReload
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import load_directory
 from bot.services import content_watch
@@ -48,6 +49,13 @@ async def start(launch: Launch, folder: Path, sample: StandardWorld, **options) 
         dev_guild_id=sample.guild.id,
         **options,
     )
+
+
+def reloads(bot: StudyBot) -> ContentReload:
+    # load_extension executes the module afresh, so its class is not the one imported here.
+    cog = bot.get_cog(ContentReload.__name__)
+    assert cog is not None
+    return cast(ContentReload, cog)
 
 
 async def next_reload(bot: StudyBot) -> ReloadOutcome:
@@ -126,6 +134,7 @@ async def test_a_topic_renamed_with_replaces_keeps_its_progress(
     bot = await start(launch, folder, sample)
     for topic in ("syntax", "functions"):
         await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic)
+    await reloads(bot).watcher.stop()  # so that the signal alone reloads
     renamed = {"id": "defining-functions", "title": "Defining functions", "replaces": ["functions"]}
     write_roadmap(folder, "backend", {"basics": ["syntax", renamed, "files"], "web": STAGES["web"]})
 
