@@ -72,7 +72,7 @@ class ContentReload(commands.Cog):
             description="Bot owners only: manage the content shared by every server",
             guild_only=True,
         )
-        command = app_commands.Command(
+        command: app_commands.Command[ContentReload, ..., None] = app_commands.Command(
             name="reload",
             description="Reload the roadmap files now and show what changed (or every error)",
             callback=self.reload_command,
