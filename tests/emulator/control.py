@@ -333,6 +333,8 @@ def add_control_routes(app: web.Application, emu: Emulator, shutdown: Any = None
             await emu.gateway.invalidate_session(resumable=bool(body.get("resumable")))
         elif action == "close":
             await emu.gateway.close(int(body.get("code", 4000)))
+        elif action == "drop":
+            await emu.gateway.drop()
         else:
             raise ValueError(f"unknown gateway action {action!r}")
         return {"ok": True}

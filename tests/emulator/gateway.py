@@ -3,7 +3,8 @@
 Frames are always uncompressed text, whatever `compress=` the client asks for: discord.py's
 `received_message` only inflates binary frames. Sessions outlive their connection so a RESUME
 replays what was missed; a client that closes with 1000/1001 ends its session, as on Discord.
-Faults: RECONNECT (op 7), INVALID_SESSION (op 9, resumable or not), closing with any code.
+Faults: RECONNECT (op 7), INVALID_SESSION (op 9, resumable or not), closing with any code, and
+dropping the connection without a close frame.
 """
 
 from __future__ import annotations
@@ -112,6 +113,14 @@ class Gateway:
             if not resumable:
                 session.invalidated = True
             self._send(session.ws, {"op": 9, "d": resumable, "s": None, "t": None})
+
+    async def drop(self) -> None:
+        """Cut every connection without a close frame, as a dead network does: the client sees
+        the socket end (1006) and should RESUME."""
+        for session in self.connected:
+            transport = session.ws._req.transport if session.ws and session.ws._req else None
+            if transport is not None:
+                transport.abort()
 
     async def close(self, code: int = 4000) -> None:
         """Close every connection with `code` (4000 keeps the session resumable)."""

@@ -176,7 +176,7 @@ class RemoteEmulator:
         await self._call("POST", "/faults", {"kind": kind, **arguments})
 
     async def gateway(self, action: str, **arguments: Any) -> None:
-        """action: reconnect, invalidate (resumable=...), close (code=...)."""
+        """action: reconnect, invalidate (resumable=...), close (code=...), drop."""
         await self._call("POST", "/gateway", {"action": action, **arguments})
 
     async def world(self, action: str, **arguments: Any) -> Any:
