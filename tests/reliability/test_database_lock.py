@@ -1,0 +1,78 @@
+"""Another process holds the database's write lock for a while (a backup tool, an operator's
+sqlite3 shell): reads go on, writes wait and then land, nothing acknowledged is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+from tests.e2e.conftest import Launch
+from tests.emulator.server import Emulator
+from tests.emulator.world import StandardWorld
+
+#: Shorter than Discord's 3 s for a first answer: a mark waits this long and still answers.
+HOLD_SECONDS = 1.5
+
+
+class ExclusiveLock:
+    """A second connection holding `BEGIN EXCLUSIVE` (with a write, as a real tool would) in a
+    thread until released."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.taken = threading.Event()
+        self.release = threading.Event()
+        self.released = threading.Event()
+        self.thread = threading.Thread(target=self._hold, name="exclusive-lock")
+
+    def _hold(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        try:
+            conn.execute("BEGIN EXCLUSIVE")
+            conn.execute("CREATE TABLE IF NOT EXISTS operator_notes (note TEXT)")
+            self.taken.set()
+            self.release.wait(30)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+            self.released.set()
+
+    async def __aenter__(self) -> ExclusiveLock:
+        self.thread.start()
+        await asyncio.to_thread(self.taken.wait, 10)
+        assert self.taken.is_set()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release.set()
+        await asyncio.to_thread(self.thread.join, 10)
+
+
+async def test_writes_wait_for_a_locked_database_and_reads_go_on(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, database_path: Path
+) -> None:
+    await launch()
+    card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+
+    async with ExclusiveLock(database_path) as lock:
+        asyncio.get_running_loop().call_later(HOLD_SECONDS, lock.release.set)
+        marking = asyncio.ensure_future(
+            emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http")
+        )
+        pressing = asyncio.ensure_future(emulator.click(card, "Done", sample.alice))
+        # Reads do not wait for the writer: bob is answered while the lock is still held.
+        read = await emulator.slash(sample.guild, sample.bob, "roadmap progress")
+        assert "0 of 20 topics done" in read.embed["description"]
+        assert not lock.released.is_set()
+        marked, pressed = await asyncio.gather(marking, pressing)
+        assert lock.released.is_set()
+
+    assert "**HTTP and HTTPS** is now done" in marked.text()
+    assert "**Syntax and data types** done." in pressed.content
+    progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert "2 of 20 topics done" in progress.embed["description"]
+    after = await emulator.slash(sample.guild, sample.bob, "roadmap done", topic="sql")
+    assert "**SQL** is now done" in after.text()
+    assert not marked.refused and not pressed.refused

@@ -1,0 +1,103 @@
+"""Gateway faults: RECONNECT, INVALID_SESSION (resumable and not), a close, a cut connection.
+
+After each the bot is back, commands answer, a command sent while it was away is answered once
+(Discord replays it on RESUME), and nothing that runs once per process (command sync,
+background work) ran again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.app import StudyBot
+from tests.e2e.conftest import Launch
+from tests.emulator.server import Emulator
+from tests.emulator.world import StandardWorld
+from tests.reliability.audit import assert_few_invalid_requests, assert_nothing_pings
+
+SYNC = "PUT /applications/{application_id}/commands"
+CALLBACK = "POST /interactions/{interaction_id}/{interaction_token}/callback"
+
+
+async def back_again(emulator: Emulator, bot: StudyBot) -> None:
+    await emulator.wait_for(
+        lambda: emulator.gateway.connected and bot.is_ready() and not bot.is_closed(),
+        within=20,
+        what="the bot to be connected again",
+    )
+
+
+async def answered_once(emulator: Emulator, interaction_id: int) -> None:
+    def callbacks() -> list[object]:
+        return [
+            call
+            for call in emulator.recorder.to(CALLBACK, interaction_id=interaction_id)
+            if call.status < 300
+        ]
+
+    await emulator.wait_for(callbacks, within=20, what="the answer to the replayed command")
+    await asyncio.sleep(0.1)  # a second answer would come right behind the first
+    assert len(callbacks()) == 1
+
+
+Fault = Callable[[Emulator], Awaitable[None]]
+
+RESUMABLE: dict[str, Fault] = {
+    "reconnect": lambda emulator: emulator.gateway.reconnect(),
+    "invalid session, resumable": lambda emulator: emulator.gateway.invalidate_session(
+        resumable=True
+    ),
+    "close 4000": lambda emulator: emulator.gateway.close(4000),
+    "connection cut": lambda emulator: emulator.gateway.drop(),
+}
+
+
+async def test_after_every_resumable_fault_the_bot_resumes_and_answers_what_it_missed(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="bot"):
+        bot = await launch()
+        card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+        for name, fault in RESUMABLE.items():
+            resumes = sum(session.resumes for session in emulator.gateway.sessions.values())
+            await fault(emulator)
+            # A member presses Done at that very moment: the click waits for the RESUME.
+            pressed = await emulator.click(card, "Done", sample.alice, within=20)
+            assert "** done." in pressed.content, name
+            await answered_once(emulator, pressed.state.id)
+            await back_again(emulator, bot)
+            now = sum(session.resumes for session in emulator.gateway.sessions.values())
+            assert now == resumes + 1, f"{name}: the bot did not RESUME"
+            card = pressed
+
+    progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert f"{len(RESUMABLE)} of 20 topics done" in progress.embed["description"]
+    assert emulator.gateway.identifies == 1
+    assert len(emulator.recorder.to(SYNC)) == 1  # never synced again on a reconnect
+    started = [r.getMessage() for r in caplog.records if r.getMessage().startswith("started ")]
+    assert len(started) == len(set(started)) >= 1  # background work started once
+    assert_nothing_pings(emulator)
+    assert_few_invalid_requests(emulator, bound=0)
+
+
+async def test_a_session_that_cannot_resume_identifies_again_and_serves_members(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    bot = await launch()
+    await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http")
+    await emulator.gateway.invalidate_session(resumable=False)
+    # discord.py waits 5 s before a new IDENTIFY (Discord's pacing); events of the dead
+    # session are gone, as on Discord, so the member simply runs the command again then.
+    await emulator.wait_for(lambda: emulator.gateway.identifies == 2, within=20, what="IDENTIFY")
+    await back_again(emulator, bot)
+    progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert "1 of 20 topics done" in progress.embed["description"]
+    assert len(emulator.recorder.to(SYNC)) == 1
+    assert_few_invalid_requests(emulator, bound=0)
