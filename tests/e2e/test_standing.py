@@ -132,3 +132,14 @@ async def test_progress_belongs_to_one_server(
     assert board.embed["description"].startswith("Nobody has finished a topic")
     here = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
     assert "1 of 20 topics done" in here.embed["description"]
+
+
+async def test_asking_for_a_bots_progress_gets_a_short_answer(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    await launch()
+    result = await emulator.slash(
+        sample.guild, sample.alice, "roadmap progress", member=sample.guild.me
+    )
+    assert result.ephemeral
+    assert result.content == "Bots don't study; pick a member."
