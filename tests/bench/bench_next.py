@@ -35,6 +35,7 @@ from bot.services.clock import SystemClock
 from bot.services.content import ContentHolder
 from bot.store.database import Database
 from bot.store.progress import DONE, IN_PROGRESS, SKIPPED, StatusChange, _apply_change
+from tests.bench.figures import BenchOptions, Figure
 from tests.emulator.runner import running_client
 from tests.emulator.server import Emulator
 from tests.emulator.world import Member, standard_world
@@ -141,17 +142,31 @@ async def main() -> None:
         help="serve a second roadmap too, so the bot must look up which one each member follows",
     )
     args = parser.parse_args()
+    await round_trips(args.members, args.requests, args.rounds, two_roadmaps=args.two_roadmaps)
+
+
+async def run(options: BenchOptions) -> list[Figure]:
+    """The runner's entry (tests/bench/figures.py)."""
+    if options.quick:
+        return await round_trips(2_000, 60, 1)
+    return await round_trips(10_000, 300, 3)
+
+
+async def round_trips(
+    members: int, requests: int, rounds: int, *, two_roadmaps: bool = False
+) -> list[Figure]:
+    """Measure and print; the p50 and p99 figures against the bare bot."""
     logging.disable(logging.WARNING)
 
     loaded = load_directory(CONTENT)
     assert loaded.catalog is not None, loaded.problems
     catalog = loaded.catalog
-    if args.two_roadmaps:
+    if two_roadmaps:
         catalog = Catalog([*catalog.roadmaps, _small_roadmap()])
     sample = standard_world()
     world_members = [sample.guild.add_member(f"m{n}") for n in range(WORLD_MEMBERS)]
     user_ids = [m.id for m in world_members]
-    user_ids += [FIRST_SYNTHETIC_USER + n for n in range(args.members - len(user_ids))]
+    user_ids += [FIRST_SYNTHETIC_USER + n for n in range(members - len(user_ids))]
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
@@ -171,14 +186,14 @@ async def main() -> None:
         settings = Settings(token=sample.world.token, database_path=path)
         results: dict[str, list[float]] = {"bare discord.py bot": [], "Study Companion": []}
         try:
-            for round_number in range(args.rounds):
-                offset = round_number * args.requests
+            for round_number in range(rounds):
+                offset = round_number * requests
                 async with running_client(
                     BareBot(), sample.world.token, emulator.api_base, emulator.gateway_url
                 ):
                     await measure(emulator, world_members, 20, offset)  # warm-up
                     results["bare discord.py bot"] += await measure(
-                        emulator, world_members, args.requests, offset
+                        emulator, world_members, requests, offset
                     )
                 study = StudyBot(
                     settings,
@@ -192,7 +207,7 @@ async def main() -> None:
                 ):
                     await measure(emulator, world_members, 20, offset)
                     results["Study Companion"] += await measure(
-                        emulator, world_members, args.requests, offset
+                        emulator, world_members, requests, offset
                     )
         finally:
             await emulator.stop()
@@ -200,7 +215,7 @@ async def main() -> None:
     bare, ours = results["bare discord.py bot"], results["Study Companion"]
     print(
         f"\n/roadmap next round trip, {len(ours)} requests per bot "
-        f"({args.rounds} alternating rounds), {len(user_ids):,} members in the database, "
+        f"({rounds} alternating rounds), {len(user_ids):,} members in the database, "
         f"{len(catalog)} roadmap(s) served"
     )
     print(f"{'':<22} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
@@ -216,6 +231,17 @@ async def main() -> None:
         f"goal: p50 <= 1.5x ({'met' if p50_ratio <= 1.5 else 'NOT met'}), "
         f"p99 <= 2x ({'met' if p99_ratio <= 2 else 'NOT met'})"
     )
+    what = f"/roadmap next round trip, {len(user_ids):,} members in the database"
+    return [
+        Figure(
+            f"{what}, p50", pct(ours, 0.5), "ms", pct(bare, 0.5), "bare discord.py bot",
+            "<= 1.5x baseline", p50_ratio <= 1.5,
+        ),
+        Figure(
+            f"{what}, p99", pct(ours, 0.99), "ms", pct(bare, 0.99), "bare discord.py bot",
+            "<= 2x baseline", p99_ratio <= 2,
+        ),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

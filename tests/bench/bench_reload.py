@@ -23,6 +23,7 @@ from bot.roadmap.loader import load_directory
 from bot.services.content import ContentHolder, ContentReloader
 from bot.store.database import Database
 from tests.bench.bench_loader import ROADMAPS, roadmap_text
+from tests.bench.figures import BenchOptions, Figure
 
 RELOADS = 5
 MEMBERS, ROWS_PER_MEMBER = 100_000, 10
@@ -97,6 +98,16 @@ def ms(seconds: float) -> str:
 
 
 async def main() -> None:
+    await measure(RELOADS)
+
+
+async def run(options: BenchOptions) -> list[Figure]:
+    """The runner's entry (tests/bench/figures.py)."""
+    return await measure(2 if options.quick else RELOADS)
+
+
+async def measure(reloads: int) -> list[Figure]:
+    """Measure and print; the swap time and the longest stall against their baselines."""
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder) / "content"
         directory.mkdir()
@@ -125,7 +136,7 @@ async def main() -> None:
 
             reloader = ContentReloader(ContentHolder(first.catalog), directory, db)
             swaps, totals, stalls = [], [], []
-            for round_number in range(RELOADS):
+            for round_number in range(reloads):
                 edit(directory, round_number)
                 elapsed, stall, outcome = await stall_during(lambda: reloader.reload("bench"))
                 assert outcome.applied and outcome.diff is not None  # type: ignore[attr-defined]
@@ -133,7 +144,7 @@ async def main() -> None:
                 swaps.append(outcome.seconds)  # type: ignore[attr-defined]
                 totals.append(elapsed)
                 stalls.append(stall)
-            print(f"reload x{RELOADS}, load+validate+diff in a thread, then swap:")
+            print(f"reload x{reloads}, load+validate+diff in a thread, then swap:")
             print(
                 f"  time to swap:           median {ms(statistics.median(swaps))}, "
                 f"worst {ms(max(swaps))}   (goal < 500 ms)"
@@ -146,6 +157,18 @@ async def main() -> None:
                 f"  longest loop stall:     median {ms(statistics.median(stalls))}, "
                 f"worst {ms(max(stalls))}   (goal < 20 ms; idle baseline {ms(idle.worst)})"
             )
+    what = f"content reload, {first.counts_text().split(',')[2].strip()}"
+    return [
+        Figure(
+            f"{what}: time to swap (median)", statistics.median(swaps) * 1000, "ms",
+            blocking_elapsed * 1000, "the same load on the loop", "< 500 ms",
+            statistics.median(swaps) < 0.5,
+        ),
+        Figure(
+            f"{what}: longest event-loop stall", max(stalls) * 1000, "ms", idle.worst * 1000,
+            "idle loop", "< 20 ms", max(stalls) < 0.020,
+        ),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from bot.services.leaderboard import LeaderboardService
 from bot.services.progress import StudyService
 from bot.store.codec import encode_time
 from bot.store.database import Database
+from tests.bench.figures import BenchOptions, Figure
 
 GUILD = 123_456_789_012_345_678
 FIRST_USER = 300_000_000_000_000_000
@@ -119,7 +120,11 @@ def row(name: str, samples: list[float], note: str = "") -> str:
     )
 
 
-async def measure(path: Path, members: int, calls: int, marks: int, concurrency: int) -> None:
+async def measure(
+    path: Path, members: int, calls: int, marks: int, concurrency: int
+) -> list[Figure]:
+    """Measure, print the rows, and return the headline figures."""
+    figures: list[Figure] = []
     rng = random.Random(2)
     users = [FIRST_USER + rng.randrange(members) for _ in range(calls)]
     print(f"{'':<34} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
@@ -147,6 +152,10 @@ async def measure(path: Path, members: int, calls: int, marks: int, concurrency:
         nexts = await timed(calls, next_topic)
         verdict = "goal < 2 ms: " + ("met" if pct(nexts, 0.99) < 2 else "MISSED")
         print(row("next_topic (service, per call)", nexts, verdict))
+        figures.append(Figure(
+            f"next topic from the store, {members:,} members, p99", pct(nexts, 0.99), "ms",
+            pct(baseline, 0.99), "bare aiosqlite point query", "< 2 ms", pct(nexts, 0.99) < 2,
+        ))  # fmt: skip
 
         async def one_mark(i: int) -> object:
             user = FIRST_USER + rng.randrange(members)
@@ -182,6 +191,10 @@ async def measure(path: Path, members: int, calls: int, marks: int, concurrency:
             " goal >= 2,000/s: " + ("met" if rate >= 2000 else "MISSED")
         )
         print(row(f"mark, {concurrency} concurrent", latencies, verdict))
+        figures.append(Figure(
+            f"marks per second, {concurrency} members at once", rate, "/s",
+            1000 / statistics.fmean(sequential), "one at a time", ">= 2,000 /s", rate >= 2000,
+        ))  # fmt: skip
 
         boards = LeaderboardService(db, SystemClock())
         for period in ("all", "month", "week"):
@@ -194,8 +207,14 @@ async def measure(path: Path, members: int, calls: int, marks: int, concurrency:
         async def stats(i: int) -> object:
             return await boards.server_stats(GUILD, ROADMAP)
 
-        print(row("moderator stats", await timed(3, stats), "(whole server)"))
+        server_stats = await timed(3, stats)
+        print(row("moderator stats", server_stats, "(whole server)"))
+        figures.append(Figure(
+            f"moderator stats over {members:,} members (whole server)",
+            statistics.median(server_stats), "ms", None, "no fair baseline",
+        ))  # fmt: skip
         assert await db.integrity_check() == "ok"
+    return figures
 
 
 async def main() -> None:
@@ -206,17 +225,30 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="build the database here and keep it")
     args = parser.parse_args()
+    await build_and_measure(args.members, args.calls, args.marks, args.concurrency, args.keep)
+
+
+async def run(options: BenchOptions) -> list[Figure]:
+    """The runner's entry (tests/bench/figures.py)."""
+    if options.quick:
+        return await build_and_measure(10_000, 1000, 2000, 100)
+    return await build_and_measure(100_000, 5000, 20_000, 200)
+
+
+async def build_and_measure(
+    members: int, calls: int, marks: int, concurrency: int, keep: Path | None = None
+) -> list[Figure]:
     with tempfile.TemporaryDirectory() as folder:
-        path = args.keep or Path(folder) / "bench.sqlite3"
+        path = keep or Path(folder) / "bench.sqlite3"
         if not path.exists():
             async with await Database.open(path):
                 pass  # creates the file and applies the real migrations
-            seconds = build(path, args.members)
+            seconds = build(path, members)
             print(
-                f"built {args.members:,} members x {len(ROADMAP.topics)} topics"
+                f"built {members:,} members x {len(ROADMAP.topics)} topics"
                 f" in {seconds:.1f} s ({path.stat().st_size / 2**20:.0f} MiB)"
             )
-        await measure(path, args.members, args.calls, args.marks, args.concurrency)
+        return await measure(path, members, calls, marks, concurrency)
 
 
 if __name__ == "__main__":
