@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -206,9 +207,14 @@ class StudyBot(commands.Bot):
 
 def load_content(settings: Settings) -> ContentHolder | None:
     """The content to serve, or None after printing why it cannot be served (exit code 1)."""
-    from bot.roadmap.loader import load_directory
+    from bot.roadmap.loader import ContentDirectoryError, load_directory
 
-    result = load_directory(settings.content_dir)
+    try:
+        result = load_directory(settings.content_dir)
+    except ContentDirectoryError as exc:
+        print(f"Cannot read the content: {exc} (set CONTENT_DIR to the roadmap folder).",
+              file=sys.stderr)
+        return None
     for problem in result.problems:
         print(problem, file=sys.stderr)
     if not result.ok or result.catalog is None:
@@ -253,7 +259,7 @@ def _with_bot(
 
         try:
             database = await Database.open(settings.database_path)
-        except (MigrationError, OSError) as exc:
+        except (MigrationError, OSError, sqlite3.Error) as exc:
             log.error("cannot open the database %s: %s", settings.database_path, exc)
             return 1
         bot = StudyBot(settings, database, content, sync_on_start=sync_on_start)
