@@ -208,6 +208,7 @@ class StudyBot(commands.Bot):
 def load_content(settings: Settings) -> ContentHolder | None:
     """The content to serve, or None after printing why it cannot be served (exit code 1)."""
     from bot.roadmap.loader import ContentDirectoryError, load_directory
+    from bot.roadmap.problems import Problem
 
     try:
         result = load_directory(settings.content_dir)
@@ -215,9 +216,12 @@ def load_content(settings: Settings) -> ContentHolder | None:
         print(f"Cannot read the content: {exc} (set CONTENT_DIR to the roadmap folder).",
               file=sys.stderr)
         return None
-    for problem in result.problems:
+    from bot.render.audit import audit_problems
+
+    found = audit_problems(result)
+    for problem in sorted(result.problems + found, key=Problem.sort_key):
         print(problem, file=sys.stderr)
-    if not result.ok or result.catalog is None:
+    if not result.ok or result.catalog is None or any(p.is_error for p in found):
         print(
             f"The content in {settings.content_dir} is invalid; fix the errors above "
             f"(`python -m bot check {settings.content_dir}` lists them) and start again.",

@@ -8,24 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.render.audit import audit_problems
 from bot.roadmap.loader import ContentDirectoryError, LoadResult, load_directory, plural
 from bot.roadmap.problems import Problem
-
-
-def audit_problems(result: LoadResult) -> list[Problem]:
-    """Messages of valid content that would not fit Discord, placed at the content causing them.
-
-    Lives here, not in `bot/roadmap`, because the size rules belong to `bot/render`.
-    """
-    if result.catalog is None:
-        return []
-    from bot.render.audit import audit_roadmap
-
-    return [
-        result.problem_at(roadmap.id, path, message)
-        for roadmap in result.catalog.roadmaps
-        for path, message in audit_roadmap(roadmap)
-    ]
 
 
 def summary_line(result: LoadResult, problems: list[Problem]) -> str:

@@ -1,8 +1,8 @@
 """What the content would lose to Discord's limits: every message a roadmap produces, checked
 before fitting, each overflow traced back to the place in the YAML document that causes it.
 
-`python -m bot check` reports these. Paths use 0-based indices like the loader's
-(`stages[1].topics[3].summary`).
+`python -m bot check`, start-up and every reload report these as errors. Paths use 0-based
+indices like the loader's (`stages[1].topics[3].summary`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from bot.render.parts import EXAMPLE_PREFIX, RESOURCES_NAME, example_for
 from bot.render.payload import Message
 from bot.render.stage import SKIPPED, stage_overview_draft
 from bot.render.topic import topic_card_draft
+from bot.roadmap.loader import LoadResult
 from bot.roadmap.model import Example, Roadmap, Stage, Topic
+from bot.roadmap.problems import Problem
 
 # Worst cases for the parts that depend on a member or a server rather than on the content.
 _WIDEST_ROLE_ID = 10**19 - 1
@@ -33,6 +35,17 @@ def audit_roadmap(roadmap: Roadmap) -> list[Finding]:
     for what, draft, path_of in _drafts(roadmap):
         _report(findings, what, draft, path_of)
     return findings
+
+
+def audit_problems(result: LoadResult) -> list[Problem]:
+    """The overflows of a loaded (valid) catalog as Problems placed at the YAML causing them."""
+    if result.catalog is None:
+        return []
+    return [
+        result.problem_at(roadmap.id, path, message)
+        for roadmap in result.catalog.roadmaps
+        for path, message in audit_roadmap(roadmap)
+    ]
 
 
 def _drafts(roadmap: Roadmap) -> Iterator[tuple[str, Message, PathOf]]:

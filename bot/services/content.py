@@ -16,13 +16,13 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.diff import ContentDiff, diff_catalogs
-from bot.roadmap.loader import ContentDirectoryError, load_directory, plural
+from bot.roadmap.loader import ContentDirectoryError, LoadResult, load_directory, plural
 from bot.roadmap.problems import Problem
 from bot.store.database import Database
 from bot.store.orphans import OrphanedProgressRepository
@@ -133,8 +133,18 @@ class _Loaded:
 class ContentReloader:
     """Reloads `directory` into `holder`, one reload at a time."""
 
-    def __init__(self, holder: ContentHolder, directory: Path, database: Database) -> None:
+    def __init__(
+        self,
+        holder: ContentHolder,
+        directory: Path,
+        database: Database,
+        *,
+        audit: Callable[[LoadResult], list[Problem]] | None = None,
+    ) -> None:
         self.holder = holder
+        # Extra checks of valid content from the layers above (Discord's size limits, which
+        # belong to bot/render); an error from them refuses the reload like any other.
+        self._audit = audit
         self.directory = Path(directory)
         self._orphans = OrphanedProgressRepository(database)
         # Two triggers at once (a save and a SIGHUP) must not interleave their swaps.
@@ -178,9 +188,16 @@ class ContentReloader:
         with _collector_paused():
             result = load_directory(self.directory)
             catalog = result.catalog
+            problems = list(result.problems)
+            if catalog is not None and self._audit is not None:
+                found = self._audit(result)
+                problems.extend(found)
+                problems.sort(key=Problem.sort_key)
+                if any(problem.is_error for problem in found):
+                    catalog = None
             loaded = _Loaded(
                 catalog,
-                tuple(result.problems),
+                tuple(problems),
                 result.counts_text(),
                 diff_catalogs(previous, catalog) if catalog is not None else None,
             )
