@@ -85,7 +85,7 @@ class ForgetButton(
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button[Any],
+        item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> ForgetButton:
         return cls(match["answer"], int(match["owner"]))

@@ -125,7 +125,7 @@ class CommandGroups:
             parent = self.find_group(parent_name)
             if parent.get_command(name) is not None:
                 raise ValueError(f"/{spec.qualified_name} is defined twice")
-            command = app_commands.Command(
+            command: app_commands.Command[Any, ..., Any] = app_commands.Command(
                 name=name, description=spec.description, callback=method, parent=parent
             )
             # Discord hides guild-only commands in DMs; checked again in case a client does not.

@@ -94,7 +94,7 @@ class TopicButton(
     async def from_custom_id(
         cls,
         interaction: discord.Interaction,
-        item: discord.ui.Button[Any],
+        item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> TopicButton:
         return cls(match["action"], int(match["owner"]), match["roadmap"], match["topic"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -86,7 +87,8 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
 def _describe(interaction: discord.Interaction) -> str:
     if interaction.command is not None:
         return f"/{interaction.command.qualified_name}"
-    custom_id = (interaction.data or {}).get("custom_id")
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id")
     return f"component {custom_id}" if custom_id else f"interaction {interaction.type.name}"
 
 
