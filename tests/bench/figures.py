@@ -52,7 +52,7 @@ class Figure:
 
 def number(value: float, unit: str) -> str:
     """`12.3 ms`, `2,450 /s`, `87.1 MB`: three significant digits, thousands separated."""
-    if abs(value) >= 100:
+    if abs(value) >= 100 or float(value).is_integer():
         text = f"{value:,.0f}"
     elif abs(value) >= 10:
         text = f"{value:.1f}"
