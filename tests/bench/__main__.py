@@ -7,7 +7,8 @@ Each benchmark runs in its own process (so one's memory and caches do not colour
 prints its details as it goes, and hands back its figures (see figures.py); the runner then
 prints the table: figure, value, baseline measured in the same run, ratio, goal, met.
 `--markdown` also writes the table with the date, the machine and the command that reproduces
-it (default docs/reliability.md), ready for the README.
+it into a Markdown file (default docs/reliability.md, between its `bench:start`/`bench:end`
+markers, so the prose around the table stays), ready for the README.
 """
 
 from __future__ import annotations
@@ -79,9 +80,8 @@ def table_rows(figures: list[Figure]) -> list[tuple[str, ...]]:
         )
         ratio = f"{figure.ratio:.2f}x" if figure.ratio is not None else "—"
         met = {True: "yes", False: "NO", None: "—"}[figure.met]
-        rows.append(
-            (figure.figure, number(figure.value, figure.unit), baseline, ratio, figure.goal, met)
-        )
+        value = number(figure.value, figure.unit)
+        rows.append((figure.figure, value, baseline, ratio, figure.goal or "—", met))
     return rows
 
 
@@ -126,20 +126,37 @@ def machine() -> str:
     )
 
 
-def markdown_document(figures: list[Figure], failures: list[str], argv: list[str]) -> str:
+MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def markdown_section(figures: list[Figure], failures: list[str], argv: list[str]) -> str:
+    """The measured table with its date, machine and command, between the markers."""
     command = shlex.join([".venv/bin/python", "-m", "tests.bench", *argv])
     lines = [
-        "## Reliability and performance",
-        "",
+        MARK_START,
         f"Measured on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
-        f"Reproduce with `{command}` (it rewrites this file).",
+        f"Reproduce with `{command}` (it rewrites this table).",
         "Baselines are measured in the same run; ratio = value / baseline.",
         "",
         markdown_table(figures),
     ]
     if failures:
         lines += ["", *(f"- **not measured**: {failure}" for failure in failures)]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, MARK_END])
+
+
+def write_markdown(path: Path, section: str) -> None:
+    """Replace the table between the markers, keeping the prose around it; a new file gets
+    a heading and the table."""
+    text = path.read_text() if path.exists() else ""
+    if MARK_START in text and MARK_END in text:
+        before, rest = text.split(MARK_START, 1)
+        after = rest.split(MARK_END, 1)[1]
+        text = before + section + after
+    else:
+        text = f"## Reliability and performance\n\n{section}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,8 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not measured: {failure}")
     if args.markdown:
         given = list(argv if argv is not None else sys.argv[1:])
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(markdown_document(figures, failures, given))
+        write_markdown(args.markdown, markdown_section(figures, failures, given))
         print(f"wrote {args.markdown}")
     return 1 if failures else 0
 
