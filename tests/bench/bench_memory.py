@@ -4,10 +4,10 @@
 
 The bot runs as a real process (`python -m bot`) against the standalone emulator serving 1,000
 servers. Baseline, measured in the same run: a bare discord.py client with the same intents
-connected to the same servers. Figures: RSS after connecting and after traffic (goal < 120 MB),
-then a soak of mixed member traffic (commands, buttons, autocomplete, exports, gateway
-reconnects, content reloads on SIGHUP) reporting the RSS slope, the WAL file's size and open
-file descriptors, sampled every few seconds.
+connected to the same servers (tests/bench/bare_client.py). Figures: RSS after connecting and
+after traffic (goal < 120 MB), then a soak of mixed member traffic (commands, buttons,
+autocomplete, exports, gateway reconnects, content reloads on SIGHUP) reporting the RSS slope,
+the WAL file's size and open file descriptors, sampled every few seconds.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import signal
 import statistics
@@ -55,25 +54,6 @@ def world_spec(guilds: int) -> dict[str, Any]:
             for g in range(guilds)
         ]
     }
-
-
-# -- the baseline: a bare discord.py client --------------------------------------------------------
-def bare_client() -> None:
-    """`--bare-client`: connect with the bot's intents, print READY, idle until killed."""
-    import discord
-
-    from bot.app import point_discord_at
-
-    point_discord_at(os.environ["DISCORD_API_BASE"], os.environ["DISCORD_GATEWAY_URL"])
-    intents = discord.Intents.none()
-    intents.guilds = True
-    client = discord.Client(intents=intents)
-
-    @client.event
-    async def on_ready() -> None:
-        print(f"READY {len(client.guilds)}", flush=True)
-
-    client.run(os.environ["DISCORD_TOKEN"], log_handler=None)
 
 
 # -- measuring a process ---------------------------------------------------------------------------
@@ -242,7 +222,7 @@ async def measure(guilds: int, soak_minutes: float, traffic_seconds: float) -> l
             bare_log = tmp / "bare.log"
             with bare_log.open("wb") as out:
                 bare = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "tests.bench.bench_memory", "--bare-client",
+                    sys.executable, "-m", "tests.bench.bare_client",
                     env=env, cwd=PROJECT_ROOT, stdout=out, stderr=out,
                 )  # fmt: skip
             try:
@@ -309,11 +289,7 @@ def main() -> None:
     parser.add_argument("--guilds", type=int, default=1000)
     parser.add_argument("--soak-minutes", type=float, default=10.0)
     parser.add_argument("--traffic-seconds", type=float, default=30.0)
-    parser.add_argument("--bare-client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.bare_client:
-        bare_client()
-        return
     figures = asyncio.run(measure(args.guilds, args.soak_minutes, args.traffic_seconds))
     for figure in figures:
         print(f"{figure.figure}: {figure.value:.2f} {figure.unit} (goal {figure.goal})")
