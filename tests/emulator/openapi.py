@@ -137,7 +137,9 @@ class OpenAPIChecker:
             if branches:
                 results = [sub(branch, value, where) for branch in branches]
                 if all(results):
-                    best = min(results, key=len)
+                    # The branch whose discriminating `type` fits says what is really wrong.
+                    fitting = [r for r in results if not any(f"{where}.type:" in p for p in r)]
+                    best = min(fitting or results, key=len)
                     problems += [f"{where}: matches none of the {key} branches; closest: {best[0]}"]
         kinds = schema.get("type")
         if kinds is not None:
