@@ -35,18 +35,6 @@ class Catalog:
         self._stage_index = {
             r.id: SearchIndex((s, s.id, s.title) for s in r.stages) for r in self.roadmaps
         }
-        # Exact, case-insensitive titles (the first wins; `check` warns about duplicates).
-        self._topic_titles: dict[str, dict[str, Topic]] = {}
-        self._stage_titles: dict[str, dict[str, Stage]] = {}
-        for roadmap in self.roadmaps:
-            topics: dict[str, Topic] = {}
-            for topic in roadmap.topics:
-                topics.setdefault(topic.title.casefold(), topic)
-            stages: dict[str, Stage] = {}
-            for stage in roadmap.stages:
-                stages.setdefault(stage.title.casefold(), stage)
-            self._topic_titles[roadmap.id] = topics
-            self._stage_titles[roadmap.id] = stages
 
     def __iter__(self) -> Iterator[Roadmap]:
         return iter(self.roadmaps)
@@ -80,26 +68,20 @@ class Catalog:
     def require_topic(self, roadmap: Roadmap | str, value: str) -> Topic:
         """A topic by id, by an id it `replaces`, or by exact title (any case)."""
         roadmap = self._roadmap(roadmap)
-        text = value.strip()
-        for candidate in (text, text.lower()):
-            live_id = roadmap.resolve(candidate)
-            if live_id is not None:
-                return roadmap.topic(live_id)  # type: ignore[return-value]  # resolve() is live
-        topic = self._topic_titles[roadmap.id].get(text.casefold())
+        topic = roadmap.find_topic(value)
         if topic is not None:
             return topic
+        text = value.strip()
         suggestions = [t.id for t in self._topic_index[roadmap.id].search(text, SUGGESTIONS)]
         raise UnknownTopic(value, suggestions)
 
     def require_stage(self, roadmap: Roadmap | str, value: str) -> Stage:
-        """A stage by id or exact title (any case)."""
+        """A stage by id, exact title (any case) or 1-based number."""
         roadmap = self._roadmap(roadmap)
-        text = value.strip()
-        stage = roadmap.stage(text) or roadmap.stage(text.lower())
-        if stage is None:
-            stage = self._stage_titles[roadmap.id].get(text.casefold())
+        stage = roadmap.find_stage(value)
         if stage is not None:
             return stage
+        text = value.strip()
         suggestions = [s.id for s in self._stage_index[roadmap.id].search(text, SUGGESTIONS)]
         raise UnknownStage(value, suggestions)
 

@@ -56,6 +56,8 @@ class Roadmap:
     _stage_of_topic: dict[str, Stage] = field(init=False, repr=False, compare=False)
     _stage_index: dict[str, int] = field(init=False, repr=False, compare=False)
     _successor: dict[str, str] = field(init=False, repr=False, compare=False)
+    _topic_titles: dict[str, Topic] = field(init=False, repr=False, compare=False)
+    _stage_titles: dict[str, Stage] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         topics = tuple(t for s in self.stages for t in s.topics)
@@ -65,6 +67,15 @@ class Roadmap:
         set_(self, "_stage_of_topic", {t.id: s for s in self.stages for t in s.topics})
         set_(self, "_stage_index", {s.id: i for i, s in enumerate(self.stages)})
         set_(self, "_successor", {old: t.id for t in topics for old in t.replaces})
+        # Exact, case-insensitive titles; the first in roadmap order wins (`check` warns).
+        topic_titles: dict[str, Topic] = {}
+        for topic in topics:
+            topic_titles.setdefault(topic.title.casefold(), topic)
+        stage_titles: dict[str, Stage] = {}
+        for stage in self.stages:
+            stage_titles.setdefault(stage.title.casefold(), stage)
+        set_(self, "_topic_titles", topic_titles)
+        set_(self, "_stage_titles", stage_titles)
 
     def topic(self, topic_id: str) -> Topic | None:
         """The live topic with this id, or None."""
@@ -93,6 +104,27 @@ class Roadmap:
         if topic_id in self._topic_index:
             return topic_id
         return self._successor.get(topic_id)
+
+    def find_topic(self, text: str) -> Topic | None:
+        """What a member may type for a topic: its id, an id it replaces, or its exact title
+        (any case). The one place this rule lives; callers add their own suggestions."""
+        cleaned = text.strip()
+        for candidate in (cleaned, cleaned.lower()):
+            live_id = self.resolve(candidate)
+            if live_id is not None:
+                return self.topic(live_id)
+        return self._topic_titles.get(cleaned.casefold())
+
+    def find_stage(self, text: str) -> Stage | None:
+        """What a member may type for a stage: its id, its exact title (any case) or its
+        1-based number."""
+        cleaned = text.strip()
+        stage = self.stage(cleaned) or self.stage(cleaned.lower())
+        if stage is not None:
+            return stage
+        if cleaned.isdigit() and 1 <= int(cleaned) <= len(self.stages):
+            return self.stages[int(cleaned) - 1]
+        return self._stage_titles.get(cleaned.casefold())
 
     @property
     def replaces_map(self) -> dict[str, str]:

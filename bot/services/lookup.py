@@ -36,31 +36,19 @@ def suggest(text: str, choices: Iterable[tuple[str, str]]) -> list[str]:
 
 
 def find_topic(roadmap: Roadmap, text: str) -> Topic:
-    """The live topic for an id, an old id it replaces, or an exact title (any case)."""
-    cleaned = text.strip()
-    live_id = roadmap.resolve(cleaned) or roadmap.resolve(cleaned.lower())
-    if live_id is not None:
-        topic = roadmap.topic(live_id)
-        if topic is not None:
-            return topic
-    for topic in roadmap.topics:
-        if topic.title.lower() == cleaned.lower():
-            return topic
-    raise UnknownTopic(text, suggest(text, ((t.id, t.title) for t in roadmap.topics)))
+    """The live topic for `text` (see Roadmap.find_topic), else UnknownTopic with suggestions."""
+    topic = roadmap.find_topic(text)
+    if topic is None:
+        raise UnknownTopic(text, suggest(text, ((t.id, t.title) for t in roadmap.topics)))
+    return topic
 
 
 def find_stage(roadmap: Roadmap, text: str) -> Stage:
-    """The stage for an id, an exact title (any case), or its 1-based number."""
-    cleaned = text.strip()
-    stage = roadmap.stage(cleaned) or roadmap.stage(cleaned.lower())
-    if stage is not None:
-        return stage
-    if cleaned.isdigit() and 1 <= int(cleaned) <= len(roadmap.stages):
-        return roadmap.stages[int(cleaned) - 1]
-    for stage in roadmap.stages:
-        if stage.title.lower() == cleaned.lower():
-            return stage
-    raise UnknownStage(text, suggest(text, ((s.id, s.title) for s in roadmap.stages)))
+    """The stage for `text` (see Roadmap.find_stage), else UnknownStage with suggestions."""
+    stage = roadmap.find_stage(text)
+    if stage is None:
+        raise UnknownStage(text, suggest(text, ((s.id, s.title) for s in roadmap.stages)))
+    return stage
 
 
 def check_roadmap_id(roadmap_id: str, available: Iterable[tuple[str, str]]) -> str:
