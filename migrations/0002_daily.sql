@@ -32,9 +32,10 @@ CREATE TABLE daily_schedules (
 CREATE INDEX daily_schedules_due ON daily_schedules (next_fire_at) WHERE enabled = 1;
 
 -- The idempotency key of daily posts: at most one row per server and local date. A row is
--- claimed as `sending` before the message is sent and becomes `sent` (with the message id),
--- `failed` (Discord refused: the schedule is disabled), `missed` (too late after downtime) or
--- `unknown` (a crash between send and record that history could not settle; never re-sent).
+-- claimed as `sending` before the message is sent, counts each send begun in `attempts`, and
+-- becomes `sent` (with the message id), `failed` (Discord refused: the schedule is disabled),
+-- `missed` (too late after downtime) or `unknown` (a crash between send and record that the
+-- channel's history could not settle; never sent again blindly).
 CREATE TABLE daily_posts (
     guild_id       INTEGER NOT NULL,
     local_date     TEXT    NOT NULL,
@@ -47,7 +48,8 @@ CREATE TABLE daily_posts (
     ping_role_id   INTEGER,
     scheduled_for  TEXT,
     claimed_at     TEXT    NOT NULL,
-    attempts       INTEGER NOT NULL DEFAULT 0,
+    attempts       INTEGER NOT NULL DEFAULT 0,  -- sends begun; 0: it never reached Discord
+    first_attempt_at TEXT,                      -- when Discord may first have seen the nonce
     finished_at    TEXT,
     message_id     INTEGER,
     error          TEXT,
@@ -77,10 +79,11 @@ CREATE TABLE reminder_deliveries (
     guild_id    INTEGER NOT NULL,
     user_id     INTEGER NOT NULL,
     local_date  TEXT    NOT NULL,
-    status      TEXT    NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'unknown')),
+    status      TEXT    NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'missed', 'unknown')),
     topic_id    TEXT,
     claimed_at  TEXT    NOT NULL,
     attempts    INTEGER NOT NULL DEFAULT 0,
+    first_attempt_at TEXT,
     finished_at TEXT,
     message_id  INTEGER,
     error       TEXT,

@@ -54,6 +54,7 @@ class DailyPost:
     scheduled_for: datetime | None
     claimed_at: datetime
     attempts: int
+    first_attempt_at: datetime | None
     finished_at: datetime | None
     message_id: int | None
     error: str | None
@@ -97,7 +98,8 @@ _SCHEDULE_COLUMNS = (
 _SCHEDULE_FROM = "daily_schedules s LEFT JOIN guild_settings g ON g.guild_id = s.guild_id"
 _POST_COLUMNS = (
     "guild_id, local_date, status, channel_id, roadmap_id, topic_id, topic_position, "
-    "ping_role_id, scheduled_for, claimed_at, attempts, finished_at, message_id, error"
+    "ping_role_id, scheduled_for, claimed_at, attempts, first_attempt_at, finished_at, "
+    "message_id, error"
 )
 
 
@@ -117,7 +119,8 @@ def _post(row: tuple[Any, ...]) -> DailyPost:
         guild_id=row[0], local_date=decode_date(row[1]), status=row[2], channel_id=row[3],
         roadmap_id=row[4], topic_id=row[5], topic_position=row[6], ping_role_id=row[7],
         scheduled_for=decode_time(row[8]), claimed_at=_time(row[9]), attempts=row[10],
-        finished_at=decode_time(row[11]), message_id=row[12], error=row[13],
+        first_attempt_at=decode_time(row[11]), finished_at=decode_time(row[12]),
+        message_id=row[13], error=row[14],
     )
 
 
@@ -205,10 +208,7 @@ class DailyRepository:
         next_fire_at: datetime,
         now: datetime,
     ) -> DailySchedule:
-        """Create or replace the server's schedule (turning it on); the topic cursor is kept.
-
-        The schedule's zone also becomes the server's time zone (leaderboard weeks, streaks of
-        members without their own zone)."""
+        """Create or replace the server's schedule (turning it on); the topic cursor is kept."""
         await self.db.write(partial(
             _save, guild_id=guild_id, channel_id=channel_id, local_time=local_time,
             time_zone=time_zone, roadmap_id=roadmap_id, ping_role_id=ping_role_id,
@@ -256,16 +256,24 @@ class DailyRepository:
             now=encode_time(now), disable=disable,
         ))
 
-    async def mark_unknown(self, guild_id: int, day: date, error: str, now: datetime) -> None:
-        """A crashed claim whose outcome could not be found: never sent blindly again."""
+    async def settle(
+        self, guild_id: int, day: date, *, status: str, error: str, now: datetime
+    ) -> None:
+        """Close an unfinished claim as `unknown` (a crash history could not settle: never sent
+        blindly again) or `missed` (it never reached Discord and is now too late)."""
         await self.db.write(partial(
-            _finish, guild_id=guild_id, day=encode_date(day), status="unknown", error=error,
+            _finish, guild_id=guild_id, day=encode_date(day), status=status, error=error,
             now=encode_time(now),
         ))
 
-    async def note_attempt(self, guild_id: int, day: date, error: str) -> None:
+    async def begin_attempt(self, guild_id: int, day: date, now: datetime) -> bool:
+        """Count a send about to begin (from now on Discord may know the nonce); False when the
+        claim is no longer `sending` (settled meanwhile), so nothing must be sent."""
+        return await self.db.write(_begin_attempt, guild_id, encode_date(day), encode_time(now))
+
+    async def note_error(self, guild_id: int, day: date, error: str) -> None:
         """A send failed for a passing reason; the claim stays `sending` to be retried."""
-        await self.db.write(_note_attempt, guild_id, encode_date(day), error)
+        await self.db.write(_note_error, guild_id, encode_date(day), error)
 
 
 # --- write operations (run on the writer thread) ---------------------------------------------
@@ -287,12 +295,6 @@ def _save(
         "updated_at = excluded.updated_at",
         (guild_id, channel_id, local_time, time_zone, roadmap_id, ping_role_id, next_date,
          next_fire_at, now, now),
-    )
-    conn.execute(
-        "INSERT INTO guild_settings (guild_id, time_zone, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (guild_id) DO UPDATE SET time_zone = excluded.time_zone, "
-        "updated_at = excluded.updated_at",
-        (guild_id, time_zone, now),
     )
 
 
@@ -403,7 +405,7 @@ def _finish(
     conn: sqlite3.Connection, *, guild_id: int, day: str, status: str, error: str, now: str
 ) -> None:
     conn.execute(
-        "UPDATE daily_posts SET status = ?, error = ?, finished_at = ?, attempts = attempts + 1 "
+        "UPDATE daily_posts SET status = ?, error = ?, finished_at = ? "
         "WHERE guild_id = ? AND local_date = ? AND status = 'sending'",
         (status, error, now, guild_id, day),
     )
@@ -417,9 +419,19 @@ def _mark_failed(
         _disable(conn, guild_id, error, now)
 
 
-def _note_attempt(conn: sqlite3.Connection, guild_id: int, day: str, error: str) -> None:
+def _begin_attempt(conn: sqlite3.Connection, guild_id: int, day: str, now: str) -> bool:
+    cursor = conn.execute(
+        "UPDATE daily_posts SET attempts = attempts + 1, "
+        "first_attempt_at = COALESCE(first_attempt_at, ?) "
+        "WHERE guild_id = ? AND local_date = ? AND status = 'sending'",
+        (now, guild_id, day),
+    )
+    return cursor.rowcount == 1
+
+
+def _note_error(conn: sqlite3.Connection, guild_id: int, day: str, error: str) -> None:
     conn.execute(
-        "UPDATE daily_posts SET attempts = attempts + 1, error = ? "
+        "UPDATE daily_posts SET error = ? "
         "WHERE guild_id = ? AND local_date = ? AND status = 'sending'",
         (error, guild_id, day),
     )

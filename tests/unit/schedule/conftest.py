@@ -1,21 +1,12 @@
-"""A real SQLite database with the real migrations, per test."""
-
-from collections.abc import AsyncIterator
-from pathlib import Path
+"""Schedule tests run against a real SQLite file with the real migrations."""
 
 import pytest
 
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
+from tests.store.fixtures import db
 
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        yield database
-    finally:
-        await database.close()
+__all__ = ["daily_store", "db"]
 
 
 @pytest.fixture

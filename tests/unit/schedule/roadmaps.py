@@ -31,3 +31,4 @@ def make_roadmap(
             for stage_id, topic_ids in stages.items()
         ),
     )
+

@@ -36,19 +36,15 @@ def step(schedule, *, post: PostClaim | None = None, missed=(), revision=None) -
     )
 
 
-async def test_save_sets_the_server_zone_and_keeps_the_cursor(
-    daily_store: DailyRepository, db: Database
-) -> None:
+async def test_save_again_keeps_the_cursor(daily_store: DailyRepository) -> None:
     first = await make_schedule(daily_store)
     assert first.enabled and first.revision == 1 and first.last_topic_id is None
-    assert (await ServerSettingsRepository(db).get(GUILD)).time_zone == "Europe/Berlin"
     [ours] = await daily_store.claim([step(first, post=post_claim())], NOW)
     assert ours
     assert await daily_store.mark_sent(GUILD, DAY, 999, NOW)
     again = await make_schedule(daily_store, local_time="18:30", time_zone="Asia/Kathmandu")
     assert again.local_time == "18:30" and again.revision == 2
     assert again.last_topic_id == "a" and again.last_posted_date == DAY
-    assert (await ServerSettingsRepository(db).get(GUILD)).time_zone == "Asia/Kathmandu"
 
 
 async def test_a_date_is_claimed_once(daily_store: DailyRepository) -> None:
@@ -134,9 +130,17 @@ async def test_left_servers_are_not_due(daily_store: DailyRepository, db: Databa
 async def test_unfinished_claims_are_listed_until_settled(daily_store: DailyRepository) -> None:
     schedule = await make_schedule(daily_store)
     await daily_store.claim([step(schedule, post=post_claim())], NOW)
-    await daily_store.note_attempt(GUILD, DAY, "503 from Discord")
     [unfinished] = await daily_store.unfinished_posts()
-    assert unfinished.attempts == 1 and unfinished.error == "503 from Discord"
-    await daily_store.mark_unknown(GUILD, DAY, "not found in history", NOW)
+    assert unfinished.attempts == 0 and unfinished.first_attempt_at is None
+    assert await daily_store.begin_attempt(GUILD, DAY, NOW)
+    assert await daily_store.begin_attempt(GUILD, DAY, NOW + timedelta(seconds=30))
+    await daily_store.note_error(GUILD, DAY, "503 from Discord")
+    [unfinished] = await daily_store.unfinished_posts()
+    assert (unfinished.attempts, unfinished.first_attempt_at) == (2, NOW)
+    assert unfinished.error == "503 from Discord"
+    await daily_store.settle(
+        GUILD, DAY, status="unknown", error="not found in history", now=NOW
+    )
     assert await daily_store.unfinished_posts() == []
     assert (await daily_store.post(GUILD, DAY)).status == "unknown"
+    assert not await daily_store.begin_attempt(GUILD, DAY, NOW)  # settled: nothing to send

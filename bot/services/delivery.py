@@ -1,0 +1,91 @@
+"""What the planners ask of whoever sends messages, and what they get back, in plain values.
+
+The Discord sender (bot/schedule/sender.py) implements these protocols; tests use an in-memory
+one. Keeping the protocol here lets the planners decide every rule without importing discord.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, Protocol
+
+from bot.roadmap.model import Roadmap, Topic
+
+OutcomeKind = Literal["sent", "refused", "retry", "missing", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """`sent` (with the message id), `refused` (Discord will not take it: channel gone, no
+    permission, DMs closed; `reason` says which), `retry` (a passing failure), `missing`
+    (a history search found nothing) or `skipped` (settled elsewhere meanwhile: not sent)."""
+
+    kind: OutcomeKind
+    message_id: int | None = None
+    reason: str | None = None
+    channel_id: int | None = None  # the DM channel a reminder went to, worth remembering
+
+    @classmethod
+    def sent(cls, message_id: int, *, channel_id: int | None = None) -> SendOutcome:
+        return cls("sent", message_id=message_id, channel_id=channel_id)
+
+    @classmethod
+    def refused(cls, reason: str) -> SendOutcome:
+        return cls("refused", reason=reason)
+
+    @classmethod
+    def retry(cls, reason: str) -> SendOutcome:
+        return cls("retry", reason=reason)
+
+    @classmethod
+    def missing(cls) -> SendOutcome:
+        return cls("missing")
+
+    @classmethod
+    def skipped(cls) -> SendOutcome:
+        return cls("skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPostRequest:
+    """Everything needed to render and send one daily post."""
+
+    guild_id: int
+    channel_id: int
+    local_date: date
+    roadmap: Roadmap
+    topic: Topic
+    ping_role_id: int | None
+    nonce: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRequest:
+    """One member's reminder DM: their next topic (None when they finished the roadmap)."""
+
+    guild_id: int
+    user_id: int
+    local_date: date
+    roadmap: Roadmap
+    topic: Topic | None
+    dm_channel_id: int | None
+    nonce: str
+
+
+class DailySender(Protocol):
+    async def send_daily(self, request: DailyPostRequest) -> SendOutcome:
+        """Post it in the channel with `request.nonce` (a repeat within minutes is dropped)."""
+        ...
+
+    async def find_daily_post(self, channel_id: int, local_date: date) -> SendOutcome:
+        """Look for our post of that local date in the channel's recent history:
+        `sent` with its id when found, `missing` when not, `refused`/`retry` when the history
+        cannot be read."""
+        ...
+
+
+class ReminderSender(Protocol):
+    async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
+        """DM the member with `request.nonce`; `refused` when they do not accept DMs."""
+        ...
