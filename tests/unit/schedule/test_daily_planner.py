@@ -60,6 +60,16 @@ def world(db: Database) -> World:
     return World(db)
 
 
+async def crash_at_nine(world: World, **arm: int) -> None:
+    """Set up the post, let the process die in its 09:00 tick as `arm` says, and restart."""
+    await world.set_up()
+    for name, value in arm.items():
+        setattr(world.discord, name, value)
+    with pytest.raises(SimulatedCrash):
+        await world.tick_at(NINE)
+    world.restart()
+
+
 @pytest.mark.parametrize(
     ("time_text", "zone", "error"),
     [("25:61", "UTC", InvalidTime), ("9am", "UTC", InvalidTime),
@@ -134,11 +144,7 @@ async def test_refusal_disables_after_one_attempt_and_others_go_on(world: World)
 
 
 async def test_crash_between_send_and_record_resends_with_the_same_nonce(world: World) -> None:
-    await world.set_up()
-    world.discord.crash_after_send = 1
-    with pytest.raises(SimulatedCrash):
-        await world.tick_at(NINE)
-    world.restart()
+    await crash_at_nine(world, crash_after_send=1)
     await world.tick_at(NINE + timedelta(minutes=2))  # within the nonce window
     assert world.posts() == [(DAY, "a")]
     post = await world.store.post(GUILD, DAY)
@@ -148,11 +154,7 @@ async def test_crash_between_send_and_record_resends_with_the_same_nonce(world: 
 
 
 async def test_crash_between_send_and_record_found_in_history_later(world: World) -> None:
-    await world.set_up()
-    world.discord.crash_after_send = 1
-    with pytest.raises(SimulatedCrash):
-        await world.tick_at(NINE)
-    world.restart()
+    await crash_at_nine(world, crash_after_send=1)
     await world.tick_at(NINE + timedelta(minutes=40))  # the nonce is forgotten: look instead
     assert world.posts() == [(DAY, "a")]
     post = await world.store.post(GUILD, DAY)
@@ -178,11 +180,7 @@ async def test_ambiguous_attempt_is_never_sent_blindly_after_the_nonce_window(
 
 
 async def test_ambiguous_attempt_within_the_window_is_sent_again(world: World) -> None:
-    await world.set_up()
-    world.discord.crash_before_send = 1
-    with pytest.raises(SimulatedCrash):
-        await world.tick_at(NINE)
-    world.restart()
+    await crash_at_nine(world, crash_before_send=1)
     await world.tick_at(NINE + timedelta(minutes=1))
     assert world.posts() == [(DAY, "a")]
 
