@@ -166,11 +166,8 @@ async def test_crash_between_send_and_record_found_in_history_later(world: World
 async def test_ambiguous_attempt_is_never_sent_blindly_after_the_nonce_window(
     world: World,
 ) -> None:
-    await world.set_up()
-    world.discord.crash_before_send = 1  # the request began but Discord never stored it
-    with pytest.raises(SimulatedCrash):
-        await world.tick_at(NINE)
-    world.restart()
+    # The request began (the attempt is counted) but Discord never stored the message.
+    await crash_at_nine(world, crash_before_send=1)
     await world.tick_at(NINE + timedelta(minutes=40))
     assert world.posts() == []
     post = await world.store.post(GUILD, DAY)
