@@ -70,6 +70,16 @@ async def member_roadmap(bot: StudyBot, guild_id: int, user_id: int) -> Roadmap:
     return roadmap
 
 
+async def server_roadmap(bot: StudyBot, guild_id: int, requested: str | None = None) -> Roadmap:
+    """The roadmap a moderator command is about: `requested` (UnknownRoadmap when the content
+    has no such roadmap), else the server's default, else the catalog's."""
+    catalog = bot.content.catalog
+    if requested:
+        return catalog.require(requested)
+    chosen = (await bot.services.servers.settings(guild_id)).default_roadmap
+    return (catalog.get(chosen) if chosen else None) or catalog.default
+
+
 class RoadmapHints:
     """The roadmap each member used last, as a guess only: `member_next_topic` reads the
     member's progress in the guessed roadmap while it looks up the real one, and checks the
