@@ -1,0 +1,78 @@
+"""`/roadmap-admin stats`: members started, active this week and the stage funnel, for this
+server only, with seeded progress."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import StudyBot
+from bot.services.clock import ManualClock
+from tests.e2e.conftest import Launch
+from tests.emulator.server import Emulator
+from tests.emulator.world import StandardWorld
+
+FOOTER = (
+    "Reached: got to that stage or further (any topic opened, done or skipped). "
+    "Active: finished a topic since Monday, server time."
+)
+
+
+async def mark(bot: StudyBot, guild_id: int, user_id: int, *topics: str) -> None:
+    roadmap = bot.content.catalog.default
+    for topic in topics:
+        await bot.services.study.mark(guild_id, user_id, roadmap, topic, "done")
+
+
+async def test_stats_show_started_active_and_the_funnel(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
+) -> None:
+    carol = sample.guild.add_member("carol")
+    dave = sample.guild.add_member("dave")
+    bot = await launch()
+    guild = sample.guild.id
+    # Last week (the clock starts on a Wednesday): bob finishes one topic, alice three.
+    clock.advance(timedelta(days=-7))
+    await mark(bot, guild, sample.bob.id, "syntax-and-data-types")
+    await mark(bot, guild, sample.alice.id, "syntax-and-data-types", "functions", "file-handling")
+    clock.advance(timedelta(days=7))
+    # This week: alice reaches stage 2, carol jumps to databases; dave only opened a topic.
+    await mark(bot, guild, sample.alice.id, "error-handling", "http")
+    await mark(bot, guild, carol.id, "sql")
+    await emulator.slash(sample.guild, dave, "roadmap next")
+    await mark(bot, guild + 1, sample.mod.id, *("nosql", "orms"))  # another server's progress
+
+    result = await emulator.slash(sample.guild, sample.mod, "roadmap-admin stats")
+
+    assert result.ephemeral
+    assert result.embed["title"] == "Stats · Python backend developer"
+    assert result.embed["description"].splitlines() == [
+        "**4 members** started · **2** active this week (50%)",
+        "",
+        "**Reached each stage**",
+        "`██████████` **1. Learn the basics of Python** · 4 members · 100%",
+        "`█████░░░░░` **2. Understand web development fundamentals** · 2 members · 50%",
+        "`██░░░░░░░░` **3. Learn a Python web framework** · 1 member · 25%",
+        "`██░░░░░░░░` **4. Master database management** · 1 member · 25%",
+        "`░░░░░░░░░░` **5. Explore advanced topics** · 0 members · 0%",
+        "`░░░░░░░░░░` **6. Conclusion and next steps** · 0 members · 0%",
+    ]
+    assert result.embed["footer"]["text"] == FOOTER
+    assert result.message.pinged_user_ids == [] and result.message.pinged_role_ids == []
+
+
+async def test_stats_before_anyone_started_and_for_members(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    await launch()
+    empty = await emulator.slash(sample.guild, sample.mod, "roadmap-admin stats")
+    assert empty.embed["description"] == (
+        "No member has started this roadmap yet. `/roadmap next` is where they begin."
+    )
+    unknown = await emulator.slash(sample.guild, sample.mod, "roadmap-admin stats", roadmap="rust")
+    assert unknown.ephemeral and unknown.content.startswith("Unknown roadmap `rust`.")
+
+    emulator.commands.find(None, "roadmap-admin").payload["default_member_permissions"] = None
+    refused = await emulator.slash(sample.guild, sample.alice, "roadmap-admin stats")
+    assert refused.ephemeral
+    assert refused.content == "You need the Manage Server permission for this."
+    assert refused.embeds == []
