@@ -28,6 +28,8 @@ from bot.cogs.context import RoadmapHints, Services
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree
 from bot.config import Settings
+from bot.schedule.pacer import RestPacer
+from bot.schedule.runner import TICK_INTERVAL, TickRunner
 from bot.services.clock import Clock, SystemClock
 from bot.services.content import ContentHolder
 from bot.store.database import Database
@@ -40,6 +42,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.members",
     "bot.cogs.admin",
     "bot.cogs.content_reload",
+    "bot.cogs.daily",
 )
 
 #: The meta key remembering the command tree that was last synced globally.
@@ -83,6 +86,7 @@ class StudyBot(commands.Bot):
         *,
         extensions: Sequence[str] = EXTENSIONS,
         sync_on_start: bool = True,
+        tick_interval: float = TICK_INTERVAL,
         **options: Any,
     ) -> None:
         intents = discord.Intents.none()
@@ -110,6 +114,11 @@ class StudyBot(commands.Bot):
         self._started: list[tuple[str, Hook]] = []
         self._persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
         self._closing: asyncio.Future[None] | None = None
+        # One scheduler job runs every feature's tick (`ticks.add_tick`); one pacer spaces all
+        # scheduled REST traffic (daily posts, reminders) under Discord's global limit.
+        self.ticks = TickRunner(tick_interval)
+        self.rest_pacer = RestPacer()
+        self.add_background("scheduler", self.ticks.start, self.ticks.stop)
 
     # -- wiring used by cogs -------------------------------------------------------------
 

@@ -69,6 +69,7 @@ def launch(
         dev_guild_id: int | None = None,
         owner_ids: frozenset[int] = frozenset(),
         content_dir: Path = CONTENT_DIR,
+        tick_interval: float = 30.0,
     ) -> StudyBot:
         settings = Settings(
             token=emulator.world.token,
@@ -82,7 +83,13 @@ def launch(
         holder = content or ContentHolder(catalog or shipped_catalog)
         database = await Database.open(database_path)
         bot = StudyBot(
-            settings, database, holder, clock, extensions=extensions, guild_ready_timeout=0.05
+            settings,
+            database,
+            holder,
+            clock,
+            extensions=extensions,
+            tick_interval=tick_interval,
+            guild_ready_timeout=0.05,
         )
         try:
             return await start_bot(bot)

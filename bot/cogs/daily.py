@@ -1,0 +1,287 @@
+"""Extension: `/roadmap-admin daily ...` (Manage Server) and the daily posts' scheduler tick.
+
+The DailyPlanner (bot/services/daily.py) decides everything; this cog checks what only Discord
+knows (channel type, the bot's permissions there, whether the ping role can be mentioned),
+wires the planner to the Discord sender and the REST pacer, and registers its tick. When the
+bot leaves a server, that server's schedule stops at once; its data goes 30 days later.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices, time_zone_choices
+from bot.cogs.groups import SubcommandCog, subcommand
+from bot.cogs.payloads import send_kwargs
+from bot.errors import StudyError
+from bot.render import daily_status as views
+from bot.render.daily import daily_post_for
+from bot.schedule.sender import DiscordDailySender
+from bot.services.daily import DailyPlanner
+from bot.store.daily import DailyRepository
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+log = logging.getLogger(__name__)
+
+#: How often departed servers are looked for (their data is deleted 30 days after leaving).
+PURGE_EVERY = timedelta(hours=1)
+
+#: The bot's permissions a daily post needs in its channel, with the names Discord shows.
+NEEDED_PERMISSIONS = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("attach_files", "Attach Files"),
+    ("read_message_history", "Read Message History"),
+)
+POSTABLE_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
+
+
+def missing_permissions(permissions: discord.Permissions) -> list[str]:
+    """Names of the needed permissions that `permissions` lacks."""
+    return [label for name, label in NEEDED_PERMISSIONS if not getattr(permissions, name)]
+
+
+def check_daily_channel(
+    guild: discord.Guild, channel_id: int, ping_role: discord.Role | None
+) -> discord.abc.GuildChannel:
+    """The channel, if the bot can post the daily topic there; else StudyError naming what
+    is missing."""
+    channel = guild.get_channel(channel_id)
+    if channel is None:
+        raise StudyError("I can't see that channel. Give me View Channel there and try again.")
+    if channel.type not in POSTABLE_CHANNELS:
+        raise StudyError(
+            f"{channel.mention} is not a text or announcement channel; the daily post needs one."
+        )
+    permissions = channel.permissions_for(guild.me)
+    missing = missing_permissions(permissions)
+    if missing:
+        raise StudyError(
+            f"I can't post the topic of the day in {channel.mention}: I'm missing "
+            f"{_and(missing)} there. Give me {'it' if len(missing) == 1 else 'them'} and try again."
+        )
+    if ping_role is None:
+        return channel
+    if ping_role.is_default():
+        raise StudyError("The daily post does not ping @everyone; choose a role instead.")
+    if not ping_role.mentionable and not permissions.mention_everyone:
+        raise StudyError(
+            f"I can't ping {ping_role.mention}: make the role mentionable, or give me "
+            f"Mention @everyone, @here, and All Roles in {channel.mention}."
+        )
+    return channel
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+async def schedule_topic_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Topics of the roadmap the schedule walks (the server's default before one is set)."""
+    cog = (
+        interaction.client.get_cog("DailyPosts")
+        if isinstance(interaction.client, commands.Bot)
+        else None
+    )
+    if not isinstance(cog, DailyPosts):
+        return []
+    catalog = cog.bot.content.catalog
+    roadmap = catalog.default
+    if interaction.guild_id is not None:
+        status = await cog.planner.status(interaction.guild_id, recent=0)
+        roadmap = (status.roadmap if status else None) or roadmap
+    return [
+        app_commands.Choice(name=topic.title[:100], value=topic.id)
+        for topic in catalog.search_topics(roadmap.id, current, MAX_CHOICES)
+    ]
+
+
+class DailyPosts(SubcommandCog):
+    """The moderators' daily post commands and the scheduler tick that posts."""
+
+    def __init__(self, bot: StudyBot) -> None:
+        super().__init__(bot)
+        self.planner = DailyPlanner(
+            DailyRepository(bot.database),
+            bot.content,
+            bot.clock,
+            DiscordDailySender(bot),
+            grace=timedelta(minutes=bot.settings.daily_grace_minutes),
+            pace=bot.rest_pacer.acquire,
+        )
+        self._last_purge: datetime | None = None
+
+    async def cog_load(self) -> None:
+        self.bot.command_groups.add_subgroup(
+            self, "roadmap-admin", "daily", "The topic of the day, posted in a channel"
+        )
+        await super().cog_load()
+        self.bot.ticks.add_tick("daily posts", self.tick)
+        self.bot.ticks.add_tick("server data retention", self.purge_departed)
+
+    async def cog_unload(self) -> None:
+        self.bot.ticks.remove_tick("daily posts")
+        self.bot.ticks.remove_tick("server data retention")
+        await super().cog_unload()
+
+    # --- the scheduler's ticks ----------------------------------------------------------
+
+    async def tick(self) -> None:
+        report = await self.planner.tick()
+        if report.any():
+            log.info("daily tick: %s", report)
+
+    async def purge_departed(self) -> None:
+        now = self.bot.clock.now()
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        await self.bot.services.servers.purge_departed()
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        stopped = await self.planner.turn_off(guild.id, "the bot was removed from the server")
+        await self.bot.services.servers.bot_removed(guild.id)
+        log.info("removed from guild=%s; daily post stopped=%s", guild.id, stopped)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.bot.services.servers.bot_added(guild.id)
+
+    # --- commands -----------------------------------------------------------------------
+
+    @subcommand("roadmap-admin daily set", "Post the topic of the day in a channel at a local time")
+    @app_commands.describe(
+        channel="A text or announcement channel I can post in",
+        time="24-hour local time, e.g. 09:00",
+        timezone="IANA time zone, e.g. Europe/Berlin (also the server's zone for leaderboards)",
+        roadmap="The roadmap to walk through (default: the server's)",
+        ping_role="A role to ping with each post",
+    )
+    @app_commands.autocomplete(timezone=time_zone_choices, roadmap=roadmap_choices)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def daily_set(  # noqa: PLR0917 (Discord passes the options positionally)
+        self,
+        interaction: discord.Interaction,
+        # Voice and stage channels are offered too, so that picking one gets an explanation.
+        channel: discord.TextChannel | discord.VoiceChannel | discord.StageChannel,
+        time: str,
+        timezone: str,
+        roadmap: str | None = None,
+        ping_role: discord.Role | None = None,
+    ) -> None:
+        guild = _guild(interaction)
+        check_daily_channel(guild, channel.id, ping_role)
+        schedule = await self.planner.configure(
+            guild.id,
+            channel.id,
+            time,
+            timezone,
+            roadmap_id=roadmap,
+            ping_role_id=ping_role.id if ping_role else None,
+        )
+        await self.bot.services.servers.set_time_zone(guild.id, schedule.time_zone)
+        status = await self.planner.status(guild.id)
+        walk = status.roadmap if status else None
+        preview = await self.planner.preview(guild.id)
+        log.info(
+            "daily set guild=%s channel=%s at %s %s by member=%s",
+            guild.id,
+            channel.id,
+            schedule.local_time,
+            schedule.time_zone,
+            interaction.user.id,
+        )
+        message = views.daily_set_message(
+            schedule, walk.title if walk else "the server's roadmap", preview.topic
+        )
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    @subcommand("roadmap-admin daily off", "Stop posting the topic of the day")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def daily_off(self, interaction: discord.Interaction) -> None:
+        guild = _guild(interaction)
+        was_on = await self.planner.turn_off(guild.id)
+        log.info("daily off guild=%s by member=%s", guild.id, interaction.user.id)
+        message = views.daily_off_message(was_on)
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    @subcommand("roadmap-admin daily status", "The daily post: schedule, next post, last posts")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def daily_status(self, interaction: discord.Interaction) -> None:
+        status = await self.planner.status(_guild(interaction).id)
+        message = views.daily_status_message(status) if status else views.daily_not_set_message()
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    @subcommand("roadmap-admin daily preview", "See the next daily post (only you see it)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def daily_preview(self, interaction: discord.Interaction) -> None:
+        preview = await self.planner.preview(_guild(interaction).id)
+        message = daily_post_for(
+            preview.roadmap,
+            preview.topic,
+            local_date=preview.local_date,
+            ping_role_id=preview.ping_role_id,
+        )
+        # Shown, not sent: the role mention in a preview must not ping anyone.
+        await interaction.response.send_message(
+            **send_kwargs(message), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    @subcommand("roadmap-admin daily post-now", "Post today's topic now (counts as today's)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def daily_post_now(self, interaction: discord.Interaction) -> None:
+        guild = _guild(interaction)
+        # Sending waits for a REST slot and Discord's answer: acknowledge first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        existing, outcome = await self.planner.post_now(guild.id)
+        if existing is not None:
+            message = views.already_posted_message(existing, guild.id)
+        elif outcome is not None and outcome.kind == "sent":
+            schedule = await self.planner.store.schedule(guild.id)
+            channel_id = schedule.channel_id if schedule else 0
+            message = views.post_now_message(channel_id, outcome.message_id, guild.id)
+        elif outcome is not None and outcome.kind == "refused":
+            raise StudyError(f"Discord refused the post: {outcome.reason}. Daily posts are off.")
+        else:
+            raise StudyError(
+                "Discord did not answer in time; the post will be retried by itself "
+                "(`/roadmap-admin daily status` shows it)."
+            )
+        log.info("daily post-now guild=%s by member=%s", guild.id, interaction.user.id)
+        await interaction.followup.send(**send_kwargs(message), ephemeral=True)
+
+    @subcommand("roadmap-admin daily jump", "Choose the topic the next daily post shows")
+    @app_commands.describe(topic="The topic to post next; the walk continues from there")
+    @app_commands.autocomplete(topic=schedule_topic_choices)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def daily_jump(self, interaction: discord.Interaction, topic: str) -> None:
+        guild = _guild(interaction)
+        chosen = await self.planner.jump(guild.id, topic)
+        schedule = await self.planner.store.schedule(guild.id)
+        log.info(
+            "daily jump guild=%s topic=%s by member=%s", guild.id, chosen.id, interaction.user.id
+        )
+        message = views.jump_message(chosen, schedule)
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+
+def _guild(interaction: discord.Interaction) -> discord.Guild:
+    if interaction.guild is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild
+
+
+async def setup(bot: StudyBot) -> None:
+    await bot.add_cog(DailyPosts(bot))

@@ -1,0 +1,130 @@
+"""The Discord side of daily posts: send one post, or find it again in the channel's history.
+
+Implements bot.services.delivery.DailySender for the DailyPlanner. Every answer from Discord
+becomes a plain SendOutcome: a post Discord will never take (permission removed, channel gone)
+is `refused` with a reason a moderator can act on; a passing failure (5xx, a timeout, a dropped
+connection) is `retry`, and the planner sends again with the same nonce, which Discord drops
+as a repeat if the first attempt had arrived after all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+
+import aiohttp
+import discord
+
+from bot.cogs.payloads import send_kwargs
+from bot.render.daily import daily_post_date, daily_post_for
+from bot.services.delivery import DailyPostRequest, SendOutcome
+
+log = logging.getLogger(__name__)
+
+#: Messages searched back in a channel for a post after a crash: a day's chat rarely buries
+#: yesterday's post deeper than this, and one request returns at most 100.
+HISTORY_LIMIT = 100
+#: An answer slower than this counts as a passing failure (the nonce makes the resend safe).
+REQUEST_TIMEOUT = 60.0
+
+# Discord's JSON error codes that mean "this will never work until a moderator acts".
+UNKNOWN_CHANNEL = 10003
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+
+
+def daily_mentions(ping_role_id: int | None) -> discord.AllowedMentions:
+    """Nothing may ping but the configured role (content text never mentions anyone)."""
+    roles: list[discord.Object] | bool = (
+        [discord.Object(id=ping_role_id)] if ping_role_id is not None else False
+    )
+    return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
+
+
+def refusal_reason(error: discord.HTTPException, channel_id: int) -> str | None:
+    """What a moderator should read when Discord refuses the post for good; None when the
+    failure may pass (a retry can succeed)."""
+    where = f"<#{channel_id}>"
+    if error.status == 404 or error.code == UNKNOWN_CHANNEL:
+        return (
+            f"the channel {where} no longer exists (Discord answered 404 Unknown Channel); "
+            "choose another with `/roadmap-admin daily set`"
+        )
+    if error.status == 403 or error.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
+        text = error.text or "Missing Permissions"
+        return (
+            f"I may no longer post in {where} (Discord answered 403 {text}); give me View "
+            "Channel, Send Messages, Embed Links, Attach Files and Read Message History "
+            "there, then run `/roadmap-admin daily set` again"
+        )
+    if error.status >= 500 or error.status == 429:
+        return None
+    # Any other 4xx: the same request would be refused again, so retrying only hides it.
+    return f"Discord refused the post in {where} ({error.status} {error.text or 'error'})"
+
+
+class DiscordDailySender:
+    """Sends daily posts through a logged-in discord.py client (the DailySender protocol)."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        history_limit: int = HISTORY_LIMIT,
+        timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        self._client = client
+        self._history_limit = history_limit
+        self._timeout = timeout
+
+    async def send_daily(self, request: DailyPostRequest) -> SendOutcome:
+        message = daily_post_for(
+            request.roadmap,
+            request.topic,
+            local_date=request.local_date,
+            ping_role_id=request.ping_role_id,
+        )
+        channel = self._client.get_partial_messageable(
+            request.channel_id, guild_id=request.guild_id
+        )
+        try:
+            # discord.py sends `enforce_nonce` with every nonce: a repeat within Discord's
+            # window returns the first message instead of posting a second one.
+            sent = await asyncio.wait_for(
+                channel.send(
+                    **send_kwargs(message),
+                    nonce=request.nonce,
+                    allowed_mentions=daily_mentions(request.ping_role_id),
+                ),
+                timeout=self._timeout,
+            )
+        except discord.HTTPException as exc:
+            return _failed(exc, request.channel_id)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
+        return SendOutcome.sent(sent.id)
+
+    async def find_daily_post(self, channel_id: int, local_date: date) -> SendOutcome:
+        channel = self._client.get_partial_messageable(channel_id)
+        me = self._client.user
+        try:
+            async with asyncio.timeout(self._timeout):
+                async for message in channel.history(limit=self._history_limit):
+                    if me is not None and message.author.id != me.id:
+                        continue
+                    footer = message.embeds[0].footer.text if message.embeds else None
+                    if daily_post_date(footer) == local_date:
+                        return SendOutcome.sent(message.id)
+        except discord.HTTPException as exc:
+            return _failed(exc, channel_id)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
+        return SendOutcome.missing()
+
+
+def _failed(error: discord.HTTPException, channel_id: int) -> SendOutcome:
+    reason = refusal_reason(error, channel_id)
+    if reason is None:
+        return SendOutcome.retry(f"Discord answered {error.status}")
+    return SendOutcome.refused(reason)
