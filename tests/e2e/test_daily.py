@@ -76,3 +76,156 @@ async def test_set_post_arrives_at_local_time_and_restart_does_not_repeat(
     assert second.embeds[0]["title"] == bot.content.catalog.default.topics[1].title
     status = await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily status")
     assert "2026-03-05` posted" in status.text() and "2026-03-04` posted" in status.text()
+
+
+def post_calls(emulator: Emulator, channel):  # type: ignore[no-untyped-def]
+    return emulator.recorder.to("POST /channels/{channel_id}/messages", channel_id=channel.id)
+
+
+async def status_text(emulator: Emulator, sample) -> str:  # type: ignore[no-untyped-def]
+    return (await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily status")).text()
+
+
+async def test_403_disables_after_one_attempt_and_status_says_why(
+    emulator: Emulator, sample, launch: Launch, clock: ManualClock
+) -> None:
+    bot = await launch(tick_interval=TICK)
+    await set_daily(emulator, sample)
+    emulator.faults.forbid_channel(sample.general.id)  # a permission removed after set-up
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(post_calls(emulator, sample.general)) == 1, what="a try")
+    await ticks(bot)
+    clock.set(START + timedelta(days=1, hours=1))
+    await ticks(bot)
+    assert len(post_calls(emulator, sample.general)) == 1  # one attempt, then disabled
+    text = await status_text(emulator, sample)
+    assert "Off" in text and "403" in text and "Send Messages" in text
+
+
+async def test_404_disables_after_one_attempt_and_other_servers_still_post(
+    emulator: Emulator, sample, launch: Launch, clock: ManualClock
+) -> None:
+    bot = await launch(tick_interval=TICK)
+    await set_daily(emulator, sample)
+    emulator.delete_channel(sample.general)
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(post_calls(emulator, sample.general)) == 1, what="a try")
+    clock.set(START + timedelta(days=1, hours=1))
+    await ticks(bot)
+    assert len(post_calls(emulator, sample.general)) == 1
+    text = await status_text(emulator, sample)
+    assert "Off" in text and "no longer exists" in text
+    # Set again in another channel: it posts there.
+    await set_daily(emulator, sample, channel=sample.announcements, time="15:00")
+    clock.set(START + timedelta(days=1, hours=2))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.announcements)) == 1, what="post")
+
+
+async def test_post_now_counts_as_todays_post(
+    emulator: Emulator, sample, launch: Launch, clock: ManualClock
+) -> None:
+    bot = await launch(tick_interval=TICK)
+    await set_daily(emulator, sample)
+    answer = await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily post-now")
+    assert "Today's topic is posted" in answer.text()
+    assert len(posts(emulator, sample.general)) == 1
+    again = await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily post-now")
+    assert "already posted" in again.text()
+    clock.set(START + timedelta(hours=1, minutes=5))  # the scheduled time has passed
+    await ticks(bot)
+    assert len(posts(emulator, sample.general)) == 1
+    clock.set(START + timedelta(days=1, hours=1))  # tomorrow's post is the next topic
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 2, what="day two")
+    titles = [p.embeds[0]["title"] for p in posts(emulator, sample.general)]
+    topics = bot.content.catalog.default.topics
+    assert titles == [topics[0].title, topics[1].title]
+
+
+async def test_jump_changes_the_next_topic_and_preview_shows_it(
+    emulator: Emulator, sample, launch: Launch, clock: ManualClock
+) -> None:
+    bot = await launch(tick_interval=TICK)
+    topics = bot.content.catalog.default.topics
+    await set_daily(emulator, sample)
+    choices = await emulator.autocomplete(
+        sample.guild, sample.mod, "roadmap-admin daily jump", "topic", topics[5].title[:6]
+    )
+    assert topics[5].id in [choice["value"] for choice in choices]
+    answer = await emulator.slash(
+        sample.guild, sample.mod, "roadmap-admin daily jump", topic=topics[5].id
+    )
+    assert topics[5].title in answer.text()
+    preview = await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily preview")
+    assert preview.ephemeral and preview.embed["title"] == topics[5].title
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
+    assert posts(emulator, sample.general)[0].embeds[0]["title"] == topics[5].title
+    clock.set(START + timedelta(days=1, hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 2, what="day two")
+    assert posts(emulator, sample.general)[1].embeds[0]["title"] == topics[6].title
+
+
+async def test_only_the_configured_role_is_pinged(
+    emulator: Emulator, sample, launch: Launch, clock: ManualClock
+) -> None:
+    sample.member_role.mentionable = True
+    await launch(tick_interval=TICK)
+    await set_daily(emulator, sample, ping_role=sample.member_role)
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
+    post = posts(emulator, sample.general)[0]
+    assert set(post.pinged_role_ids) == {sample.member_role.id}
+    assert not post.mention_everyone and not post.pinged_user_ids
+
+
+async def test_bad_input_gets_clear_refusals(emulator: Emulator, sample, launch: Launch) -> None:
+    sample.announcements.set_permissions(sample.guild.bot_role, deny=["embed_links"])
+    await launch(tick_interval=TICK)
+    cases = [
+        ({"time": "25:61"}, "`25:61` is not a time"),
+        ({"time": "9am"}, "`9am` is not a time"),
+        ({"timezone": "Mars/Olympus"}, "`Mars/Olympus` is not a time zone"),
+        ({"channel": sample.lounge}, "is not a text or announcement channel"),
+        ({"channel": sample.announcements}, "I'm missing Embed Links there"),
+        ({"ping_role": sample.member_role}, "make the role mentionable"),
+    ]
+    for options, expected in cases:
+        answer = await set_daily(emulator, sample, **options)
+        assert answer.ephemeral and expected in answer.text(), (options, answer.text())
+    status = await status_text(emulator, sample)
+    assert "No daily post is set up here" in status
+    zones = await emulator.autocomplete(
+        sample.guild, sample.mod, "roadmap-admin daily set", "timezone", "kathm"
+    )
+    assert [choice["value"] for choice in zones] == ["Asia/Kathmandu"]
+    # Someone without Manage Server, after a server admin opened the command to everyone.
+    emulator.commands.find(None, "roadmap-admin").payload["default_member_permissions"] = None
+    refused = await emulator.slash(
+        sample.guild,
+        sample.alice,
+        "roadmap-admin daily set",
+        {"channel": sample.general, **SET},
+    )
+    assert refused.text() == "You need the Manage Server permission for this."
+
+
+async def test_removal_from_the_server_stops_the_schedule(
+    emulator: Emulator, sample, launch: Launch, clock: ManualClock
+) -> None:
+    bot = await launch(tick_interval=TICK)
+    await set_daily(emulator, sample)
+    emulator.remove_bot_from(sample.guild)
+    planner = bot.get_cog("DailyPosts").planner  # type: ignore[union-attr]
+
+    async def disabled() -> bool:
+        schedule = await planner.store.schedule(sample.guild.id)
+        return schedule is not None and not schedule.enabled
+
+    for _ in range(200):
+        if await disabled():
+            break
+        await ticks(bot, 1)
+    assert await disabled()
+    clock.set(START + timedelta(hours=1))
+    await ticks(bot)
+    assert post_calls(emulator, sample.general) == []
