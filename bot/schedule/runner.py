@@ -59,6 +59,8 @@ class TickRunner:
         are settled right after a restart."""
         if self._scheduler is not None:
             return
+        # APScheduler logs two INFO lines per run: every 30 s, forever. Our ticks log their work.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
             self._run,

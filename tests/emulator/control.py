@@ -321,6 +321,7 @@ def add_control_routes(app: web.Application, emu: Emulator, shutdown: Any = None
                     "server_error": "server_error",
                     "error": "error",
                     "forbid_channel": "forbid_channel",
+                    "delay_answer": "delay_answer",
                 }[kind],
             )(**body)
         return {"ok": True}

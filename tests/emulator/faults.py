@@ -27,6 +27,7 @@ class FaultRule:
     body: dict[str, Any]
     headers: dict[str, str]
     times: int | None
+    delay: float = 0.0  # > 0: the request is served normally, its answer held this long
 
     def matches(self, route: str, params: dict[str, str]) -> bool:
         if self.times is not None and self.times <= 0:
@@ -130,6 +131,15 @@ class Faults:
     ) -> FaultRule:
         """Any Discord error, e.g. status=403, code=50013, message="Missing Permissions"."""
         return self.add(route, status, error_body(code, message), times=times, **params)
+
+    def delay_answer(
+        self, route: str, *, seconds: float, times: int | None = 1, **params: object
+    ) -> FaultRule:
+        """Serve the request (a message is stored) but hold the answer `seconds`: the moment a
+        crash between Discord's side effect and the bot's record of it can be provoked."""
+        rule = self.add(route, 200, {}, times=times, **params)
+        rule.delay = seconds
+        return rule
 
     def forbid_channel(self, channel_id: int, *, times: int | None = None) -> FaultRule:
         """403 / 50013 Missing Permissions for every request about that channel."""

@@ -7,6 +7,7 @@ another method) and are recorded so a fixture can fail the test. JSON answers ca
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -172,6 +173,10 @@ class RestRouter:
             body, headers = rate_limit_answer(wait, is_global=True)
             return 429, body, headers
         rule = emu.faults.take(call.route, call.params)
+        if rule is not None and rule.delay > 0:
+            status, body = await handler(call)
+            await asyncio.sleep(rule.delay)
+            return status, body, {}
         if rule is not None:
             return rule.status, rule.body, rule.headers
         status, body = await handler(call)
