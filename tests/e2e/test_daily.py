@@ -7,7 +7,7 @@ START is 2026-03-04 12:00 UTC, 13:00 in Berlin: a post set for 14:00 Europe/Berl
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.services.clock import ManualClock
 from tests.e2e.conftest import START, Launch
@@ -229,3 +229,39 @@ async def test_removal_from_the_server_stops_the_schedule(
     clock.set(START + timedelta(hours=1))
     await ticks(bot)
     assert post_calls(emulator, sample.general) == []
+
+
+async def test_history_search_finds_our_post_of_that_date_only(
+    emulator: Emulator, sample, launch: Launch
+) -> None:
+    """After a crash too old to resend, the sender looks for the post in the channel."""
+    bot = await launch(tick_interval=TICK)
+    sender = bot.get_cog("DailyPosts").planner.sender  # type: ignore[union-attr]
+    footer = {"text": "Topic of the day · 2026-03-03 · 4 of 60"}
+    ours = emulator.add_stored_bot_message(
+        sample.general, {"embeds": [{"title": "Loops", "footer": footer}]}
+    )
+    emulator.post_as(sample.alice, sample.general, "chatting after the post")
+    found = await sender.find_daily_post(sample.general.id, date(2026, 3, 3))
+    assert (found.kind, found.message_id) == ("sent", ours.id)
+    other_day = await sender.find_daily_post(sample.general.id, date(2026, 3, 4))
+    assert other_day.kind == "missing"
+    emulator.faults.forbid_channel(sample.general.id)
+    refused = await sender.find_daily_post(sample.general.id, date(2026, 3, 3))
+    assert refused.kind == "refused" and "403" in (refused.reason or "")
+
+
+async def test_off_stops_posting_until_set_again(
+    emulator: Emulator, sample, launch: Launch, clock: ManualClock
+) -> None:
+    bot = await launch(tick_interval=TICK)
+    await set_daily(emulator, sample)
+    off = await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily off")
+    assert off.ephemeral and "Daily posts are off" in off.text()
+    clock.set(START + timedelta(hours=1))
+    await ticks(bot)
+    assert posts(emulator, sample.general) == []
+    assert "turned off by a moderator" in await status_text(emulator, sample)
+    await set_daily(emulator, sample, time="15:00")
+    clock.set(START + timedelta(hours=2))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
