@@ -265,3 +265,19 @@ async def test_off_stops_posting_until_set_again(
     await set_daily(emulator, sample, time="15:00")
     clock.set(START + timedelta(hours=2))
     await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
+
+
+async def test_a_passing_5xx_is_retried_with_the_same_nonce_and_posts_once(
+    emulator: Emulator, sample, launch: Launch, clock: ManualClock
+) -> None:
+    await launch(tick_interval=TICK)
+    await set_daily(emulator, sample)
+    emulator.faults.server_error(
+        "POST /channels/{channel_id}/messages", status=503, times=1, channel_id=sample.general.id
+    )
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
+    calls = post_calls(emulator, sample.general)
+    assert [call.status for call in calls] == [503, 200]
+    assert calls[0].request["nonce"] == calls[1].request["nonce"]
+    assert "2026-03-04` posted" in await status_text(emulator, sample)
