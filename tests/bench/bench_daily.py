@@ -1,0 +1,223 @@
+"""Daily fan-out: N servers due in the same minute, the emulator enforcing Discord's 50 requests/s.
+
+    .venv/bin/python -m tests.bench.bench_daily [--servers 2000]
+
+The real StudyBot (real scheduler tick, sender and pacer, a ManualClock) runs against an
+in-process emulator whose global limit answers 429 past 50 requests per second. N schedules in
+four time zones all fire at the same UTC minute. Measured: the drain time against the ideal
+N / 50 s (goal <= 1.1x), the 429s received (goal 0), and the longest event-loop stall while
+members keep using `/roadmap next`, during the fan-out against the same bot idle just before
+(goal < 20 ms). The emulator shares the bot's event loop, so its own work counts in the stalls:
+the figure is an upper bound on the bot's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.app import StudyBot
+from bot.config import Settings
+from bot.roadmap.loader import load_directory
+from bot.services.clock import ManualClock
+from bot.services.content import ContentHolder
+from bot.store.daily import DailyRepository
+from bot.store.database import Database
+from tests.bench.figures import BenchOptions, Figure, percentile
+from tests.emulator.runner import running_client
+from tests.emulator.server import Emulator
+from tests.emulator.world import Channel, Member, standard_world
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+DUE = datetime(2026, 3, 4, 13, 0, tzinfo=UTC)
+ZONES = ("UTC", "Europe/Berlin", "Asia/Kathmandu", "America/New_York")
+DISCORD_LIMIT = 50.0
+STUDENTS = 60  # members taking turns at /roadmap next (each has a per-member cooldown)
+IDLE_SECONDS = 4.0
+POST_ROUTE = "POST /channels/{channel_id}/messages"
+
+
+@dataclass
+class LoopWatch:
+    """The longest gap between wake-ups of a task that asks to sleep `step` seconds."""
+
+    step: float = 0.005
+    longest: float = 0.0
+    running: bool = True
+
+    async def watch(self) -> None:
+        while self.running:
+            started = time.perf_counter()
+            await asyncio.sleep(self.step)
+            self.longest = max(self.longest, time.perf_counter() - started - self.step)
+
+
+@dataclass
+class Students:
+    """Members who keep asking for their next topic; their round trips in milliseconds."""
+
+    emulator: Emulator
+    members: list[Member]
+    samples: list[float] = field(default_factory=list)
+    running: bool = True
+
+    async def study(self) -> None:
+        turn = 0
+        while self.running:
+            member = self.members[turn % len(self.members)]
+            turn += 1
+            started = time.perf_counter()
+            result = await self.emulator.slash(member.guild, member, "roadmap next")
+            self.samples.append((time.perf_counter() - started) * 1000)
+            assert result.embeds, result.text()
+            await asyncio.sleep(0.05)
+
+
+async def seed_schedules(path: Path, channels: list[Channel]) -> None:
+    """One schedule per server, all due at DUE, in several zones (written by the store)."""
+    database = await Database.open(path)
+    repository = DailyRepository(database)
+    try:
+        for index, channel in enumerate(channels):
+            zone = ZoneInfo(ZONES[index % len(ZONES)])
+            local = DUE.astimezone(zone)
+            await repository.save(
+                guild_id=channel.guild_id, channel_id=channel.id,
+                local_time=local.strftime("%H:%M"), time_zone=zone.key, roadmap_id=None,
+                ping_role_id=None, next_date=local.date(), next_fire_at=DUE,
+                now=DUE - timedelta(days=1),
+            )  # fmt: skip
+    finally:
+        await database.close()
+
+
+async def warm_up(emulator: Emulator, members: list[Member]) -> None:
+    """Let the guilds finish arriving and the first commands fill the caches, so the idle
+    baseline measures the bot at rest, not its start."""
+    await asyncio.sleep(1.0)
+    for member in members[:5]:
+        await emulator.slash(member.guild, member, "roadmap next")
+
+
+async def phase(
+    emulator: Emulator, members: list[Member], seconds: float | None, until=None
+) -> tuple[LoopWatch, Students, float]:  # type: ignore[no-untyped-def]
+    """Run the loop watch and the students for `seconds`, or until `until()` is true;
+    returns them and the elapsed time."""
+    watch, students = LoopWatch(), Students(emulator, members)
+    tasks = [asyncio.create_task(watch.watch()), asyncio.create_task(students.study())]
+    started = time.perf_counter()
+    try:
+        if seconds is not None:
+            await asyncio.sleep(seconds)
+        else:
+            while not until():  # noqa: ASYNC110 (polls the emulator's call log)
+                await asyncio.sleep(0.02)
+    finally:
+        elapsed = time.perf_counter() - started
+        watch.running = students.running = False
+        await asyncio.gather(*tasks)
+    return watch, students, elapsed
+
+
+async def fan_out(servers: int) -> list[Figure]:
+    logging.disable(logging.WARNING)
+    loaded = load_directory(CONTENT)
+    assert loaded.catalog is not None, loaded.problems
+    sample = standard_world()
+    world = sample.world
+    channels = [world.add_guild(f"Server {n}").add_text_channel("daily") for n in range(servers)]
+    members = [sample.guild.add_member(f"student-{n}") for n in range(STUDENTS)]
+    wanted = {str(channel.id) for channel in channels}
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.sqlite3"
+        started = time.perf_counter()
+        await seed_schedules(path, channels)
+        print(f"seeded {servers:,} schedules in {time.perf_counter() - started:.1f} s")
+        clock = ManualClock(DUE - timedelta(minutes=10))
+        emulator = Emulator(world, check_openapi=False)
+        await emulator.start()
+        bot = StudyBot(
+            Settings(token=world.token, database_path=path),
+            await Database.open(path),
+            ContentHolder(loaded.catalog),
+            clock,
+            tick_interval=0.1,
+            guild_ready_timeout=0.05,
+        )
+        try:
+            async with running_client(bot, world.token, emulator.api_base, emulator.gateway_url):
+                emulator.faults.global_rate_limit(DISCORD_LIMIT)
+                await warm_up(emulator, members)
+                idle_watch, idle_students, _ = await phase(emulator, members, IDLE_SECONDS)
+
+                posted = 0
+                seen = len(emulator.calls)
+
+                def drained() -> bool:
+                    nonlocal posted, seen
+                    calls = emulator.calls
+                    for call in calls[seen:]:
+                        if call.route == POST_ROUTE and call.status == 200:
+                            posted += call.params.get("channel_id") in wanted
+                    seen = len(calls)
+                    return posted >= servers
+
+                limited_before = emulator.rate_limited_count
+                clock.set(DUE)
+                busy_watch, busy_students, drain = await phase(
+                    emulator, members, None, until=drained
+                )
+                limited = emulator.rate_limited_count - limited_before
+        finally:
+            await emulator.stop()
+
+    ideal = servers / DISCORD_LIMIT
+    idle_p99 = percentile(idle_students.samples, 0.99)
+    busy_p99 = percentile(busy_students.samples, 0.99)
+    print(f"\n{servers:,} daily posts due at one minute, emulator limit {DISCORD_LIMIT:.0f}/s")
+    print(f"drain {drain:.1f} s, ideal {ideal:.1f} s, ratio {drain / ideal:.3f}")
+    print(f"429s received: {limited}")
+    print(
+        f"longest loop stall: idle {idle_watch.longest * 1000:.1f} ms, "
+        f"during the fan-out {busy_watch.longest * 1000:.1f} ms"
+    )
+    print(
+        f"/roadmap next p99: idle {idle_p99:.1f} ms ({len(idle_students.samples)}), "
+        f"during the fan-out {busy_p99:.1f} ms ({len(busy_students.samples)})"
+    )
+    what = f"daily fan-out of {servers:,} servers"
+    stall = busy_watch.longest * 1000
+    return [
+        Figure(f"{what}: drain time", drain, "s", ideal, f"ideal {servers:,} / 50 s",
+               "<= 1.1x baseline", drain <= 1.1 * ideal),
+        Figure(f"{what}: 429s received", limited, "", None, "", "0", limited == 0),
+        Figure(f"{what}: longest event-loop stall", stall, "ms", idle_watch.longest * 1000,
+               "same bot idle", "< 20 ms", stall < 20),
+        Figure(f"{what}: /roadmap next p99 meanwhile", busy_p99, "ms", idle_p99,
+               "same bot idle", "", None),
+    ]  # fmt: skip
+
+
+async def run(options: BenchOptions) -> list[Figure]:
+    """The runner's entry (tests/bench/figures.py)."""
+    return await fan_out(300 if options.quick else 2000)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--servers", type=int, default=2000)
+    args = parser.parse_args()
+    await fan_out(args.servers)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
