@@ -115,6 +115,7 @@ class StudyBot(commands.Bot):
         self._started: list[tuple[str, Hook]] = []
         self._persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
         self._closing: asyncio.Future[None] | None = None
+        self._heap_frozen = False
         # One scheduler job runs every feature's tick (`ticks.add_tick`); one pacer spaces all
         # scheduled REST traffic (daily posts, reminders) under Discord's global limit.
         self.ticks = TickRunner(tick_interval)
@@ -194,10 +195,14 @@ class StudyBot(commands.Bot):
 
     async def on_ready(self) -> None:
         # Only a log line: on_ready fires again after every reconnect, so no work starts here.
-        # And one cheap step: the caches just loaded (every guild, the content) live as long as
+        # And one step, once: the caches just loaded (every guild, the content) live as long as
         # the process, so they leave the cyclic collector's reach; otherwise a full collection,
         # e.g. during a daily fan-out, walks all of them and stalls the loop for 100+ ms.
-        gc.freeze()
+        # Collected first so that no garbage is frozen; once, so later garbage is never kept.
+        if not self._heap_frozen:
+            self._heap_frozen = True
+            gc.collect()
+            gc.freeze()
         log.info(
             "connected as %s (id=%s) to %d servers",
             self.user,
