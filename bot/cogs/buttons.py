@@ -109,8 +109,19 @@ class ForgetButton(
         )
 
 
-def forget_buttons(owner_id: int) -> discord.ui.View:
+def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """A view of DynamicItem buttons only, handed over already stopped.
+
+    discord.py dispatches dynamic items by their custom_id, so it need not keep the view; a
+    running view sent with an ephemeral message is kept, with a task, for 15 minutes, which
+    made memory grow with every card shown (seen in the soak of tests/bench/bench_memory.py).
+    """
     view = discord.ui.View(timeout=None)
-    view.add_item(ForgetButton("yes", owner_id))
-    view.add_item(ForgetButton("no", owner_id))
+    for item in items:
+        view.add_item(item)
+    view.stop()
     return view
+
+
+def forget_buttons(owner_id: int) -> discord.ui.View:
+    return persistent_view(ForgetButton("yes", owner_id), ForgetButton("no", owner_id))

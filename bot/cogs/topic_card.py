@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.cogs.buttons import OwnedButton
+from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.context import announce_mark
 from bot.cogs.payloads import edit_kwargs, send_kwargs
 from bot.render.example import example_reply
@@ -107,11 +107,10 @@ def topic_buttons(
     owner_id: int, roadmap_id: str, topic_id: str, *, has_example: bool
 ) -> discord.ui.View:
     """The buttons under a topic card: persistent items only, so the view never times out."""
-    view = discord.ui.View(timeout=None)
     actions = (PRESS_DONE, PRESS_SKIP, PRESS_EXAMPLE) if has_example else (PRESS_DONE, PRESS_SKIP)
-    for action in actions:
-        view.add_item(TopicButton(action, owner_id, roadmap_id, topic_id))
-    return view
+    return persistent_view(
+        *(TopicButton(action, owner_id, roadmap_id, topic_id) for action in actions)
+    )
 
 
 def card_for(standing: Standing, owner_id: int) -> Card:
