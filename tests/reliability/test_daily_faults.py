@@ -1,0 +1,95 @@
+"""Daily posts to many servers through faults: a global 429 storm, route 429s and a 5xx during
+the fan-out, a gateway reconnect in the middle of it, a channel deleted and a permission removed
+mid-day. Every healthy server gets exactly one post per local date, the broken ones are turned
+off after one attempt with the reason in `daily status`, the others are not held up.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from bot.services.clock import ManualClock
+from tests.e2e.conftest import START, Launch
+from tests.e2e.test_daily import posts, ticks
+from tests.emulator.server import Emulator
+from tests.emulator.world import Channel, Member, StandardWorld
+from tests.reliability.audit import assert_few_invalid_requests, assert_nothing_pings
+
+SERVERS = 8
+TICK = 0.05
+POST = "POST /channels/{channel_id}/messages"
+SET = {"time": "14:00", "timezone": "Europe/Berlin"}  # 13:00 UTC on START's day
+
+
+def day(number: int) -> timedelta:
+    """From START (12:00 UTC) to 14:00 Berlin on day `number` (0 = START's day)."""
+    return timedelta(days=number, hours=1)
+
+
+async def test_a_fan_out_through_429s_5xx_a_reconnect_a_deleted_channel_and_a_lost_permission(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
+) -> None:
+    servers: list[tuple[Member, Channel]] = [(sample.mod, sample.general)]
+    for number in range(SERVERS - 1):
+        guild = sample.world.add_guild(f"Server {number}")
+        mod = guild.add_member(f"mod{number}", permissions=["manage_guild"])
+        servers.append((mod, guild.add_text_channel("daily")))
+    bot = await launch(tick_interval=TICK)
+    for mod, channel in servers:
+        answer = await emulator.slash(
+            mod.guild, mod, "roadmap-admin daily set", {"channel": channel, **SET}
+        )
+        assert "every day at" in answer.text(), answer.text()
+
+    async def post_day(number: int, channels: list[Channel], *, expected: int) -> None:
+        clock.set(START + day(number))
+        await emulator.wait_for(
+            lambda: all(len(posts(emulator, c)) == expected for c in channels),
+            within=20,
+            what=f"day {number}'s posts",
+        )
+
+    await post_day(0, [c for _, c in servers], expected=1)
+
+    # Mid-day: one server deletes its channel, another takes Send Messages from the bot.
+    (_, deleted), (mod_denied, denied), *healthy = servers
+    emulator.delete_channel(deleted)
+    denied.set_permissions(mod_denied.guild.bot_role, deny=["send_messages"])
+    emulator.changed(denied)
+    # The next fan-out meets Discord at its worst: its real global limit, 429s on one
+    # channel, a 500 on another, and a gateway RECONNECT while the posts go out.
+    emulator.faults.global_rate_limit(50)
+    emulator.faults.rate_limit(POST, retry_after=0.05, times=2, channel_id=healthy[0][1].id)
+    emulator.faults.server_error(POST, status=500, times=1, channel_id=healthy[1][1].id)
+    clock.set(START + day(1))
+    await emulator.gateway.reconnect()
+    await post_day(1, [c for _, c in healthy], expected=2)
+    await ticks(bot)
+
+    await post_day(2, [c for _, c in healthy], expected=3)
+    await ticks(bot)
+
+    for _, channel in healthy:
+        dates = Counter(m.embeds[0]["footer"]["text"] for m in posts(emulator, channel))
+        assert len(dates) == 3 and set(dates.values()) == {1}, dates  # one post per date
+        nonces = [m.nonce for m in posts(emulator, channel)]
+        assert len(set(nonces)) == 3
+    for mod, channel, reason in (
+        (servers[0][0], deleted, "no longer exists"),
+        (mod_denied, denied, "Send Messages"),
+    ):
+        attempts = emulator.recorder.to(POST, channel_id=channel.id)
+        assert len(attempts) <= 2, attempts  # day 0's post, then at most one try
+        assert len(posts(emulator, channel)) == 1
+        status = await emulator.slash(mod.guild, mod, "roadmap-admin daily status")
+        assert "Off" in status.text() and reason in status.text(), status.text()
+    statuses = [c.status for c in emulator.recorder.to(POST, channel_id=healthy[0][1].id)]
+    assert statuses.count(429) == 2 and statuses.count(200) == 3
+    statuses = [c.status for c in emulator.recorder.to(POST, channel_id=healthy[1][1].id)]
+    assert statuses.count(500) == 1 and statuses.count(200) == 3
+    assert sum(session.resumes for session in emulator.gateway.sessions.values()) == 1
+    limited = [c for c in emulator.calls if c.status == 429]
+    assert len(limited) == 2, [str(c) for c in limited]  # only the injected ones: paced
+    assert_nothing_pings(emulator)
+    assert_few_invalid_requests(emulator)
