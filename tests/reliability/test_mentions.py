@@ -16,7 +16,7 @@ from tests.content_files import write_roadmap
 from tests.e2e.conftest import Launch
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld
-from tests.reliability.audit import assert_nothing_pings
+from tests.reliability.audit import assert_nothing_pings, message_bodies
 from tests.reliability.walker import Leaf, Targets, fit, leaf_commands, run_every_command
 
 
@@ -26,6 +26,10 @@ def hostile(sample: StandardWorld) -> str:
         f"@everyone @here <@&{sample.moderator_role.id}> <@{sample.bob.id}> "
         f"<@!{sample.alice.id}> <@&{sample.guild.id}>"
     )
+
+
+def allowed_roles(body: dict[str, Any]) -> list[str]:
+    return (body.get("allowed_mentions") or {}).get("roles") or []
 
 
 def mention_catalog(sample: StandardWorld) -> Catalog:
@@ -91,17 +95,28 @@ async def test_free_text_in_every_option_of_every_command_pings_nobody(
     assert assert_nothing_pings(emulator) >= len(answered)
 
 
-async def test_mentions_in_every_content_field_ping_nobody(
+async def test_mentions_in_every_content_field_ping_nobody_but_the_daily_role(
     emulator: Emulator, sample: StandardWorld, launch: Launch
 ) -> None:
     await launch(catalog=mention_catalog(sample))
-    targets = Targets(sample.bob, sample.general, sample.member_role)
+    ping_role = sample.guild.add_role("Daily", mentionable=True)
+    targets = Targets(sample.bob, sample.general, ping_role)
+    typed = {"time": "23:59", "timezone": "UTC"}
 
     # Every command, with real stage and topic ids from autocomplete, as the moderator...
     results = await run_every_command(
-        emulator, sample.mod, targets, lambda leaf, option: "stage-1", autocomplete_first=True
+        emulator,
+        sample.mod,
+        targets,
+        lambda leaf, option: typed.get(option["name"], "stage-1"),
+        autocomplete_first=True,
     )
     assert "Stage 1/2" in results["roadmap next"].text()
+    # ...a daily post of that content (daily set ran in the walk, after post-now)...
+    posted = await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily post-now")
+    assert "Today's topic is posted" in posted.text(), posted.text()
+    [post] = [m for m in emulator.messages(sample.general) if m.embeds]
+    assert post.pinged_role_ids == [ping_role.id]
     # ...then a member's card, its buttons, and progress shown in the channel.
     card = await emulator.slash(sample.guild, sample.alice, "roadmap next", public=True)
     await emulator.click(card, "Show example", sample.alice)
@@ -112,7 +127,10 @@ async def test_mentions_in_every_content_field_ping_nobody(
     board = await emulator.slash(sample.guild, sample.alice, "roadmap leaderboard")
     assert f"<@{sample.alice.id}>" in board.text()  # shown as a mention, rendered as a name
 
-    assert assert_nothing_pings(emulator) > len(results)
+    assert assert_nothing_pings(emulator, allowed_roles=[ping_role.id]) > len(results)
+    # The role may be pinged by the daily post only.
+    pinging = [route for route, body in message_bodies(emulator) if allowed_roles(body)]
+    assert pinging == ["POST /channels/{channel_id}/messages"]
 
 
 async def test_mentions_in_example_code_load_and_ping_nobody(
