@@ -1,0 +1,101 @@
+"""Extension: `/roadmap remind set|off`, a member's daily DM with their next topic, and the
+reminders' scheduler tick. The ReminderPlanner (bot/services/reminders.py) decides everything.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.cogs.autocomplete import time_zone_choices
+from bot.cogs.context import member_roadmap
+from bot.cogs.groups import SubcommandCog, subcommand
+from bot.cogs.payloads import send_kwargs
+from bot.render.reminders import reminder_off_message, reminder_set_message
+from bot.roadmap.model import Roadmap, Topic
+from bot.schedule.reminders import DiscordReminderSender
+from bot.services.reminders import ReminderPlanner
+from bot.store.reminders import ReminderRepository
+from bot.store.settings import MemberSettingsRepository
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+log = logging.getLogger(__name__)
+
+TICK_NAME = "reminders"
+
+
+class Reminders(SubcommandCog):
+    """The members' reminder commands and the tick that sends the DMs."""
+
+    def __init__(self, bot: StudyBot) -> None:
+        super().__init__(bot)
+        self.planner = ReminderPlanner(
+            ReminderRepository(bot.database),
+            bot.clock,
+            DiscordReminderSender(bot, pace=bot.rest_pacer.acquire),
+            self._next_topic,
+            MemberSettingsRepository(bot.database).zones,
+            grace=timedelta(minutes=bot.settings.daily_grace_minutes),
+            pace=bot.rest_pacer.acquire,
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.command_groups.add_subgroup(
+            self, "roadmap", "remind", "A daily DM with your next topic"
+        )
+        await super().cog_load()
+        self.bot.ticks.add_tick(TICK_NAME, self.tick)
+
+    async def cog_unload(self) -> None:
+        self.bot.ticks.remove_tick(TICK_NAME)
+        await super().cog_unload()
+
+    async def tick(self) -> None:
+        report = await self.planner.tick()
+        if report.any():
+            log.info("reminder tick: %s", report)
+
+    async def _next_topic(self, guild_id: int, user_id: int) -> tuple[Roadmap, Topic | None]:
+        # Read only: a reminder does not mark the topic "in progress"; opening it does.
+        roadmap = await member_roadmap(self.bot, guild_id, user_id)
+        upcoming = await self.bot.services.study.next_topic(guild_id, user_id, roadmap)
+        return roadmap, upcoming.topic
+
+    @subcommand("roadmap remind set", "Get a daily DM with your next topic in this server")
+    @app_commands.describe(
+        time="24-hour local time, e.g. 18:30",
+        timezone="IANA time zone, e.g. Europe/Berlin (default: yours, else the server's, else UTC)",
+    )
+    @app_commands.autocomplete(timezone=time_zone_choices)
+    async def remind_set(
+        self, interaction: discord.Interaction, time: str, timezone: str | None = None
+    ) -> None:
+        assert interaction.guild_id is not None  # commands are server-only
+        reminder = await self.planner.set(interaction.guild_id, interaction.user.id, time, timezone)
+        log.info(
+            "remind set guild=%s member=%s at %s %s",
+            interaction.guild_id,
+            interaction.user.id,
+            reminder.local_time,
+            reminder.time_zone,
+        )
+        message = reminder_set_message(reminder)
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    @subcommand("roadmap remind off", "Stop your daily reminder DM")
+    async def remind_off(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        was_on = await self.planner.turn_off(interaction.guild_id, interaction.user.id)
+        log.info("remind off guild=%s member=%s", interaction.guild_id, interaction.user.id)
+        message = reminder_off_message(was_on)
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+
+async def setup(bot: StudyBot) -> None:
+    await bot.add_cog(Reminders(bot))

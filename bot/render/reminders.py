@@ -1,0 +1,43 @@
+"""Texts of personal reminders: the answers to `/roadmap remind set|off` and the DM's header.
+
+Times are Discord timestamps, which every reader sees in their own zone, next to the local time
+and zone the member chose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.render.daily_status import discord_timestamp
+from bot.render.payload import Message
+from bot.render.text import no_pings, one_line
+from bot.store.reminders import Reminder
+
+
+def reminder_set_message(reminder: Reminder) -> Message:
+    at = reminder.next_fire_at
+    return Message(
+        content=(
+            f"Every day at **{reminder.local_time}** ({reminder.time_zone or 'UTC'}) I'll send "
+            f"you a DM with your next topic in this server. The next one: "
+            f"{discord_timestamp(at)} ({discord_timestamp(at, 'R')}).\n"
+            "Keep DMs from this server's members open, or the reminder turns itself off. "
+            "`/roadmap remind off` stops it."
+        )
+    )
+
+
+def reminder_off_message(was_on: bool) -> Message:
+    if was_on:
+        return Message(content="Your daily reminder is off. `/roadmap remind set` starts it again.")
+    return Message(
+        content="You have no daily reminder in this server. `/roadmap remind set` starts one."
+    )
+
+
+def reminder_dm(card: Message, guild_name: str | None) -> Message:
+    """The topic card with a first line saying which server the reminder is from."""
+    where = f" from **{one_line(no_pings(guild_name))}**" if guild_name else ""
+    return dataclasses.replace(
+        card, content=f"Your daily reminder{where}: here is your next topic."
+    )

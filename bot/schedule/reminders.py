@@ -1,0 +1,96 @@
+"""The Discord side of personal reminders: open the member's DM channel and send their next
+topic card (bot.services.delivery.ReminderSender for the ReminderPlanner).
+
+A member who does not accept DMs (50007, or any 403) is `refused`, and the planner turns the
+reminder off; a passing failure is `retry` and is sent again with the same nonce.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from bot.cogs.payloads import send_kwargs
+from bot.cogs.topic_card import card_for
+from bot.render.payload import Message
+from bot.render.reminders import reminder_dm
+from bot.schedule.sender import REQUEST_TIMEOUT
+from bot.services.delivery import ReminderRequest, SendOutcome
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+log = logging.getLogger(__name__)
+
+CANNOT_DM = 50007
+UNKNOWN_CHANNEL = 10003
+
+DMS_CLOSED = (
+    "I could not send you a DM (your privacy settings block direct messages from this "
+    "server's members), so your reminder was turned off"
+)
+
+
+class DiscordReminderSender:
+    """Sends reminder DMs through the logged-in bot. `pace` waits for a REST slot: the planner
+    paces the message itself, this paces the extra request that opens a DM channel."""
+
+    def __init__(
+        self,
+        bot: StudyBot,
+        *,
+        pace: Callable[[], Awaitable[object]] | None = None,
+        timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        self._bot = bot
+        self._pace = pace
+        self._timeout = timeout
+
+    async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
+        # The card shows where the member stands now (done counts, stage), from the database.
+        standing = await self._bot.services.study.standing(
+            request.guild_id, request.user_id, request.roadmap
+        )
+        guild = self._bot.get_guild(request.guild_id)
+        # No buttons: a DM has no server, and the buttons record progress per server.
+        card = card_for(standing, request.user_id).message
+        message = reminder_dm(card, guild.name if guild else None)
+        try:
+            async with asyncio.timeout(self._timeout):
+                channel_id = request.dm_channel_id or await self._open_dm(request.user_id)
+                try:
+                    sent = await self._send(channel_id, message, request.nonce)
+                except discord.NotFound:
+                    if request.dm_channel_id is None:
+                        raise
+                    # The remembered channel is gone: open it again once.
+                    channel_id = await self._open_dm(request.user_id)
+                    sent = await self._send(channel_id, message, request.nonce)
+        except discord.HTTPException as exc:
+            if exc.code == CANNOT_DM or exc.status == 403:
+                return SendOutcome.refused(f"{DMS_CLOSED} (Discord answered {exc.code})")
+            if exc.status >= 500 or exc.status == 429:
+                return SendOutcome.retry(f"Discord answered {exc.status}")
+            return SendOutcome.refused(f"Discord refused the DM ({exc.status} {exc.text})")
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
+        return SendOutcome.sent(sent.id, channel_id=channel_id)
+
+    async def _open_dm(self, user_id: int) -> int:
+        if self._pace is not None:
+            await self._pace()
+        channel = await self._bot.create_dm(discord.Object(id=user_id))
+        return channel.id
+
+    async def _send(self, channel_id: int, message: Message, nonce: str) -> discord.Message:
+        channel = self._bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        return await channel.send(
+            **send_kwargs(message),
+            nonce=nonce,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
