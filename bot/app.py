@@ -44,6 +44,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.admin",
     "bot.cogs.content_reload",
     "bot.cogs.daily",
+    "bot.cogs.reminders",
 )
 
 #: The meta key remembering the command tree that was last synced globally.
