@@ -183,7 +183,11 @@ class ReminderRepository:
         rows = await self._db.fetchall(
             f"SELECT {_REMINDER_COLUMNS} FROM reminder_schedules s JOIN member_settings m"
             " USING (guild_id, user_id) WHERE s.next_fire_at <= ?"
-            " AND m.reminder_time IS NOT NULL ORDER BY s.next_fire_at LIMIT ?",
+            " AND m.reminder_time IS NOT NULL"
+            # The bot left that server: no DMs about it (its data goes 30 days later).
+            " AND NOT EXISTS (SELECT 1 FROM guild_settings g"
+            " WHERE g.guild_id = s.guild_id AND g.left_at IS NOT NULL)"
+            " ORDER BY s.next_fire_at LIMIT ?",
             (encode_time(now), limit),
         )
         return [_reminder(row) for row in rows]

@@ -253,3 +253,17 @@ async def test_members_and_servers_are_independent(db, planner, clock, dms):
     await run_days(planner, clock, 1)
     assert len(dms.times(ALICE)) == 2 and dms.times(BOB) == []
     assert await planner.get(GUILD, ALICE) is not None
+
+
+async def test_no_dms_about_a_server_the_bot_left_until_it_returns(db, planner, clock, dms):
+    servers = ServerSettingsRepository(db)
+    await planner.set(GUILD, ALICE, "13:00", "UTC")
+    await servers.update(GUILD, clock.now(), left_at=clock.now())
+    await run_days(planner, clock, 2)
+    assert dms.times(ALICE) == []
+    await servers.update(GUILD, clock.now(), left_at=None)
+    clock.set(datetime(2026, 3, 7, 12, 0, tzinfo=UTC))
+    await planner.tick()  # the days away are too late: skipped, not sent
+    assert dms.times(ALICE) == []
+    await run_days(planner, clock, 1)
+    assert [at.date() for at in dms.times(ALICE)] == [date(2026, 3, 7)]
