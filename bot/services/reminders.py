@@ -63,6 +63,7 @@ class ReminderPlanner:
         resend_window: timedelta = RESEND_WINDOW,
         pace: Callable[[], Awaitable[object]] | None = None,
         batch_size: int = BATCH_SIZE,
+        concurrency: int = 64,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -75,6 +76,9 @@ class ReminderPlanner:
         self._pace = pace
         self._in_flight: set[tuple[int, int, date]] = set()
         self._tick_lock = asyncio.Lock()
+        # Sends waiting for Discord at once: thousands due in one minute queue here, not as
+        # thousands of open requests.
+        self._sending = asyncio.Semaphore(concurrency)
 
     # --- the member's commands --------------------------------------------------------------
 
@@ -185,21 +189,25 @@ class ReminderPlanner:
     async def _deliver(self, request: ReminderRequest) -> SendOutcome:
         key = (request.guild_id, request.user_id, request.local_date)
         try:
-            if self._pace is not None:
-                await self._pace()
-            # Counted before the request leaves: zero attempts after a crash means Discord
-            # never saw it, so it can be sent without risk.
-            if not await self.store.begin_attempt(*key, self.clock.now()):
-                return SendOutcome.skipped()
-            try:
-                outcome = await self.sender.send_reminder(request)
-            except Exception as exc:  # the sender should not raise; never lose the claim
-                log.exception("reminder guild=%s member=%s date=%s: sender failed", *key)
-                outcome = SendOutcome.retry(f"unexpected error: {type(exc).__name__}")
-            await self._record(key, outcome)
-            return outcome
+            async with self._sending:
+                return await self._attempt(key, request)
         finally:
             self._in_flight.discard(key)
+
+    async def _attempt(self, key: tuple[int, int, date], request: ReminderRequest) -> SendOutcome:
+        if self._pace is not None:
+            await self._pace()
+        # Counted before the request leaves: zero attempts after a crash means Discord never
+        # saw it, so it can be sent without risk.
+        if not await self.store.begin_attempt(*key, self.clock.now()):
+            return SendOutcome.skipped()
+        try:
+            outcome = await self.sender.send_reminder(request)
+        except Exception as exc:  # the sender should not raise; never lose the claim
+            log.exception("reminder guild=%s member=%s date=%s: sender failed", *key)
+            outcome = SendOutcome.retry(f"unexpected error: {type(exc).__name__}")
+        await self._record(key, outcome)
+        return outcome
 
     async def _record(self, key: tuple[int, int, date], outcome: SendOutcome) -> None:
         now = self.clock.now()
