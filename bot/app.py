@@ -44,6 +44,8 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.admin",
     "bot.cogs.content_reload",
     "bot.cogs.daily",
+    "bot.cogs.rewards",
+    "bot.cogs.stats",
     "bot.cogs.reminders",
 )
 
