@@ -2,25 +2,28 @@
 
     .venv/bin/python -m tests.bench.bench_daily [--servers 2000]
 
-The real StudyBot (real scheduler tick, sender and pacer, a ManualClock) runs against an
-in-process emulator whose global limit answers 429 past 50 requests per second. N schedules in
-four time zones all fire at the same UTC minute. Measured: the drain time against the ideal
-N / 50 s (goal <= 1.1x), the 429s received (goal 0), and the longest event-loop stall while
-members keep using `/roadmap next`, during the fan-out against the same bot idle just before
-(goal < 20 ms). The emulator shares the bot's event loop, so its own work counts in the stalls:
-the figure is an upper bound on the bot's.
+The real StudyBot (real scheduler tick, sender and pacer, a ManualClock) runs in this process
+against the standalone emulator, whose global limit answers 429 past 50 requests per second.
+N schedules in four time zones all fire at the same UTC minute. Measured: the drain time
+against the ideal N / 50 s (goal <= 1.1x), the 429s received (goal 0), and the longest
+event-loop stall while members keep using `/roadmap next`, during the fan-out against the same
+bot idle just before (goal < 20 ms). The emulator runs in its own process so that its work
+and its records of every call do not count in the bot's stalls.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import StudyBot
@@ -31,9 +34,8 @@ from bot.services.content import ContentHolder
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
 from tests.bench.figures import BenchOptions, Figure, percentile
+from tests.emulator.remote import RemoteEmulator, standalone_emulator
 from tests.emulator.runner import running_client
-from tests.emulator.server import Emulator
-from tests.emulator.world import Channel, Member, standard_world
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 DUE = datetime(2026, 3, 4, 13, 0, tzinfo=UTC)
@@ -41,7 +43,7 @@ ZONES = ("UTC", "Europe/Berlin", "Asia/Kathmandu", "America/New_York")
 DISCORD_LIMIT = 50.0
 STUDENTS = 60  # members taking turns at /roadmap next (each has a per-member cooldown)
 IDLE_SECONDS = 4.0
-POST_ROUTE = "POST /channels/{channel_id}/messages"
+HALL = "Study Hall"
 
 
 @dataclass
@@ -63,33 +65,45 @@ class LoopWatch:
 class Students:
     """Members who keep asking for their next topic; their round trips in milliseconds."""
 
-    emulator: Emulator
-    members: list[Member]
+    remote: RemoteEmulator
     samples: list[float] = field(default_factory=list)
     running: bool = True
 
     async def study(self) -> None:
         turn = 0
         while self.running:
-            member = self.members[turn % len(self.members)]
+            member = f"student-{turn % STUDENTS}"
             turn += 1
             started = time.perf_counter()
-            result = await self.emulator.slash(member.guild, member, "roadmap next")
+            answer = await self.remote.slash(HALL, member, "roadmap next")
             self.samples.append((time.perf_counter() - started) * 1000)
-            assert result.embeds, result.text()
+            assert answer.get("embeds"), answer
             await asyncio.sleep(0.05)
 
 
-async def seed_schedules(path: Path, channels: list[Channel]) -> None:
-    """One schedule per server, all due at DUE, in several zones (written by the store)."""
+def world_spec(servers: int) -> dict[str, Any]:
+    hall = {
+        "name": HALL,
+        "channels": [{"name": "general", "type": "text"}],
+        "members": [{"name": f"student-{n}"} for n in range(STUDENTS)],
+    }
+    others = [
+        {"name": f"Server {n}", "channels": [{"name": "daily", "type": "text"}]}
+        for n in range(servers)
+    ]
+    return {"guilds": [hall, *others]}
+
+
+async def seed_schedules(path: Path, channels: list[tuple[int, int]]) -> None:
+    """One schedule per (server, channel), all due at DUE, in several zones (via the store)."""
     database = await Database.open(path)
     repository = DailyRepository(database)
     try:
-        for index, channel in enumerate(channels):
+        for index, (guild_id, channel_id) in enumerate(channels):
             zone = ZoneInfo(ZONES[index % len(ZONES)])
             local = DUE.astimezone(zone)
             await repository.save(
-                guild_id=channel.guild_id, channel_id=channel.id,
+                guild_id=guild_id, channel_id=channel_id,
                 local_time=local.strftime("%H:%M"), time_zone=zone.key, roadmap_id=None,
                 ping_role_id=None, next_date=local.date(), next_fire_at=DUE,
                 now=DUE - timedelta(days=1),
@@ -98,28 +112,26 @@ async def seed_schedules(path: Path, channels: list[Channel]) -> None:
         await database.close()
 
 
-async def warm_up(emulator: Emulator, members: list[Member]) -> None:
-    """Let the guilds finish arriving and the first commands fill the caches, so the idle
-    baseline measures the bot at rest, not its start."""
-    await asyncio.sleep(1.0)
-    for member in members[:5]:
-        await emulator.slash(member.guild, member, "roadmap next")
+def sent_posts(path: Path) -> int:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return conn.execute("SELECT count(*) FROM daily_posts WHERE status = 'sent'").fetchone()[0]
 
 
 async def phase(
-    emulator: Emulator, members: list[Member], seconds: float | None, until=None
-) -> tuple[LoopWatch, Students, float]:  # type: ignore[no-untyped-def]
-    """Run the loop watch and the students for `seconds`, or until `until()` is true;
-    returns them and the elapsed time."""
-    watch, students = LoopWatch(), Students(emulator, members)
+    remote: RemoteEmulator, seconds: float | None, path: Path | None = None, wanted: int = 0
+) -> tuple[LoopWatch, Students, float]:
+    """Run the loop watch and the students for `seconds`, or until `wanted` posts are recorded
+    as sent (read in a thread, so the polling stays off the loop); returns them and the time."""
+    watch, students = LoopWatch(), Students(remote)
     tasks = [asyncio.create_task(watch.watch()), asyncio.create_task(students.study())]
     started = time.perf_counter()
     try:
         if seconds is not None:
             await asyncio.sleep(seconds)
         else:
-            while not until():  # noqa: ASYNC110 (polls the emulator's call log)
-                await asyncio.sleep(0.02)
+            assert path is not None
+            while await asyncio.to_thread(sent_posts, path) < wanted:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
     finally:
         elapsed = time.perf_counter() - started
         watch.running = students.running = False
@@ -131,54 +143,37 @@ async def fan_out(servers: int) -> list[Figure]:
     logging.disable(logging.WARNING)
     loaded = load_directory(CONTENT)
     assert loaded.catalog is not None, loaded.problems
-    sample = standard_world()
-    world = sample.world
-    channels = [world.add_guild(f"Server {n}").add_text_channel("daily") for n in range(servers)]
-    members = [sample.guild.add_member(f"student-{n}") for n in range(STUDENTS)]
-    wanted = {str(channel.id) for channel in channels}
-
     with tempfile.TemporaryDirectory() as folder:
+        world_file = Path(folder) / "world.json"
+        world_file.write_text(json.dumps(world_spec(servers)))
         path = Path(folder) / "bench.sqlite3"
-        started = time.perf_counter()
-        await seed_schedules(path, channels)
-        print(f"seeded {servers:,} schedules in {time.perf_counter() - started:.1f} s")
-        clock = ManualClock(DUE - timedelta(minutes=10))
-        emulator = Emulator(world, check_openapi=False)
-        await emulator.start()
-        bot = StudyBot(
-            Settings(token=world.token, database_path=path),
-            await Database.open(path),
-            ContentHolder(loaded.catalog),
-            clock,
-            tick_interval=0.1,
-            guild_ready_timeout=0.05,
-        )
-        try:
-            async with running_client(bot, world.token, emulator.api_base, emulator.gateway_url):
-                emulator.faults.global_rate_limit(DISCORD_LIMIT)
-                await warm_up(emulator, members)
-                idle_watch, idle_students, _ = await phase(emulator, members, IDLE_SECONDS)
-
-                posted = 0
-                seen = len(emulator.calls)
-
-                def drained() -> bool:
-                    nonlocal posted, seen
-                    calls = emulator.calls
-                    for call in calls[seen:]:
-                        if call.route == POST_ROUTE and call.status == 200:
-                            posted += call.params.get("channel_id") in wanted
-                    seen = len(calls)
-                    return posted >= servers
-
-                limited_before = emulator.rate_limited_count
+        async with standalone_emulator(world_file=world_file, max_seconds=900) as remote:
+            state = await remote.state()
+            channels = [
+                (int(g["id"]), int(g["channels"]["daily"]))
+                for g in state["guilds"]
+                if g["name"] != HALL
+            ]
+            started = time.perf_counter()
+            await seed_schedules(path, channels)
+            print(f"seeded {servers:,} schedules in {time.perf_counter() - started:.1f} s")
+            clock = ManualClock(DUE - timedelta(minutes=10))
+            bot = StudyBot(
+                Settings(token=state["token"], database_path=path),
+                await Database.open(path),
+                ContentHolder(loaded.catalog),
+                clock,
+                tick_interval=0.1,
+                guild_ready_timeout=0.05,
+            )
+            async with running_client(bot, state["token"], state["api_base"], state["gateway_url"]):
+                await remote.fault("global_rate_limit", requests_per_second=DISCORD_LIMIT)
+                await asyncio.sleep(1.0)  # the guilds finish arriving; the idle baseline is idle
+                idle_watch, idle_students, _ = await phase(remote, IDLE_SECONDS)
+                limited_before = (await remote.state())["rate_limited"]
                 clock.set(DUE)
-                busy_watch, busy_students, drain = await phase(
-                    emulator, members, None, until=drained
-                )
-                limited = emulator.rate_limited_count - limited_before
-        finally:
-            await emulator.stop()
+                busy_watch, busy_students, drain = await phase(remote, None, path, servers)
+                limited = (await remote.state())["rate_limited"] - limited_before
 
     ideal = servers / DISCORD_LIMIT
     idle_p99 = percentile(idle_students.samples, 0.99)
