@@ -142,20 +142,31 @@ class ReminderPlanner:
     ) -> None:
         claims: list[ReminderClaim] = []
         chosen: list[tuple[Roadmap, Topic] | None] = []
-        for reminder in due:
-            zone = pick_zone(reminder.time_zone)
-            plan = plan_due(
-                reminder.next_date, parse_local_time(reminder.local_time), zone, now, self.grace
+        plans = [
+            plan_due(
+                reminder.next_date,
+                parse_local_time(reminder.local_time),
+                pick_zone(reminder.time_zone),
+                now,
+                self.grace,
             )
+            for reminder in due
+        ]
+        # The members' next topics are independent reads: together they use every reader.
+        topics = await asyncio.gather(
+            *(
+                self._topic_if(plan.post_date is not None, reminder)
+                for reminder, plan in zip(due, plans, strict=True)
+            )
+        )
+        for reminder, plan, found in zip(due, plans, topics, strict=True):
             pick: tuple[Roadmap, Topic] | None = None
             if plan.post_date is None:
                 report.late += 1
+            elif found is None or found[1] is None:
+                report.finished += 1
             else:
-                roadmap, topic = await self._next_topic(reminder.guild_id, reminder.user_id)
-                if topic is None:
-                    report.finished += 1
-                else:
-                    pick = (roadmap, topic)
+                pick = (found[0], found[1])
             chosen.append(pick)
             claims.append(
                 ReminderClaim(
@@ -181,6 +192,11 @@ class ReminderPlanner:
                     nonce=reminder_nonce(claim.guild_id, claim.user_id, claim.send_date),
                 )
                 tasks.append(self._spawn(request))
+
+    async def _topic_if(
+        self, wanted: bool, reminder: Reminder
+    ) -> tuple[Roadmap, Topic | None] | None:
+        return await self._next_topic(reminder.guild_id, reminder.user_id) if wanted else None
 
     def _spawn(self, request: ReminderRequest) -> asyncio.Task[SendOutcome]:
         self._in_flight.add((request.guild_id, request.user_id, request.local_date))

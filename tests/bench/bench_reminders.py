@@ -1,0 +1,123 @@
+"""Reminder fan-out: N members' reminders due at the same minute, one ReminderPlanner tick
+through the real SQLite store, with an instant in-memory DM sender (Discord's pacing is the
+daily benchmark's subject; this measures the planner's own cost).
+
+Figures: time to plan, claim, send and record N reminders, against the DailyPlanner doing the
+same for N servers in the same run; and the longest event-loop stall during the tick (goal
+< 20 ms), against the same ticker with the loop idle.
+
+    .venv/bin/python -m tests.bench.bench_reminders [--quick]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bot.roadmap.loader import load_directory
+from bot.roadmap.model import Roadmap, Topic
+from bot.services.clock import ManualClock
+from bot.services.content import ContentHolder
+from bot.services.daily import DailyPlanner
+from bot.services.delivery import DailyPostRequest, ReminderRequest, SendOutcome
+from bot.services.progress import StudyService
+from bot.services.reminders import ReminderPlanner
+from bot.store.daily import DailyRepository
+from bot.store.database import Database
+from bot.store.reminders import ReminderRepository
+from bot.store.settings import MemberSettingsRepository
+from tests.bench.bench_reload import stall_during
+from tests.bench.figures import BenchOptions, Figure
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+GUILD = 10**17
+FIRST_USER = 2 * 10**17
+
+
+class InstantDiscord:
+    """Answers every send at once, as if Discord took no time."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
+        self.sent += 1
+        await asyncio.sleep(0)
+        return SendOutcome.sent(self.sent, channel_id=request.user_id + 1)
+
+    async def send_daily(self, request: DailyPostRequest) -> SendOutcome:
+        self.sent += 1
+        await asyncio.sleep(0)
+        return SendOutcome.sent(self.sent)
+
+    async def find_daily_post(self, channel_id: int, local_date: date) -> SendOutcome:
+        return SendOutcome.missing()
+
+
+async def _reminder_tick(folder: Path, roadmap: Roadmap, count: int) -> tuple[float, float, int]:
+    clock = ManualClock(START)
+    async with await Database.open(folder / "reminders.sqlite3") as db:
+        study = StudyService(db, clock)
+
+        async def next_topic(guild_id: int, user_id: int) -> tuple[Roadmap, Topic | None]:
+            return roadmap, (await study.next_topic(guild_id, user_id, roadmap)).topic
+
+        discord = InstantDiscord()
+        planner = ReminderPlanner(
+            ReminderRepository(db), clock, discord, next_topic, MemberSettingsRepository(db).zones
+        )
+        await asyncio.gather(
+            *(planner.set(GUILD, FIRST_USER + i, "13:00", "UTC") for i in range(count))
+        )
+        clock.set(START + timedelta(hours=1))
+        elapsed, stall, _ = await stall_during(planner.tick)
+        return elapsed, stall, discord.sent
+
+
+async def _daily_tick(folder: Path, content: ContentHolder, count: int) -> tuple[float, int]:
+    clock = ManualClock(START)
+    async with await Database.open(folder / "daily.sqlite3") as db:
+        discord = InstantDiscord()
+        planner = DailyPlanner(DailyRepository(db), content, clock, discord)
+        await asyncio.gather(
+            *(planner.configure(GUILD + i, 1, "13:00", "UTC") for i in range(count))
+        )
+        clock.set(START + timedelta(hours=1))
+        elapsed, _, _ = await stall_during(planner.tick)
+        return elapsed, discord.sent
+
+
+async def run(options: BenchOptions) -> list[Figure]:
+    count = 200 if options.quick else 2000
+    loaded = load_directory(CONTENT_DIR)
+    assert loaded.catalog is not None
+    content = ContentHolder(loaded.catalog)
+    with tempfile.TemporaryDirectory() as folder:
+        _, idle_stall, _ = await stall_during(lambda: asyncio.sleep(0.5))
+        elapsed, stall, sent = await _reminder_tick(Path(folder), content.catalog.default, count)
+        daily_elapsed, posted = await _daily_tick(Path(folder), content, count)
+    assert sent == count and posted == count, (sent, posted)
+    print(
+        f"{count:,} reminders in one tick: {elapsed * 1000:.0f} ms "
+        f"({count / elapsed:,.0f}/s), longest stall {stall * 1000:.1f} ms; "
+        f"{count:,} daily posts: {daily_elapsed * 1000:.0f} ms; "
+        f"idle stall {idle_stall * 1000:.1f} ms"
+    )
+    return [
+        Figure(f"{count:,} reminders due at one minute: one tick", elapsed * 1000, "ms",
+               daily_elapsed * 1000, f"daily posts for {count:,} servers", "informative"),
+        Figure(f"{count:,} reminders: longest event-loop stall", stall * 1000, "ms",
+               idle_stall * 1000, "same ticker, loop idle", "< 20 ms", stall * 1000 < 20),
+    ]  # fmt: skip
+
+
+def main() -> None:
+    asyncio.run(run(BenchOptions(quick="--quick" in sys.argv)))
+
+
+if __name__ == "__main__":
+    main()
