@@ -1,7 +1,8 @@
-"""Daily posts to many servers through faults: a global 429 storm, route 429s and a 5xx during
-the fan-out, a gateway reconnect in the middle of it, a channel deleted and a permission removed
-mid-day. Every healthy server gets exactly one post per local date, the broken ones are turned
-off after one attempt with the reason in `daily status`, the others are not held up.
+"""Scheduled messages through faults. Daily posts to many servers: a global 429 storm, route
+429s and a 5xx during the fan-out, a gateway reconnect in the middle of it, a channel deleted
+and a permission removed mid-day; every healthy server gets exactly one post per local date, the
+broken ones are turned off after one attempt with the reason in `daily status`, the others are
+not held up. Reminders to many members, some with DMs closed: the same, per member.
 """
 
 from __future__ import annotations
@@ -93,3 +94,49 @@ async def test_a_fan_out_through_429s_5xx_a_reconnect_a_deleted_channel_and_a_lo
     assert len(limited) == 2, [str(c) for c in limited]  # only the injected ones: paced
     assert_nothing_pings(emulator)
     assert_few_invalid_requests(emulator)
+
+
+def reminders(emulator: Emulator, member: Member) -> list[str]:
+    """The nonces of the reminders a member received: one per member and local date."""
+    return [str(m.nonce) for m in emulator.dms(member) if "daily reminder" in m.content]
+
+
+async def test_reminders_to_many_members_through_closed_dms_429s_and_a_reconnect(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
+) -> None:
+    learners = [sample.guild.add_member(f"learner{n}") for n in range(12)]
+    closed = learners[:3]
+    bot = await launch(tick_interval=TICK)
+    for member in learners:
+        await emulator.slash(sample.guild, member, "roadmap remind set", **SET)
+    for member in closed:
+        member.user.dms_open = False  # Discord answers 403 / 50007 to a DM
+
+    emulator.faults.global_rate_limit(50)
+    emulator.faults.rate_limit(POST, retry_after=0.05, times=3)
+    clock.set(START + day(0))
+    await emulator.gateway.reconnect()
+    open_ = learners[len(closed) :]
+    await emulator.wait_for(
+        lambda: all(len(reminders(emulator, m)) == 1 for m in open_), within=20, what="day 0"
+    )
+    for number in (1, 2):
+        clock.set(START + day(number))
+        await emulator.wait_for(
+            lambda n=number: all(len(reminders(emulator, m)) == n + 1 for m in open_),
+            within=20,
+            what=f"day {number}",
+        )
+    await ticks(bot)
+
+    refused = [c for c in emulator.calls if c.error_code == 50007]
+    assert len(refused) == len(closed)  # one attempt each, then their reminder is off
+    for member in closed:
+        assert emulator.dms(member) == []
+        answer = await emulator.slash(sample.guild, member, "roadmap remind off")
+        assert "no daily reminder" in answer.text()
+    for member in open_:
+        assert len(set(reminders(emulator, member))) == 3  # one a day, never twice
+    assert_nothing_pings(emulator)
+    assert emulator.rate_limited_count == 3  # the injected ones; the pacer kept under 50/s
+    assert_few_invalid_requests(emulator, bound=len(closed) + 3)
