@@ -229,6 +229,13 @@ async def test_removal_from_the_server_stops_the_schedule(
     clock.set(START + timedelta(hours=1))
     await ticks(bot)
     assert post_calls(emulator, sample.general) == []
+    # Kept for 30 days, then the retention tick deletes the server's data.
+    clock.set(START + timedelta(days=29))
+    await ticks(bot)
+    assert await planner.store.schedule(sample.guild.id) is not None
+    clock.set(START + timedelta(days=31))
+    await ticks(bot)
+    assert await planner.store.schedule(sample.guild.id) is None
 
 
 async def test_history_search_finds_our_post_of_that_date_only(
