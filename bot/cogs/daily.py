@@ -62,6 +62,8 @@ def check_daily_channel(
         raise StudyError(
             f"{channel.mention} is not a text or announcement channel; the daily post needs one."
         )
+    if guild.me is None:  # the server is still arriving after a (re)connect
+        raise StudyError("I'm still loading this server; try again in a minute.")
     permissions = channel.permissions_for(guild.me)
     missing = missing_permissions(permissions)
     if missing:
