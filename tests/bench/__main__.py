@@ -7,7 +7,7 @@ Each benchmark runs in its own process (so one's memory and caches do not colour
 prints its details as it goes, and hands back its figures (see figures.py); the runner then
 prints the table: figure, value, baseline measured in the same run, ratio, goal, met.
 `--markdown` also writes the table with the date, the machine and the command that reproduces
-it into a Markdown file (default docs/reliability.md, between its `bench:start`/`bench:end`
+it into a Markdown file (default README.md, between its `bench:start`/`bench:end`
 markers, so the prose around the table stays), ready for the README.
 """
 
@@ -32,7 +32,7 @@ from tests.bench.figures import BenchOptions, Figure, number
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parents[1]
-DEFAULT_MARKDOWN = PROJECT_ROOT / "docs" / "reliability.md"
+DEFAULT_MARKDOWN = PROJECT_ROOT / "README.md"
 COLUMNS = ("figure", "value", "baseline (same run)", "ratio", "goal", "met")
 
 
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soak-minutes", type=float, default=10.0)
     parser.add_argument(
         "--markdown", nargs="?", const=DEFAULT_MARKDOWN, type=Path, metavar="PATH",
-        help="also write the table as Markdown (default docs/reliability.md)",
+        help="also write the table as Markdown (default README.md)",
     )  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
