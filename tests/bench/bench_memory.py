@@ -163,7 +163,12 @@ class Sample:
     at: float  # minutes since the soak started
     rss: float  # MB
     wal: float  # MB
+    database: float  # MB: the file and its WAL, the data SQLite's page cache follows
     fds: int
+
+
+def size_mb(path: Path) -> float:
+    return path.stat().st_size / MB if path.exists() else 0.0
 
 
 def slope(samples: list[Sample]) -> float:
@@ -189,7 +194,8 @@ async def soak(
         elapsed = time.monotonic() - started
         samples.append(Sample(
             elapsed / 60, process.memory_info().rss / MB,
-            wal.stat().st_size / MB if wal.exists() else 0.0, process.num_fds(),
+            size_mb(wal), size_mb(database) + size_mb(wal),
+            process.num_fds(),
         ))  # fmt: skip
         if elapsed >= next_reconnect:  # Discord asks every bot to reconnect now and then
             await remote.gateway("reconnect")
@@ -270,6 +276,8 @@ async def measure(guilds: int, soak_minutes: float, traffic_seconds: float) -> l
                f"< {RSS_GOAL_MB} MB", last.rss < RSS_GOAL_MB),
         Figure(f"{soak_label}: largest WAL file", wal_max, "MB", 1000 * 4096 / MB,
                "SQLite's auto-checkpoint size", "< 16 MB", wal_max < 16),
+        Figure(f"{soak_label}: database (file + WAL) at the end", last.database, "MB",
+               first.database, "at the start", "informative (the page cache follows it)"),
         Figure(f"{soak_label}: open file descriptors at the end", last.fds, "fds", first.fds,
                "at the start", "no growth", last.fds <= first.fds + 2),
         Figure(f"{soak_label}: interactions answered", soaked.answered, "", None, "",
