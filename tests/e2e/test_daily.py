@@ -7,6 +7,7 @@ START is 2026-03-04 12:00 UTC, 13:00 in Berlin: a post set for 14:00 Europe/Berl
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from bot.services.clock import ManualClock
@@ -74,12 +75,25 @@ async def test_set_post_arrives_at_local_time_and_restart_does_not_repeat(
     await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 2, what="day two")
     second = posts(emulator, sample.general)[1]
     assert second.embeds[0]["title"] == bot.content.catalog.default.topics[1].title
+    await recorded_as_sent(bot, sample.guild.id, date(2026, 3, 5))
     status = await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily status")
     assert "2026-03-05` posted" in status.text() and "2026-03-04` posted" in status.text()
 
 
 def post_calls(emulator: Emulator, channel):  # type: ignore[no-untyped-def]
     return emulator.recorder.to("POST /channels/{channel_id}/messages", channel_id=channel.id)
+
+
+async def recorded_as_sent(bot, guild_id: int, day: date) -> None:  # type: ignore[no-untyped-def]
+    """Wait (bounded) until the ledger records the post as sent: the message reaches the channel
+    a moment before the bot has read Discord's answer and written it down."""
+    store = bot.get_cog("DailyPosts").planner.store
+    for _ in range(200):
+        post = await store.post(guild_id, day)
+        if post is not None and post.status == "sent":
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"the post of {day} was never recorded as sent (last: {post})")
 
 
 async def status_text(emulator: Emulator, sample) -> str:  # type: ignore[no-untyped-def]
@@ -277,7 +291,7 @@ async def test_off_stops_posting_until_set_again(
 async def test_a_passing_5xx_is_retried_with_the_same_nonce_and_posts_once(
     emulator: Emulator, sample, launch: Launch, clock: ManualClock
 ) -> None:
-    await launch(tick_interval=TICK)
+    bot = await launch(tick_interval=TICK)
     await set_daily(emulator, sample)
     emulator.faults.server_error(
         "POST /channels/{channel_id}/messages", status=503, times=1, channel_id=sample.general.id
@@ -287,4 +301,5 @@ async def test_a_passing_5xx_is_retried_with_the_same_nonce_and_posts_once(
     calls = post_calls(emulator, sample.general)
     assert [call.status for call in calls] == [503, 200]
     assert calls[0].request["nonce"] == calls[1].request["nonce"]
+    await recorded_as_sent(bot, sample.guild.id, date(2026, 3, 4))
     assert "2026-03-04` posted" in await status_text(emulator, sample)
