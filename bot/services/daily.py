@@ -26,7 +26,7 @@ from bot.services.daily_rules import (
     plan_due,
     topic_of_the_day,
 )
-from bot.services.delivery import DailyPostRequest, DailySender, SendOutcome
+from bot.services.delivery import DailyPostRequest, DailySender, SendOutcome, attempt_counted
 from bot.services.timezones import (
     format_local_time,
     local_date,
@@ -263,18 +263,14 @@ class DailyPlanner:
         stays `sending` on a passing failure (the resolver retries it with the same nonce)."""
         key = (request.guild_id, request.local_date)
         try:
-            if self._pace is not None:
-                await self._pace()
-            # Counted before the request leaves: a claim with no attempt after a crash surely
-            # never reached Discord and can be sent without looking.
-            if not await self.store.begin_attempt(*key, self.clock.now()):
-                return SendOutcome.skipped()
-            try:
-                outcome = await self.sender.send_daily(request)
-            except Exception as exc:  # the sender should not raise; never lose the claim
-                log.exception("daily post guild=%s date=%s: sender failed", *key)
-                outcome = SendOutcome.retry(f"unexpected error: {type(exc).__name__}")
-            await self._record(request.guild_id, request.local_date, outcome)
+            outcome = await attempt_counted(
+                pace=self._pace,
+                begin_attempt=lambda: self.store.begin_attempt(*key, self.clock.now()),
+                send=lambda: self.sender.send_daily(request),
+                what=f"daily post guild={key[0]} date={key[1]}",
+            )
+            if outcome.kind != "skipped":
+                await self._record(request.guild_id, request.local_date, outcome)
             return outcome
         finally:
             self._in_flight.discard(key)

@@ -6,11 +6,15 @@ one. Keeping the protocol here lets the planners decide every rule without impor
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
 from bot.roadmap.model import Roadmap, Topic
+
+log = logging.getLogger(__name__)
 
 OutcomeKind = Literal["sent", "refused", "retry", "missing", "skipped"]
 
@@ -89,3 +93,26 @@ class ReminderSender(Protocol):
     async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
         """DM the member with `request.nonce`; `refused` when they do not accept DMs."""
         ...
+
+
+async def attempt_counted(
+    *,
+    pace: Callable[[], Awaitable[object]] | None,
+    begin_attempt: Callable[[], Awaitable[bool]],
+    send: Callable[[], Awaitable[SendOutcome]],
+    what: str,
+) -> SendOutcome:
+    """One send of a claimed message, as daily posts and reminders both need it: wait for a REST
+    slot, count the attempt in the ledger BEFORE the request leaves (so that after a crash a
+    claim with no attempt surely never reached Discord), then send. `skipped` when the ledger
+    says it was settled meanwhile; an exception from the sender becomes a `retry`, so the claim
+    is never lost. The caller records the outcome."""
+    if pace is not None:
+        await pace()
+    if not await begin_attempt():
+        return SendOutcome.skipped()
+    try:
+        return await send()
+    except Exception as exc:  # the sender should not raise
+        log.exception("%s: sender failed", what)
+        return SendOutcome.retry(f"unexpected error: {type(exc).__name__}")

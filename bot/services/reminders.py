@@ -18,7 +18,12 @@ from datetime import date, datetime, timedelta
 from bot.roadmap.model import Roadmap, Topic
 from bot.services.clock import Clock
 from bot.services.daily_rules import fire_time, first_date, plan_due, reminder_nonce
-from bot.services.delivery import ReminderRequest, ReminderSender, SendOutcome
+from bot.services.delivery import (
+    ReminderRequest,
+    ReminderSender,
+    SendOutcome,
+    attempt_counted,
+)
 from bot.services.timezones import format_local_time, parse_local_time, parse_zone, pick_zone
 from bot.store.reminders import Delivery, Reminder, ReminderClaim, ReminderRepository
 
@@ -211,18 +216,14 @@ class ReminderPlanner:
             self._in_flight.discard(key)
 
     async def _attempt(self, key: tuple[int, int, date], request: ReminderRequest) -> SendOutcome:
-        if self._pace is not None:
-            await self._pace()
-        # Counted before the request leaves: zero attempts after a crash means Discord never
-        # saw it, so it can be sent without risk.
-        if not await self.store.begin_attempt(*key, self.clock.now()):
-            return SendOutcome.skipped()
-        try:
-            outcome = await self.sender.send_reminder(request)
-        except Exception as exc:  # the sender should not raise; never lose the claim
-            log.exception("reminder guild=%s member=%s date=%s: sender failed", *key)
-            outcome = SendOutcome.retry(f"unexpected error: {type(exc).__name__}")
-        await self._record(key, outcome)
+        outcome = await attempt_counted(
+            pace=self._pace,
+            begin_attempt=lambda: self.store.begin_attempt(*key, self.clock.now()),
+            send=lambda: self.sender.send_reminder(request),
+            what="reminder guild={} member={} date={}".format(*key),
+        )
+        if outcome.kind != "skipped":
+            await self._record(key, outcome)
         return outcome
 
     async def _record(self, key: tuple[int, int, date], outcome: SendOutcome) -> None:
