@@ -29,7 +29,7 @@ from bot.cogs.context import RoadmapHints, Services
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree
 from bot.config import Settings
-from bot.schedule.pacer import RestPacer
+from bot.schedule.pacer import RestGate, RestPacer, rest_trace
 from bot.schedule.runner import TICK_INTERVAL, TickRunner
 from bot.services.clock import Clock, SystemClock
 from bot.services.content import ContentHolder
@@ -91,10 +91,14 @@ class StudyBot(commands.Bot):
         extensions: Sequence[str] = EXTENSIONS,
         sync_on_start: bool = True,
         tick_interval: float = TICK_INTERVAL,
+        rest_gate: RestGate | None = None,
+        rest_pacer: RestPacer | None = None,
         **options: Any,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        # Every REST request passes this gate, so no second holds more than Discord's limit.
+        self.rest_gate = rest_gate or RestGate()
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -102,6 +106,7 @@ class StudyBot(commands.Bot):
             tree_cls=StudyTree,
             # Nothing the bot sends pings anyone unless a message asks for it explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
+            http_trace=rest_trace(self.rest_gate),
             **options,
         )
         self.settings = settings
@@ -120,9 +125,9 @@ class StudyBot(commands.Bot):
         self._closing: asyncio.Future[None] | None = None
         self._heap_frozen = False
         # One scheduler job runs every feature's tick (`ticks.add_tick`); one pacer spaces all
-        # scheduled REST traffic (daily posts, reminders) under Discord's global limit.
+        # scheduled REST traffic (daily posts, reminders) evenly under the gate's bound.
         self.ticks = TickRunner(tick_interval)
-        self.rest_pacer = RestPacer()
+        self.rest_pacer = rest_pacer or RestPacer()
         self.add_background("scheduler", self.ticks.start, self.ticks.stop)
 
     # -- wiring used by cogs -------------------------------------------------------------
@@ -235,8 +240,10 @@ def load_content(settings: Settings) -> ContentHolder | None:
     try:
         result = load_directory(settings.content_dir)
     except ContentDirectoryError as exc:
-        print(f"Cannot read the content: {exc} (set CONTENT_DIR to the roadmap folder).",
-              file=sys.stderr)
+        print(
+            f"Cannot read the content: {exc} (set CONTENT_DIR to the roadmap folder).",
+            file=sys.stderr,
+        )
         return None
     from bot.render.audit import audit_problems
 

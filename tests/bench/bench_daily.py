@@ -174,13 +174,14 @@ async def fan_out(servers: int) -> list[Figure]:
                 clock.set(DUE)
                 busy_watch, busy_students, drain = await phase(remote, None, path, servers)
                 limited = (await remote.state())["rate_limited"] - limited_before
+                held = bot.rest_gate.held
 
     ideal = servers / DISCORD_LIMIT
     idle_p99 = percentile(idle_students.samples, 0.99)
     busy_p99 = percentile(busy_students.samples, 0.99)
     print(f"\n{servers:,} daily posts due at one minute, emulator limit {DISCORD_LIMIT:.0f}/s")
     print(f"drain {drain:.1f} s, ideal {ideal:.1f} s, ratio {drain / ideal:.3f}")
-    print(f"429s received: {limited}")
+    print(f"429s received: {limited} (requests our gate held back to prevent one: {held})")
     print(
         f"longest loop stall: idle {idle_watch.longest * 1000:.1f} ms, "
         f"during the fan-out {busy_watch.longest * 1000:.1f} ms"

@@ -5,7 +5,8 @@
         result = await emulator.slash(sample.guild, sample.alice, "roadmap next")
 
 `launch()` may be called again after `await bot.close()` to restart on the same database;
-`clock` is the ManualClock every bot of the test shares, so a test moves time itself.
+`clock` is the ManualClock every bot of the test shares, so a test moves time itself. Other
+keyword arguments go to StudyBot (a test's own `rest_gate` or `rest_pacer`, say).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,6 +72,7 @@ def launch(
         owner_ids: frozenset[int] = frozenset(),
         content_dir: Path = CONTENT_DIR,
         tick_interval: float = 30.0,
+        **bot_options: Any,
     ) -> StudyBot:
         settings = Settings(
             token=emulator.world.token,
@@ -90,6 +93,7 @@ def launch(
             extensions=extensions,
             tick_interval=tick_interval,
             guild_ready_timeout=0.05,
+            **bot_options,
         )
         try:
             return await start_bot(bot)

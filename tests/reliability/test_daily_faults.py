@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from bot.schedule.pacer import RestGate, RestPacer
 from bot.services.clock import ManualClock
 from tests.e2e.conftest import START, Launch
 from tests.e2e.test_daily import posts, ticks
@@ -140,3 +141,34 @@ async def test_reminders_to_many_members_through_closed_dms_429s_and_a_reconnect
     assert_nothing_pings(emulator)
     assert emulator.rate_limited_count == 3  # the injected ones; the pacer kept under 50/s
     assert_few_invalid_requests(emulator, bound=len(closed) + 3)
+
+
+async def test_a_fan_out_bunched_past_the_pacer_never_breaks_the_global_limit(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
+) -> None:
+    """The pacer is set far too fast (200/s) against a server allowing 5 requests per 0.5 s:
+    the gate alone must keep every window under the limit, from the bot's start to the last
+    post, and each server still gets its post once."""
+    emulator.faults.global_rate_limit(10, window=0.5)
+    servers: list[tuple[Member, Channel]] = [(sample.mod, sample.general)]
+    for number in range(24):
+        guild = sample.world.add_guild(f"Server {number}")
+        mod = guild.add_member(f"mod{number}", permissions=["manage_guild"])
+        servers.append((mod, guild.add_text_channel("daily")))
+    bot = await launch(
+        tick_interval=TICK, rest_gate=RestGate(5, 0.5), rest_pacer=RestPacer(200, burst=50)
+    )
+    for mod, channel in servers:
+        answer = await emulator.slash(
+            mod.guild, mod, "roadmap-admin daily set", {"channel": channel, **SET}
+        )
+        assert "every day at" in answer.text(), answer.text()
+    channels = [channel for _, channel in servers]
+    clock.set(START + day(0))
+    await emulator.wait_for(
+        lambda: all(len(posts(emulator, c)) == 1 for c in channels), within=30, what="the posts"
+    )
+    await ticks(bot)
+    assert emulator.rate_limited_count == 0, [str(c) for c in emulator.calls if c.status == 429]
+    assert bot.rest_gate.held > 0  # the gate, not luck, kept the windows under the limit
+    assert all(len(posts(emulator, c)) == 1 for c in channels)

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bot.schedule.pacer import RestPacer
+from tests.unit.schedule.windows import max_in_window
 
 
 class FakeTime:
@@ -20,16 +21,6 @@ class FakeTime:
 
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
-
-
-def max_in_window(times: list[float], window: float = 1.0) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def test_a_burst_of_requests_is_spread_at_the_rate() -> None:
