@@ -93,7 +93,12 @@ class Reminders(SubcommandCog):
         assert interaction.guild_id is not None
         was_on = await self.planner.turn_off(interaction.guild_id, interaction.user.id)
         log.info("remind off guild=%s member=%s", interaction.guild_id, interaction.user.id)
-        message = reminder_off_message(was_on)
+        refusal = (
+            None
+            if was_on
+            else await self.planner.refusal(interaction.guild_id, interaction.user.id)
+        )
+        message = reminder_off_message(was_on, refusal)
         await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
 
 

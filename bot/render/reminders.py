@@ -11,7 +11,7 @@ import dataclasses
 from bot.render.daily_status import discord_timestamp
 from bot.render.payload import Message
 from bot.render.text import no_pings, one_line
-from bot.store.reminders import Reminder
+from bot.store.reminders import Delivery, Reminder
 
 
 def reminder_set_message(reminder: Reminder) -> Message:
@@ -27,9 +27,20 @@ def reminder_set_message(reminder: Reminder) -> Message:
     )
 
 
-def reminder_off_message(was_on: bool) -> Message:
+def reminder_off_message(was_on: bool, refusal: Delivery | None = None) -> Message:
+    """The answer to `remind off`; `refusal` is the refused DM that had turned it off already."""
     if was_on:
         return Message(content="Your daily reminder is off. `/roadmap remind set` starts it again.")
+    if refusal is not None:
+        reason = one_line(no_pings(refusal.error or "Discord refused the DM"))
+        return Message(
+            content=(
+                f"You have no daily reminder in this server: it was turned off on "
+                f"{refusal.local_date:%Y-%m-%d}. {reason}.\n"
+                "Once you accept DMs from this server's members, `/roadmap remind set` "
+                "starts it again."
+            )
+        )
     return Message(
         content="You have no daily reminder in this server. `/roadmap remind set` starts one."
     )

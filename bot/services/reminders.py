@@ -119,6 +119,14 @@ class ReminderPlanner:
     async def get(self, guild_id: int, user_id: int) -> Reminder | None:
         return await self.store.get(guild_id, user_id)
 
+    async def refusal(self, guild_id: int, user_id: int) -> Delivery | None:
+        """The refused DM that turned the member's reminder off (its date and Discord's
+        reason), when that is why they have none; None otherwise."""
+        if await self.store.get(guild_id, user_id) is not None:
+            return None
+        last = await self.store.last_delivery(guild_id, user_id)
+        return last if last is not None and last.status == "failed" else None
+
     # --- the tick ---------------------------------------------------------------------------
 
     async def tick(self) -> ReminderReport:

@@ -69,7 +69,9 @@ async def test_closed_dms_turn_it_off_and_set_again_works(
     clock.set(START + timedelta(minutes=30))  # 12:30 UTC: no zone set anywhere, so UTC
     await _wait_off(bot, sample)
     off = await emulator.slash(sample.guild, sample.alice, "roadmap remind off")
-    assert "no daily reminder" in off.text()  # it was turned off by the refusal
+    assert "no daily reminder" in off.text()  # it was turned off by the refusal,
+    assert "turned off on 2026-03-04" in off.text()  # and the member reads when and why
+    assert "could not send you a DM" in off.text() and off.ephemeral
 
     sample.alice.user.dms_open = True
     again = await emulator.slash(sample.guild, sample.alice, "roadmap remind set", time="12:30")
