@@ -26,7 +26,14 @@ from bot.services.daily_rules import (
     plan_due,
     topic_of_the_day,
 )
-from bot.services.delivery import DailyPostRequest, DailySender, SendOutcome, attempt_counted
+from bot.services.delivery import (
+    RESEND_WINDOW,
+    DailyPostRequest,
+    DailySender,
+    SendOutcome,
+    attempt_counted,
+    unfinished_fate,
+)
 from bot.services.timezones import (
     format_local_time,
     local_date,
@@ -38,11 +45,6 @@ from bot.store.daily import DailyPost, DailyRepository, DailySchedule, PostClaim
 
 log = logging.getLogger(__name__)
 
-#: Discord remembers a nonce for a few minutes: a crashed claim younger than this is simply sent
-#: again with the same nonce; an older one is looked for in the channel's history instead.
-RESEND_WINDOW = timedelta(minutes=4)
-#: Passing failures of one claim retried before it is settled through the history.
-MAX_ATTEMPTS = 5
 #: Schedules planned and claimed per transaction: planning one costs ~60 µs of loop time, so a
 #: batch stays well under the 20 ms stall budget of the fan-out.
 BATCH_SIZE = 100
@@ -299,27 +301,24 @@ class DailyPlanner:
         for post in await self.store.unfinished_posts():
             if (post.guild_id, post.local_date) in self._in_flight:
                 continue
-            if post.attempts == 0:
-                # It never reached Discord: send it if still in time, else it is missed.
-                due = post.scheduled_for or post.claimed_at
-                request = self._request_from_row(post)
-                if request is not None and now - due <= self.grace:
-                    self._spawn(work, request)
-                else:
-                    await self.store.settle(
-                        post.guild_id, post.local_date, status="missed",
-                        error="the bot stopped before sending it", now=now,
-                    )
-                    report.missed += 1
-                continue
-            first = post.first_attempt_at or post.claimed_at
-            if now - first < self.resend_window and post.attempts < MAX_ATTEMPTS:
-                request = self._request_from_row(post)
-                if request is not None:
-                    # Same nonce: if an earlier send reached Discord, this returns that message.
-                    self._spawn(work, request)
-                    continue
-            await self._settle_from_history(post, report)
+            fate = unfinished_fate(
+                attempts=post.attempts, due=post.scheduled_for or post.claimed_at,
+                first_attempt_at=post.first_attempt_at, now=now, grace=self.grace,
+                resend_window=self.resend_window,
+            )  # fmt: skip
+            request = self._request_from_row(post) if fate == "resend" else None
+            if request is not None:
+                # Same nonce: if an earlier send reached Discord, this returns that message.
+                self._spawn(work, request)
+            elif post.attempts == 0:
+                await self.store.settle(
+                    post.guild_id, post.local_date, status="missed",
+                    error="the bot stopped before sending it", now=now,
+                )  # fmt: skip
+                report.missed += 1
+            else:
+                # It may be in the channel: look there rather than post it blindly.
+                await self._settle_from_history(post, report)
 
     def _request_from_row(self, post: DailyPost) -> DailyPostRequest | None:
         roadmap = self.content.catalog.get(post.roadmap_id or "")

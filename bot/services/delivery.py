@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.roadmap.model import Roadmap, Topic
@@ -17,6 +17,37 @@ from bot.roadmap.model import Roadmap, Topic
 log = logging.getLogger(__name__)
 
 OutcomeKind = Literal["sent", "refused", "retry", "missing", "skipped"]
+
+#: Discord remembers a nonce for a few minutes: a claim attempted less than this ago is simply
+#: sent again with the same nonce (a repeat returns the first message); an older one is not.
+RESEND_WINDOW = timedelta(minutes=4)
+#: Passing failures of one claim retried before it is settled some other way.
+MAX_ATTEMPTS = 5
+
+#: What becomes of a claim left `sending` (by a crash or a passing failure): `resend` it with
+#: its nonce, record it `missed` (never attempted, and now too late), or it is `doubtful`
+#: (attempted long ago: it may have arrived, so it must not be sent blindly).
+Fate = Literal["resend", "missed", "doubtful"]
+
+
+def unfinished_fate(
+    *,
+    attempts: int,
+    due: datetime,
+    first_attempt_at: datetime | None,
+    now: datetime,
+    grace: timedelta,
+    resend_window: timedelta = RESEND_WINDOW,
+) -> Fate:
+    """DESIGN section 4's rule for a claim found `sending`, for daily posts and reminders alike.
+    A claim with no attempt surely never reached Discord (the attempt is counted before the
+    request leaves), so it goes out while still within the grace after it was due."""
+    if attempts == 0:
+        return "resend" if now - due <= grace else "missed"
+    first = first_attempt_at or due
+    if now - first < resend_window and attempts < MAX_ATTEMPTS:
+        return "resend"
+    return "doubtful"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,20 +19,18 @@ from bot.roadmap.model import Roadmap, Topic
 from bot.services.clock import Clock
 from bot.services.daily_rules import fire_time, first_date, plan_due, reminder_nonce
 from bot.services.delivery import (
+    RESEND_WINDOW,
     ReminderRequest,
     ReminderSender,
     SendOutcome,
     attempt_counted,
+    unfinished_fate,
 )
 from bot.services.timezones import format_local_time, parse_local_time, parse_zone, pick_zone
 from bot.store.reminders import Delivery, Reminder, ReminderClaim, ReminderRepository
 
 log = logging.getLogger(__name__)
 
-#: A crashed send younger than this is sent again with the same nonce (Discord drops the repeat
-#: if the first one arrived); older, it is recorded `unknown` and never sent blindly.
-RESEND_WINDOW = timedelta(minutes=4)
-MAX_ATTEMPTS = 5
 BATCH_SIZE = 100
 
 #: (guild_id, user_id) -> the roadmap the member studies there and their next topic (None when
@@ -261,17 +259,16 @@ class ReminderPlanner:
             key = (row.guild_id, row.user_id, row.local_date)
             if key in self._in_flight:
                 continue
-            fresh = (
-                now - row.claimed_at <= self.grace
-                if row.attempts == 0
-                else now - (row.first_attempt_at or row.claimed_at) < self.resend_window
-                and row.attempts < MAX_ATTEMPTS
-            )
-            request = await self._request_from_row(row) if fresh else None
+            fate = unfinished_fate(
+                attempts=row.attempts, due=row.claimed_at, first_attempt_at=row.first_attempt_at,
+                now=now, grace=self.grace, resend_window=self.resend_window,
+            )  # fmt: skip
+            request = await self._request_from_row(row) if fate == "resend" else None
             if request is not None:
                 # Never attempted, or attempted minutes ago: the same nonce makes it safe.
                 tasks.append(self._spawn(request))
                 continue
+            # A DM leaves no trace we could look up: a doubtful one is never sent blindly.
             status = "missed" if row.attempts == 0 else "unknown"
             error = (
                 "the bot stopped before sending it"
