@@ -16,7 +16,6 @@ from bot.services.lookup import find_stage, find_topic
 from bot.services.standing import (
     Standing,
     all_passed,
-    live_statuses,
     standing,
     topic_ids,
 )
@@ -142,9 +141,14 @@ class StudyService:
                 only_if_unset=only_if_unset,
             )
         )
-        # Only "was this stage / the roadmap finished before?" is needed of the old state.
-        before = live_statuses(roadmap, outcome.before)
         after = standing(roadmap, outcome.after)
+        # Only this topic's rows changed, so the statuses before differ from those after in this
+        # topic alone, whose status before was the previous row's (no second pass over rows).
+        before = dict(after.statuses)
+        if outcome.previous is None:
+            before.pop(topic.id, None)
+        else:
+            before[topic.id] = outcome.previous.status
         stage = roadmap.stage_of(topic.id)
         assert stage is not None  # find_topic returns live topics only
         stage_now = after.stage_progress(stage.id)

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import starmap
 
 from bot.errors import InvalidStatus
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
@@ -133,10 +134,6 @@ _LOG = """
 """
 
 
-def _row(raw: tuple) -> ProgressRow:
-    return ProgressRow(*raw)
-
-
 def _apply_change(conn: sqlite3.Connection, change: StatusChange) -> ChangeOutcome:
     key = (change.guild_id, change.user_id, change.roadmap_id)
     if isinstance(change.local_day, date):
@@ -144,7 +141,7 @@ def _apply_change(conn: sqlite3.Connection, change: StatusChange) -> ChangeOutco
     else:
         zones = conn.execute(ZONES_SQL, (change.guild_id, change.user_id, change.guild_id))
         local = change.local_day(*zones.fetchone())
-    before = tuple(_row(r) for r in conn.execute(_SELECT_ROWS, key))
+    before = tuple(starmap(ProgressRow, conn.execute(_SELECT_ROWS, key)))
     previous = latest_of(before, change.topic_ids)
     live_id = change.topic_ids[0]
     at = encode_time(change.at)
@@ -183,7 +180,7 @@ class ProgressRepository:
     async def rows(self, guild_id: int, user_id: int, roadmap_id: str) -> list[ProgressRow]:
         """Every progress row of a member in one roadmap (including ids no longer in content)."""
         raw = await self._db.fetchall(_SELECT_ROWS, (guild_id, user_id, roadmap_id))
-        return [_row(r) for r in raw]
+        return list(starmap(ProgressRow, raw))
 
     async def completion_days(self, guild_id: int, user_id: int) -> list[date]:
         """Distinct local dates on which the member completed a topic, oldest first."""
