@@ -187,10 +187,7 @@ async def change_member_role(call: Call) -> Reply:
     me = guild.me
     if not me.has("manage_roles") or role.managed or role.id == guild.id:
         raise DiscordError(403, 50013, "Missing Permissions")
-    if guild.owner_id != me.id and (role.position, role.id) >= (
-        me.top_role().position,
-        me.top_role().id,
-    ):
+    if guild.owner_id != me.id and role.rank >= me.top_role().rank:
         raise DiscordError(403, 50013, "Missing Permissions")
     adding = call.method == "PUT"
     if adding != (role in member.roles):

@@ -54,6 +54,26 @@ async def test_a_role_above_the_bots_top_role_is_refused(emulator, sample, start
     assert high not in sample.bob.roles and emulator.role_changes == []
 
 
+async def test_roles_at_equal_positions_rank_as_discord_and_discord_py_rank_them(
+    emulator, sample, bot
+):
+    """At equal positions the older role (the lower id) ranks higher, in both views."""
+    newer = sample.guild.add_role("Newer", position=sample.guild.bot_role.position)
+    emulator.changed(newer)
+    await emulator.wait_for(
+        lambda: bot.get_guild(sample.guild.id).get_role(newer.id), what="the role in the cache"
+    )
+    guild = bot.get_guild(sample.guild.id)
+    assert guild.get_role(newer.id) < guild.me.top_role
+    await (await guild.fetch_member(sample.bob.id)).add_roles(guild.get_role(newer.id))
+    assert newer in sample.bob.roles
+
+    sample.moderator_role.position = sample.member_role.position
+    sample.alice.roles = [sample.moderator_role, sample.member_role]
+    assert sample.member_role.id < sample.moderator_role.id
+    assert sample.alice.top_role() is sample.member_role
+
+
 async def test_edit_delete_and_history_through_discord_py(emulator, sample, bot):
     channel = bot.get_channel(sample.general.id)
     first = await channel.send("one")

@@ -70,6 +70,12 @@ class Role:
     hoist: bool = False
     bot_id: int | None = None  # set on the bot's managed role (discord.py reads it as tags.bot_id)
 
+    @property
+    def rank(self) -> tuple[bool, int, int]:
+        """Discord's hierarchy order: @everyone lowest, then by position; at equal positions the
+        older role (the lower id) ranks higher, as discord.py's `Role.__lt__` also assumes."""
+        return (self.id != self.guild_id, self.position, -self.id)
+
 
 @dataclass(eq=False)
 class Overwrite:
@@ -119,7 +125,7 @@ class Member:
         return self.user.id
 
     def top_role(self) -> Role:
-        return max([self.guild.everyone, *self.roles], key=lambda role: (role.position, role.id))
+        return max([self.guild.everyone, *self.roles], key=lambda role: role.rank)
 
     def permissions(self, channel: Channel | None = None) -> int:
         """Discord's permission computation for this member, in `channel` when given."""
