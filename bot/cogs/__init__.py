@@ -27,7 +27,7 @@ A cog that is not a SubcommandCog calls `bot.command_groups.attach(self)` in cog
 
 `@subcommand` takes the full name as members type it, so tests and the command-tree meta test
 (tests/unit/test_command_tree.py) refer to commands the same way. Every attached command gets a
-per-member cooldown (`cooldown=(uses, seconds)` to change it; `groups.member_cooldown` makes
+per-member cooldown (`cooldown=(uses, seconds)` to change it; `groups.MemberCooldown` makes
 the same check for a command built by hand) and a server-only check; errors go
 to the tree's handler (tree.py), so a command raises bot.errors.StudyError for bad input and
 never catches it itself. Moderator commands add `@app_commands.checks.has_permissions(

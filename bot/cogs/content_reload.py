@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.groups import member_cooldown
+from bot.cogs.groups import MemberCooldown
 from bot.cogs.payloads import send_kwargs
 from bot.errors import StudyError
 from bot.render.audit import audit_problems
@@ -81,7 +81,7 @@ class ContentReload(commands.Cog):
             callback=self.reload_command,
             parent=group,
         )
-        command.add_check(member_cooldown(*RELOAD_COOLDOWN))
+        command.add_check(MemberCooldown(*RELOAD_COOLDOWN))
         group.add_command(command)
         return group
 

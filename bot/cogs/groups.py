@@ -7,6 +7,7 @@ subgroups in `cog_load`, before the tree is synced. See bot/cogs/__init__.py for
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -131,7 +132,7 @@ class CommandGroups:
             # Discord hides guild-only commands in DMs; checked again in case a client does not.
             command.add_check(_in_server)
             rate, per = spec.cooldown
-            command.add_check(member_cooldown(rate, per))
+            command.add_check(MemberCooldown(rate, per))
             parent.add_command(command)
             made.append(command)
         self._attached.setdefault(id(cog), []).extend(made)
@@ -175,30 +176,41 @@ def _in_server(interaction: discord.Interaction) -> bool:
     return True
 
 
-def member_cooldown(rate: int, per: float) -> Callable[[discord.Interaction], bool]:
-    """A per-member (per server) cooldown, like `app_commands.checks.cooldown`.
+class MemberCooldown:
+    """A per-member (per server) cooldown check, like `app_commands.checks.cooldown`.
 
     Made per Command rather than with the decorator: the decorator keeps its buckets on the
     method's function, which every bot instance shares (tests restart the bot in one process).
+    Once per window the members whose window has passed are forgotten, so the buckets hold only
+    those active in the last two windows, however many members a server has.
     """
-    buckets: dict[tuple[int | None, int], app_commands.Cooldown] = {}
 
-    def check(interaction: discord.Interaction) -> bool:
+    def __init__(self, rate: int, per: float, *, clock: Callable[[], float] = time.time) -> None:
+        self.rate, self.per = rate, per
+        self._clock = clock
+        self._buckets: dict[tuple[int | None, int], app_commands.Cooldown] = {}
+        self._next_sweep = clock() + per
+
+    def __len__(self) -> int:
+        """How many members the check currently remembers."""
+        return len(self._buckets)
+
+    def __call__(self, interaction: discord.Interaction) -> bool:
+        now = self._clock()
+        if now >= self._next_sweep:
+            self._forget_idle(now)
         key = _member_key(interaction)
-        bucket = buckets.get(key)
+        bucket = self._buckets.get(key)
         if bucket is None:
-            # Forget members whose window has passed so the mapping does not grow forever.
-            if len(buckets) > 4096:
-                for stale in [k for k, b in buckets.items() if b.get_tokens() >= b.rate]:
-                    del buckets[stale]
-            bucket = buckets[key] = app_commands.Cooldown(rate, per)
-        retry_after = bucket.update_rate_limit()
+            bucket = self._buckets[key] = app_commands.Cooldown(self.rate, self.per)
+        retry_after = bucket.update_rate_limit(now)
         if retry_after:
             raise app_commands.CommandOnCooldown(bucket, retry_after)
         return True
 
-    return check
-
-
-# The first name this check had; bot/cogs/content_reload.py still imports it.
-_cooldown_check = member_cooldown
+    def _forget_idle(self, now: float) -> None:
+        # A bucket back at full tokens is one whose window has passed: it equals a fresh one.
+        idle = [key for key, bucket in self._buckets.items() if bucket.get_tokens(now) >= self.rate]
+        for key in idle:
+            del self._buckets[key]
+        self._next_sweep = now + self.per

@@ -8,7 +8,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.cogs.groups import CommandGroups, subcommand
+from bot.cogs.groups import CommandGroups, MemberCooldown, subcommand
 
 
 class Reminders:
@@ -84,3 +84,24 @@ def test_each_bot_has_its_own_cooldowns() -> None:
     for _ in range(2):
         _run_checks(a, _interaction(10))
     _run_checks(b, _interaction(10))  # a restarted bot starts with fresh buckets
+
+
+def test_the_cooldown_forgets_idle_members_once_per_window_and_keeps_the_active() -> None:
+    now = [1000.0]
+    cooldown = MemberCooldown(2, 20.0, clock=lambda: now[0])
+    for member in range(500):
+        cooldown(_interaction(member))
+    cooldown(_interaction(1))  # member 1 has used both uses
+    assert len(cooldown) == 500
+
+    now[0] += 15.0  # inside the window: nobody is forgotten, member 1 is still slowed down
+    with pytest.raises(app_commands.CommandOnCooldown):
+        cooldown(_interaction(1))
+    assert len(cooldown) == 500
+
+    now[0] += 10.0  # everyone's window has passed: one sweep forgets them all
+    cooldown(_interaction(7))
+    assert len(cooldown) == 1
+    cooldown(_interaction(7))
+    with pytest.raises(app_commands.CommandOnCooldown):
+        cooldown(_interaction(7))  # the member who just came back is still counted
