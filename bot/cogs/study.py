@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
 from bot.cogs.context import announce_mark, member_next_topic, member_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.cogs.payloads import send_kwargs
-from bot.cogs.topic_card import card_for
+from bot.cogs.topic_card import card_for, forget_rendered_cards
 from bot.errors import StudyError
 from bot.render.example import example_reply
 from bot.render.progress_card import mark_reply
 from bot.render.stage import stage_overview
 from bot.render.text import no_pings, one_line
+from bot.services.content import ReloadOutcome
 from bot.services.lookup import find_stage, find_topic
 from bot.store.progress import DONE, SKIPPED
 
@@ -25,6 +27,11 @@ def _ids(interaction: discord.Interaction) -> tuple[int, int]:
 
 
 class Study(SubcommandCog):
+    @commands.Cog.listener()
+    async def on_content_reloaded(self, outcome: ReloadOutcome) -> None:
+        if outcome.applied:
+            forget_rendered_cards()
+
     @subcommand("roadmap next", "Your next topic, with Done, Skip and Show example buttons")
     @app_commands.describe(public="Show the answer to everyone in this channel (default: only you)")
     async def next_topic(self, interaction: discord.Interaction, public: bool = False) -> None:

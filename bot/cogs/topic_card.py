@@ -156,6 +156,11 @@ def _topic_card(
     )
 
 
+def forget_rendered_cards() -> None:
+    """Drop the rendered cards: after a reload their keys hold Topics nobody asks for again."""
+    _topic_card.cache_clear()
+
+
 async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicButton) -> None:
     guild_id, user_id = interaction.guild_id, interaction.user.id
     if guild_id is None:  # buttons are only ever sent in servers
