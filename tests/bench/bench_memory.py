@@ -210,6 +210,8 @@ async def soak(
         f"soak: {counts.answered:,} interactions answered, {counts.unanswered} unanswered, "
         f"{len(samples)} samples"
     )
+    by_minute = {int(s.at): s.rss for s in samples}  # the last sample of each minute
+    print("RSS by minute (MB): " + " ".join(f"{rss:.1f}" for rss in by_minute.values()))
     for error in counts.errors[:5]:
         print(f"  error: {error}")
     return samples, counts
