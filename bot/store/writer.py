@@ -32,13 +32,15 @@ MAX_BATCH = 1000
 BUSY_TIMEOUT_MS = 10_000
 
 
-#: Set on every connection, the writer's and the readers'. A page cache of 64 MiB (SQLite's
+#: Set on every connection, the writer's and the readers'. A page cache of 16 MiB (SQLite's
 #: default is 2 MiB) keeps the hot part of a large server's progress in memory instead of
-#: reading it back from the OS for every mark.
+#: reading it back from the OS for every mark. Each connection's cache fills up to its cap as
+#: the database grows, so the cap is a memory budget: 64 MiB made the process grow with the
+#: file towards 192 MiB, and was no faster on a 600 MB, 100,000-member database.
 CONNECTION_PRAGMAS = (
     f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}",
     "PRAGMA foreign_keys = ON",
-    "PRAGMA cache_size = -65536",
+    "PRAGMA cache_size = -16384",
 )
 
 
