@@ -60,6 +60,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64  # real content nests about 8 deep
+_PARSER_DEPTH_LIMIT = "exceeded maximum nesting depth"  # libyaml's own limit, at 1,000
 # Nodes reached through aliases, counted with repetition: a "billion laughs" file stops here.
 ALIAS_EXPANSION_BUDGET = 10_000
 
@@ -151,7 +152,12 @@ def read_source(path: Path, file: str, events: type = DEFAULT_EVENTS) -> Source:
         line, column = _byte_position(data, exc.start)
         return refuse(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", line, column)
     source = Source(file, None, text)
-    _Composer(source, data).run(events)
+    if not _Composer(source, data).run(events):
+        # libyaml (as bundled since PyYAML 6.0.4) stops at 1,000 levels with its own words,
+        # while its look-ahead is still scanning, before our depth check sees an event. The
+        # pure parser reaches our check, so the refusal is ours whichever parser runs.
+        source = Source(file, None, text)
+        _Composer(source, data).run(PurePythonEvents)
     return source
 
 
@@ -221,7 +227,8 @@ class _Composer:
             parts.append("." + key)
         return "".join(parts).lstrip(".")
 
-    def run(self, events: type) -> None:
+    def run(self, events: type) -> bool:
+        """Compose the file; False when the parser gave up on nesting before we could."""
         parser = None
         try:
             parser = events(self.source.text)  # the pure reader checks characters right here
@@ -231,6 +238,8 @@ class _Composer:
             self.source.root = None
         except yaml.MarkedYAMLError as exc:
             self.source.root = None
+            if _PARSER_DEPTH_LIMIT in str(exc.problem):
+                return False
             self.problem(exc.problem_mark, _syntax_message(exc), path="")
         except yaml.reader.ReaderError as exc:
             self.source.root = None
@@ -242,6 +251,7 @@ class _Composer:
             dispose = getattr(parser, "dispose", None)  # breaks the pure parser's cycles
             if dispose is not None:
                 dispose()
+        return True
 
     def _reader_problem(self, exc: yaml.reader.ReaderError, byte_positions: bool) -> None:
         if byte_positions:

@@ -16,6 +16,8 @@ HOSTILE = {
     "bomb.yaml": billion_laughs().encode(),
     "control.yaml": "id: x\ntitle: é\x07\n".encode(),
     "deep.yaml": b"[" * 5000 + b"]" * 5000,
+    # Past libyaml's own limit of 1,000 levels, in block style: the refusal is still ours.
+    "deep_block.yaml": "".join(f"{' ' * i}k{i}:\n" for i in range(1100)).encode(),
     "loop.yaml": b"a: &a [*a]\n",
 }
 
