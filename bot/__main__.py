@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             from bot.cli.preview import run_preview
 
             return run_preview(
-                args.what, args.args, roadmap_id=args.roadmap,
+                args.what,
+                args.args,
+                roadmap_id=args.roadmap,
                 content_dir=args.content or settings.content_dir,
             )
         if command == "migrate":

@@ -67,8 +67,10 @@ class LoadResult:
         return ", ".join(
             plural(count, noun)
             for count, noun in (
-                (self.roadmap_count, "roadmap"), (self.stage_count, "stage"),
-                (self.topic_count, "topic"), (self.example_count, "example"),
+                (self.roadmap_count, "roadmap"),
+                (self.stage_count, "stage"),
+                (self.topic_count, "topic"),
+                (self.example_count, "example"),
             )
         )
 
@@ -142,7 +144,10 @@ def _check_roadmap_ids(files: list[FileResult]) -> bool:
             continue
         result.problems.append(
             Problem(
-                result.source.file, node.line, node.column, "id",
+                result.source.file,
+                node.line,
+                node.column,
+                "id",
                 f"duplicate roadmap id '{roadmap_id}' (first in {where})",
             )
         )

@@ -32,8 +32,13 @@ from bot.roadmap.yaml_source import (
 ROADMAP_KEYS = {"id": True, "title": True, "summary": True, "stages": True}
 STAGE_KEYS = {"id": True, "title": True, "summary": True, "topics": True, "example": False}
 TOPIC_KEYS = {
-    "id": True, "title": True, "summary": True, "details": False,
-    "example": False, "resources": False, "replaces": False,
+    "id": True,
+    "title": True,
+    "summary": True,
+    "details": False,
+    "example": False,
+    "resources": False,
+    "replaces": False,
 }
 EXAMPLE_KEYS = {"title": True, "language": False, "code": True}
 RESOURCE_KEYS = {"title": True, "url": True}
@@ -194,9 +199,11 @@ class _FileValidator:
         value = self.text(fields, "summary", path)
         if len(value) > rules.LONG_SUMMARY:
             self.report(
-                fields["summary"], join(path, "summary"),
+                fields["summary"],
+                join(path, "summary"),
                 f"summary is {len(value)} characters; keep it under {rules.LONG_SUMMARY} "
-                "so it reads well in Discord", "warning",
+                "so it reads well in Discord",
+                "warning",
             )
         return value
 
@@ -208,9 +215,11 @@ class _FileValidator:
         first = self.titles.setdefault((kind, value.casefold()), (item_id, line))
         if first[0] != item_id:
             self.report(
-                fields["title"], join(path, "title"),
+                fields["title"],
+                join(path, "title"),
                 f"same title as {kind} '{first[0]}' (line {first[1]}); "
-                "lookups by title will find that one", "warning",
+                "lookups by title will find that one",
+                "warning",
             )
         return value
 
@@ -291,8 +300,10 @@ class _FileValidator:
             line = item["url"].line
             if url in first_line:
                 self.report(
-                    item["url"], url_path,
-                    f"URL listed twice in this topic (first at line {first_line[url]})", "warning",
+                    item["url"],
+                    url_path,
+                    f"URL listed twice in this topic (first at line {first_line[url]})",
+                    "warning",
                 )
             first_line.setdefault(url, line)
             resources.append(Resource(title, url))
@@ -322,8 +333,10 @@ class _FileValidator:
             self.check_python(code_node, join(path, "code"))
         elif language:
             self.report(
-                item["language"], join(path, "language"),
-                f"examples in '{language}' are not checked; only python is compiled", "warning",
+                item["language"],
+                join(path, "language"),
+                f"examples in '{language}' are not checked; only python is compiled",
+                "warning",
             )
         # Keep the code's own indentation; drop only blank lines around it.
         return Example(title, code_node.value.strip("\n").rstrip(), language)
@@ -362,7 +375,8 @@ class _FileValidator:
                 self.report(node, path, f"topic '{topic_id}' cannot replace itself")
             elif live is not None:
                 self.report(
-                    node, path,
+                    node,
+                    path,
                     f"'{old_id}' is a live {live[0]} id (line {live[1]}) and cannot be replaced",
                 )
             elif old_id in claimed:

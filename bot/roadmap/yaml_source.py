@@ -120,7 +120,7 @@ class Source:
 
 
 def short_tag(tag: str) -> str:
-    return "!!" + tag[len(YAML_TAG):] if tag.startswith(YAML_TAG) else tag
+    return "!!" + tag[len(YAML_TAG) :] if tag.startswith(YAML_TAG) else tag
 
 
 def read_source(path: Path, file: str, events: type = DEFAULT_EVENTS) -> Source:
@@ -266,9 +266,12 @@ class _Composer:
     def _compose(self, parser: Any) -> None:
         # Dispatch on the exact event class: this loop runs once per event of every file.
         handlers = {
-            ScalarEvent: self._scalar, SequenceStartEvent: self._open,
-            MappingStartEvent: self._open, SequenceEndEvent: self._close,
-            MappingEndEvent: self._close, AliasEvent: self._alias,
+            ScalarEvent: self._scalar,
+            SequenceStartEvent: self._open,
+            MappingStartEvent: self._open,
+            SequenceEndEvent: self._close,
+            MappingEndEvent: self._close,
+            AliasEvent: self._alias,
             DocumentStartEvent: self._document,
         }
         get_event = parser.get_event

@@ -141,9 +141,15 @@ class DailyPlanner:
         now = self.clock.now()
         day = first_date(at, zone, now)
         return await self.store.save(
-            guild_id=guild_id, channel_id=channel_id, local_time=format_local_time(at),
-            time_zone=zone.key, roadmap_id=roadmap_id, ping_role_id=ping_role_id,
-            next_date=day, next_fire_at=fire_time(day, at, zone), now=now,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            local_time=format_local_time(at),
+            time_zone=zone.key,
+            roadmap_id=roadmap_id,
+            ping_role_id=ping_role_id,
+            next_date=day,
+            next_fire_at=fire_time(day, at, zone),
+            now=now,
         )
 
     async def turn_off(self, guild_id: int, reason: str = "turned off by a moderator") -> bool:
@@ -232,11 +238,17 @@ class DailyPlanner:
                 post = _post_claim(schedule, plan.post_date, *chosen, plan.scheduled_for)
             planned.append(chosen if post else None)
             report.missed += len(plan.missed)
-            claims.append(TickClaim(
-                guild_id=schedule.guild_id, revision=schedule.revision,
-                from_date=schedule.next_date, missed=plan.missed, post=post,
-                next_date=plan.next_date, next_fire_at=plan.next_fire_at,
-            ))
+            claims.append(
+                TickClaim(
+                    guild_id=schedule.guild_id,
+                    revision=schedule.revision,
+                    from_date=schedule.next_date,
+                    missed=plan.missed,
+                    post=post,
+                    next_date=plan.next_date,
+                    next_fire_at=plan.next_fire_at,
+                )
+            )
         keys = [(c.guild_id, c.post.local_date) for c in claims if c.post is not None]
         busy = self._in_flight.intersection(keys)  # a post-now of the same date is sending
         self._in_flight.update(keys)
@@ -281,17 +293,20 @@ class DailyPlanner:
         now = self.clock.now()
         if outcome.kind == "sent" and outcome.message_id is not None:
             await self.store.mark_sent(guild_id, day, outcome.message_id, now)
-            log.info("daily post guild=%s date=%s sent message=%s", guild_id, day,
-                     outcome.message_id)
+            log.info(
+                "daily post guild=%s date=%s sent message=%s", guild_id, day, outcome.message_id
+            )
         elif outcome.kind == "refused":
             reason = outcome.reason or "Discord refused the post"
             await self.store.mark_failed(guild_id, day, reason, now, disable=True)
-            log.warning("daily post guild=%s date=%s refused, schedule disabled: %s",
-                        guild_id, day, reason)
+            log.warning(
+                "daily post guild=%s date=%s refused, schedule disabled: %s", guild_id, day, reason
+            )
         else:
             await self.store.note_error(guild_id, day, outcome.reason or "no answer")
-            log.warning("daily post guild=%s date=%s will be retried: %s", guild_id, day,
-                        outcome.reason)
+            log.warning(
+                "daily post guild=%s date=%s will be retried: %s", guild_id, day, outcome.reason
+            )
 
     # --- crash resolution -------------------------------------------------------------------
 
@@ -327,8 +342,12 @@ class DailyPlanner:
         if roadmap is None or topic is None or post.channel_id is None:
             return None
         return DailyPostRequest(
-            guild_id=post.guild_id, channel_id=post.channel_id, local_date=post.local_date,
-            roadmap=roadmap, topic=topic, ping_role_id=post.ping_role_id,
+            guild_id=post.guild_id,
+            channel_id=post.channel_id,
+            local_date=post.local_date,
+            roadmap=roadmap,
+            topic=topic,
+            ping_role_id=post.ping_role_id,
             nonce=daily_nonce(post.guild_id, post.local_date),
         )
 
@@ -348,8 +367,11 @@ class DailyPlanner:
         if found.kind == "sent" and found.message_id is not None:
             await self.store.mark_sent(post.guild_id, post.local_date, found.message_id, now)
             report.resolved += 1
-            log.info("daily post guild=%s date=%s found in history after a crash",
-                     post.guild_id, post.local_date)
+            log.info(
+                "daily post guild=%s date=%s found in history after a crash",
+                post.guild_id,
+                post.local_date,
+            )
         elif found.kind == "retry" and now - post.claimed_at <= self.grace:
             await self.store.note_error(post.guild_id, post.local_date, found.reason or "")
             report.retrying += 1
@@ -359,8 +381,9 @@ class DailyPlanner:
                 post.guild_id, post.local_date, status="unknown", error=reason, now=now
             )
             report.unknown += 1
-            log.warning("daily post guild=%s date=%s unknown: %s", post.guild_id,
-                        post.local_date, reason)
+            log.warning(
+                "daily post guild=%s date=%s unknown: %s", post.guild_id, post.local_date, reason
+            )
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -399,14 +422,10 @@ class DailyPlanner:
             raise StudyError("The roadmap of the daily post has no topics.")
         return chosen
 
-    async def _require_schedule(
-        self, guild_id: int, *, enabled_only: bool = True
-    ) -> DailySchedule:
+    async def _require_schedule(self, guild_id: int, *, enabled_only: bool = True) -> DailySchedule:
         schedule = await self.store.schedule(guild_id)
         if schedule is None:
-            raise StudyError(
-                "No daily post is set up here. `/roadmap-admin daily set` starts one."
-            )
+            raise StudyError("No daily post is set up here. `/roadmap-admin daily set` starts one.")
         if enabled_only and not schedule.enabled:
             raise StudyError(
                 f"Daily posts are off ({schedule.disabled_reason}). "
@@ -416,21 +435,32 @@ class DailyPlanner:
 
 
 def _post_claim(
-    schedule: DailySchedule, day: date, roadmap: Roadmap, topic: Topic,
+    schedule: DailySchedule,
+    day: date,
+    roadmap: Roadmap,
+    topic: Topic,
     scheduled_for: datetime | None,
 ) -> PostClaim:
     position = roadmap.topic_position(topic.id)
     return PostClaim(
-        local_date=day, channel_id=schedule.channel_id, roadmap_id=roadmap.id,
-        topic_id=topic.id, topic_position=position if position is not None else 0,
-        ping_role_id=schedule.ping_role_id, scheduled_for=scheduled_for,
+        local_date=day,
+        channel_id=schedule.channel_id,
+        roadmap_id=roadmap.id,
+        topic_id=topic.id,
+        topic_position=position if position is not None else 0,
+        ping_role_id=schedule.ping_role_id,
+        scheduled_for=scheduled_for,
     )
 
 
 def _request(guild_id: int, claim: PostClaim, roadmap: Roadmap, topic: Topic) -> DailyPostRequest:
     return DailyPostRequest(
-        guild_id=guild_id, channel_id=claim.channel_id, local_date=claim.local_date,
-        roadmap=roadmap, topic=topic, ping_role_id=claim.ping_role_id,
+        guild_id=guild_id,
+        channel_id=claim.channel_id,
+        local_date=claim.local_date,
+        roadmap=roadmap,
+        topic=topic,
+        ping_role_id=claim.ping_role_id,
         nonce=daily_nonce(guild_id, claim.local_date),
     )
 
@@ -442,4 +472,3 @@ def _count(report: TickReport, outcome: SendOutcome) -> None:
         report.failed += 1
     elif outcome.kind == "retry":
         report.retrying += 1
-

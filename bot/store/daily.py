@@ -105,22 +105,43 @@ _POST_COLUMNS = (
 
 def _schedule(row: tuple[Any, ...]) -> DailySchedule:
     return DailySchedule(
-        guild_id=row[0], channel_id=row[1], local_time=row[2], time_zone=row[3],
-        roadmap_id=row[4], ping_role_id=row[5], enabled=bool(row[6]), disabled_reason=row[7],
-        next_date=decode_date(row[8]), next_fire_at=_time(row[9]),
-        cursor_roadmap_id=row[10], last_topic_id=row[11], last_position=row[12],
-        last_posted_date=decode_date(row[13]) if row[13] else None, jump_topic_id=row[14],
-        revision=row[15], default_roadmap=row[16],
+        guild_id=row[0],
+        channel_id=row[1],
+        local_time=row[2],
+        time_zone=row[3],
+        roadmap_id=row[4],
+        ping_role_id=row[5],
+        enabled=bool(row[6]),
+        disabled_reason=row[7],
+        next_date=decode_date(row[8]),
+        next_fire_at=_time(row[9]),
+        cursor_roadmap_id=row[10],
+        last_topic_id=row[11],
+        last_position=row[12],
+        last_posted_date=decode_date(row[13]) if row[13] else None,
+        jump_topic_id=row[14],
+        revision=row[15],
+        default_roadmap=row[16],
     )
 
 
 def _post(row: tuple[Any, ...]) -> DailyPost:
     return DailyPost(
-        guild_id=row[0], local_date=decode_date(row[1]), status=row[2], channel_id=row[3],
-        roadmap_id=row[4], topic_id=row[5], topic_position=row[6], ping_role_id=row[7],
-        scheduled_for=decode_time(row[8]), claimed_at=_time(row[9]), attempts=row[10],
-        first_attempt_at=decode_time(row[11]), finished_at=decode_time(row[12]),
-        message_id=row[13], error=row[14],
+        guild_id=row[0],
+        local_date=decode_date(row[1]),
+        status=row[2],
+        channel_id=row[3],
+        roadmap_id=row[4],
+        topic_id=row[5],
+        topic_position=row[6],
+        ping_role_id=row[7],
+        scheduled_for=decode_time(row[8]),
+        claimed_at=_time(row[9]),
+        attempts=row[10],
+        first_attempt_at=decode_time(row[11]),
+        finished_at=decode_time(row[12]),
+        message_id=row[13],
+        error=row[14],
     )
 
 
@@ -209,12 +230,20 @@ class DailyRepository:
         now: datetime,
     ) -> DailySchedule:
         """Create or replace the server's schedule (turning it on); the topic cursor is kept."""
-        await self.db.write(partial(
-            _save, guild_id=guild_id, channel_id=channel_id, local_time=local_time,
-            time_zone=time_zone, roadmap_id=roadmap_id, ping_role_id=ping_role_id,
-            next_date=encode_date(next_date), next_fire_at=encode_time(next_fire_at),
-            now=encode_time(now),
-        ))
+        await self.db.write(
+            partial(
+                _save,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                local_time=local_time,
+                time_zone=time_zone,
+                roadmap_id=roadmap_id,
+                ping_role_id=ping_role_id,
+                next_date=encode_date(next_date),
+                next_fire_at=encode_time(next_fire_at),
+                now=encode_time(now),
+            )
+        )
         saved = await self.schedule(guild_id)
         assert saved is not None
         return saved
@@ -251,20 +280,32 @@ class DailyRepository:
         self, guild_id: int, day: date, error: str, now: datetime, *, disable: bool
     ) -> None:
         """Discord refused the post; with `disable`, the schedule stops with that reason."""
-        await self.db.write(partial(
-            _mark_failed, guild_id=guild_id, day=encode_date(day), error=error,
-            now=encode_time(now), disable=disable,
-        ))
+        await self.db.write(
+            partial(
+                _mark_failed,
+                guild_id=guild_id,
+                day=encode_date(day),
+                error=error,
+                now=encode_time(now),
+                disable=disable,
+            )
+        )
 
     async def settle(
         self, guild_id: int, day: date, *, status: str, error: str, now: datetime
     ) -> None:
         """Close an unfinished claim as `unknown` (a crash history could not settle: never sent
         blindly again) or `missed` (it never reached Discord and is now too late)."""
-        await self.db.write(partial(
-            _finish, guild_id=guild_id, day=encode_date(day), status=status, error=error,
-            now=encode_time(now),
-        ))
+        await self.db.write(
+            partial(
+                _finish,
+                guild_id=guild_id,
+                day=encode_date(day),
+                status=status,
+                error=error,
+                now=encode_time(now),
+            )
+        )
 
     async def begin_attempt(self, guild_id: int, day: date, now: datetime) -> bool:
         """Count a send about to begin (from now on Discord may know the nonce); False when the
@@ -280,8 +321,17 @@ class DailyRepository:
 
 
 def _save(
-    conn: sqlite3.Connection, *, guild_id: int, channel_id: int, local_time: str, time_zone: str,
-    roadmap_id: str | None, ping_role_id: int | None, next_date: str, next_fire_at: str, now: str,
+    conn: sqlite3.Connection,
+    *,
+    guild_id: int,
+    channel_id: int,
+    local_time: str,
+    time_zone: str,
+    roadmap_id: str | None,
+    ping_role_id: int | None,
+    next_date: str,
+    next_fire_at: str,
+    now: str,
 ) -> None:
     conn.execute(
         "INSERT INTO daily_schedules (guild_id, channel_id, local_time, time_zone, roadmap_id, "
@@ -293,8 +343,18 @@ def _save(
         "disabled_reason = NULL, next_date = excluded.next_date, "
         "next_fire_at = excluded.next_fire_at, revision = revision + 1, "
         "updated_at = excluded.updated_at",
-        (guild_id, channel_id, local_time, time_zone, roadmap_id, ping_role_id, next_date,
-         next_fire_at, now, now),
+        (
+            guild_id,
+            channel_id,
+            local_time,
+            time_zone,
+            roadmap_id,
+            ping_role_id,
+            next_date,
+            next_fire_at,
+            now,
+            now,
+        ),
     )
 
 
@@ -321,9 +381,17 @@ def _insert_post(conn: sqlite3.Connection, guild_id: int, post: PostClaim, now: 
         "INSERT OR IGNORE INTO daily_posts (guild_id, local_date, status, channel_id, roadmap_id, "
         "topic_id, topic_position, ping_role_id, scheduled_for, claimed_at) "
         "VALUES (?, ?, 'sending', ?, ?, ?, ?, ?, ?, ?)",
-        (guild_id, encode_date(post.local_date), post.channel_id, post.roadmap_id, post.topic_id,
-         post.topic_position, post.ping_role_id,
-         encode_time(post.scheduled_for) if post.scheduled_for else None, now),
+        (
+            guild_id,
+            encode_date(post.local_date),
+            post.channel_id,
+            post.roadmap_id,
+            post.topic_id,
+            post.topic_position,
+            post.ping_role_id,
+            encode_time(post.scheduled_for) if post.scheduled_for else None,
+            now,
+        ),
     )
     return cursor.rowcount == 1
 
@@ -334,8 +402,13 @@ def _claim_all(conn: sqlite3.Connection, claims: list[TickClaim], now: str) -> l
         moved = conn.execute(
             "UPDATE daily_schedules SET next_date = ?, next_fire_at = ? "
             "WHERE guild_id = ? AND revision = ? AND next_date = ? AND enabled = 1",
-            (encode_date(claim.next_date), encode_time(claim.next_fire_at), claim.guild_id,
-             claim.revision, encode_date(claim.from_date)),
+            (
+                encode_date(claim.next_date),
+                encode_time(claim.next_fire_at),
+                claim.guild_id,
+                claim.revision,
+                encode_date(claim.from_date),
+            ),
         )
         if moved.rowcount != 1:
             results.append(False)

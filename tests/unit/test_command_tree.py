@@ -143,4 +143,3 @@ def test_button_ids_fit_discords_100_characters_at_the_longest() -> None:
     button = TopicButton("done", 2**64 - 1, longest_id, longest_id)
     assert len(button.custom_id) <= 100
     assert TopicButton.__discord_ui_compiled_template__.fullmatch(button.custom_id)
-

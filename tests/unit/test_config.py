@@ -19,13 +19,19 @@ def test_defaults() -> None:
 
 
 def test_all_values_read() -> None:
-    settings = load_settings({
-        "DISCORD_TOKEN": "abc.def.ghi", "DATABASE_PATH": "/tmp/x.db", "CONTENT_DIR": "c",
-        "DEV_GUILD_ID": "123456789012345678", "OWNER_IDS": "111111111111111111, 222222222222222222",
-        "LOG_LEVEL": "debug", "DAILY_GRACE_MINUTES": "30",
-        "DISCORD_API_BASE": "http://127.0.0.1:8080/api/v10/",
-        "DISCORD_GATEWAY_URL": "ws://127.0.0.1:8080/gateway",
-    })
+    settings = load_settings(
+        {
+            "DISCORD_TOKEN": "abc.def.ghi",
+            "DATABASE_PATH": "/tmp/x.db",
+            "CONTENT_DIR": "c",
+            "DEV_GUILD_ID": "123456789012345678",
+            "OWNER_IDS": "111111111111111111, 222222222222222222",
+            "LOG_LEVEL": "debug",
+            "DAILY_GRACE_MINUTES": "30",
+            "DISCORD_API_BASE": "http://127.0.0.1:8080/api/v10/",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:8080/gateway",
+        }
+    )
     assert settings.owner_ids == {111111111111111111, 222222222222222222}
     assert settings.dev_guild_id == 123456789012345678
     assert settings.api_base == "http://127.0.0.1:8080/api/v10"
@@ -33,14 +39,17 @@ def test_all_values_read() -> None:
     assert "abc.def.ghi" not in repr(settings)
 
 
-@pytest.mark.parametrize(("name", "value", "phrase"), [
-    ("DEV_GUILD_ID", "my-server", "DEV_GUILD_ID must be a Discord id"),
-    ("OWNER_IDS", "1234567890123456789,bob", "OWNER_IDS must be a Discord id"),
-    ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of"),
-    ("DAILY_GRACE_MINUTES", "-5", "DAILY_GRACE_MINUTES must be a whole number"),
-    ("DISCORD_API_BASE", "127.0.0.1:8080", "DISCORD_API_BASE must be a http or https URL"),
-    ("DISCORD_GATEWAY_URL", "ws://127.0.0.1:8080/gateway?v=10", "must not have a query string"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "phrase"),
+    [
+        ("DEV_GUILD_ID", "my-server", "DEV_GUILD_ID must be a Discord id"),
+        ("OWNER_IDS", "1234567890123456789,bob", "OWNER_IDS must be a Discord id"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of"),
+        ("DAILY_GRACE_MINUTES", "-5", "DAILY_GRACE_MINUTES must be a whole number"),
+        ("DISCORD_API_BASE", "127.0.0.1:8080", "DISCORD_API_BASE must be a http or https URL"),
+        ("DISCORD_GATEWAY_URL", "ws://127.0.0.1:8080/gateway?v=10", "must not have a query string"),
+    ],
+)
 def test_bad_values_are_named(name: str, value: str, phrase: str) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings({name: value})
@@ -55,8 +64,12 @@ def test_require_token_explains_how_to_get_one() -> None:
 
 def _run_bot(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=tmp_path, capture_output=True, text=True,
-        timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path.cwd()), **(env or {})},
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path.cwd()), **(env or {})},
     )
 
 

@@ -9,10 +9,19 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "DISCORD_TOKEN": "x.y.z",
-             # Nothing listens here: the bot must stop before it would try to connect.
-             "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10", **env},
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(REPO),
+            "DISCORD_TOKEN": "x.y.z",
+            # Nothing listens here: the bot must stop before it would try to connect.
+            "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+            **env,
+        },
     )
 
 

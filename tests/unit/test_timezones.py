@@ -24,14 +24,17 @@ def test_parse_local_time_refuses(text: str) -> None:
     assert "HH:MM" in err.value.message
 
 
-@pytest.mark.parametrize(("text", "expected"), [("09:30", time(9, 30)), ("0:05", time(0, 5)),
-                                                 (" 23:59 ", time(23, 59))])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("09:30", time(9, 30)), ("0:05", time(0, 5)), (" 23:59 ", time(23, 59))]
+)
 def test_parse_local_time_accepts(text: str, expected: time) -> None:
     assert parse_local_time(text) == expected
 
 
-@pytest.mark.parametrize("name", ["Mars/Olympus", "", "../etc/passwd", "/usr/share/zoneinfo/UTC",
-                                  "Europe/", "utc/../UTC"])
+@pytest.mark.parametrize(
+    "name",
+    ["Mars/Olympus", "", "../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe/", "utc/../UTC"],
+)
 def test_parse_zone_refuses(name: str) -> None:
     with pytest.raises(InvalidTimeZone) as err:
         parse_zone(name)

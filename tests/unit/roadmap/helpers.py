@@ -28,7 +28,12 @@ def expected_lines(fixture: Path) -> list[str]:
     """The `# expect: LINE:COL: path: message` comments at the end of a fixture (a problem of
     the whole file has no LINE:COL)."""
     marker = "# expect: "
-    texts = [line.removeprefix(marker) for line in fixture.read_text().splitlines()
-             if line.startswith(marker)]
-    return [f"{fixture.name}:{text}" if text[:1].isdigit() else f"{fixture.name}: {text}"
-            for text in texts]
+    texts = [
+        line.removeprefix(marker)
+        for line in fixture.read_text().splitlines()
+        if line.startswith(marker)
+    ]
+    return [
+        f"{fixture.name}:{text}" if text[:1].isdigit() else f"{fixture.name}: {text}"
+        for text in texts
+    ]

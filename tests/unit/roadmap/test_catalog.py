@@ -14,30 +14,53 @@ def topic(topic_id: str, title: str, replaces: tuple[str, ...] = ()) -> Topic:
 
 
 def backend() -> Roadmap:
-    return Roadmap("python-backend", "Python backend developer", "Backend.", (
-        Stage("basics", "Learn the Basics of Python", "Basics.", (
-            topic("syntax", "Syntax and Data Types"),
-            topic("functions", "Functions", replaces=("defining-functions",)),
-            topic("file-handling", "File Handling"),
-            topic("error-handling", "Error Handling"),
-        )),
-        Stage("web", "Web Development Fundamentals", "Web.", (
-            topic("http", "HTTP/S Protocols"),
-            topic("rest-apis", "RESTful APIs"),
-            topic("json-xml", "JSON and XML"),
-        )),
-        Stage("frameworks", "Learn a Python Web Framework", "Frameworks.", (
-            topic("django", "Django"),
-            topic("flask", "Flask", replaces=("flask-basics", "microframeworks")),
-            topic("fastapi", "FastAPI"),
-        )),
-    ))
+    return Roadmap(
+        "python-backend",
+        "Python backend developer",
+        "Backend.",
+        (
+            Stage(
+                "basics",
+                "Learn the Basics of Python",
+                "Basics.",
+                (
+                    topic("syntax", "Syntax and Data Types"),
+                    topic("functions", "Functions", replaces=("defining-functions",)),
+                    topic("file-handling", "File Handling"),
+                    topic("error-handling", "Error Handling"),
+                ),
+            ),
+            Stage(
+                "web",
+                "Web Development Fundamentals",
+                "Web.",
+                (
+                    topic("http", "HTTP/S Protocols"),
+                    topic("rest-apis", "RESTful APIs"),
+                    topic("json-xml", "JSON and XML"),
+                ),
+            ),
+            Stage(
+                "frameworks",
+                "Learn a Python Web Framework",
+                "Frameworks.",
+                (
+                    topic("django", "Django"),
+                    topic("flask", "Flask", replaces=("flask-basics", "microframeworks")),
+                    topic("fastapi", "FastAPI"),
+                ),
+            ),
+        ),
+    )
 
 
 def other(roadmap_id: str = "data-science", title: str = "Data science") -> Roadmap:
-    return Roadmap(roadmap_id, title, "Data.", (
-        Stage("numpy-stage", "NumPy", "Arrays.", (topic("numpy", "NumPy arrays"),)),
-    ))
+    return Roadmap(
+        roadmap_id,
+        title,
+        "Data.",
+        (Stage("numpy-stage", "NumPy", "Arrays.", (topic("numpy", "NumPy arrays"),)),),
+    )
 
 
 @pytest.fixture

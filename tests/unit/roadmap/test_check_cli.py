@@ -97,7 +97,8 @@ def test_messages_too_big_for_discord_point_at_the_content(tmp_path, capsys) -> 
 
 def test_a_missing_folder_exits_two_with_a_clear_message(tmp_path, capsys) -> None:
     assert run(tmp_path / "nowhere", capsys) == (
-        2, [f"error: content folder '{tmp_path}/nowhere' does not exist"]
+        2,
+        [f"error: content folder '{tmp_path}/nowhere' does not exist"],
     )
 
 
@@ -113,7 +114,11 @@ def test_the_real_command_line_exit_codes(tmp_path) -> None:
     def check(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "bot", "check", *args],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
 
     ok, bad, missing = check(str(valid)), check(str(invalid)), check("nowhere")
@@ -122,6 +127,7 @@ def test_the_real_command_line_exit_codes(tmp_path) -> None:
     assert "duplicate id 'flask' (first at line 10)" in bad.stdout
     assert bad.stdout.endswith(": 2 errors\n")
     assert (missing.returncode, missing.stdout) == (
-        2, "error: content folder 'nowhere' does not exist\n"
+        2,
+        "error: content folder 'nowhere' does not exist\n",
     )
     assert "Traceback" not in ok.stderr + bad.stderr + missing.stderr

@@ -60,6 +60,7 @@ def test_same_refusals_from_both_parsers(tmp_path: Path, name: str) -> None:
     pure = read_source(file, name, PurePythonEvents)
 
     assert fast.root is None and pure.root is None
+
     def positions(problems):
         return [(problem.line, problem.column) for problem in problems]
 

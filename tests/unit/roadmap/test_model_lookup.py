@@ -5,10 +5,16 @@ from bot.roadmap.model import Roadmap, Stage, Topic
 
 def _roadmap() -> Roadmap:
     return Roadmap(
-        "r", "R", "s",
+        "r",
+        "R",
+        "s",
         (
-            Stage("basics", "The Basics", "s", (Topic("intro", "Intro", "s"),
-                                                 Topic("loops", "Loops", "s", replaces=("for",)))),
+            Stage(
+                "basics",
+                "The Basics",
+                "s",
+                (Topic("intro", "Intro", "s"), Topic("loops", "Loops", "s", replaces=("for",))),
+            ),
             Stage("web", "Web", "s", (Topic("http", "HTTP basics", "s"),)),
         ),
     )

@@ -113,7 +113,9 @@ def test_locate_points_at_the_content_behind_a_path(tmp_path: Path) -> None:
     result = load_copies(tmp_path, VALID)
 
     assert result.locate("mini", "stages[1].topics[0].example.code") == (
-        f"{tmp_path}/mini.yaml", 44, 17,
+        f"{tmp_path}/mini.yaml",
+        44,
+        17,
     )
     assert result.locate("mini", "stages[0].title")[1:] == (7, 12)
     # A path deeper than the document stops at the deepest part that exists.

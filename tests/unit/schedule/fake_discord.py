@@ -66,8 +66,12 @@ class FakeDiscord:
             self.retried_nonces.add(request.nonce)
             return SendOutcome.retry("503 Service Unavailable")
         message = self._store(
-            self.channels, request.channel_id, guild_id=request.guild_id,
-            day=request.local_date, topic_id=request.topic.id, nonce=request.nonce,
+            self.channels,
+            request.channel_id,
+            guild_id=request.guild_id,
+            day=request.local_date,
+            topic_id=request.topic.id,
+            nonce=request.nonce,
             ping_role_id=request.ping_role_id,
         )
         if self.crash_after_send is not None:
@@ -93,23 +97,35 @@ class FakeDiscord:
         if self.rng.random() < self.transient_rate:
             return SendOutcome.retry("503 Service Unavailable")
         message = self._store(
-            self.dms, request.user_id, guild_id=request.guild_id, day=request.local_date,
-            topic_id=request.topic.id if request.topic else None, nonce=request.nonce,
+            self.dms,
+            request.user_id,
+            guild_id=request.guild_id,
+            day=request.local_date,
+            topic_id=request.topic.id if request.topic else None,
+            nonce=request.nonce,
             ping_role_id=None,
         )
         return SendOutcome.sent(message.id, channel_id=request.user_id + 1)
 
     def _store(
-        self, where: dict[int, list[StoredMessage]], key: int, *, guild_id: int, day: date,
-        topic_id: str | None, nonce: str, ping_role_id: int | None,
+        self,
+        where: dict[int, list[StoredMessage]],
+        key: int,
+        *,
+        guild_id: int,
+        day: date,
+        topic_id: str | None,
+        nonce: str,
+        ping_role_id: int | None,
     ) -> StoredMessage:
         now = self.clock.now()
         seen = self._nonces.get(nonce)
         if seen is not None and abs(now - seen[0]) < NONCE_WINDOW:
             return seen[1]  # Discord answers a repeated nonce with the first message
         self._next_id += 1
-        message = StoredMessage(self._next_id, key, guild_id, day, topic_id, nonce, now,
-                                ping_role_id)
+        message = StoredMessage(
+            self._next_id, key, guild_id, day, topic_id, nonce, now, ping_role_id
+        )
         where.setdefault(key, []).append(message)
         self._nonces[nonce] = (now, message)
         return message

@@ -23,12 +23,15 @@ def make_roadmap(
                 title=f"Stage {stage_id}",
                 summary="A stage.",
                 topics=tuple(
-                    Topic(id=t, title=f"Topic {t}", summary=f"About {t}.",
-                          replaces=tuple(replaces.get(t, ())))
+                    Topic(
+                        id=t,
+                        title=f"Topic {t}",
+                        summary=f"About {t}.",
+                        replaces=tuple(replaces.get(t, ())),
+                    )
                     for t in topic_ids
                 ),
             )
             for stage_id, topic_ids in stages.items()
         ),
     )
-

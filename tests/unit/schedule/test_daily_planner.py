@@ -38,13 +38,21 @@ class World:
     def restart(self, **options: object) -> DailyPlanner:
         """A new process on the same database: nothing in memory survives."""
         self.planner = DailyPlanner(
-            self.store, self.content, self.clock, self.discord, **options  # type: ignore[arg-type]
+            self.store,
+            self.content,
+            self.clock,
+            self.discord,
+            **options,  # type: ignore[arg-type]
         )
         return self.planner
 
     async def set_up(self, guild_id: int = GUILD, **options: object) -> None:
         await self.planner.configure(
-            guild_id, guild_id * 10, "09:00", "Europe/Berlin", **options  # type: ignore[arg-type]
+            guild_id,
+            guild_id * 10,
+            "09:00",
+            "Europe/Berlin",
+            **options,  # type: ignore[arg-type]
         )
 
     def posts(self, guild_id: int = GUILD) -> list[tuple[date, str | None]]:
@@ -72,8 +80,11 @@ async def crash_at_nine(world: World, **arm: int) -> None:
 
 @pytest.mark.parametrize(
     ("time_text", "zone", "error"),
-    [("25:61", "UTC", InvalidTime), ("9am", "UTC", InvalidTime),
-     ("09:00", "Mars/Olympus", InvalidTimeZone)],
+    [
+        ("25:61", "UTC", InvalidTime),
+        ("9am", "UTC", InvalidTime),
+        ("09:00", "Mars/Olympus", InvalidTimeZone),
+    ],
 )
 async def test_bad_time_or_zone_is_refused_and_nothing_saved(
     world: World, time_text: str, zone: str, error: type[StudyError]

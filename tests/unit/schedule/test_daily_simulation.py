@@ -29,8 +29,14 @@ from bot.store.database import Database
 from tests.unit.schedule.fake_discord import FakeDiscord, SimulatedCrash
 from tests.unit.schedule.roadmaps import make_roadmap
 
-ZONES = ("America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kathmandu",
-         "Pacific/Chatham", "UTC")
+ZONES = (
+    "America/New_York",
+    "Europe/Berlin",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+    "UTC",
+)
 # Ordinary times, times next to midnight, and times inside the spring-forward gaps and the
 # repeated hours of these zones (New York and Berlin 02:00-03:00, Lord Howe 02:00-02:30 and
 # 01:30-02:00, Chatham 02:45-03:45).
@@ -76,10 +82,14 @@ class Simulation:
         self.calm = False
         self.crash_in_pacer: int | None = None
         self.retrying = False  # the last tick left claims to retry 30 s later
-        self.instants = sorted({
-            fire_time(start.date() + timedelta(days=d), parse_local_time(t), parse_zone(z))
-            for d in range(-1, DAYS + 2) for t in TIMES for z in ZONES
-        })
+        self.instants = sorted(
+            {
+                fire_time(start.date() + timedelta(days=d), parse_local_time(t), parse_zone(z))
+                for d in range(-1, DAYS + 2)
+                for t in TIMES
+                for z in ZONES
+            }
+        )
 
     async def open(self) -> None:
         self.db = await Database.open(self.path)
@@ -117,8 +127,11 @@ class Simulation:
         `unknown` once the nonce window has passed (see test_daily_planner.py)."""
         await self.store.idle.wait()
         current = asyncio.current_task()
-        orphans = [t for t in asyncio.all_tasks() if t is not current and not t.done()
-                   and "DailyPlanner" in t.get_coro().__qualname__]
+        orphans = [
+            t
+            for t in asyncio.all_tasks()
+            if t is not current and not t.done() and "DailyPlanner" in t.get_coro().__qualname__
+        ]
         for task in orphans:
             task.cancel()
         await asyncio.gather(*orphans, return_exceptions=True)
@@ -221,7 +234,9 @@ async def test_sixty_days_two_hundred_servers_exactly_once(
         for index in range(SERVERS):
             guild_id = 10_000 + index
             schedule = await sim.planner.configure(
-                guild_id, channel_id=guild_id * 10, time_text=TIMES[(index // 6) % len(TIMES)],
+                guild_id,
+                channel_id=guild_id * 10,
+                time_text=TIMES[(index // 6) % len(TIMES)],
                 zone_name=ZONES[index % len(ZONES)],
             )
             first_dates[guild_id] = schedule.next_date
@@ -254,14 +269,16 @@ async def test_sixty_days_two_hundred_servers_exactly_once(
             f"server {guild_id} missed {missing}: {[ledger.get((guild_id, d)) for d in missing]}"
         )
         assert dates[: len(expected)] == expected, f"out of order in server {guild_id}"
-        assert [m.topic_id for m in messages] == [topics[i % len(topics)]
-                                                  for i in range(len(messages))]
+        assert [m.topic_id for m in messages] == [
+            topics[i % len(topics)] for i in range(len(messages))
+        ]
         for message in messages:
             due = fire_time(message.local_date, at, zone)
             late = message.created_at - due
             assert late <= GRACE
-            on_time = message.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") == \
-                due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            on_time = message.created_at.astimezone(zone).strftime(
+                "%Y-%m-%d %H:%M"
+            ) == due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
             excused = message.nonce in sim.discord.retried_nonces or any(
                 start_ <= due <= stop for start_, stop in sim.late_ok
             )

@@ -15,9 +15,15 @@ GUILD = 111
 
 async def make_schedule(store: DailyRepository, guild_id: int = GUILD, **changes: object):
     values = {
-        "guild_id": guild_id, "channel_id": 222, "local_time": "09:00",
-        "time_zone": "Europe/Berlin", "roadmap_id": None, "ping_role_id": None,
-        "next_date": DAY, "next_fire_at": datetime(2026, 5, 4, 7, 0, tzinfo=UTC), "now": NOW,
+        "guild_id": guild_id,
+        "channel_id": 222,
+        "local_time": "09:00",
+        "time_zone": "Europe/Berlin",
+        "roadmap_id": None,
+        "ping_role_id": None,
+        "next_date": DAY,
+        "next_fire_at": datetime(2026, 5, 4, 7, 0, tzinfo=UTC),
+        "now": NOW,
     }
     values.update(changes)
     return await store.save(**values)  # type: ignore[arg-type]
@@ -30,8 +36,12 @@ def post_claim(day: date = DAY, topic: str = "a", position: int = 0) -> PostClai
 def step(schedule, *, post: PostClaim | None = None, missed=(), revision=None) -> TickClaim:
     following = schedule.next_date + timedelta(days=1)
     return TickClaim(
-        guild_id=schedule.guild_id, revision=revision or schedule.revision,
-        from_date=schedule.next_date, missed=tuple(missed), post=post, next_date=following,
+        guild_id=schedule.guild_id,
+        revision=revision or schedule.revision,
+        from_date=schedule.next_date,
+        missed=tuple(missed),
+        post=post,
+        next_date=following,
         next_fire_at=schedule.next_fire_at + timedelta(days=1),
     )
 
@@ -138,9 +148,7 @@ async def test_unfinished_claims_are_listed_until_settled(daily_store: DailyRepo
     [unfinished] = await daily_store.unfinished_posts()
     assert (unfinished.attempts, unfinished.first_attempt_at) == (2, NOW)
     assert unfinished.error == "503 from Discord"
-    await daily_store.settle(
-        GUILD, DAY, status="unknown", error="not found in history", now=NOW
-    )
+    await daily_store.settle(GUILD, DAY, status="unknown", error="not found in history", now=NOW)
     assert await daily_store.unfinished_posts() == []
     assert (await daily_store.post(GUILD, DAY)).status == "unknown"
     assert not await daily_store.begin_attempt(GUILD, DAY, NOW)  # settled: nothing to send

@@ -17,9 +17,10 @@ GRACE = timedelta(hours=2)
     [(timedelta(0), "resend"), (GRACE, "resend"), (GRACE + timedelta(seconds=1), "missed")],
 )
 def test_a_claim_never_attempted_goes_out_within_the_grace_else_is_missed(late, fate) -> None:
-    assert unfinished_fate(
-        attempts=0, due=DUE, first_attempt_at=None, now=DUE + late, grace=GRACE
-    ) == fate
+    assert (
+        unfinished_fate(attempts=0, due=DUE, first_attempt_at=None, now=DUE + late, grace=GRACE)
+        == fate
+    )
 
 
 @pytest.mark.parametrize(
@@ -35,6 +36,9 @@ def test_an_attempted_claim_is_resent_only_while_its_nonce_protects_it(
     since_first, attempts, fate
 ) -> None:
     first = DUE + timedelta(minutes=30)
-    assert unfinished_fate(
-        attempts=attempts, due=DUE, first_attempt_at=first, now=first + since_first, grace=GRACE
-    ) == fate
+    assert (
+        unfinished_fate(
+            attempts=attempts, due=DUE, first_attempt_at=first, now=first + since_first, grace=GRACE
+        )
+        == fate
+    )
