@@ -7,10 +7,11 @@ its layer; this module only parses arguments and reports configuration errors wi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, check_database_path, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +40,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        code = _run(args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        # The reader went away (`python -m bot preview next | head`): nothing left to say.
+        # Point stdout at /dev/null so the interpreter's last flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     command = args.command or "run"
     try:
         settings: Settings = load_settings()
@@ -63,12 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         if command == "migrate":
             from bot.cli.store import run_migrate
 
+            check_database_path(settings.database_path)
             return run_migrate(settings.database_path)
         if command == "backup":
             from bot.cli.store import run_backup
 
             return run_backup(settings.database_path, args.path)
         settings.require_token()  # run and sync need it; say how to get one before anything else
+        check_database_path(settings.database_path)
         if command == "sync":
             from bot.app import run_sync
 

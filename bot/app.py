@@ -14,21 +14,25 @@ import gc
 import hashlib
 import json
 import logging
+import os
 import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.context import RoadmapHints, Services
+from bot.cogs.daily import NEEDED_PERMISSIONS
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.roadmap.loader import plural
 from bot.schedule.pacer import RestGate, RestPacer, rest_trace
 from bot.schedule.runner import TICK_INTERVAL, TickRunner
 from bot.services.clock import Clock, SystemClock
@@ -53,6 +57,31 @@ EXTENSIONS: tuple[str, ...] = (
 TREE_HASH_KEY = "command_tree_hash"
 
 Hook = Callable[[], Awaitable[None]]
+
+#: What the invite URL asks for: the daily post's channel permissions, and Manage Roles for
+#: stage rewards (README, "Inviting the bot").
+INVITE_PERMISSIONS = discord.Permissions(
+    manage_roles=True, **{name: True for name, _ in NEEDED_PERMISSIONS}
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The URL that adds the bot to a server, with its slash commands and permissions."""
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+def configure_logging(level: str, stream: Any = None) -> None:
+    """One line per event on stdout; ANSI colours only when a person watches a terminal."""
+    handler = logging.StreamHandler(stream or sys.stdout)
+    if handler.stream.isatty() and not os.environ.get("NO_COLOR"):
+        discord.utils.setup_logging(handler=handler, level=logging.getLevelName(level))
+        return
+    plain = logging.Formatter(
+        "[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{"
+    )
+    discord.utils.setup_logging(handler=handler, formatter=plain, level=logging.getLevelName(level))
 
 
 def command_tree_digest(
@@ -97,6 +126,10 @@ class StudyBot(commands.Bot):
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        # The bot never joins voice: discord.py's warnings about missing voice libraries
+        # (PyNaCl, davey) would only tell an operator to install what is not needed.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         # Every REST request passes this gate, so no second holds more than Discord's limit.
         self.rest_gate = rest_gate or RestGate()
         super().__init__(
@@ -124,6 +157,7 @@ class StudyBot(commands.Bot):
         self._persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
         self._closing: asyncio.Future[None] | None = None
         self._heap_frozen = False
+        self._ready_once = False
         # One scheduler job runs every feature's tick (`ticks.add_tick`); one pacer spaces all
         # scheduled REST traffic (daily posts, reminders) evenly under the gate's bound.
         self.ticks = TickRunner(tick_interval)
@@ -162,24 +196,36 @@ class StudyBot(commands.Bot):
         self.add_dynamic_items(*self._persistent_items)
 
     async def sync_commands_on_start(self) -> None:
-        """DEV_GUILD_ID: sync there every start. Otherwise sync globally only when the tree
-        changed since the last global sync (so a fresh database syncs once)."""
-        if self.settings.dev_guild_id:
-            guild = discord.Object(id=self.settings.dev_guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to guild=%s", len(synced), guild.id)
+        """The dev server's commands on every start (instant there); the global ones only when
+        the tree changed since the last global sync, so a fresh database syncs once and a
+        restart sends nothing. With DEV_GUILD_SYNC_ALL, everything goes to the dev server and
+        nothing globally, so no command is listed twice."""
+        if self.settings.dev_guild_id is not None:
+            await self.sync_guild(self.settings.dev_guild_id)
+        if self.settings.dev_guild_sync_all:
+            log.info("DEV_GUILD_SYNC_ALL is on: no global commands are synced")
             return
         digest = command_tree_digest(self.tree)
         if await self._meta.get(TREE_HASH_KEY) == digest:
-            log.info("command tree unchanged since the last global sync; not syncing")
+            log.info("global commands unchanged since the last sync; not syncing")
             return
         await self.sync_globally()
 
     async def sync_globally(self) -> int:
         synced = await self.tree.sync()
         await self._meta.set(TREE_HASH_KEY, command_tree_digest(self.tree))
-        log.info("synced %d global commands", len(synced))
+        log.info("synced %s", plural(len(synced), "global command"))
+        return len(synced)
+
+    async def sync_guild(self, guild_id: int) -> int:
+        """Give one server exactly its own commands: in DEV_GUILD_ID the owner commands (every
+        command with DEV_GUILD_SYNC_ALL), elsewhere none, which also clears a copy of the global
+        commands an older version left there."""
+        guild = discord.Object(id=guild_id)
+        if guild_id == self.settings.dev_guild_id and self.settings.dev_guild_sync_all:
+            self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        log.info("synced %s to guild=%s", plural(len(synced), "command"), guild_id)
         return len(synced)
 
     async def close(self) -> None:
@@ -211,12 +257,19 @@ class StudyBot(commands.Bot):
             self._heap_frozen = True
             gc.collect()
             gc.freeze()
-        log.info(
-            "connected as %s (id=%s) to %d servers",
-            self.user,
-            self.user and self.user.id,
-            len(self.guilds),
-        )
+        if self._ready_once:
+            log.info("connected again: %s", plural(len(self.guilds), "server"))
+            return
+        self._ready_once = True
+        log.info("%s", self.ready_line())
+
+    def ready_line(self) -> str:
+        """What an operator needs once logged in: who, in how many servers, how to invite."""
+        servers = plural(len(self.guilds), "server")
+        line = f"ready: {self.user} (id={self.user and self.user.id}) in {servers}"
+        if not self.guilds and self.application_id is not None:
+            line += f"; invite it to a server with {invite_url(self.application_id)}"
+        return line
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any]
@@ -233,18 +286,18 @@ class StudyBot(commands.Bot):
 
 
 def load_content(settings: Settings) -> ContentHolder | None:
-    """The content to serve, or None after printing why it cannot be served (exit code 1)."""
+    """The content to serve, or None after printing why it cannot be served (exit code 1).
+
+    Raises ConfigError (exit code 2) when CONTENT_DIR is not a readable folder."""
     from bot.roadmap.loader import ContentDirectoryError, load_directory
     from bot.roadmap.problems import Problem
 
     try:
         result = load_directory(settings.content_dir)
     except ContentDirectoryError as exc:
-        print(
-            f"Cannot read the content: {exc} (set CONTENT_DIR to the roadmap folder).",
-            file=sys.stderr,
-        )
-        return None
+        raise ConfigError(
+            f"cannot read the content: {exc} (set CONTENT_DIR to the roadmap folder)."
+        ) from None
     from bot.render.audit import audit_problems
 
     found = audit_problems(result)
@@ -280,7 +333,7 @@ def _with_bot(
 ) -> int:
     """Logging, token, content and URLs first (each failing with its exit code), then the
     database and the bot inside one event loop, handed to `use`."""
-    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level), root=True)
+    configure_logging(settings.log_level)
     token = settings.require_token()
     content = load_content(settings)
     if content is None:
@@ -301,6 +354,18 @@ def _with_bot(
     return asyncio.run(main())
 
 
+#: What a process without a way to Discord raises (DNS failure, connection refused, TLS...).
+UNREACHABLE = (aiohttp.ClientConnectionError,)
+
+
+def unreachable_line(settings: Settings, exc: BaseException) -> str:
+    """One line for an operator instead of aiohttp's traceback: what, why, what to check."""
+    where = settings.api_base or "discord.com"
+    reason = str(exc) or type(exc).__name__
+    check = "DISCORD_API_BASE and the proxy" if settings.api_base else "the network and DNS"
+    return f"cannot reach Discord at {where}: {reason}. Check {check}, then start again."
+
+
 async def _run_until_stopped(bot: StudyBot, token: str) -> int:
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
@@ -318,6 +383,11 @@ async def _run_until_stopped(bot: StudyBot, token: str) -> int:
     except discord.LoginFailure:
         log.error("Discord refused DISCORD_TOKEN; create a new token and put it in .env")
         return 2
+    except UNREACHABLE as exc:
+        # Only the first contact ends here: once connected, discord.py reconnects by itself
+        # with backoff. A supervisor restarts the process (README: exit codes).
+        log.error("%s", unreachable_line(bot.settings, exc))
+        return 1
     except Exception:
         log.exception("the bot stopped because of an error")
         return 1
@@ -328,17 +398,27 @@ async def _run_until_stopped(bot: StudyBot, token: str) -> int:
 
 
 async def _sync_once(bot: StudyBot, token: str, *, guild_id: int | None) -> int:
+    settings = bot.settings
     try:
         async with bot:
             await bot.login(token)  # runs setup_hook: commands are attached, nothing started
-            if guild_id is None:
-                count = await bot.sync_globally()
-                print(f"Synced {count} global commands (they may take up to an hour to appear).")
+            if guild_id is not None:
+                count = await bot.sync_guild(guild_id)
+                print(f"Synced {plural(count, 'command')} to server {guild_id}.")
+                return 0
+            if settings.dev_guild_id is not None:
+                count = await bot.sync_guild(settings.dev_guild_id)
+                print(
+                    f"Synced {plural(count, 'command')} to the dev server {settings.dev_guild_id}."
+                )
+            if settings.dev_guild_sync_all:
+                print("DEV_GUILD_SYNC_ALL is on: no global commands were synced.")
             else:
-                guild = discord.Object(id=guild_id)
-                bot.tree.copy_global_to(guild=guild)
-                count = len(await bot.tree.sync(guild=guild))
-                print(f"Synced {count} commands to server {guild_id}.")
+                count = await bot.sync_globally()
+                print(
+                    f"Synced {plural(count, 'global command')} "
+                    "(they may take up to an hour to appear)."
+                )
     except discord.LoginFailure:
         print(
             "Discord refused DISCORD_TOKEN; create a new token and put it in .env.", file=sys.stderr
@@ -346,5 +426,8 @@ async def _sync_once(bot: StudyBot, token: str, *, guild_id: int | None) -> int:
         return 2
     except discord.HTTPException as exc:
         print(f"Discord refused the sync: {exc}", file=sys.stderr)
+        return 1
+    except UNREACHABLE as exc:
+        print(unreachable_line(settings, exc), file=sys.stderr)
         return 1
     return 0

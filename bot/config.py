@@ -6,6 +6,7 @@ Every bad value gets its own clear message; nothing here raises a traceback at a
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +15,14 @@ from urllib.parse import urlsplit
 TOKEN_HELP = """\
 DISCORD_TOKEN is not set, so the bot cannot log in.
 Create a bot token: open https://discord.com/developers/applications, choose (or create) your
-application, go to "Bot", press "Reset Token" and copy it. Then put it in a file named .env next
-to pyproject.toml as a line DISCORD_TOKEN=your-token (see .env.example), or export DISCORD_TOKEN
-in the environment, and run `python -m bot` again. Keep the token secret: anyone who has it
-controls your bot."""
+application, go to "Bot", press "Reset Token" and copy it. Then put it in a file named .env in
+the folder you start the bot from, as a line DISCORD_TOKEN=your-token (see .env.example), or
+export DISCORD_TOKEN in the environment, and run `python -m bot` again. Keep the token secret:
+anyone who has it controls your bot."""
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 class ConfigError(Exception):
@@ -32,6 +35,8 @@ class Settings:
     database_path: Path = Path("data/bot.sqlite3")
     content_dir: Path = Path("content")
     dev_guild_id: int | None = None
+    #: Development only: every command goes to DEV_GUILD_ID and none is synced globally.
+    dev_guild_sync_all: bool = False
     owner_ids: frozenset[int] = frozenset()
     log_level: str = "INFO"
     daily_grace_minutes: int = 120
@@ -41,7 +46,8 @@ class Settings:
     def __repr__(self) -> str:  # never show the token, even in a debug dump
         return (
             f"Settings(database_path={self.database_path!s}, content_dir={self.content_dir!s}, "
-            f"dev_guild_id={self.dev_guild_id}, owner_ids={sorted(self.owner_ids)}, "
+            f"dev_guild_id={self.dev_guild_id}, dev_guild_sync_all={self.dev_guild_sync_all}, "
+            f"owner_ids={sorted(self.owner_ids)}, "
             f"log_level={self.log_level}, daily_grace_minutes={self.daily_grace_minutes}, "
             f"api_base={self.api_base}, gateway_url={self.gateway_url}, "
             f"token={'set' if self.token else 'unset'})"
@@ -72,14 +78,26 @@ def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
     return text
 
 
+def _flag(name: str, raw: str | None) -> bool:
+    if raw is None:
+        return False
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-    """Read the settings of SPEC section 4; raises ConfigError naming the first bad value."""
+    """Read the settings of SPEC section 4; raises ConfigError naming the first bad value.
+
+    One rule for `.env`, whatever the command: the file `.env` in the current folder (not a
+    parent's, not the project's), and a variable set in the environment wins over it."""
     if environ is None:
         if dotenv:
-            from dotenv import find_dotenv, load_dotenv
+            from dotenv import load_dotenv
 
-            # The .env of the folder the bot is started from, as a user expects.
-            load_dotenv(find_dotenv(usecwd=True), override=False)
+            load_dotenv(Path.cwd() / ".env", override=False)
         environ = os.environ
 
     def get(name: str) -> str | None:
@@ -104,6 +122,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         )
 
     dev_guild = get("DEV_GUILD_ID")
+    sync_all = _flag("DEV_GUILD_SYNC_ALL", get("DEV_GUILD_SYNC_ALL"))
+    if sync_all and not dev_guild:
+        raise ConfigError("DEV_GUILD_SYNC_ALL=true needs DEV_GUILD_ID: the server to sync to.")
     api_base = get("DISCORD_API_BASE")
     gateway = get("DISCORD_GATEWAY_URL")
     return Settings(
@@ -111,9 +132,39 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         database_path=Path(get("DATABASE_PATH") or "data/bot.sqlite3"),
         content_dir=Path(get("CONTENT_DIR") or "content"),
         dev_guild_id=_snowflake("DEV_GUILD_ID", dev_guild) if dev_guild else None,
+        dev_guild_sync_all=sync_all,
         owner_ids=frozenset(owner_ids),
         log_level=log_level,
         daily_grace_minutes=int(grace_raw),
         api_base=_url("DISCORD_API_BASE", api_base, ("http", "https")) if api_base else None,
         gateway_url=_url("DISCORD_GATEWAY_URL", gateway, ("ws", "wss")) if gateway else None,
     )
+
+
+def check_database_path(path: Path) -> None:
+    """Raise ConfigError unless the bot can create and write its database at DATABASE_PATH.
+
+    Creates the folder as needed, as the bot would. Writability is tried, not inferred from
+    file modes: root passes any mode check, and a read-only filesystem fails only on a write."""
+    if path.is_dir():
+        raise ConfigError(
+            f"DATABASE_PATH {path} is a folder; give a file path such as {path / 'bot.sqlite3'}."
+        )
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(
+                    f"DATABASE_PATH {path} lies under {parent}, which is a file, not a folder."
+                )
+            break
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # SQLite writes its -wal and -shm files beside the database: the folder must take files.
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+        if path.exists():
+            with path.open("r+b"):
+                pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"DATABASE_PATH {path} cannot be written: {reason}.") from None

@@ -59,8 +59,9 @@ class TickRunner:
         are settled right after a restart."""
         if self._scheduler is not None:
             return
-        # APScheduler logs two INFO lines per run: every 30 s, forever. Our ticks log their work.
-        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+        # APScheduler logs INFO lines at start ("Adding job tentatively") and two per run, every
+        # 30 s, forever: noise to an operator. Our ticks log their work; its warnings still show.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
             self._run,

@@ -36,21 +36,38 @@ async def test_global_sync_on_a_fresh_database_then_only_when_the_tree_changes(
     assert _syncs(emulator, GUILD_SYNC) == 0
 
 
-async def test_dev_guild_gets_the_commands_on_every_start_and_global_ones_are_left_alone(
+async def test_dev_guild_adds_only_the_owner_commands_and_every_server_gets_the_global_ones(
     emulator: Emulator, sample: StandardWorld, launch: Launch
 ) -> None:
     bot = await launch(dev_guild_id=sample.guild.id)
     await bot.close()
-    await launch(dev_guild_id=sample.guild.id)
-    assert _syncs(emulator, GUILD_SYNC) == 2
-    assert _syncs(emulator, GLOBAL_SYNC) == 0
-    assert sorted(emulator.commands.names(sample.guild.id)) == [
-        "roadmap",
-        "roadmap-admin",
-        "roadmap-owner",  # the owners' reload lives only in the dev guild
-    ]
+    await launch(dev_guild_id=sample.guild.id)  # a restart with the same tree
+    assert _syncs(emulator, GLOBAL_SYNC) == 1
+    assert _syncs(emulator, GUILD_SYNC) == 2  # the dev server's own commands, every start
+    assert emulator.commands.names(None) == ["roadmap", "roadmap-admin"]
+    # The owners' reload lives only in the dev server, and nothing there is listed twice.
+    assert emulator.commands.names(sample.guild.id) == ["roadmap-owner"]
     result = await emulator.slash(sample.guild, sample.alice, "roadmap next")
     assert result.embed["title"] == "Syntax and data types"
+
+
+async def test_dev_guild_sync_all_puts_every_command_in_the_dev_server_and_none_globally(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    bot = await launch(dev_guild_id=sample.guild.id, dev_guild_sync_all=True)
+    assert _syncs(emulator, GLOBAL_SYNC) == 0
+    assert emulator.commands.names(None) == []
+    assert emulator.commands.names(sample.guild.id) == [
+        "roadmap",
+        "roadmap-admin",
+        "roadmap-owner",
+    ]
+    await bot.close()
+
+    # Back to normal: the dev server's copies go, the global commands come.
+    await launch(dev_guild_id=sample.guild.id)
+    assert emulator.commands.names(sample.guild.id) == ["roadmap-owner"]
+    assert emulator.commands.names(None) == ["roadmap", "roadmap-admin"]
 
 
 async def test_an_unexpected_failure_answers_with_a_code_and_logs_the_traceback_under_it(
