@@ -25,7 +25,15 @@ def _parser() -> argparse.ArgumentParser:
     preview = sub.add_parser("preview", help="print what the bot would send, without Discord")
     preview.add_argument("what", choices=["next", "stage", "example", "daily"])
     preview.add_argument("args", nargs="*", help="STAGE [TOPIC] for stage/example, N for daily")
-    preview.add_argument("--roadmap", help="roadmap id (default: the first roadmap)")
+    preview.add_argument(
+        "--roadmap",
+        help="roadmap id (default: python-backend when the content has it, else the first file's)",
+    )
+    preview.add_argument(
+        "--raw",
+        action="store_true",
+        help="the message's parts as sent (markdown, embed fields) and their sizes",
+    )
     preview.add_argument("--content", type=Path, help="content folder (default: CONTENT_DIR)")
 
     sub.add_parser("migrate", help="apply database migrations and exit")
@@ -72,6 +80,7 @@ def _run(args: argparse.Namespace) -> int:
                 args.args,
                 roadmap_id=args.roadmap,
                 content_dir=args.content or settings.content_dir,
+                raw=args.raw,
             )
         if command == "migrate":
             from bot.cli.store import run_migrate

@@ -1,14 +1,17 @@
 """`python -m bot preview next | stage STAGE | example STAGE [TOPIC] | daily N [--roadmap ID]`.
 
-Prints, as readable text, exactly the message the bot would send (built by the same bot/render
-code), so content can be proofread without Discord: the next topic of a new member, a stage
-overview, an example, or the N-th post of a new daily schedule. Exit 0 when shown, 1 for an
+Prints the message the bot would send (built by the same bot/render code) as a member reads it,
+buttons included, so content can be proofread without Discord: the next topic of a new member, a
+stage overview, an example, or the N-th post of a new daily schedule. `--raw` prints the
+message's parts instead (embed fields, markdown as sent, attachments) and their sizes against
+Discord's limits. Exit 0 when shown, 1 for an
 unknown roadmap, stage or topic (with suggestions) or invalid content, 2 for bad usage or a
 missing content folder.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +23,7 @@ from bot.render.daily import daily_post_for
 from bot.render.example import example_reply
 from bot.render.payload import Embed, Message
 from bot.render.stage import stage_overview
-from bot.render.topic import topic_card
+from bot.render.topic import topic_card, topic_card_buttons
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import ContentDirectoryError, load_directory
 from bot.roadmap.model import Roadmap
@@ -44,6 +47,7 @@ def run_preview(
     roadmap_id: str | None,
     content_dir: Path,
     today: date | None = None,
+    raw: bool = False,
 ) -> int:
     """Print the message for `what` and return the exit code. `today` is the local date of the
     first daily post (default: today in UTC)."""
@@ -55,7 +59,7 @@ def run_preview(
         if catalog is None:
             return 1
         roadmap = catalog.require(roadmap_id) if roadmap_id else catalog.default
-        message = _render(catalog, roadmap, what, args, today or datetime.now(UTC).date())
+        message, buttons = _render(catalog, roadmap, what, args, today or datetime.now(UTC).date())
     except UsageError as exc:
         print(f"{exc}\n{USAGE}", file=sys.stderr)
         return 2
@@ -69,7 +73,7 @@ def run_preview(
         return 1
     if message is None:
         return 1
-    print(message_text(message))
+    print(message_text(message) if raw else member_text(message, buttons))
     return 0
 
 
@@ -107,18 +111,28 @@ def _load(content_dir: Path) -> Catalog | None:
 
 def _render(
     catalog: Catalog, roadmap: Roadmap, what: str, args: Sequence[str], today: date
-) -> Message | None:
+) -> tuple[Message | None, tuple[str, ...]]:
+    """The message, and the labels of the buttons under it."""
     stage_count = len(roadmap.stages)
     if what == "next":  # a new member: nothing done yet, the very first topic
         stage = roadmap.stages[0]
-        return topic_card(
-            stage.topics[0],
+        topic = stage.topics[0]
+        card = topic_card(
+            topic,
             stage,
             stage_number=1,
             stage_count=stage_count,
             done=0,
             total=len(roadmap.topics),
         )
+        return card, tuple(label for _, label in topic_card_buttons(topic, stage))
+    return _render_other(catalog, roadmap, what, args, today), ()
+
+
+def _render_other(
+    catalog: Catalog, roadmap: Roadmap, what: str, args: Sequence[str], today: date
+) -> Message | None:
+    stage_count = len(roadmap.stages)
     if what == "daily":  # the n-th post of a new schedule, n days from today
         n = int(args[0])
         topic = nth_daily_topic(roadmap, n)
@@ -212,3 +226,49 @@ def message_text(message: Message) -> str:
         lines.append(f"attachment: {file.filename} ({len(file.data)} bytes)")
     lines.append(_sizes(message))
     return "\n".join(lines)
+
+
+# -- the message as a member reads it ---------------------------------------------------------
+
+_LINK = re.compile(r"\[([^\]]+)\]\(<?[^)\s>]+>?\)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def _as_read(markdown: str) -> list[str]:
+    """Discord markdown as it reads on screen: links by their text, bold as plain text, and
+    code blocks indented by four spaces (inline code keeps its backticks, as it stands out)."""
+    lines: list[str] = []
+    in_code = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            lines.append(f"    {line}" if line else "")
+        else:
+            lines.append(_BOLD.sub(r"\1", _LINK.sub(r"\1", line)))
+    return lines
+
+
+def member_text(message: Message, buttons: Sequence[str] = ()) -> str:
+    """`message` as a member reads it in Discord: each embed's header, text, fields and footer,
+    then its attachments and buttons."""
+    lines: list[str] = []
+    if message.content:
+        lines += [*_as_read(message.content), ""]
+    for embed in message.embeds:
+        lines += [part for part in (embed.author, embed.title) if part]
+        if embed.description:
+            lines += ["", *_as_read(embed.description)]
+        for item in embed.fields:
+            lines += [
+                "",
+                item.name,
+                *(f"  {line}" if line else "" for line in _as_read(item.value)),
+            ]
+        if embed.footer:
+            lines += ["", embed.footer]
+    lines += [f"[ attached: {file.filename} ]" for file in message.files]
+    if buttons:
+        lines.append("  ".join(f"[ {label} ]" for label in buttons))
+    return "\n".join(lines).strip("\n")

@@ -19,10 +19,16 @@ from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.context import announce_mark
 from bot.cogs.payloads import edit_kwargs, send_kwargs
 from bot.render.example import example_reply
-from bot.render.parts import example_for
 from bot.render.payload import Message
 from bot.render.progress_card import pressed_note
-from bot.render.topic import finished_card, topic_card
+from bot.render.topic import (
+    DONE_BUTTON,
+    EXAMPLE_BUTTON,
+    SKIP_BUTTON,
+    finished_card,
+    topic_card,
+    topic_card_buttons,
+)
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.standing import Standing
 from bot.store.progress import DONE, SKIPPED
@@ -38,11 +44,12 @@ _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 TOPIC_TEMPLATE = re.compile(
     rf"study:(?P<action>done|skip|ex):(?P<owner>[0-9]{{1,20}}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
 )
-PRESS_DONE, PRESS_SKIP, PRESS_EXAMPLE = "done", "skip", "ex"
-_LOOKS = {
-    PRESS_DONE: ("Done", discord.ButtonStyle.success),
-    PRESS_SKIP: ("Skip", discord.ButtonStyle.secondary),
-    PRESS_EXAMPLE: ("Show example", discord.ButtonStyle.primary),
+PRESS_DONE, PRESS_SKIP, PRESS_EXAMPLE = DONE_BUTTON[0], SKIP_BUTTON[0], EXAMPLE_BUTTON[0]
+_LABELS = dict((DONE_BUTTON, SKIP_BUTTON, EXAMPLE_BUTTON))
+_STYLES = {
+    PRESS_DONE: discord.ButtonStyle.success,
+    PRESS_SKIP: discord.ButtonStyle.secondary,
+    PRESS_EXAMPLE: discord.ButtonStyle.primary,
 }
 _STATUS_OF_PRESS = {PRESS_DONE: DONE, PRESS_SKIP: SKIPPED}
 
@@ -77,11 +84,10 @@ class TopicButton(
     """Done / Skip / Show example for one member's topic."""
 
     def __init__(self, action: str, owner_id: int, roadmap_id: str, topic_id: str) -> None:
-        label, style = _LOOKS[action]
         super().__init__(
             discord.ui.Button(
-                label=label,
-                style=style,
+                label=_LABELS[action],
+                style=_STYLES[action],
                 custom_id=f"study:{action}:{owner_id}:{roadmap_id}:{topic_id}",
             )
         )
@@ -103,13 +109,13 @@ class TopicButton(
         await _press(cast("StudyBot", interaction.client), interaction, self)
 
 
-def topic_buttons(
-    owner_id: int, roadmap_id: str, topic_id: str, *, has_example: bool
-) -> discord.ui.View:
+def topic_buttons(owner_id: int, roadmap_id: str, topic: Topic, stage: Stage) -> discord.ui.View:
     """The buttons under a topic card: persistent items only, so the view never times out."""
-    actions = (PRESS_DONE, PRESS_SKIP, PRESS_EXAMPLE) if has_example else (PRESS_DONE, PRESS_SKIP)
     return persistent_view(
-        *(TopicButton(action, owner_id, roadmap_id, topic_id) for action in actions)
+        *(
+            TopicButton(action, owner_id, roadmap_id, topic.id)
+            for action, _ in topic_card_buttons(topic, stage)
+        )
     )
 
 
@@ -135,8 +141,7 @@ def card_for(standing: Standing, owner_id: int) -> Card:
         done=standing.done,
         total=standing.total,
     )
-    has_example = example_for(topic, stage) is not None
-    return Card(message, topic_buttons(owner_id, roadmap.id, topic.id, has_example=has_example))
+    return Card(message, topic_buttons(owner_id, roadmap.id, topic, stage))
 
 
 async def next_topic_card(bot: StudyBot, guild_id: int, user_id: int, roadmap: Roadmap) -> Card:

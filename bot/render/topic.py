@@ -53,6 +53,18 @@ def topic_card_draft(
 
 topic_card = fitted(topic_card_draft)
 
+#: The buttons a topic card can carry: (action, label), in the order members see them.
+DONE_BUTTON = ("done", "Done")
+SKIP_BUTTON = ("skip", "Skip")
+EXAMPLE_BUTTON = ("ex", "Show example")
+
+
+def topic_card_buttons(topic: Topic, stage: Stage) -> tuple[tuple[str, str], ...]:
+    """The buttons under a topic card: Done and Skip, and Show example when there is one."""
+    if parts.example_for(topic, stage) is None:
+        return (DONE_BUTTON, SKIP_BUTTON)
+    return (DONE_BUTTON, SKIP_BUTTON, EXAMPLE_BUTTON)
+
 
 def finished_card(
     roadmap_title: str, *, stage_count: int, done: int, skipped: int, total: int

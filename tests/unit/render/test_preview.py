@@ -16,13 +16,35 @@ CONTENT = REPO / "content"
 TODAY = date(2026, 11, 23)
 
 
-def preview(capsys, what, *args, roadmap=None, content=CONTENT):
-    code = run_preview(what, list(args), roadmap_id=roadmap, content_dir=content, today=TODAY)
+def preview(capsys, what, *args, roadmap=None, content=CONTENT, raw=True):
+    code = run_preview(
+        what, list(args), roadmap_id=roadmap, content_dir=content, today=TODAY, raw=raw
+    )
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_next_shows_the_first_topic_for_a_new_member(capsys):
+def test_next_reads_as_a_member_sees_it_buttons_included(capsys):
+    code, out, err = preview(capsys, "next", raw=False)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:3] == ["Stage 1/6 · Learn the basics of Python", "Syntax and data types", ""]
+    assert "Example: Read a file, safely" in lines  # bold as read, not as typed
+    assert "    def read_file(file_name: str) -> str:" in lines  # code indented, no fences
+    assert not any(line.startswith("```") for line in lines)
+    resources = lines.index("Resources")
+    assert lines[resources + 1] == "  • The Python Tutorial: an informal introduction"
+    assert lines[-2:] == ["Stage 1/6 · 0 of 20 topics · 0%", "[ Done ]  [ Skip ]  [ Show example ]"]
+
+
+def test_the_readme_card_is_what_preview_next_prints(capsys):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What `/roadmap next` shows", 1)[1]
+    shown = section.split("```text\n", 1)[1].split("\n```", 1)[0]
+    assert shown + "\n" == preview(capsys, "next", raw=False)[1]
+
+
+def test_next_raw_shows_the_parts_and_their_sizes(capsys):
     code, out, err = preview(capsys, "next")
     assert (code, err) == (0, "")
     lines = out.splitlines()
@@ -160,14 +182,18 @@ def test_a_long_example_is_listed_as_an_attachment(capsys, tmp_path):
     assert f"attachment: big-topic.py ({size} bytes)" in out.splitlines()
 
 
-def test_the_real_command_line_prints_the_same(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "preview", "next", "--content", str(CONTENT)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[2] == "title: Syntax and data types"
+def test_the_real_command_line_prints_the_same(tmp_path, capsys):
+    def command_line(*flags: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "preview", "next", "--content", str(CONTENT), *flags],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert command_line() == preview(capsys, "next", raw=False)[1]
+    assert command_line("--raw").splitlines()[2] == "title: Syntax and data types"
