@@ -48,12 +48,21 @@ def test_all_values_read() -> None:
         ("DAILY_GRACE_MINUTES", "-5", "DAILY_GRACE_MINUTES must be a whole number"),
         ("DISCORD_API_BASE", "127.0.0.1:8080", "DISCORD_API_BASE must be a http or https URL"),
         ("DISCORD_GATEWAY_URL", "ws://127.0.0.1:8080/gateway?v=10", "must not have a query string"),
+        ("DEV_GUILD_SYNC_ALL", "maybe", "DEV_GUILD_SYNC_ALL must be true or false, not 'maybe'"),
+        ("DEV_GUILD_SYNC_ALL", "true", "DEV_GUILD_SYNC_ALL=true needs DEV_GUILD_ID"),
     ],
 )
 def test_bad_values_are_named(name: str, value: str, phrase: str) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings({name: value})
     assert phrase in str(err.value)
+
+
+def test_dev_guild_sync_all_is_off_unless_asked_for() -> None:
+    guild = {"DEV_GUILD_ID": "123456789012345678"}
+    assert not load_settings(guild).dev_guild_sync_all
+    assert not load_settings({**guild, "DEV_GUILD_SYNC_ALL": "false"}).dev_guild_sync_all
+    assert load_settings({**guild, "DEV_GUILD_SYNC_ALL": "True"}).dev_guild_sync_all
 
 
 def test_require_token_explains_how_to_get_one() -> None:
