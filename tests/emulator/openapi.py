@@ -1,4 +1,7 @@
-"""Checks JSON bodies against Discord's OpenAPI description (../shared/discord-api-spec).
+"""Checks JSON bodies against Discord's OpenAPI description, trimmed to what the tests use.
+
+The description is tests/emulator/discord_openapi.json, cut from Discord's public
+discord/discord-api-spec (MIT, see LICENSE.discord-api-spec) by trim_openapi.py.
 
 Not a full JSON Schema validator: it follows $ref, allOf, oneOf/anyOf (any branch may match),
 and reports missing required fields, wrong primitive types and enum/const mismatches, which is
@@ -12,9 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "discord-api-spec" / "openapi.json"
-)
+SPEC_PATH = Path(__file__).with_name("discord_openapi.json")
+REGENERATE = "python -m tests.emulator.trim_openapi PATH/TO/discord-api-spec/openapi.json"
 _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -29,7 +31,10 @@ MAX_DEPTH = 40
 
 def _spec_path() -> Path:
     if not SPEC_PATH.exists():
-        raise FileNotFoundError(f"Discord's OpenAPI description is missing: {SPEC_PATH}")
+        raise FileNotFoundError(
+            f"the trimmed Discord OpenAPI description is missing: {SPEC_PATH}; regenerate it "
+            f"from Discord's full openapi.json (github.com/discord/discord-api-spec): {REGENERATE}"
+        )
     return SPEC_PATH
 
 
@@ -41,7 +46,7 @@ class OpenAPIChecker:
     @classmethod
     @cache
     def shared(cls) -> OpenAPIChecker:
-        """One parsed copy per process (the file is over a megabyte)."""
+        """One parsed copy per process."""
         return cls(json.loads(_spec_path().read_text()))
 
     # -- operations -----------------------------------------------------------------------------

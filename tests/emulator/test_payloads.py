@@ -3,6 +3,9 @@ Discord's OpenAPI description requires; the checker itself catches what is missi
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import aiohttp
 import discord
 import pytest
@@ -23,6 +26,15 @@ from tests.emulator.payloads import (
     role_payload,
     user_payload,
 )
+from tests.emulator.trim_openapi import (
+    KNOWN_ABSENT,
+    NAMED_OPERATIONS,
+    NAMED_SCHEMAS,
+    served_routes,
+)
+
+TESTS = Path(__file__).resolve().parents[1]
+REGENERATE = "regenerate it: python -m tests.emulator.trim_openapi PATH/TO/openapi.json"
 
 
 @pytest.fixture
@@ -121,3 +133,27 @@ async def test_the_fixture_records_requests_that_break_the_schema(emulator, samp
         "request $.content: expected string/null, got int"
     ]
     emulator.schema_problems.clear()  # seen; the fixture would fail the test otherwise
+
+
+def test_every_served_route_is_in_the_trimmed_description(checker):
+    routes = served_routes()
+    missing = [
+        f"{method} {template}"
+        for method, template in routes
+        if checker.operation(method, template) is None and (method, template) not in KNOWN_ABSENT
+    ]
+    assert missing == [], f"discord_openapi.json lacks {missing}; {REGENERATE}"
+    stale = [route for route in KNOWN_ABSENT if route not in routes or checker.operation(*route)]
+    assert stale == [], f"KNOWN_ABSENT lists routes no longer absent or served: {stale}"
+
+
+def test_every_name_tests_check_is_kept_by_the_trim_script(checker):
+    used: dict[str, set[str]] = {"check_named": set(), "check_operation": set()}
+    for source in TESTS.rglob("*.py"):
+        for call, name in re.findall(r'(check_named|check_operation)\("(\w+)"', source.read_text()):
+            used[call].add(name)
+    assert used["check_named"] <= set(NAMED_SCHEMAS), "add it to NAMED_SCHEMAS and regenerate"
+    assert used["check_operation"] <= set(NAMED_OPERATIONS), "add it to NAMED_OPERATIONS"
+    assert set(NAMED_SCHEMAS) <= checker.schemas.keys(), REGENERATE
+    for operation_id in NAMED_OPERATIONS:
+        checker.operation_by_id(operation_id)
