@@ -11,7 +11,6 @@ from bot.cogs.autocomplete import roadmap_choices, time_zone_choices
 from bot.cogs.buttons import forget_buttons
 from bot.cogs.context import member_roadmap
 from bot.cogs.groups import MEMBER_GROUP, SubcommandCog, subcommand
-from bot.cogs.payloads import send_kwargs
 from bot.render.account import (
     export_message,
     followed_message,
@@ -19,6 +18,7 @@ from bot.render.account import (
     settings_message,
 )
 from bot.render.help import help_message
+from bot.render.to_discord import send_kwargs
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from discord import app_commands
 
 from bot.cogs.autocomplete import roadmap_choices
 from bot.cogs.groups import SubcommandCog, subcommand
-from bot.cogs.payloads import send_kwargs
 from bot.render.account import server_roadmap_message
+from bot.render.to_discord import send_kwargs
 
 if TYPE_CHECKING:
     from bot.app import StudyBot

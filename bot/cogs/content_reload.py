@@ -21,10 +21,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.groups import MemberCooldown
-from bot.cogs.payloads import send_kwargs
 from bot.errors import StudyError
 from bot.render.audit import audit_problems
 from bot.render.reload import reload_report
+from bot.render.to_discord import send_kwargs
 from bot.services.content import ContentReloader, ReloadOutcome
 from bot.services.content_watch import ContentWatcher
 

@@ -18,10 +18,10 @@ from discord.ext import commands
 
 from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices, time_zone_choices
 from bot.cogs.groups import SubcommandCog, subcommand
-from bot.cogs.payloads import send_kwargs
 from bot.errors import StudyError
 from bot.render import daily_status as views
 from bot.render.daily import daily_post_for
+from bot.render.to_discord import send_kwargs
 from bot.schedule.sender import DiscordDailySender
 from bot.services.daily import DailyPlanner
 from bot.store.daily import DailyRepository

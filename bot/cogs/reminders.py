@@ -14,8 +14,8 @@ from discord import app_commands
 from bot.cogs.autocomplete import time_zone_choices
 from bot.cogs.context import member_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
-from bot.cogs.payloads import send_kwargs
 from bot.render.reminders import reminder_off_message, reminder_set_message
+from bot.render.to_discord import send_kwargs
 from bot.roadmap.model import Roadmap, Topic
 from bot.schedule.reminders import DiscordReminderSender
 from bot.services.reminders import ReminderPlanner
@@ -38,7 +38,7 @@ class Reminders(SubcommandCog):
         self.planner = ReminderPlanner(
             ReminderRepository(bot.database),
             bot.clock,
-            DiscordReminderSender(bot, pace=bot.rest_pacer.acquire),
+            DiscordReminderSender(bot, bot.services.study.standing, pace=bot.rest_pacer.acquire),
             self._next_topic,
             MemberSettingsRepository(bot.database).zones,
             grace=timedelta(minutes=bot.settings.daily_grace_minutes),

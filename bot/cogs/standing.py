@@ -7,10 +7,10 @@ from discord import app_commands
 
 from bot.cogs.context import member_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
-from bot.cogs.payloads import send_kwargs
 from bot.errors import StudyError
 from bot.render.leaderboard import leaderboard_card
 from bot.render.progress_card import progress_card
+from bot.render.to_discord import send_kwargs
 
 PERIODS = [
     app_commands.Choice(name="all time", value="all"),

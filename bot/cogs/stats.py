@@ -11,8 +11,8 @@ from discord import app_commands
 from bot.cogs.autocomplete import roadmap_choices
 from bot.cogs.context import server_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
-from bot.cogs.payloads import send_kwargs
 from bot.render.stats import stats_message
+from bot.render.to_discord import send_kwargs
 
 if TYPE_CHECKING:
     from bot.app import StudyBot

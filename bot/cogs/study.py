@@ -9,16 +9,17 @@ from discord.ext import commands
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
 from bot.cogs.context import announce_mark, member_next_topic, member_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
-from bot.cogs.payloads import send_kwargs
-from bot.cogs.topic_card import card_for, forget_rendered_cards
+from bot.cogs.topic_card import card_for
 from bot.errors import StudyError
+from bot.records import DONE, SKIPPED
 from bot.render.example import example_reply
 from bot.render.progress_card import mark_reply
 from bot.render.stage import stage_overview
 from bot.render.text import no_pings, one_line
+from bot.render.to_discord import send_kwargs
+from bot.render.topic import forget_rendered_cards
 from bot.services.content import ReloadOutcome
 from bot.services.lookup import find_stage, find_topic
-from bot.store.progress import DONE, SKIPPED
 
 
 def _ids(interaction: discord.Interaction) -> tuple[int, int]:

@@ -7,7 +7,6 @@ the content (or whose roadmap did) says so instead of guessing.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -17,21 +16,20 @@ import discord
 
 from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.context import announce_mark
-from bot.cogs.payloads import edit_kwargs, send_kwargs
+from bot.records import DONE, SKIPPED
 from bot.render.example import example_reply
 from bot.render.payload import Message
 from bot.render.progress_card import pressed_note
+from bot.render.to_discord import edit_kwargs, send_kwargs
 from bot.render.topic import (
     DONE_BUTTON,
     EXAMPLE_BUTTON,
     SKIP_BUTTON,
-    finished_card,
-    topic_card,
+    standing_card,
     topic_card_buttons,
 )
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.standing import Standing
-from bot.store.progress import DONE, SKIPPED
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -120,50 +118,19 @@ def topic_buttons(owner_id: int, roadmap_id: str, topic: Topic, stage: Stage) ->
 
 
 def card_for(standing: Standing, owner_id: int) -> Card:
-    """The card of the member's next topic in `standing`, or the finished card."""
-    roadmap = standing.roadmap
-    if standing.next_topic is None or standing.next_stage is None:
-        skipped = sum(stage.skipped for stage in standing.stages)
-        message = finished_card(
-            roadmap.title,
-            stage_count=standing.stage_count,
-            done=standing.done,
-            skipped=skipped,
-            total=standing.total,
-        )
+    """The card of the member's next topic in `standing` with its buttons, or the finished
+    card."""
+    message = standing_card(standing)
+    topic, stage = standing.next_topic, standing.next_stage
+    if topic is None or stage is None:
         return Card(message, None)
-    topic, stage = standing.next_topic, standing.next_stage.stage
-    message = _topic_card(
-        topic,
-        stage,
-        stage_number=standing.next_stage.number,
-        stage_count=standing.stage_count,
-        done=standing.done,
-        total=standing.total,
-    )
-    return Card(message, topic_buttons(owner_id, roadmap.id, topic, stage))
+    return Card(message, topic_buttons(owner_id, standing.roadmap.id, topic, stage.stage))
 
 
 async def next_topic_card(bot: StudyBot, guild_id: int, user_id: int, roadmap: Roadmap) -> Card:
     """The member's next topic in `roadmap` (shown now, so it becomes "in progress")."""
     upcoming = await bot.services.study.next_topic(guild_id, user_id, roadmap, mark_open=True)
     return card_for(upcoming.standing, user_id)
-
-
-@functools.lru_cache(maxsize=4096)
-def _topic_card(
-    topic: Topic, stage: Stage, *, stage_number: int, stage_count: int, done: int, total: int
-) -> Message:
-    # Rendering is pure and a Message is immutable, so members at the same point share one;
-    # edited content brings new Topic objects, hence new keys.
-    return topic_card(
-        topic, stage, stage_number=stage_number, stage_count=stage_count, done=done, total=total
-    )
-
-
-def forget_rendered_cards() -> None:
-    """Drop the rendered cards: after a reload their keys hold Topics nobody asks for again."""
-    _topic_card.cache_clear()
 
 
 async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicButton) -> None:

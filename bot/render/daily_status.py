@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.records import DailyPost, DailySchedule
 from bot.render import limits
 from bot.render.payload import NEUTRAL_COLOUR, Embed, Field, Message
 from bot.render.text import no_pings, one_line, role_mention
 from bot.roadmap.model import Topic
 from bot.services.daily import DailyStatus
-from bot.store.daily import DailyPost, DailySchedule
 
 _STATUS_WORDS = {
     "sending": "sending",

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot.records import Delivery, Reminder
 from bot.render.daily_status import discord_timestamp
 from bot.render.payload import Message
 from bot.render.text import no_pings, one_line
-from bot.store.reminders import Delivery, Reminder
 
 
 def reminder_set_message(reminder: Reminder) -> Message:

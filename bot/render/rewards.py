@@ -10,13 +10,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from itertools import groupby
 
+from bot.records import StageReward
 from bot.render import limits
 from bot.render.parts import capped_size
 from bot.render.payload import NEUTRAL_COLOUR, Embed, Message
 from bot.render.text import no_pings, one_line, role_mention
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.model import Roadmap, Stage
-from bot.store.rewards import StageReward
 
 SET_HINT = "`/roadmap-admin reward set <stage> <role>` gives a role for finishing a stage."
 

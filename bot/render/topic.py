@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 from bot.render import parts
 from bot.render.limits import fit_message, fitted
 from bot.render.payload import DONE_COLOUR, TOPIC_COLOUR, Attachment, Embed, Message
 from bot.render.text import no_pings, one_line
 from bot.roadmap.model import Stage, Topic
+from bot.services.standing import Standing
 
 
 def percent(done: int, total: int) -> int:
@@ -87,3 +90,44 @@ def finished_card(
         colour=DONE_COLOUR,
     )
     return fit_message(Message(embeds=(embed,)))
+
+
+def standing_card(standing: Standing) -> Message:
+    """The card a member sees for where they stand: their next topic, or the finished card."""
+    if standing.next_topic is None or standing.next_stage is None:
+        return finished_card(
+            standing.roadmap.title,
+            stage_count=standing.stage_count,
+            done=standing.done,
+            skipped=sum(stage.skipped for stage in standing.stages),
+            total=standing.total,
+        )
+    return _shared_topic_card(
+        standing.next_topic,
+        standing.next_stage.stage,
+        stage_number=standing.next_stage.number,
+        stage_count=standing.stage_count,
+        done=standing.done,
+        total=standing.total,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_topic_card(
+    topic: Topic, stage: Stage, *, stage_number: int, stage_count: int, done: int, total: int
+) -> Message:
+    # Rendering is pure and a Message is immutable, so members at the same point share one;
+    # edited content brings new Topic objects, hence new keys.
+    return topic_card(
+        topic, stage, stage_number=stage_number, stage_count=stage_count, done=done, total=total
+    )
+
+
+def rendered_cards() -> int:
+    """How many topic cards are kept rendered."""
+    return _shared_topic_card.cache_info().currsize
+
+
+def forget_rendered_cards() -> None:
+    """Drop the rendered cards: after a reload their keys hold Topics nobody asks for again."""
+    _shared_topic_card.cache_clear()

@@ -10,20 +10,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
 
-from bot.cogs.payloads import send_kwargs
-from bot.cogs.topic_card import card_for
 from bot.render.payload import Message
 from bot.render.reminders import reminder_dm
+from bot.render.to_discord import send_kwargs
+from bot.render.topic import standing_card
+from bot.roadmap.model import Roadmap
 from bot.schedule.sender import REQUEST_TIMEOUT
 from bot.services.delivery import ReminderRequest, SendOutcome
+from bot.services.standing import Standing
 
-if TYPE_CHECKING:
-    from bot.app import StudyBot
+#: Where a member stands in a roadmap (done counts, stage), for the card in the DM.
+StandingSource = Callable[[int, int, Roadmap], Awaitable[Standing]]
 
 log = logging.getLogger(__name__)
 
@@ -42,23 +43,23 @@ class DiscordReminderSender:
 
     def __init__(
         self,
-        bot: StudyBot,
+        client: discord.Client,
+        standing: StandingSource,
         *,
         pace: Callable[[], Awaitable[object]] | None = None,
         timeout: float = REQUEST_TIMEOUT,
     ) -> None:
-        self._bot = bot
+        self._client = client
+        self._standing = standing
         self._pace = pace
         self._timeout = timeout
 
     async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
         # The card shows where the member stands now (done counts, stage), from the database.
-        standing = await self._bot.services.study.standing(
-            request.guild_id, request.user_id, request.roadmap
-        )
-        guild = self._bot.get_guild(request.guild_id)
+        standing = await self._standing(request.guild_id, request.user_id, request.roadmap)
+        guild = self._client.get_guild(request.guild_id)
         # No buttons: a DM has no server, and the buttons record progress per server.
-        card = card_for(standing, request.user_id).message
+        card = standing_card(standing)
         message = reminder_dm(card, guild.name if guild else None)
         try:
             async with asyncio.timeout(self._timeout):
@@ -84,11 +85,11 @@ class DiscordReminderSender:
     async def _open_dm(self, user_id: int) -> int:
         if self._pace is not None:
             await self._pace()
-        channel = await self._bot.create_dm(discord.Object(id=user_id))
+        channel = await self._client.create_dm(discord.Object(id=user_id))
         return channel.id
 
     async def _send(self, channel_id: int, message: Message, nonce: str) -> discord.Message:
-        channel = self._bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        channel = self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
         return await channel.send(
             **send_kwargs(message),
             nonce=nonce,

@@ -16,8 +16,8 @@ from datetime import date
 import aiohttp
 import discord
 
-from bot.cogs.payloads import send_kwargs
 from bot.render.daily import daily_post_date, daily_post_for
+from bot.render.to_discord import send_kwargs
 from bot.services.delivery import DailyPostRequest, SendOutcome
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.errors import StudyError
+from bot.records import DailyPost, DailySchedule
 from bot.roadmap.model import Roadmap, Topic
 from bot.services.clock import Clock
 from bot.services.content import ContentHolder
@@ -41,7 +42,7 @@ from bot.services.timezones import (
     parse_zone,
     zone_or_utc,
 )
-from bot.store.daily import DailyPost, DailyRepository, DailySchedule, PostClaim, TickClaim
+from bot.store.daily import DailyRepository, PostClaim, TickClaim
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.errors import ProgressHidden
+from bot.records import IN_PROGRESS, check_status
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import Clock
 from bot.services.lookup import find_stage, find_topic
@@ -22,7 +23,7 @@ from bot.services.standing import (
 from bot.services.streaks import Streak, compute_streak
 from bot.services.timezones import local_date, pick_zone
 from bot.store.database import Database
-from bot.store.progress import IN_PROGRESS, ProgressRepository, StatusChange, check_status
+from bot.store.progress import ProgressRepository, StatusChange
 from bot.store.settings import MemberSettingsRepository
 
 

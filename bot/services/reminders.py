@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.records import Delivery, Reminder
 from bot.roadmap.model import Roadmap, Topic
 from bot.services.clock import Clock
 from bot.services.daily_rules import fire_time, first_date, plan_due, reminder_nonce
@@ -27,7 +28,7 @@ from bot.services.delivery import (
     unfinished_fate,
 )
 from bot.services.timezones import format_local_time, parse_local_time, parse_zone, pick_zone
-from bot.store.reminders import Delivery, Reminder, ReminderClaim, ReminderRepository
+from bot.store.reminders import ReminderClaim, ReminderRepository
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,14 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
+from bot.records import StageReward
 from bot.roadmap.model import Roadmap
 from bot.services.clock import Clock
 from bot.services.lookup import check_roadmap_id, find_stage
 from bot.services.timezones import parse_zone
 from bot.store.database import Database
 from bot.store.erasure import MemberDataRepository
-from bot.store.rewards import RewardRepository, StageReward
+from bot.store.rewards import RewardRepository
 from bot.store.settings import ServerSettings, ServerSettingsRepository
 
 log = logging.getLogger(__name__)

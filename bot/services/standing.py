@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.records import DONE, SKIPPED
 from bot.roadmap.model import Roadmap, Stage, Topic
-from bot.store.progress import DONE, SKIPPED, ProgressRow, latest_of
+from bot.store.progress import ProgressRow, latest_of
 
 #: Statuses that move a member past a topic.
 PASSED = frozenset({DONE, SKIPPED})

@@ -13,51 +13,12 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
+from bot.records import DailyPost, DailySchedule
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database
 
 # Statuses a moderator's `post-now` may replace: nothing went out for that date.
 REPLACEABLE = ("missed", "failed", "unknown")
-
-
-@dataclass(frozen=True, slots=True)
-class DailySchedule:
-    guild_id: int
-    channel_id: int
-    local_time: str  # `HH:MM`
-    time_zone: str
-    roadmap_id: str | None  # None: the server's default roadmap
-    ping_role_id: int | None
-    enabled: bool
-    disabled_reason: str | None
-    next_date: date
-    next_fire_at: datetime
-    cursor_roadmap_id: str | None
-    last_topic_id: str | None
-    last_position: int | None
-    last_posted_date: date | None
-    jump_topic_id: str | None
-    revision: int
-    default_roadmap: str | None = None  # the server's default, joined in for convenience
-
-
-@dataclass(frozen=True, slots=True)
-class DailyPost:
-    guild_id: int
-    local_date: date
-    status: str
-    channel_id: int | None
-    roadmap_id: str | None
-    topic_id: str | None
-    topic_position: int | None
-    ping_role_id: int | None
-    scheduled_for: datetime | None
-    claimed_at: datetime
-    attempts: int
-    first_attempt_at: datetime | None
-    finished_at: datetime | None
-    message_id: int | None
-    error: str | None
 
 
 @dataclass(frozen=True, slots=True)

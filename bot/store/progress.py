@@ -13,22 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import starmap
 
-from bot.errors import InvalidStatus
+from bot.records import DONE, check_status
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database
 from bot.store.settings import ZONES_SQL
-
-DONE = "done"
-SKIPPED = "skipped"
-IN_PROGRESS = "in_progress"
-STATUSES = (DONE, SKIPPED, IN_PROGRESS)
-
-
-def check_status(status: str) -> str:
-    """`status` itself, or InvalidStatus."""
-    if status not in STATUSES:
-        raise InvalidStatus(status)
-    return status
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,37 +9,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.records import Delivery, Reminder
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database, Row
-
-
-@dataclass(frozen=True, slots=True)
-class Reminder:
-    """One member's reminder in one server, as the tick and the commands see it."""
-
-    guild_id: int
-    user_id: int
-    local_time: str  # `HH:MM`
-    time_zone: str | None
-    next_date: date
-    next_fire_at: datetime
-    dm_channel_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """A ledger row: one reminder DM of one local date."""
-
-    guild_id: int
-    user_id: int
-    local_date: date
-    status: str
-    topic_id: str | None
-    claimed_at: datetime
-    attempts: int
-    first_attempt_at: datetime | None
-    message_id: int | None
-    error: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
+from bot.records import StageReward
 from bot.store.database import Database
-
-
-@dataclass(frozen=True, slots=True)
-class StageReward:
-    guild_id: int
-    roadmap_id: str
-    stage_id: str
-    role_id: int
 
 
 def _set(conn: sqlite3.Connection, reward: StageReward) -> None:

@@ -28,13 +28,14 @@ from discord.ext import commands
 
 from bot.app import StudyBot
 from bot.config import Settings
+from bot.records import DONE, IN_PROGRESS, SKIPPED
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import load_directory
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import SystemClock
 from bot.services.content import ContentHolder
 from bot.store.database import Database
-from bot.store.progress import DONE, IN_PROGRESS, SKIPPED, StatusChange, _apply_change
+from bot.store.progress import StatusChange, _apply_change
 from tests.bench.figures import BenchOptions, Figure
 from tests.emulator.runner import running_client
 from tests.emulator.server import Emulator

@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import StudyBot
 from bot.cogs.content_reload import CONTENT_RELOADED, OWNER_GROUP, ContentReload
-from bot.cogs.topic_card import _topic_card
+from bot.render.topic import rendered_cards
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import load_directory
 from bot.services import content_watch
@@ -73,14 +73,14 @@ async def test_an_edited_file_changes_next_and_autocomplete_while_the_bot_runs(
 ) -> None:
     bot = await start(launch, folder, sample)
     assert await next_title(emulator, sample) == "Syntax"
-    assert _topic_card.cache_info().currsize > 0
+    assert rendered_cards() > 0
 
     write_roadmap(folder, "backend", {"basics": ["setup", *STAGES["basics"]], "web": STAGES["web"]})
     outcome = await next_reload(bot)
 
     assert outcome.applied and outcome.trigger == "file change"
     await emulator.wait_for(  # the Study cog's listener lets the old content's cards go
-        lambda: _topic_card.cache_info().currsize == 0, what="the rendered cards to be dropped"
+        lambda: rendered_cards() == 0, what="the rendered cards to be dropped"
     )
     assert outcome.lines()[0] == 'backend: topic added: setup "Setup" (stage basics)'
     result = await emulator.slash(sample.guild, sample.alice, "roadmap next")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.records import Delivery
 from bot.render.reminders import reminder_off_message
-from bot.store.reminders import Delivery
 
 
 def refused(error: str | None) -> Delivery:

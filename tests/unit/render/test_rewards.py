@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.records import StageReward
 from bot.render.rewards import reward_list_message, reward_removed_message, reward_set_message
 from bot.roadmap.catalog import Catalog
-from bot.store.rewards import StageReward
 from tests.unit.render.builders import discord_verdict, make_roadmap, make_stage
 
 GUILD = 7

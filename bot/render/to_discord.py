@@ -1,4 +1,5 @@
-"""The one adapter from bot/render payloads (pure dataclasses) to discord.py objects."""
+"""The one adapter from bot/render payloads (pure dataclasses) to discord.py objects, shared by
+the cogs (replies) and the schedule (daily posts, reminder DMs)."""
 
 from __future__ import annotations
 
