@@ -27,7 +27,6 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.context import RoadmapHints, Services
 from bot.cogs.daily import NEEDED_PERMISSIONS
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree
@@ -39,6 +38,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.content import ContentHolder
 from bot.store.database import Database
 from bot.store.meta import MetaRepository
+from bot.wiring import build_wiring
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +146,6 @@ class StudyBot(commands.Bot):
         self.database = database
         self.content = content
         self.clock: Clock = clock or SystemClock()
-        self.services = Services.create(database, self.clock)
-        self.roadmap_hints = RoadmapHints()
         self._meta = MetaRepository(database)
         self.command_groups = CommandGroups.create()
         self._extensions_to_load = tuple(extensions)
@@ -162,6 +160,15 @@ class StudyBot(commands.Bot):
         # scheduled REST traffic (daily posts, reminders) evenly under the gate's bound.
         self.ticks = TickRunner(tick_interval)
         self.rest_pacer = rest_pacer or RestPacer()
+        self.wiring = build_wiring(
+            self,
+            settings=settings,
+            database=database,
+            content=content,
+            clock=self.clock,
+            pacer=self.rest_pacer,
+        )
+        self.services = self.wiring.services
         self.add_background("scheduler", self.ticks.start, self.ticks.stop)
 
     # -- wiring used by cogs -------------------------------------------------------------

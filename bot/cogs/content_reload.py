@@ -22,10 +22,9 @@ from discord.ext import commands
 
 from bot.cogs.groups import MemberCooldown
 from bot.errors import StudyError
-from bot.render.audit import audit_problems
 from bot.render.reload import reload_report
 from bot.render.to_discord import send_kwargs
-from bot.services.content import ContentReloader, ReloadOutcome
+from bot.services.content import ReloadOutcome
 from bot.services.content_watch import ContentWatcher
 
 if TYPE_CHECKING:
@@ -48,9 +47,7 @@ class ContentReload(commands.Cog):
 
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
-        self.reloader = ContentReloader(
-            bot.content, bot.settings.content_dir, bot.database, audit=audit_problems
-        )
+        self.reloader = bot.wiring.reloader
         self.watcher = ContentWatcher(bot.settings.content_dir, self._reload_after_file_change)
         self._signal_tasks: set[asyncio.Task[ReloadOutcome]] = set()
         self._sighup_installed = False

@@ -22,9 +22,6 @@ from bot.errors import StudyError
 from bot.render import daily_status as views
 from bot.render.daily import daily_post_for
 from bot.render.to_discord import send_kwargs
-from bot.schedule.sender import DiscordDailySender
-from bot.services.daily import DailyPlanner
-from bot.store.daily import DailyRepository
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -114,14 +111,7 @@ class DailyPosts(SubcommandCog):
 
     def __init__(self, bot: StudyBot) -> None:
         super().__init__(bot)
-        self.planner = DailyPlanner(
-            DailyRepository(bot.database),
-            bot.content,
-            bot.clock,
-            DiscordDailySender(bot),
-            grace=timedelta(minutes=bot.settings.daily_grace_minutes),
-            pace=bot.rest_pacer.acquire,
-        )
+        self.planner = bot.wiring.daily
         self._last_purge: datetime | None = None
 
     async def cog_load(self) -> None:

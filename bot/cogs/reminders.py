@@ -5,22 +5,15 @@ reminders' scheduler tick. The ReminderPlanner (bot/services/reminders.py) decid
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot.cogs.autocomplete import time_zone_choices
-from bot.cogs.context import member_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.render.reminders import reminder_off_message, reminder_set_message
 from bot.render.to_discord import send_kwargs
-from bot.roadmap.model import Roadmap, Topic
-from bot.schedule.reminders import DiscordReminderSender
-from bot.services.reminders import ReminderPlanner
-from bot.store.reminders import ReminderRepository
-from bot.store.settings import MemberSettingsRepository
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -35,15 +28,7 @@ class Reminders(SubcommandCog):
 
     def __init__(self, bot: StudyBot) -> None:
         super().__init__(bot)
-        self.planner = ReminderPlanner(
-            ReminderRepository(bot.database),
-            bot.clock,
-            DiscordReminderSender(bot, bot.services.study.standing, pace=bot.rest_pacer.acquire),
-            self._next_topic,
-            MemberSettingsRepository(bot.database).zones,
-            grace=timedelta(minutes=bot.settings.daily_grace_minutes),
-            pace=bot.rest_pacer.acquire,
-        )
+        self.planner = bot.wiring.reminders
 
     async def cog_load(self) -> None:
         self.bot.command_groups.add_subgroup(
@@ -60,12 +45,6 @@ class Reminders(SubcommandCog):
         report = await self.planner.tick()
         if report.any():
             log.info("reminder tick: %s", report)
-
-    async def _next_topic(self, guild_id: int, user_id: int) -> tuple[Roadmap, Topic | None]:
-        # Read only: a reminder does not mark the topic "in progress"; opening it does.
-        roadmap = await member_roadmap(self.bot, guild_id, user_id)
-        upcoming = await self.bot.services.study.next_topic(guild_id, user_id, roadmap)
-        return roadmap, upcoming.topic
 
     @subcommand("roadmap remind set", "Get a daily DM with your next topic in this server")
     @app_commands.describe(

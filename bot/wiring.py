@@ -1,0 +1,98 @@
+"""The one place that builds what the bot runs on: the services, the planners with their
+Discord senders and REST pacing, and the content reloader. Cogs receive these through the bot;
+nothing else constructs a service, a repository or a sender.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import discord
+
+from bot.config import Settings
+from bot.render.audit import audit_problems
+from bot.schedule.pacer import RestPacer
+from bot.schedule.reminders import DiscordReminderSender
+from bot.schedule.sender import DiscordDailySender
+from bot.services.clock import Clock
+from bot.services.content import ContentHolder, ContentReloader
+from bot.services.daily import DailyPlanner
+from bot.services.leaderboard import LeaderboardService
+from bot.services.members import MemberService
+from bot.services.progress import StudyService
+from bot.services.reminders import ReminderPlanner
+from bot.services.roadmaps import MemberRoadmaps
+from bot.services.servers import ServerService
+from bot.store.daily import DailyRepository
+from bot.store.database import Database
+from bot.store.reminders import ReminderRepository
+from bot.store.settings import MemberSettingsRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The use cases, sharing one database and one clock."""
+
+    study: StudyService
+    members: MemberService
+    leaderboard: LeaderboardService
+    servers: ServerService
+    roadmaps: MemberRoadmaps
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """Everything the cogs and the scheduler work with, built once per bot."""
+
+    services: Services
+    daily: DailyPlanner
+    reminders: ReminderPlanner
+    reloader: ContentReloader
+
+
+def build_services(database: Database, content: ContentHolder, clock: Clock) -> Services:
+    study = StudyService(database, clock)
+    members = MemberService(database, clock)
+    servers = ServerService(database, clock)
+    return Services(
+        study=study,
+        members=members,
+        leaderboard=LeaderboardService(database, clock),
+        servers=servers,
+        roadmaps=MemberRoadmaps(content, members, servers, study),
+    )
+
+
+def build_wiring(
+    client: discord.Client,
+    *,
+    settings: Settings,
+    database: Database,
+    content: ContentHolder,
+    clock: Clock,
+    pacer: RestPacer,
+) -> Wiring:
+    """Wire the services to the database and clock, and the planners to Discord through
+    `client`, each scheduled send paced by `pacer`."""
+    services = build_services(database, content, clock)
+    grace = timedelta(minutes=settings.daily_grace_minutes)
+    daily = DailyPlanner(
+        DailyRepository(database),
+        content,
+        clock,
+        DiscordDailySender(client),
+        grace=grace,
+        pace=pacer.acquire,
+    )
+    reminders = ReminderPlanner(
+        ReminderRepository(database),
+        clock,
+        DiscordReminderSender(client, services.study.standing, pace=pacer.acquire),
+        services.roadmaps.reminder_topic,
+        MemberSettingsRepository(database).zones,
+        grace=grace,
+        pace=pacer.acquire,
+    )
+    reloader = ContentReloader(content, settings.content_dir, database, audit=audit_problems)
+    return Wiring(services, daily, reminders, reloader)
