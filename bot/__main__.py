@@ -94,10 +94,10 @@ def _run(args: argparse.Namespace) -> int:
         settings.require_token()  # run and sync need it; say how to get one before anything else
         check_database_path(settings.database_path)
         if command == "sync":
-            from bot.app import run_sync
+            from bot.cli.run import run_sync
 
             return run_sync(settings, guild_id=args.guild)
-        from bot.app import run_bot
+        from bot.cli.run import run_bot
 
         return run_bot(settings)
     except ConfigError as exc:

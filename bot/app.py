@@ -1,4 +1,4 @@
-"""The bot process: StudyBot wires settings, database, content and clock together; run it or sync.
+"""StudyBot: settings, database, content and clock come in; the wiring, cogs and ticks go on.
 
 The database comes in opened (opening applies the migrations, so a failing migration stops the
 process before it logs in). `setup_hook` (runs once per process, never in `on_ready`) attaches the
@@ -9,28 +9,21 @@ should and starts background work. `close()` stops it all and closes the databas
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import hashlib
 import json
 import logging
-import os
-import signal
-import sqlite3
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import aiohttp
 import discord
-import yarl
 from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.daily import NEEDED_PERMISSIONS
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.roadmap.loader import plural
 from bot.schedule.pacer import RestGate, RestPacer, rest_trace
 from bot.schedule.runner import TICK_INTERVAL, TickRunner
@@ -72,18 +65,6 @@ def invite_url(application_id: int) -> str:
     )
 
 
-def configure_logging(level: str, stream: Any = None) -> None:
-    """One line per event on stdout; ANSI colours only when a person watches a terminal."""
-    handler = logging.StreamHandler(stream or sys.stdout)
-    if handler.stream.isatty() and not os.environ.get("NO_COLOR"):
-        discord.utils.setup_logging(handler=handler, level=logging.getLevelName(level))
-        return
-    plain = logging.Formatter(
-        "[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{"
-    )
-    discord.utils.setup_logging(handler=handler, formatter=plain, level=logging.getLevelName(level))
-
-
 def command_tree_digest(
     tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None = None
 ) -> str:
@@ -93,18 +74,6 @@ def command_tree_digest(
         key=lambda item: (item.get("type", 1), item["name"]),
     )
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
-    """Send discord.py's REST and gateway traffic to another host (a proxy, or the test emulator).
-
-    A plain (unsharded) client connects to DiscordWebSocket.DEFAULT_GATEWAY and reconnects to the
-    `resume_gateway_url` Discord gives it, so both settings are enough to redirect it entirely.
-    """
-    if api_base:
-        discord.http.Route.BASE = api_base
-    if gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 class StudyBot(commands.Bot):
@@ -287,154 +256,3 @@ class StudyBot(commands.Bot):
             interaction.guild_id,
             interaction.user.id,
         )
-
-
-# -- process entry points (bot/__main__.py) ------------------------------------------------
-
-
-def load_content(settings: Settings) -> ContentHolder | None:
-    """The content to serve, or None after printing why it cannot be served (exit code 1).
-
-    Raises ConfigError (exit code 2) when CONTENT_DIR is not a readable folder."""
-    from bot.roadmap.loader import ContentDirectoryError, load_directory
-    from bot.roadmap.problems import Problem
-
-    try:
-        result = load_directory(settings.content_dir)
-    except ContentDirectoryError as exc:
-        raise ConfigError(
-            f"cannot read the content: {exc} (set CONTENT_DIR to the roadmap folder)."
-        ) from None
-    from bot.render.audit import audit_problems
-
-    found = audit_problems(result)
-    for problem in sorted(result.problems + found, key=Problem.sort_key):
-        print(problem, file=sys.stderr)
-    if not result.ok or result.catalog is None or any(p.is_error for p in found):
-        print(
-            f"The content in {settings.content_dir} is invalid; fix the errors above "
-            f"(`python -m bot check {settings.content_dir}` lists them) and start again.",
-            file=sys.stderr,
-        )
-        return None
-    return ContentHolder(result.catalog)
-
-
-def run_bot(settings: Settings) -> int:
-    """`python -m bot`: run until SIGTERM/SIGINT. Exit 0 after a graceful stop, 1 on failure."""
-    return _with_bot(settings, _run_until_stopped, sync_on_start=True)
-
-
-def run_sync(settings: Settings, guild_id: int | None = None) -> int:
-    """`python -m bot sync [--guild ID]`: push the commands to Discord once and exit."""
-    return _with_bot(
-        settings, functools.partial(_sync_once, guild_id=guild_id), sync_on_start=False
-    )
-
-
-def _with_bot(
-    settings: Settings,
-    use: Callable[[StudyBot, str], Awaitable[int]],
-    *,
-    sync_on_start: bool,
-) -> int:
-    """Logging, token, content and URLs first (each failing with its exit code), then the
-    database and the bot inside one event loop, handed to `use`."""
-    configure_logging(settings.log_level)
-    token = settings.require_token()
-    content = load_content(settings)
-    if content is None:
-        return 1
-    point_discord_at(settings.api_base, settings.gateway_url)
-
-    async def main() -> int:
-        from bot.store.migrations import MigrationError
-
-        try:
-            database = await Database.open(settings.database_path)
-        except (MigrationError, OSError, sqlite3.Error) as exc:
-            log.error("cannot open the database %s: %s", settings.database_path, exc)
-            return 1
-        bot = StudyBot(settings, database, content, sync_on_start=sync_on_start)
-        return await use(bot, token)
-
-    return asyncio.run(main())
-
-
-#: What a process without a way to Discord raises (DNS failure, connection refused, TLS...).
-UNREACHABLE = (aiohttp.ClientConnectionError,)
-
-
-def unreachable_line(settings: Settings, exc: BaseException) -> str:
-    """One line for an operator instead of aiohttp's traceback: what, why, what to check."""
-    where = settings.api_base or "discord.com"
-    reason = str(exc) or type(exc).__name__
-    check = "DISCORD_API_BASE and the proxy" if settings.api_base else "the network and DNS"
-    return f"cannot reach Discord at {where}: {reason}. Check {check}, then start again."
-
-
-async def _run_until_stopped(bot: StudyBot, token: str) -> int:
-    loop = asyncio.get_running_loop()
-    closing: list[asyncio.Task[None]] = []
-
-    def stop(signame: str) -> None:
-        if not closing:
-            log.info("%s received; stopping", signame)
-            closing.append(loop.create_task(bot.close()))
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop, sig.name)
-    try:
-        async with bot:
-            await bot.start(token)
-    except discord.LoginFailure:
-        log.error("Discord refused DISCORD_TOKEN; create a new token and put it in .env")
-        return 2
-    except UNREACHABLE as exc:
-        # Only the first contact ends here: once connected, discord.py reconnects by itself
-        # with backoff. A supervisor restarts the process (README: exit codes).
-        log.error("%s", unreachable_line(bot.settings, exc))
-        return 1
-    except Exception:
-        log.exception("the bot stopped because of an error")
-        return 1
-    finally:
-        for task in closing:
-            await task
-    return 0
-
-
-async def _sync_once(bot: StudyBot, token: str, *, guild_id: int | None) -> int:
-    settings = bot.settings
-    try:
-        async with bot:
-            await bot.login(token)  # runs setup_hook: commands are attached, nothing started
-            if guild_id is not None:
-                count = await bot.sync_guild(guild_id)
-                print(f"Synced {plural(count, 'command')} to server {guild_id}.")
-                return 0
-            if settings.dev_guild_id is not None:
-                count = await bot.sync_guild(settings.dev_guild_id)
-                print(
-                    f"Synced {plural(count, 'command')} to the dev server {settings.dev_guild_id}."
-                )
-            if settings.dev_guild_sync_all:
-                print("DEV_GUILD_SYNC_ALL is on: no global commands were synced.")
-            else:
-                count = await bot.sync_globally()
-                print(
-                    f"Synced {plural(count, 'global command')} "
-                    "(they may take up to an hour to appear)."
-                )
-    except discord.LoginFailure:
-        print(
-            "Discord refused DISCORD_TOKEN; create a new token and put it in .env.", file=sys.stderr
-        )
-        return 2
-    except discord.HTTPException as exc:
-        print(f"Discord refused the sync: {exc}", file=sys.stderr)
-        return 1
-    except UNREACHABLE as exc:
-        print(unreachable_line(settings, exc), file=sys.stderr)
-        return 1
-    return 0

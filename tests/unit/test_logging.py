@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app import configure_logging
+from bot.cli.run import configure_logging
 
 
 class Terminal(io.StringIO):

@@ -1,0 +1,137 @@
+"""The layers of DESIGN.md section 1, read from the code's own imports: arrows point only down,
+the pure layers never import discord, and no two modules import each other in a circle."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing module, e.g. bot.cogs.daily
+    target: str  # what it imports, e.g. bot.store.daily
+    line: int
+    at_runtime: bool  # False under `if TYPE_CHECKING:` or inside a function
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(BOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path, module: str | None = None) -> Iterator[Import]:
+    module = module or _module_name(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+    def visit(node: ast.AST, at_runtime: bool) -> Iterator[Import]:
+        for child in ast.iter_child_nodes(node):
+            runtime = at_runtime
+            if (
+                isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test)
+            ) or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                runtime = False
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    yield Import(module, alias.name, child.lineno, runtime)
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                yield Import(module, child.module, child.lineno, runtime)
+                for alias in child.names:  # `from bot.store import database` names a module
+                    yield Import(module, f"{child.module}.{alias.name}", child.lineno, runtime)
+            yield from visit(child, runtime)
+
+    yield from visit(tree, True)
+
+
+ALL = [found for path in sorted(BOT.rglob("*.py")) for found in _imports(path)]
+MODULES = {_module_name(path) for path in BOT.rglob("*.py")}
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def _breaches(importers: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{found.module}:{found.line} imports {found.target}"
+        for found in ALL
+        if any(_within(found.module, p) for p in importers)
+        and any(_within(found.target, f) for f in forbidden)
+    ]
+
+
+PURE = ("bot.roadmap", "bot.services", "bot.store", "bot.records", "bot.errors", "bot.config")
+BELOW_THE_COGS = ("bot.render", "bot.schedule", *PURE)
+
+
+@pytest.mark.parametrize(
+    ("importers", "forbidden"),
+    [
+        (PURE, ("discord",)),
+        (("bot.cogs",), ("bot.store", "bot.schedule", "bot.wiring", "bot.cli")),
+        (("bot.render",), ("bot.store", "bot.schedule")),
+        (BELOW_THE_COGS, ("bot.cogs", "bot.app", "bot.wiring", "bot.cli", "bot.__main__")),
+        (("bot.store", "bot.records", "bot.errors"), ("bot.services", "bot.roadmap.catalog")),
+        (("bot.roadmap",), ("bot.services", "bot.store")),
+    ],
+    ids=[
+        "pure layers never import discord",
+        "cogs import neither the store nor the schedule",
+        "render imports no store",
+        "nothing below the cogs imports the cogs or the process",
+        "the store imports no use case",
+        "the content model imports neither use cases nor the store",
+    ],
+)
+def test_arrows_point_only_down(importers: tuple[str, ...], forbidden: tuple[str, ...]) -> None:
+    assert _breaches(importers, forbidden) == []
+
+
+def test_no_import_cycles() -> None:
+    graph: dict[str, set[str]] = {name: set() for name in MODULES}
+    for found in ALL:
+        if found.at_runtime and found.target in MODULES and found.target != found.module:
+            graph[found.module].add(found.target)
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+
+    def walk(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for target in sorted(graph[name]):
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                walk(target, [*path, target])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            walk(name, [name])
+    assert cycles == []
+
+
+def test_the_walker_sees_real_imports_and_tells_runtime_from_type_checking(
+    tmp_path: Path,
+) -> None:
+    # The rules above would pass vacuously if the walker missed imports.
+    assert _breaches(("bot.cogs",), ("bot.render",)), "cogs do import render"
+    assert _breaches(("bot.store",), ("sqlite3",)), "the store does import sqlite3"
+    source = tmp_path / "sample.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "import discord\n"
+        "if TYPE_CHECKING:\n"
+        "    from bot.app import StudyBot\n"
+        "def later():\n"
+        "    from bot.cogs import study\n"
+    )
+    found = {(i.target, i.at_runtime) for i in _imports(source, "bot.services.sample")}
+    assert ("discord", True) in found
+    assert ("bot.app", False) in found and ("bot.app.StudyBot", False) in found
+    assert ("bot.cogs", False) in found and ("bot.cogs.study", False) in found
