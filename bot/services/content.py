@@ -149,7 +149,6 @@ class ContentReloader:
         self._orphans = OrphanedProgressRepository(database)
         # Two triggers at once (a save and a SIGHUP) must not interleave their swaps.
         self._lock = asyncio.Lock()
-        self.last: ReloadOutcome | None = None
 
     async def reload(self, trigger: str) -> ReloadOutcome:
         """Load, validate and, when everything is valid, serve the folder's content."""
@@ -177,7 +176,6 @@ class ContentReloader:
                 diff=loaded.diff,
                 orphaned_members=orphaned,
             )
-            self.last = outcome
             log.info("%s (in %.2f s)", outcome.headline, seconds)
             for line in outcome.lines():
                 log.info("%s", line)
@@ -210,7 +208,6 @@ class ContentReloader:
         return loaded
 
     def _refused(self, outcome: ReloadOutcome) -> ReloadOutcome:
-        self.last = outcome
         log.error("%s", outcome.headline)
         for problem in outcome.errors:
             log.error("%s", problem)

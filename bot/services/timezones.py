@@ -102,18 +102,6 @@ def localize(day: date, at: time, zone: ZoneInfo) -> datetime:
     return as_utc
 
 
-def next_occurrence(at: time, zone: ZoneInfo, after: datetime) -> datetime:
-    """The first UTC instant strictly after `after` at which the wall clock in `zone` shows `at`
-    (gap and fold rules as in `localize`)."""
-    day = local_date(after, zone) - timedelta(days=1)
-    for _ in range(4):
-        moment = localize(day, at, zone)
-        if moment > after:
-            return moment
-        day += timedelta(days=1)
-    raise AssertionError("unreachable: a wall time occurs at least every other day")
-
-
 def week_start(day: date) -> date:
     """Monday of the ISO week holding `day`."""
     return day - timedelta(days=day.weekday())
@@ -121,10 +109,3 @@ def week_start(day: date) -> date:
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
-
-
-def utc(moment: datetime) -> datetime:
-    """An aware datetime normalised to UTC; refuses naive datetimes."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return moment.astimezone(UTC)

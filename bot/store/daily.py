@@ -136,14 +136,6 @@ class DailyRepository:
         )
         return [_schedule(row) for row in rows]
 
-    async def earliest_fire_at(self) -> datetime | None:
-        """When the next enabled schedule fires (for tests and logs)."""
-        row = await self.db.fetchone(
-            f"SELECT MIN(s.next_fire_at) FROM {_SCHEDULE_FROM} "
-            "WHERE s.enabled = 1 AND g.left_at IS NULL"
-        )
-        return decode_time(row[0]) if row and row[0] else None
-
     async def post(self, guild_id: int, day: date) -> DailyPost | None:
         row = await self.db.fetchone(
             f"SELECT {_POST_COLUMNS} FROM daily_posts WHERE guild_id = ? AND local_date = ?",

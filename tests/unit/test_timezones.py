@@ -9,7 +9,6 @@ from bot.errors import InvalidTime, InvalidTimeZone
 from bot.services.timezones import (
     local_date,
     localize,
-    next_occurrence,
     parse_local_time,
     parse_zone,
     pick_zone,
@@ -59,17 +58,6 @@ def test_repeated_hour_is_its_first_occurrence() -> None:
     ny = ZoneInfo("America/New_York")
     # 01:30 happens twice on 2026-11-01; the first is EDT (UTC-4).
     assert localize(date(2026, 11, 1), time(1, 30), ny) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
-
-
-def test_next_occurrence_is_strictly_after_and_keeps_wall_time() -> None:
-    berlin = ZoneInfo("Europe/Berlin")
-    after = datetime(2026, 3, 28, 8, 0, tzinfo=UTC)  # 09:00 CET on the day before the change
-    first = next_occurrence(time(9, 0), berlin, after)
-    second = next_occurrence(time(9, 0), berlin, first)
-    assert first.astimezone(berlin).strftime("%Y-%m-%d %H:%M") == "2026-03-29 09:00"
-    assert second.astimezone(berlin).strftime("%Y-%m-%d %H:%M") == "2026-03-30 09:00"
-    assert (second - first).total_seconds() == 24 * 3600
-    assert (first - after).total_seconds() == 23 * 3600
 
 
 def test_local_date_in_far_east_and_west_zones() -> None:
