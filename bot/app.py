@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 #: Extension modules loaded by setup_hook, in order. A module that fails to load stops the bot.
 EXTENSIONS: tuple[str, ...] = (
-    "bot.cogs.members",
+    "bot.cogs.member_commands",
     "bot.cogs.admin",
     "bot.cogs.content_reload",
     "bot.cogs.daily",

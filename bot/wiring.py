@@ -12,9 +12,9 @@ import discord
 
 from bot.config import Settings
 from bot.render.audit import audit_problems
+from bot.schedule.daily_sender import DiscordDailySender
 from bot.schedule.pacer import RestPacer
-from bot.schedule.reminders import DiscordReminderSender
-from bot.schedule.sender import DiscordDailySender
+from bot.schedule.reminder_sender import DiscordReminderSender
 from bot.services.clock import Clock
 from bot.services.content import ContentHolder, ContentReloader
 from bot.services.daily import DailyPlanner

@@ -1,7 +1,8 @@
 """What the planners ask of whoever sends messages, and what they get back, in plain values.
 
-The Discord sender (bot/schedule/sender.py) implements these protocols; tests use an in-memory
-one. Keeping the protocol here lets the planners decide every rule without importing discord.
+The Discord senders (bot/schedule/daily_sender.py, reminder_sender.py) implement these
+protocols; tests use in-memory ones. Keeping the protocol here lets the planners decide every
+rule without importing discord.
 """
 
 from __future__ import annotations

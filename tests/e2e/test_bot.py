@@ -31,7 +31,7 @@ async def test_global_sync_on_a_fresh_database_then_only_when_the_tree_changes(
     assert _syncs(emulator, GLOBAL_SYNC) == 1
     await bot.close()
 
-    await launch(extensions=("bot.cogs.members",))  # the tree changed: sync again
+    await launch(extensions=("bot.cogs.member_commands",))  # the tree changed: sync again
     assert _syncs(emulator, GLOBAL_SYNC) == 2
     assert _syncs(emulator, GUILD_SYNC) == 0
 

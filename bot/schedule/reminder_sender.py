@@ -19,7 +19,7 @@ from bot.render.reminders import reminder_dm
 from bot.render.to_discord import send_kwargs
 from bot.render.topic import standing_card
 from bot.roadmap.model import Roadmap
-from bot.schedule.sender import REQUEST_TIMEOUT
+from bot.schedule.daily_sender import REQUEST_TIMEOUT
 from bot.services.delivery import ReminderRequest, SendOutcome
 from bot.services.standing import Standing
 

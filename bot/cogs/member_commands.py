@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.cogs.account import Account
 from bot.cogs.buttons import ForgetButton
-from bot.cogs.standing import Standings
+from bot.cogs.progress_commands import Standings
 from bot.cogs.study import Study
 from bot.cogs.topic_card import TopicButton
 
