@@ -123,7 +123,7 @@ class StudyBot(commands.Bot):
         self._started: list[tuple[str, Hook]] = []
         self._persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
         self._closing: asyncio.Future[None] | None = None
-        self._heap_frozen = False
+        self._heap_freeze: asyncio.Task[None] | None = None
         self._ready_once = False
         # One scheduler job runs every feature's tick (`ticks.add_tick`); one pacer spaces all
         # scheduled REST traffic (daily posts, reminders) evenly under the gate's bound.
@@ -157,6 +157,7 @@ class StudyBot(commands.Bot):
         await self.install_commands()
         if self._sync_on_start:
             await self.sync_commands_on_start()
+            self._heap_freeze = asyncio.create_task(self._freeze_heap_when_ready())
             for name, start, stop in self._background:
                 await start()
                 self._started.append((name, stop))
@@ -211,6 +212,8 @@ class StudyBot(commands.Bot):
         await asyncio.shield(self._closing)
 
     async def _close_once(self) -> None:
+        if self._heap_freeze is not None:
+            self._heap_freeze.cancel()  # a bot stopped before it was ever ready
         while self._started:
             name, stop = self._started.pop()
             try:
@@ -225,19 +228,21 @@ class StudyBot(commands.Bot):
 
     async def on_ready(self) -> None:
         # Only a log line: on_ready fires again after every reconnect, so no work starts here.
-        # And one step, once: the caches just loaded (every guild, the content) live as long as
-        # the process, so they leave the cyclic collector's reach; otherwise a full collection,
-        # e.g. during a daily fan-out, walks all of them and stalls the loop for 100+ ms.
-        # Collected first so that no garbage is frozen; once, so later garbage is never kept.
-        if not self._heap_frozen:
-            self._heap_frozen = True
-            gc.collect()
-            gc.freeze()
         if self._ready_once:
             log.info("connected again: %s", plural(len(self.guilds), "server"))
             return
         self._ready_once = True
         log.info("%s", self.ready_line())
+
+    async def _freeze_heap_when_ready(self) -> None:
+        """Once, after the first ready: the caches just loaded (every guild, the content) live
+        as long as the process, so they leave the cyclic collector's reach; otherwise a full
+        collection, e.g. during a daily fan-out, walks all of them and stalls the loop for
+        100+ ms. Collected first so that no garbage is frozen; once, so later garbage is never
+        kept."""
+        await self.wait_until_ready()
+        gc.collect()
+        gc.freeze()
 
     def ready_line(self) -> str:
         """What an operator needs once logged in: who, in how many servers, how to invite."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 
@@ -136,3 +137,17 @@ async def test_every_command_and_button_is_logged_with_server_and_member(
         for line in lines
     )
     assert all(emulator.world.token not in line for line in lines)
+
+
+async def test_the_heap_is_frozen_once_after_the_first_ready_not_on_reconnects(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    gc.unfreeze()  # earlier bots of this test process froze theirs
+    bot = await launch()
+    await emulator.wait_for(lambda: gc.get_freeze_count() > 0, what="the heap to be frozen")
+    frozen = gc.get_freeze_count()
+    await emulator.gateway.reconnect()
+    await emulator.wait_for(lambda: bot.is_ready() and emulator.gateway.connected)
+    await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    # Frozen objects that die leave the count; a second freeze would add every live object.
+    assert gc.get_freeze_count() <= frozen
