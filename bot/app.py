@@ -20,10 +20,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.daily import NEEDED_PERMISSIONS
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree
 from bot.config import Settings
+from bot.render.permissions import DAILY_POST_PERMISSIONS, REWARD_PERMISSIONS
 from bot.roadmap.loader import plural
 from bot.schedule.pacer import RestGate, RestPacer, rest_trace
 from bot.schedule.runner import TICK_INTERVAL, TickRunner
@@ -54,7 +54,7 @@ Hook = Callable[[], Awaitable[None]]
 #: What the invite URL asks for: the daily post's channel permissions, and Manage Roles for
 #: stage rewards (README, "Inviting the bot").
 INVITE_PERMISSIONS = discord.Permissions(
-    manage_roles=True, **{name: True for name, _ in NEEDED_PERMISSIONS}
+    **dict.fromkeys((*DAILY_POST_PERMISSIONS, *REWARD_PERMISSIONS), True)
 )
 
 

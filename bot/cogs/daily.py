@@ -21,6 +21,7 @@ from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
 from bot.render import daily_status as views
 from bot.render.daily import daily_post_for
+from bot.render.permissions import DAILY_POST_PERMISSIONS, joined, permission_label
 from bot.render.to_discord import send_kwargs
 
 if TYPE_CHECKING:
@@ -31,20 +32,14 @@ log = logging.getLogger(__name__)
 #: How often departed servers are looked for (their data is deleted 30 days after leaving).
 PURGE_EVERY = timedelta(hours=1)
 
-#: The bot's permissions a daily post needs in its channel, with the names Discord shows.
-NEEDED_PERMISSIONS = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-    ("embed_links", "Embed Links"),
-    ("attach_files", "Attach Files"),
-    ("read_message_history", "Read Message History"),
-)
 POSTABLE_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
 
 
 def missing_permissions(permissions: discord.Permissions) -> list[str]:
     """Names of the needed permissions that `permissions` lacks."""
-    return [label for name, label in NEEDED_PERMISSIONS if not getattr(permissions, name)]
+    return [
+        permission_label(name) for name in DAILY_POST_PERMISSIONS if not getattr(permissions, name)
+    ]
 
 
 def check_daily_channel(
@@ -66,7 +61,8 @@ def check_daily_channel(
     if missing:
         raise StudyError(
             f"I can't post the topic of the day in {channel.mention}: I'm missing "
-            f"{_and(missing)} there. Give me {'it' if len(missing) == 1 else 'them'} and try again."
+            f"{joined(missing)} there. "
+            f"Give me {'it' if len(missing) == 1 else 'them'} and try again."
         )
     if ping_role is None:
         return channel
@@ -78,10 +74,6 @@ def check_daily_channel(
             f"Mention @everyone, @here, and All Roles in {channel.mention}."
         )
     return channel
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 async def schedule_topic_choices(

@@ -18,8 +18,8 @@ from discord.ext import commands
 from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices
 from bot.cogs.context import StageCompleted, server_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
-from bot.cogs.tree import permission_names
 from bot.errors import StudyError
+from bot.render.permissions import permission_names
 from bot.render.rewards import reward_list_message, reward_removed_message, reward_set_message
 from bot.render.to_discord import send_kwargs
 from bot.services.lookup import find_stage

@@ -16,26 +16,9 @@ import discord
 from discord import app_commands
 
 from bot.errors import StudyError
+from bot.render.permissions import permission_names
 
 log = logging.getLogger(__name__)
-
-_PERMISSION_NAMES = {
-    "manage_guild": "Manage Server",
-    "manage_roles": "Manage Roles",
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-    "attach_files": "Attach Files",
-    "view_channel": "View Channel",
-    "read_message_history": "Read Message History",
-}
-
-
-def permission_names(names: list[str]) -> str:
-    """`["manage_guild"]` -> "Manage Server" (several joined with "and")."""
-    shown = [_PERMISSION_NAMES.get(n, n.replace("_", " ").title()) for n in names]
-    if len(shown) <= 1:
-        return shown[0] if shown else "a permission"
-    return ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def explain(error: BaseException) -> str | None:

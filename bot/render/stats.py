@@ -11,6 +11,7 @@ from bot.render.payload import NEUTRAL_COLOUR, Embed, Message
 from bot.render.progress import bar
 from bot.render.text import no_pings, one_line
 from bot.services.leaderboard import ServerStats, StageReach
+from bot.services.standing import percent
 
 FOOTER = (
     "Reached: got to that stage or further (any topic opened, done or skipped). "
@@ -22,18 +23,13 @@ def _members(count: int) -> str:
     return f"{count} member" if count == 1 else f"{count} members"
 
 
-def _percent(part: int, whole: int) -> int:
-    # Rounded down so that 100% means everyone, never "almost everyone".
-    return part * 100 // whole if whole else 0
-
-
 def funnel_line(reach: StageReach, started: int) -> str:
     """`` `██████░░░░` **2. Web fundamentals** · 6 members · 60%``"""
     fraction = reach.members / started if started else 0.0
     title = one_line(no_pings(reach.stage.title))
     return (
         f"`{bar(fraction)}` **{reach.number}. {title}** · {_members(reach.members)} · "
-        f"{_percent(reach.members, started)}%"
+        f"{percent(reach.members, started)}%"
     )
 
 
@@ -45,7 +41,7 @@ def stats_message(stats: ServerStats, *, roadmap_title: str) -> Message:
         summary = (
             f"**{_members(stats.started)}** started · "
             f"**{stats.active_this_week}** active this week "
-            f"({_percent(stats.active_this_week, stats.started)}%)"
+            f"({percent(stats.active_this_week, stats.started)}%)"
         )
     frame = Embed(
         title=f"Stats · {one_line(no_pings(roadmap_title))}",

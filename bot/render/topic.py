@@ -9,12 +9,7 @@ from bot.render.limits import fit_message, fitted
 from bot.render.payload import DONE_COLOUR, TOPIC_COLOUR, Attachment, Embed, Message
 from bot.render.text import no_pings, one_line
 from bot.roadmap.model import Stage, Topic
-from bot.services.standing import Standing
-
-
-def percent(done: int, total: int) -> int:
-    """Whole percent done, rounded down: 100 only when everything is done."""
-    return max(0, min(100, done * 100 // total)) if total > 0 else 0
+from bot.services.standing import Standing, percent
 
 
 def standing_line(stage_number: int, stage_count: int, done: int, total: int) -> str:

@@ -17,6 +17,7 @@ import aiohttp
 import discord
 
 from bot.render.daily import daily_post_date, daily_post_for
+from bot.render.permissions import DAILY_POST_PERMISSIONS, permission_names
 from bot.render.to_discord import send_kwargs
 from bot.services.delivery import DailyPostRequest, SendOutcome
 
@@ -54,9 +55,9 @@ def refusal_reason(error: discord.HTTPException, channel_id: int) -> str | None:
     if error.status == 403 or error.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
         text = error.text or "Missing Permissions"
         return (
-            f"I may no longer post in {where} (Discord answered 403 {text}); give me View "
-            "Channel, Send Messages, Embed Links, Attach Files and Read Message History "
-            "there, then run `/roadmap-admin daily set` again"
+            f"I may no longer post in {where} (Discord answered 403 {text}); give me "
+            f"{permission_names(DAILY_POST_PERMISSIONS)} there, then run "
+            "`/roadmap-admin daily set` again"
         )
     if error.status >= 500 or error.status == 429:
         return None

@@ -17,6 +17,11 @@ from bot.store.progress import ProgressRow, latest_of
 PASSED = frozenset({DONE, SKIPPED})
 
 
+def percent(part: int, whole: int) -> int:
+    """Whole percent, rounded down: 100 only when all of it is done, never "almost all"."""
+    return max(0, min(100, part * 100 // whole)) if whole > 0 else 0
+
+
 @dataclass(frozen=True, slots=True)
 class StageProgress:
     stage: Stage
@@ -45,7 +50,7 @@ class Standing:
     @property
     def percent(self) -> int:
         """Done topics in whole percent, rounded down (100 only when all are done)."""
-        return self.done * 100 // self.total if self.total else 0
+        return percent(self.done, self.total)
 
     @property
     def finished(self) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.cogs.tree import explain, permission_names
+from bot.cogs.tree import explain
 from bot.errors import InvalidTime, UnknownTopic
+from bot.render.permissions import permission_names
 
 
 async def _callback(interaction: discord.Interaction) -> None:

@@ -1,8 +1,9 @@
 """The topic card of /roadmap next and the finished card, as a member sees them."""
 
 from bot.render import limits
-from bot.render.topic import finished_card, percent, standing_line, topic_card
+from bot.render.topic import finished_card, standing_line, topic_card
 from bot.roadmap.model import Resource
+from bot.services.standing import percent
 from tests.unit.render.builders import example, make_stage, make_topic
 
 

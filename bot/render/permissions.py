@@ -1,0 +1,46 @@
+"""The Discord permissions the bot speaks of, by the names Discord shows, and the ones each
+thing it does needs: one list, for the checks, the refusals and the invite URL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+#: discord.py's attribute names -> the names Discord shows in a server's settings.
+PERMISSION_LABELS = {
+    "manage_guild": "Manage Server",
+    "manage_roles": "Manage Roles",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "attach_files": "Attach Files",
+    "view_channel": "View Channel",
+    "read_message_history": "Read Message History",
+    "mention_everyone": "Mention @everyone, @here, and All Roles",
+}
+
+#: What the bot needs in the daily post's channel (and so in any channel it answers in).
+DAILY_POST_PERMISSIONS = (
+    "view_channel",
+    "send_messages",
+    "embed_links",
+    "attach_files",
+    "read_message_history",
+)
+#: Only for stage reward roles.
+REWARD_PERMISSIONS = ("manage_roles",)
+
+
+def permission_label(name: str) -> str:
+    return PERMISSION_LABELS.get(name, name.replace("_", " ").title())
+
+
+def joined(words: Iterable[str]) -> str:
+    """["A", "B", "C"] -> "A, B and C"."""
+    items = list(words)
+    if len(items) <= 1:
+        return items[0] if items else ""
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def permission_names(names: Iterable[str]) -> str:
+    """`["manage_guild"]` -> "Manage Server" (several joined with "and")."""
+    return joined(permission_label(name) for name in names) or "a permission"
