@@ -89,7 +89,7 @@ def pressed_note(result: MarkResult) -> str:
     note = f"{mark} **{title}** {_STATUS_WORDS.get(result.status or '', 'reset').split()[0]}."
     if result.completed_stage is not None:
         note += f" 🎉 Stage **{one_line(no_pings(result.completed_stage.title))}** finished!"
-    if result.status == "done" and result.streak.current > 1:
+    if result.streak is not None and result.streak.current > 1:
         note += f" 🔥 {result.streak.current}-day streak"
     return limits.fit_text(note, limits.CONTENT_MAX)
 
@@ -108,7 +108,7 @@ def mark_reply(result: MarkResult) -> Message:
     else:
         text = f"**{title}** was already {_STATUS_WORDS[result.status]}."
     lines = [text, where_line(result.standing)]
-    if result.status == "done" and result.changed:
+    if result.streak is not None and result.changed:
         lines.append(streak_line(result.streak))
     if result.completed_stage is not None:
         lines.append(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.errors import ProgressHidden
-from bot.records import IN_PROGRESS, check_status
+from bot.records import DONE, IN_PROGRESS, check_status
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import Clock
 from bot.services.lookup import find_stage, find_topic
@@ -50,7 +50,7 @@ class MarkResult:
     changed: bool  # False when the topic already had that status
     completed_stage: Stage | None  # the stage this change just finished (for reward roles)
     finished_roadmap: bool  # this change just finished the whole roadmap
-    streak: Streak
+    streak: Streak | None  # after a mark as done only: no other mark reads the completion days
     standing: Standing  # counts, percentage and the next topic after the change
 
 
@@ -140,6 +140,7 @@ class StudyService:
                 now,
                 local_day,
                 only_if_unset=only_if_unset,
+                with_days=status == DONE,
             )
         )
         after = standing(roadmap, outcome.after)
@@ -164,7 +165,7 @@ class StudyService:
                 stage if stage_now.finished and not all_passed(before, stage.topics) else None
             ),
             finished_roadmap=after.finished and not all_passed(before, roadmap.topics),
-            streak=compute_streak(outcome.days, outcome.local_date),
+            streak=compute_streak(outcome.days, outcome.local_date) if status == DONE else None,
             standing=after,
         )
 

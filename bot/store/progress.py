@@ -86,7 +86,7 @@ class StatusChange:
     at: datetime
     local_day: date | Callable[[str | None, str | None], date]
     only_if_unset: bool = False
-    with_days: bool = True
+    with_days: bool = True  # read the completion days (for the streak) in the same transaction
 
 
 @dataclass(frozen=True, slots=True)

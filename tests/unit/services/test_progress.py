@@ -31,7 +31,10 @@ async def test_done_and_skipped_move_on_but_only_done_counts(
     assert first.standing.next_topic.id == "syntax"
     assert (first.standing.done, first.standing.total, first.standing.percent) == (1, 6, 16)
 
+    assert first.streak is not None and first.streak.current == 1
+
     second = await study.mark(GUILD, ALICE, roadmap, "syntax", "skipped")
+    assert second.streak is None  # only a mark as done reads the completion days
     assert second.standing.next_topic.id == "functions"
     assert second.standing.done == 1
     nxt = await study.next_topic(GUILD, ALICE, roadmap)
