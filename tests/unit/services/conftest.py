@@ -12,7 +12,7 @@ from bot.services.progress import StudyService
 from bot.services.servers import ServerService
 from bot.store.database import Database
 from tests.store.fixtures import db
-from tests.unit.schedule.roadmaps import make_roadmap
+from tests.unit.services.roadmaps import make_roadmap
 
 GUILD = 111_111_111_111_111_111
 OTHER_GUILD = 222_222_222_222_222_222

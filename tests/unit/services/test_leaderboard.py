@@ -11,8 +11,8 @@ from bot.services.leaderboard import LeaderboardService, Period, parse_period
 from bot.services.members import MemberService
 from bot.services.progress import StudyService
 from bot.services.servers import ServerService
-from tests.unit.schedule.roadmaps import make_roadmap
 from tests.unit.services.conftest import ALICE, BOB, CAROL, GUILD, OTHER_GUILD
+from tests.unit.services.roadmaps import make_roadmap
 
 WEDNESDAY = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
 

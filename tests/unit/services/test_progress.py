@@ -10,8 +10,8 @@ from bot.services.members import MemberService
 from bot.services.progress import StudyService
 from bot.store.database import Database
 from bot.store.progress import ProgressRepository
-from tests.unit.schedule.roadmaps import make_roadmap
 from tests.unit.services.conftest import ALICE, BOB, GUILD, OTHER_GUILD
+from tests.unit.services.roadmaps import make_roadmap
 
 
 async def test_new_member_starts_at_the_first_topic(study: StudyService, roadmap: Roadmap) -> None:

@@ -26,8 +26,8 @@ from bot.services.daily_rules import daily_nonce, fire_time
 from bot.services.timezones import parse_local_time, parse_zone
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
-from tests.unit.schedule.fake_discord import FakeDiscord, SimulatedCrash
-from tests.unit.schedule.roadmaps import make_roadmap
+from tests.unit.services.fake_discord import FakeDiscord, SimulatedCrash
+from tests.unit.services.roadmaps import make_roadmap
 
 ZONES = (
     "America/New_York",

@@ -17,7 +17,7 @@ from bot.services.daily_rules import (
     reminder_nonce,
     topic_of_the_day,
 )
-from tests.unit.schedule.roadmaps import make_roadmap
+from tests.unit.services.roadmaps import make_roadmap
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -15,8 +15,8 @@ from bot.services.daily import DailyPlanner
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
 from bot.store.settings import ServerSettingsRepository
-from tests.unit.schedule.fake_discord import FakeDiscord, SimulatedCrash
-from tests.unit.schedule.roadmaps import make_roadmap
+from tests.unit.services.fake_discord import FakeDiscord, SimulatedCrash
+from tests.unit.services.roadmaps import make_roadmap
 
 GUILD, CHANNEL = 500, 5000
 ROADMAP = make_roadmap({"one": ["a", "b"], "two": ["c", "d"]}, roadmap_id="python-backend")

@@ -17,8 +17,8 @@ from bot.services.reminders import ReminderPlanner
 from bot.store.database import Database
 from bot.store.reminders import ReminderRepository
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
-from tests.unit.schedule.fake_discord import SimulatedCrash
-from tests.unit.schedule.roadmaps import make_roadmap
+from tests.unit.services.fake_discord import SimulatedCrash
+from tests.unit.services.roadmaps import make_roadmap
 
 GUILD, ALICE, BOB = 10, 1, 2
 ROADMAP = make_roadmap({"basics": ["a", "b"], "more": ["c"]})
