@@ -7,6 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.cogs.answers import answer
 from bot.cogs.autocomplete import roadmap_choices, time_zone_choices
 from bot.cogs.buttons import forget_buttons
 from bot.cogs.context import member_roadmap
@@ -68,7 +69,7 @@ class Account(SubcommandCog):
             hide_progress=mine.hide_progress,
             changed=timezone is not None or hide_progress is not None,
         )
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap roadmaps", "The roadmaps on offer and the one you study")
     async def roadmaps(self, interaction: discord.Interaction) -> None:
@@ -82,7 +83,7 @@ class Account(SubcommandCog):
             following=following.id,
             server_default=default or catalog.default_id,
         )
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap follow", "Choose which roadmap you study in this server")
     @app_commands.describe(roadmap="The roadmap to study (`default`: the server's)")
@@ -97,22 +98,20 @@ class Account(SubcommandCog):
         await self.bot.services.members.follow(guild_id, user_id, wanted, available)
         chosen = await member_roadmap(self.bot, guild_id, user_id)
         message = followed_message(chosen.title, server_default=wanted is None)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap export", "Your data in this server as a JSON file", cooldown=(2, 60.0))
     async def export(self, interaction: discord.Interaction) -> None:
         guild_id, user_id = _ids(interaction)
         data = await self.bot.services.members.export(guild_id, user_id)
-        await interaction.response.send_message(**send_kwargs(export_message(data)), ephemeral=True)
+        await answer(interaction, **send_kwargs(export_message(data)), ephemeral=True)
 
     @subcommand(
         "roadmap forget-me", "Delete all your data in this server (asks first)", cooldown=(3, 60.0)
     )
     async def forget_me(self, interaction: discord.Interaction) -> None:
         _, user_id = _ids(interaction)
-        await interaction.response.send_message(
-            FORGET_QUESTION, view=forget_buttons(user_id), ephemeral=True
-        )
+        await answer(interaction, FORGET_QUESTION, view=forget_buttons(user_id), ephemeral=True)
 
     @subcommand("roadmap help", "What this bot does and its commands")
     async def help(self, interaction: discord.Interaction) -> None:
@@ -122,6 +121,4 @@ class Account(SubcommandCog):
             for command in member_group.walk_commands()
             if isinstance(command, app_commands.Command)
         ]
-        await interaction.response.send_message(
-            **send_kwargs(help_message(commands_)), ephemeral=True
-        )
+        await answer(interaction, **send_kwargs(help_message(commands_)), ephemeral=True)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.cogs.answers import answer
 from bot.cogs.autocomplete import roadmap_choices
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.render.account import server_roadmap_message
@@ -43,7 +44,7 @@ class ServerRoadmap(SubcommandCog):
             interaction.user.id,
         )
         message = server_roadmap_message(title)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
 
 async def setup(bot: StudyBot) -> None:

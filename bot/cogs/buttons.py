@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bot.cogs.answers import answer, answer_edit, guard
 from bot.cogs.tree import answer_error
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ async def only_owner(interaction: discord.Interaction, owner_id: int) -> bool:
     """True for the owner; anyone else gets a polite ephemeral refusal."""
     if interaction.user.id == owner_id:
         return True
-    await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+    await answer(interaction, NOT_YOURS, ephemeral=True)
     log.info(
         "refused button of member=%s to member=%s guild=%s",
         owner_id,
@@ -55,6 +56,7 @@ class OwnedButton:
         return await only_owner(interaction, self.owner_id)
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        guard(interaction)
         try:
             await self.press(interaction)
         except Exception as error:
@@ -93,8 +95,8 @@ class ForgetButton(
     async def press(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None  # the question is only asked in servers
         if self.answer != "yes":
-            await interaction.response.edit_message(
-                content="Nothing was deleted; your progress is still here.", view=None
+            await answer_edit(
+                interaction, content="Nothing was deleted; your progress is still here.", view=None
             )
             return
         deleted = await _bot(interaction).services.members.forget(
@@ -103,7 +105,8 @@ class ForgetButton(
         log.info(
             "forgot member=%s guild=%s (%d rows)", self.owner_id, interaction.guild_id, deleted
         )
-        await interaction.response.edit_message(
+        await answer_edit(
+            interaction,
             content="Done: everything the bot stored about you in this server is deleted.",
             view=None,
         )

@@ -20,6 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.answers import answer, defer
 from bot.cogs.groups import MemberCooldown
 from bot.errors import StudyError
 from bot.render.reload import reload_report
@@ -88,10 +89,10 @@ class ContentReload(commands.Cog):
         if not await self._is_owner(interaction.user):
             raise StudyError(NOT_AN_OWNER)
         # Loading a large content folder can take longer than Discord waits for an answer.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction)
         trigger = f"/{OWNER_GROUP} reload by member={interaction.user.id}"
         outcome = await self.reload(trigger)
-        await interaction.followup.send(**send_kwargs(reload_report(outcome)), ephemeral=True)
+        await answer(interaction, **send_kwargs(reload_report(outcome)), ephemeral=True)
 
     async def reload(self, trigger: str) -> ReloadOutcome:
         """Reload now (after any reload under way) and tell listeners what happened."""

@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.answers import answer, defer
 from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices, time_zone_choices
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
@@ -190,7 +191,7 @@ class DailyPosts(SubcommandCog):
         message = views.daily_set_message(
             schedule, walk.title if walk else "the server's roadmap", preview.topic
         )
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap-admin daily off", "Stop posting the topic of the day")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -199,14 +200,14 @@ class DailyPosts(SubcommandCog):
         was_on = await self.planner.turn_off(guild.id)
         log.info("daily off guild=%s by member=%s", guild.id, interaction.user.id)
         message = views.daily_off_message(was_on)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap-admin daily status", "The daily post: schedule, next post, last posts")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def daily_status(self, interaction: discord.Interaction) -> None:
         status = await self.planner.status(_guild(interaction).id)
         message = views.daily_status_message(status) if status else views.daily_not_set_message()
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap-admin daily preview", "See the next daily post (only you see it)")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -219,8 +220,11 @@ class DailyPosts(SubcommandCog):
             ping_role_id=preview.ping_role_id,
         )
         # Shown, not sent: the role mention in a preview must not ping anyone.
-        await interaction.response.send_message(
-            **send_kwargs(message), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        await answer(
+            interaction,
+            **send_kwargs(message),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
         )
 
     @subcommand("roadmap-admin daily post-now", "Post today's topic now (counts as today's)")
@@ -228,7 +232,7 @@ class DailyPosts(SubcommandCog):
     async def daily_post_now(self, interaction: discord.Interaction) -> None:
         guild = _guild(interaction)
         # Sending waits for a REST slot and Discord's answer: acknowledge first.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await defer(interaction)
         existing, outcome = await self.planner.post_now(guild.id)
         if existing is not None:
             message = views.already_posted_message(existing, guild.id)
@@ -244,7 +248,7 @@ class DailyPosts(SubcommandCog):
                 "(`/roadmap-admin daily status` shows it)."
             )
         log.info("daily post-now guild=%s by member=%s", guild.id, interaction.user.id)
-        await interaction.followup.send(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap-admin daily jump", "Choose the topic the next daily post shows")
     @app_commands.describe(topic="The topic to post next; the walk continues from there")
@@ -258,7 +262,7 @@ class DailyPosts(SubcommandCog):
             "daily jump guild=%s topic=%s by member=%s", guild.id, chosen.id, interaction.user.id
         )
         message = views.jump_message(chosen, schedule)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
 
 def _guild(interaction: discord.Interaction) -> discord.Guild:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot.cogs.answers import answer
 from bot.cogs.context import member_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
@@ -41,7 +42,7 @@ class Standings(SubcommandCog):
             guild_id, target, roadmap, viewer_id=viewer_id
         )
         card = progress_card(summary, viewer_id=viewer_id)
-        await interaction.response.send_message(**send_kwargs(card), ephemeral=not public)
+        await answer(interaction, **send_kwargs(card), ephemeral=not public)
 
     @subcommand("roadmap leaderboard", "This server's top members by topics done")
     @app_commands.describe(period="All time (default), this month or this week, in server time")
@@ -54,4 +55,4 @@ class Standings(SubcommandCog):
             guild_id, roadmap, period, caller_id
         )
         card = leaderboard_card(board, roadmap_title=roadmap.title, caller_id=caller_id)
-        await interaction.response.send_message(**send_kwargs(card), ephemeral=True)
+        await answer(interaction, **send_kwargs(card), ephemeral=True)

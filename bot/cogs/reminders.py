@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.cogs.answers import answer
 from bot.cogs.autocomplete import time_zone_choices
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.render.reminders import reminder_off_message, reminder_set_message
@@ -65,7 +66,7 @@ class Reminders(SubcommandCog):
             reminder.time_zone,
         )
         message = reminder_set_message(reminder)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap remind off", "Stop your daily reminder DM")
     async def remind_off(self, interaction: discord.Interaction) -> None:
@@ -78,7 +79,7 @@ class Reminders(SubcommandCog):
             else await self.planner.refusal(interaction.guild_id, interaction.user.id)
         )
         message = reminder_off_message(was_on, refusal)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
 
 async def setup(bot: StudyBot) -> None:

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.answers import answer
 from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices
 from bot.cogs.context import StageCompleted, server_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
@@ -152,7 +153,7 @@ class StageRewards(SubcommandCog):
         message = reward_set_message(
             self.bot.content.catalog, chosen, found, role.id, replaced=before
         )
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap-admin reward remove", "Stop giving a role for finishing a stage")
     @app_commands.describe(
@@ -179,7 +180,7 @@ class StageRewards(SubcommandCog):
                 found.id,
             )
         message = reward_removed_message(self.bot.content.catalog, chosen, found, removed=removed)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap-admin reward list", "The roles this server gives for finishing stages")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -189,7 +190,7 @@ class StageRewards(SubcommandCog):
         guild = interaction.guild
         live_roles = {role.id for role in guild.roles} if guild else set()
         message = reward_list_message(rewards, self.bot.content.catalog, live_roles)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     # --- giving the role ----------------------------------------------------------------
 

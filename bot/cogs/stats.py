@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.cogs.answers import answer
 from bot.cogs.autocomplete import roadmap_choices
 from bot.cogs.context import server_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
@@ -28,7 +29,7 @@ class ServerStatsCog(SubcommandCog):
         chosen = await server_roadmap(self.bot, interaction.guild_id, roadmap)
         stats = await self.bot.services.leaderboard.server_stats(interaction.guild_id, chosen)
         message = stats_message(stats, roadmap_title=chosen.title)
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
 
 async def setup(bot: StudyBot) -> None:

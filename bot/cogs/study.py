@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.answers import answer
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
 from bot.cogs.context import announce_mark, member_next_topic, member_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
@@ -39,7 +40,7 @@ class Study(SubcommandCog):
         guild_id, user_id = _ids(interaction)
         upcoming = await member_next_topic(self.bot, guild_id, user_id)
         card = card_for(upcoming.standing, user_id)
-        await interaction.response.send_message(**card.send(), ephemeral=not public)
+        await answer(interaction, **card.send(), ephemeral=not public)
 
     @subcommand("roadmap stage", "A stage's topics and where you stand in each")
     @app_commands.describe(stage="The stage: pick one from the list, or type its number or name")
@@ -52,7 +53,7 @@ class Study(SubcommandCog):
         message = stage_overview(
             view.stage, stage_number=view.number, stage_count=view.stage_count, statuses=statuses
         )
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap example", "The example code of a stage, or of one of its topics")
     @app_commands.describe(
@@ -75,7 +76,7 @@ class Study(SubcommandCog):
                 f"**{one_line(no_pings(chosen_stage.title))}** has no example code"
                 + (" and neither does that topic." if topic is not None else ".")
             )
-        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     async def _mark(self, interaction: discord.Interaction, topic: str, status: str | None) -> None:
         guild_id, user_id = _ids(interaction)
@@ -86,7 +87,7 @@ class Study(SubcommandCog):
         else:
             result = await study.mark(guild_id, user_id, roadmap, topic, status)
         announce_mark(self.bot, guild_id, user_id, result)
-        await interaction.response.send_message(**send_kwargs(mark_reply(result)), ephemeral=True)
+        await answer(interaction, **send_kwargs(mark_reply(result)), ephemeral=True)
 
     @subcommand("roadmap done", "Mark a topic as done")
     @app_commands.describe(topic="The topic you finished")

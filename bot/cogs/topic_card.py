@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bot.cogs.answers import answer, answer_edit
 from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.context import announce_mark
 from bot.records import DONE, SKIPPED
@@ -145,16 +146,16 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicB
         "button %s topic=%s guild=%s member=%s", button.action, button.topic_id, guild_id, user_id
     )
     if roadmap is None or topic is None or stage is None:
-        await interaction.response.send_message(TOPIC_GONE, ephemeral=True)
+        await answer(interaction, TOPIC_GONE, ephemeral=True)
         return
 
     if button.action == PRESS_EXAMPLE:
         number = (roadmap.stage_position(stage.id) or 0) + 1
         message = example_reply(stage, topic, stage_number=number, stage_count=len(roadmap.stages))
         if message is None:
-            await interaction.response.send_message(NO_EXAMPLE, ephemeral=True)
+            await answer(interaction, NO_EXAMPLE, ephemeral=True)
         else:
-            await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+            await answer(interaction, **send_kwargs(message), ephemeral=True)
         return
 
     result = await bot.services.study.mark(
@@ -164,4 +165,4 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicB
     card = await next_topic_card(bot, guild_id, user_id, roadmap)
     edit = card.edit()
     edit["content"] = pressed_note(result)
-    await interaction.response.edit_message(**edit)
+    await answer_edit(interaction, **edit)

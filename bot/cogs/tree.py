@@ -15,6 +15,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.cogs.answers import answer, guard
 from bot.errors import StudyError
 from bot.render.permissions import permission_names
 
@@ -58,10 +59,7 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
     else:
         log.info("refused %s %s: %s", what, where, text)
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
+        await answer(interaction, text, ephemeral=True)
     except discord.HTTPException as exc:
         # The interaction may have expired or been answered elsewhere; nothing left to tell.
         log.warning("could not answer %s %s: %s", what, where, exc)
@@ -75,8 +73,25 @@ def _describe(interaction: discord.Interaction) -> str:
     return f"component {custom_id}" if custom_id else f"interaction {interaction.type.name}"
 
 
+def _asked_public(options: list[dict[str, Any]]) -> bool:
+    """Whether the command's options (nested through subcommands) say `public: True`."""
+    for option in options:
+        if option.get("name") == "public" and option.get("value") is True:
+            return True
+        if _asked_public(option.get("options") or []):
+            return True
+    return False
+
+
 class StudyTree(app_commands.CommandTree):
-    """A CommandTree whose errors become short ephemeral answers (see module docstring)."""
+    """A CommandTree whose errors become short ephemeral answers (see module docstring), and
+    whose commands are all answered in time (bot/cogs/answers.py)."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.type is discord.InteractionType.application_command:
+            data: dict[str, Any] = dict(interaction.data or {})
+            guard(interaction, ephemeral=not _asked_public(list(data.get("options") or [])))
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

@@ -76,3 +76,46 @@ async def test_writes_wait_for_a_locked_database_and_reads_go_on(
     after = await emulator.slash(sample.guild, sample.bob, "roadmap done", topic="sql")
     assert "**SQL** is now done" in after.text()
     assert not marked.refused and not pressed.refused
+
+
+#: Longer than Discord's 3 s for a first answer: without a deferral every write here would fail.
+LONG_HOLD_SECONDS = 5.0
+
+
+async def test_writes_behind_a_long_lock_are_deferred_in_time_then_answered(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, database_path: Path
+) -> None:
+    await launch()
+    card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    members = [sample.guild.add_member(f"learner{n}") for n in range(4)]
+    shown = sample.guild.add_member("shows-everyone")
+
+    async with ExclusiveLock(database_path) as lock:
+        asyncio.get_running_loop().call_later(LONG_HOLD_SECONDS, lock.release.set)
+        writes = [
+            emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http", within=15),
+            emulator.click(card, "Done", sample.alice, within=15),
+            # A new member's first topic records "in progress": a write too.
+            *(
+                emulator.slash(sample.guild, member, "roadmap next", within=15)
+                for member in members
+            ),
+            emulator.slash(sample.guild, shown, "roadmap next", public=True, within=15),
+        ]
+        marked, pressed, *firsts, public = await asyncio.gather(*writes)
+        assert lock.released.is_set()
+
+    # Each got its first response (a deferral) in time: Discord refused none of them...
+    for result in (marked, pressed, *firsts, public):
+        assert result.deferred, result
+        assert not result.refused, result.refused
+    # ...and then the outcome, as the member sees it.
+    assert "**HTTP and HTTPS** is now done" in marked.text()
+    assert pressed.type == 6  # a deferred update: the card itself is edited
+    assert "**Syntax and data types** done." in pressed.content
+    for first in firsts:
+        assert first.ephemeral and "Stage 1/6" in first.text()
+    assert not public.ephemeral and "Stage 1/6" in public.text()  # deferred in public too
+    progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert not progress.deferred  # nothing waits now: answered at once
+    assert "2 of 20 topics done" in progress.embed["description"]

@@ -1,0 +1,127 @@
+"""Every interaction answered within Discord's 3 seconds, whatever the work behind it waits for.
+
+When a command or a button starts, `guard` sets a timer: if no answer has gone out about 2 s
+after Discord created the interaction (a locked database, a slow disk), it defers, as a
+"thinking" message for a command (ephemeral unless the command was asked `public`) or as a
+deferred update for a button. `answer` and `answer_edit` then reply the right way whichever came
+first: the first response while there is none, else a follow-up or an edit of the original.
+One lock per interaction keeps the timer and the reply from both acknowledging it (40060).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+import discord
+
+log = logging.getLogger(__name__)
+
+#: Seconds after the interaction's creation at which an unanswered one is deferred: Discord
+#: refuses a first answer after 3 s, and the deferral itself needs a round trip.
+DEFER_AFTER = 2.0
+_KEY = "study.answer_guard"
+
+
+class AnswerGuard:
+    """The deferral timer and the answer lock of one interaction."""
+
+    def __init__(self, interaction: discord.Interaction, *, ephemeral: bool) -> None:
+        self.interaction = interaction
+        self.ephemeral = ephemeral
+        self.lock = asyncio.Lock()
+        self.deferred = False
+        due = interaction.created_at + timedelta(seconds=DEFER_AFTER) - discord.utils.utcnow()
+        self._timer = asyncio.get_running_loop().create_task(
+            self._defer_after(max(0.0, due.total_seconds()))
+        )
+
+    async def _defer_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self.defer()
+
+    async def defer(self) -> None:
+        """Acknowledge now, unless an answer went out already."""
+        async with self.lock:
+            response = self.interaction.response
+            if response.is_done():
+                return
+            try:
+                if self.interaction.type is discord.InteractionType.component:
+                    await response.defer()  # the button's message is edited or followed up
+                else:
+                    await response.defer(ephemeral=self.ephemeral, thinking=True)
+                self.deferred = True
+            except discord.HTTPException as exc:
+                log.warning("could not defer %s: %s", _what(self.interaction), exc)
+
+    def stop(self) -> None:
+        self._timer.cancel()
+
+
+def guard(interaction: discord.Interaction, *, ephemeral: bool = True) -> AnswerGuard:
+    """Start (once) the deferral timer of a command or button interaction."""
+    existing = interaction.extras.get(_KEY)
+    if isinstance(existing, AnswerGuard):
+        return existing
+    started = AnswerGuard(interaction, ephemeral=ephemeral)
+    interaction.extras[_KEY] = started
+    return started
+
+
+def _guard_of(interaction: discord.Interaction) -> AnswerGuard | None:
+    found = interaction.extras.get(_KEY)
+    return found if isinstance(found, AnswerGuard) else None
+
+
+def _lock(interaction: discord.Interaction) -> contextlib.AbstractAsyncContextManager[Any]:
+    found = _guard_of(interaction)
+    return found.lock if found is not None else contextlib.nullcontext()
+
+
+async def defer(interaction: discord.Interaction) -> None:
+    """Acknowledge at once, for work known to be slow (a content reload)."""
+    await guard(interaction).defer()
+
+
+async def answer(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    ephemeral: bool = True,
+    **kwargs: Any,
+) -> None:
+    """Reply with a new message: the first response, or a follow-up after a deferral."""
+    if content is not None:
+        kwargs["content"] = content
+    async with _lock(interaction):
+        if interaction.response.is_done():
+            await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+        else:
+            await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+    _stop(interaction)
+
+
+async def answer_edit(interaction: discord.Interaction, **kwargs: Any) -> None:
+    """Replace the message a button is on: as the response, or by editing it after a deferral."""
+    async with _lock(interaction):
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**kwargs)
+        else:
+            await interaction.response.edit_message(**kwargs)
+    _stop(interaction)
+
+
+def _stop(interaction: discord.Interaction) -> None:
+    found = _guard_of(interaction)
+    if found is not None:
+        found.stop()
+
+
+def _what(interaction: discord.Interaction) -> str:
+    name = interaction.command.qualified_name if interaction.command else None
+    data: dict[str, Any] = dict(interaction.data or {})
+    return f"/{name}" if name else f"component {data.get('custom_id')}"
