@@ -11,15 +11,17 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from bot.store.alembic_runner import BASELINE, LAST_NUMBERED, Upgrade
 from bot.store.backup import BackupError, BackupTargetExists, backup_database
 from bot.store.database import Database
-from bot.store.migrations import MigrationError, load_migrations
+from bot.store.migrations import MigrationError
 
 
 def run_migrate(db_path: Path) -> int:
-    """Create the database if needed and apply pending migrations."""
+    """Create the database if needed and apply pending migrations (Alembic); a database of
+    the numbered SQL migrations is carried over first. Prints the revision before -> after."""
     try:
-        before, after = asyncio.run(_migrate(db_path))
+        result = asyncio.run(_migrate(db_path))
     except MigrationError as exc:
         print(f"Migration failed: {exc}", file=sys.stderr)
         print(f"The database {db_path} was left at its previous version.", file=sys.stderr)
@@ -27,28 +29,27 @@ def run_migrate(db_path: Path) -> int:
     except (OSError, sqlite3.Error) as exc:
         print(f"Cannot open the database {db_path}: {exc}", file=sys.stderr)
         return 1
-    if before == after:
-        print(f"{db_path} is up to date (schema version {after}).")
-    else:
-        names = [m.path.name for m in load_migrations() if before < m.version <= after]
-        print(f"{db_path}: schema version {before} -> {after} ({', '.join(names)}).")
+    print(describe_upgrade(str(db_path), result))
     return 0
 
 
-async def _migrate(db_path: Path) -> tuple[int, int]:
-    before = _version_on_disk(db_path)
+def describe_upgrade(where: str, result: Upgrade) -> str:
+    if not result.changed and not result.applied:
+        return f"{where} is up to date (Alembic revision {result.after})."
+    before = result.before or "(none)"
+    applied = f" ({', '.join(result.applied)})" if result.applied else ""
+    line = f"{where}: Alembic revision {before} -> {result.after}{applied}"
+    if result.stamped:
+        numbered = f"{result.numbered_before}"
+        if result.numbered_before < LAST_NUMBERED:
+            numbered += f" -> {LAST_NUMBERED}"
+        line += f", carried over from numbered SQL schema version {numbered} (stamped {BASELINE})"
+    return line + "."
+
+
+async def _migrate(db_path: Path) -> Upgrade:
     async with await Database.open(db_path, readers=1) as db:
-        return before, await db.schema_version()
-
-
-def _version_on_disk(db_path: Path) -> int:
-    if not db_path.is_file():
-        return 0
-    conn = sqlite3.connect(db_path)
-    try:
-        return int(conn.execute("PRAGMA user_version").fetchone()[0])
-    finally:
-        conn.close()
+        return db.migration
 
 
 def run_backup(db_path: Path, target: Path) -> int:

@@ -20,6 +20,7 @@ from typing import Any, Self, TypeVar, cast
 
 import aiosqlite
 
+from bot.store.alembic_runner import VERSION_TABLE, Upgrade
 from bot.store.backup import backup_database
 from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
 from bot.store.writer import CONNECTION_PRAGMAS, WriterThread
@@ -46,10 +47,12 @@ class Database:
         readers: int = 2,
         migrations_dir: Path = DEFAULT_MIGRATIONS_DIR,
     ) -> Self:
-        """Create the folder and the file as needed, switch to WAL, apply pending migrations.
+        """Create the folder and the file as needed, switch to WAL, apply pending migrations
+        (Alembic revisions in `migrations_dir`; a database the numbered SQL files built is
+        carried over first, see `bot.store.alembic_runner`).
 
-        Raises `MigrationError` (naming file and statement) when a migration fails; the
-        database then stays at the version before that file.
+        Raises `MigrationError` (naming the file) when a migration fails; the database then
+        stays at the revision (or numbered version) it had.
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,9 +125,21 @@ class Database:
         """Online copy to the new file `target` (refuses an existing one)."""
         await asyncio.to_thread(backup_database, self.path, target)
 
+    @property
+    def migration(self) -> Upgrade:
+        """What opening did to the schema: revision before and after, files applied."""
+        assert self._writer.migration is not None  # set before `open` returns
+        return self._writer.migration
+
     async def schema_version(self) -> int:
+        """`PRAGMA user_version`: 3 once Alembic manages the file (1-2: numbered SQL)."""
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
+
+    async def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at."""
+        row = await self.fetchone(f"SELECT version_num FROM {VERSION_TABLE}")
+        return str(row[0]) if row else None
 
     async def integrity_check(self) -> str:
         """`ok`, or SQLite's description of what is wrong."""

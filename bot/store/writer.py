@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.store.migrations import apply_migrations
+from bot.store.alembic_runner import Upgrade, upgrade_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,13 @@ class WriterThread:
         self._stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._thread = threading.Thread(target=self._run, name=f"sqlite-writer:{path.name}")
         self._accepting = False
+        self.migration: Upgrade | None = None  # what opening did to the schema
         self.batches = 0  # commits so far, for benchmarks and logs
         self.operations = 0
 
     async def start(self) -> None:
-        """Open the connection, switch to WAL and apply migrations; raises what that raised."""
+        """Open the connection, switch to WAL and apply migrations (Alembic, carrying over a
+        database of the numbered SQL migrations); raises what that raised."""
         self._thread.start()
         try:
             await asyncio.wrap_future(self._ready)
@@ -116,7 +118,8 @@ class WriterThread:
             # NORMAL in WAL mode: a commit survives a process crash; only power loss may
             # lose the last transactions (see the README).
             conn.execute("PRAGMA synchronous = NORMAL")
-            apply_migrations(conn, self._migrations_dir)
+            # Alembic on its own connection (this one is idle in autocommit meanwhile).
+            self.migration = upgrade_sqlite(self._path, self._migrations_dir)
         except BaseException as exc:
             if conn is not None:
                 conn.close()

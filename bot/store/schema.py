@@ -1,0 +1,276 @@
+"""The schema as SQLAlchemy Core metadata: what `migrations/0001_init.sql` and `0002_daily.sql`
+created, for SQLite and PostgreSQL alike.
+
+On SQLite every column keeps the declared type the numbered SQL gave it (`INTEGER`, `TEXT`), so a
+database built by those files and one built by Alembic are the same, and `INTEGER PRIMARY KEY`
+stays the rowid alias. On PostgreSQL Discord ids are `BIGINT` (snowflakes need 64 bits).
+Timestamps stay fixed-width UTC text (`2024-05-01T09:30:00.000000Z`) and local dates
+`YYYY-MM-DD`: the repositories write and compare them as text.
+
+The Alembic revisions in `migrations/versions/` build the schema; this module describes it (for
+the schema tests, and for the repositories once they build Core statements). A revision that
+changes the schema changes this module in the same commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.types import TypeEngine
+
+#: A Discord snowflake: BIGINT on PostgreSQL, INTEGER (64-bit, and the rowid alias when it is
+#: the primary key) on SQLite.
+DiscordId: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
+#: A counter or position that fits in 32 bits.
+Count: TypeEngine[int] = Integer()
+#: Shared by every delivery ledger row (daily posts, reminders).
+DELIVERY_STATUSES = ("sending", "sent", "failed", "missed", "unknown")
+PROGRESS_STATUSES = ("done", "skipped", "in_progress")
+
+metadata = MetaData()
+
+
+def _partial_index(name: str, *columns: Column[Any], where: str) -> Index:
+    condition = text(where)
+    return Index(name, *columns, sqlite_where=condition, postgresql_where=condition)
+
+
+def _ledger_columns() -> list[Column[Any]]:
+    """The columns every delivery ledger ends with: the claim, the attempts, the outcome."""
+    return [
+        Column("claimed_at", Text, nullable=False),
+        Column("attempts", Count, nullable=False, server_default=text("0")),  # sends begun
+        Column("first_attempt_at", Text),  # when Discord may first have seen the nonce
+        Column("finished_at", Text),
+        Column("message_id", DiscordId),
+        Column("error", Text),
+    ]
+
+
+def _in(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})")
+
+
+progress = Table(
+    "progress",
+    metadata,
+    Column("guild_id", DiscordId, nullable=False),
+    Column("user_id", DiscordId, nullable=False),
+    Column("roadmap_id", Text, nullable=False),
+    Column("topic_id", Text, nullable=False),
+    Column("status", Text, _in("status", PROGRESS_STATUSES), nullable=False),
+    Column("started_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("completed_at", Text),
+    PrimaryKeyConstraint("guild_id", "user_id", "roadmap_id", "topic_id"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+Index(
+    "progress_by_roadmap_status",
+    progress.c.guild_id,
+    progress.c.roadmap_id,
+    progress.c.status,
+    progress.c.user_id,
+    progress.c.topic_id,
+)
+
+completions = Table(
+    "completions",
+    metadata,
+    # The rowid alias on SQLite; an identity column on PostgreSQL.
+    Column("id", DiscordId, primary_key=True, autoincrement=True, nullable=True),
+    Column("guild_id", DiscordId, nullable=False),
+    Column("user_id", DiscordId, nullable=False),
+    Column("roadmap_id", Text, nullable=False),
+    Column("topic_id", Text, nullable=False),
+    Column("completed_at", Text, nullable=False),
+    Column("local_date", Text, nullable=False),
+)
+Index(
+    "completions_by_member_day",
+    completions.c.guild_id,
+    completions.c.user_id,
+    completions.c.local_date,
+)
+Index(
+    "completions_by_roadmap_time",
+    completions.c.guild_id,
+    completions.c.roadmap_id,
+    completions.c.completed_at,
+    completions.c.user_id,
+    completions.c.topic_id,
+)
+
+member_settings = Table(
+    "member_settings",
+    metadata,
+    Column("guild_id", DiscordId, nullable=False),
+    Column("user_id", DiscordId, nullable=False),
+    Column("time_zone", Text),
+    Column(
+        "hide_progress",
+        Count,
+        CheckConstraint("hide_progress IN (0, 1)"),
+        nullable=False,
+        server_default=text("0"),
+    ),
+    Column("followed_roadmap", Text),
+    Column("reminder_time", Text),  # local `HH:MM`, NULL when reminders are off
+    Column("reminder_time_zone", Text),  # zone the reminder time is in (else the member's)
+    Column("updated_at", Text, nullable=False),
+    PrimaryKeyConstraint("guild_id", "user_id"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+_partial_index(
+    "member_settings_hidden",
+    member_settings.c.guild_id,
+    member_settings.c.user_id,
+    where="hide_progress = 1",
+)
+_partial_index(
+    "member_settings_reminders",
+    member_settings.c.reminder_time,
+    member_settings.c.guild_id,
+    member_settings.c.user_id,
+    where="reminder_time IS NOT NULL",
+)
+
+guild_settings = Table(
+    "guild_settings",
+    metadata,
+    Column("guild_id", DiscordId, primary_key=True, autoincrement=False, nullable=True),
+    Column("default_roadmap", Text),
+    Column("time_zone", Text),
+    Column("left_at", Text),  # when the bot was removed; the server's data goes 30 days later
+    Column("updated_at", Text, nullable=False),
+)
+_partial_index(
+    "guild_settings_left",
+    guild_settings.c.left_at,
+    where="left_at IS NOT NULL",
+)
+
+stage_rewards = Table(
+    "stage_rewards",
+    metadata,
+    Column("guild_id", DiscordId, nullable=False),
+    Column("roadmap_id", Text, nullable=False),
+    Column("stage_id", Text, nullable=False),
+    Column("role_id", DiscordId, nullable=False),
+    PrimaryKeyConstraint("guild_id", "roadmap_id", "stage_id"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", Text, primary_key=True, nullable=True),
+    Column("value", Text, nullable=False),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+
+daily_schedules = Table(
+    "daily_schedules",
+    metadata,
+    Column("guild_id", DiscordId, primary_key=True, autoincrement=False, nullable=True),
+    Column("channel_id", DiscordId, nullable=False),
+    Column("local_time", Text, nullable=False),  # `HH:MM`
+    Column("time_zone", Text, nullable=False),
+    Column("roadmap_id", Text),  # NULL: the server's default roadmap
+    Column("ping_role_id", DiscordId),
+    Column(
+        "enabled",
+        Count,
+        CheckConstraint("enabled IN (0, 1)"),
+        nullable=False,
+        server_default=text("1"),
+    ),
+    Column("disabled_reason", Text),
+    Column("next_date", Text, nullable=False),
+    Column("next_fire_at", Text, nullable=False),
+    Column("cursor_roadmap_id", Text),
+    Column("last_topic_id", Text),
+    Column("last_position", Count),
+    Column("last_posted_date", Text),
+    Column("jump_topic_id", Text),
+    Column("revision", Count, nullable=False, server_default=text("1")),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+)
+_partial_index(
+    "daily_schedules_due",
+    daily_schedules.c.next_fire_at,
+    where="enabled = 1",
+)
+
+daily_posts = Table(
+    "daily_posts",
+    metadata,
+    Column("guild_id", DiscordId, nullable=False),
+    Column("local_date", Text, nullable=False),
+    Column("status", Text, _in("status", DELIVERY_STATUSES), nullable=False),
+    Column("channel_id", DiscordId),
+    Column("roadmap_id", Text),
+    Column("topic_id", Text),
+    Column("topic_position", Count),
+    Column("ping_role_id", DiscordId),
+    Column("scheduled_for", Text),
+    *_ledger_columns(),
+    PrimaryKeyConstraint("guild_id", "local_date"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+_partial_index(
+    "daily_posts_unfinished",
+    daily_posts.c.claimed_at,
+    where="status = 'sending'",
+)
+
+reminder_schedules = Table(
+    "reminder_schedules",
+    metadata,
+    Column("guild_id", DiscordId, nullable=False),
+    Column("user_id", DiscordId, nullable=False),
+    Column("next_date", Text, nullable=False),
+    Column("next_fire_at", Text, nullable=False),
+    Column("dm_channel_id", DiscordId),  # remembered to save one request per reminder
+    PrimaryKeyConstraint("guild_id", "user_id"),
+    ForeignKeyConstraint(
+        ["guild_id", "user_id"],
+        ["member_settings.guild_id", "member_settings.user_id"],
+        ondelete="CASCADE",
+    ),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+Index("reminder_schedules_due", reminder_schedules.c.next_fire_at)
+
+reminder_deliveries = Table(
+    "reminder_deliveries",
+    metadata,
+    Column("guild_id", DiscordId, nullable=False),
+    Column("user_id", DiscordId, nullable=False),
+    Column("local_date", Text, nullable=False),
+    Column("status", Text, _in("status", DELIVERY_STATUSES), nullable=False),
+    Column("topic_id", Text),
+    *_ledger_columns(),
+    PrimaryKeyConstraint("guild_id", "user_id", "local_date"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+_partial_index(
+    "reminder_deliveries_unfinished",
+    reminder_deliveries.c.claimed_at,
+    where="status = 'sending'",
+)
