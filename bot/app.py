@@ -21,8 +21,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.groups import CommandGroups
-from bot.cogs.tree import StudyTree
+from bot.cogs.tree import StudyTree, answer_error
 from bot.config import Settings
+from bot.errors import StudyError
 from bot.render.permissions import DAILY_POST_PERMISSIONS, REWARD_PERMISSIONS
 from bot.roadmap.loader import plural
 from bot.schedule.pacer import RestGate, RestPacer, rest_trace
@@ -45,6 +46,8 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.stats",
     "bot.cogs.reminders",
 )
+
+OLD_BUTTON = "This button is from an older message; use `/roadmap next` to see your next topic."
 
 #: The meta key remembering the command tree that was last synced globally.
 TREE_HASH_KEY = "command_tree_hash"
@@ -251,6 +254,26 @@ class StudyBot(commands.Bot):
         if not self.guilds and self.application_id is not None:
             line += f"; invite it to a server with {invite_url(self.application_id)}"
         return line
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # A button none of our templates knows (an older version's, or forged) would get no
+        # answer at all: discord.py drops it. Answer it briefly instead.
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if any(
+            item.__discord_ui_compiled_template__.fullmatch(custom_id)
+            for item in self._persistent_items
+        ):
+            return
+        log.info(
+            "unknown button %s guild=%s member=%s",
+            ascii(custom_id[:100]),
+            interaction.guild_id,
+            interaction.user.id,
+        )
+        await answer_error(interaction, StudyError(OLD_BUTTON))
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any]

@@ -46,14 +46,32 @@ def explain(error: BaseException) -> str | None:
     return None
 
 
+#: Discord's answers when an interaction can no longer be answered: it expired (no first
+#: answer within 3 s) or it was answered already. Nobody is left to tell, and it is no bug here.
+UNKNOWN_INTERACTION = 10062
+ALREADY_ACKNOWLEDGED = 40060
+
+
 async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the user what went wrong, ephemerally; log our own bugs with a code."""
-    text = explain(error)
     where = f"guild={interaction.guild_id} member={interaction.user.id}"
     what = _describe(interaction)
+    original = getattr(error, "original", error)
+    if isinstance(original, discord.HTTPException) and original.code in (
+        UNKNOWN_INTERACTION,
+        ALREADY_ACKNOWLEDGED,
+    ):
+        log.warning(
+            "could not answer %s %s: Discord answered %s %s",
+            what,
+            where,
+            original.code,
+            "(the interaction expired)" if original.code == UNKNOWN_INTERACTION else "(answered)",
+        )
+        return
+    text = explain(error)
     if text is None:
         code = secrets.token_hex(3).upper()
-        original = getattr(error, "original", error)
         log.error("error %s in %s %s", code, what, where, exc_info=original)
         text = f"Something went wrong (code {code}). It has been logged; please try again later."
     else:
