@@ -8,6 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+#: How much of a value the user typed an answer quotes back: Discord lets an option hold 6,000
+#: characters, and an answer only 2,000.
+QUOTE_MAX = 60
+
+
+def quoted(value: object) -> str:
+    """`value` as an inline code span for an answer: one line, at most QUOTE_MAX characters
+    (then "…"), and no backtick that could end the span early."""
+    text = " ".join(str(value).split()).replace("`", "'")
+    if len(text) > QUOTE_MAX:
+        text = text[: QUOTE_MAX - 1] + "…"
+    return f"`{text}`"
+
 
 class StudyError(Exception):
     """An error caused by the user's input or the state of their data; the message is for them."""
@@ -25,7 +38,7 @@ class NotFound(StudyError):
     def __init__(self, value: str, suggestions: Sequence[str] = ()) -> None:
         self.value = value
         self.suggestions = tuple(suggestions)
-        text = f"Unknown {self.kind} `{value}`."
+        text = f"Unknown {self.kind} {quoted(value)}."
         if self.suggestions:
             text += " Did you mean " + ", ".join(f"`{s}`" for s in self.suggestions) + "?"
         super().__init__(text)
@@ -48,7 +61,7 @@ class InvalidTime(StudyError):
 
     def __init__(self, value: str) -> None:
         super().__init__(
-            f"`{value}` is not a time: use 24-hour `HH:MM`, for example `09:30` or `18:00`."
+            f"{quoted(value)} is not a time: use 24-hour `HH:MM`, for example `09:30` or `18:00`."
         )
 
 
@@ -57,7 +70,7 @@ class InvalidTimeZone(StudyError):
 
     def __init__(self, value: str) -> None:
         super().__init__(
-            f"`{value}` is not a time zone: use an IANA name such as `Europe/Berlin`, "
+            f"{quoted(value)} is not a time zone: use an IANA name such as `Europe/Berlin`, "
             "`America/New_York` or `UTC`."
         )
 
@@ -66,7 +79,7 @@ class InvalidStatus(StudyError):
     """A progress status the store does not know."""
 
     def __init__(self, value: str) -> None:
-        super().__init__(f"Unknown status `{value}`.")
+        super().__init__(f"Unknown status {quoted(value)}.")
 
 
 class ProgressHidden(StudyError):
@@ -81,4 +94,4 @@ class InvalidPeriod(StudyError):
     """A leaderboard period that is not all, month or week."""
 
     def __init__(self, value: str) -> None:
-        super().__init__(f"`{value}` is not a period: use `all`, `month` or `week`.")
+        super().__init__(f"{quoted(value)} is not a period: use `all`, `month` or `week`.")

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from bot.cogs.answers import answer, guard
-from bot.errors import StudyError
+from bot.errors import StudyError, quoted
 from bot.render.permissions import permission_names
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def explain(error: BaseException) -> str | None:
     if isinstance(error, app_commands.BotMissingPermissions):
         return f"I need the {permission_names(error.missing_permissions)} permission here."
     if isinstance(error, app_commands.TransformerError):
-        return f"`{error.value}` is not a valid {error.type.name.lower()}."
+        return f"{quoted(error.value)} is not a valid {error.type.name.lower()}."
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         return "This command has changed since Discord last heard of it; try again in a minute."
     if isinstance(error, app_commands.CheckFailure):

@@ -56,3 +56,14 @@ async def test_an_expired_interaction_is_one_warning_line(
         "Discord answered 10062 (the interaction expired)"
     )
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_long_option_value_is_quoted_short_and_the_answer_fits(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    await launch()
+    typed = "x" * 5_990 + "\n`@everyone"  # Discord lets a string option hold 6,000 characters
+    answer = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=typed)
+    assert answer.ephemeral and not answer.refused
+    assert len(answer.content) <= 2000
+    assert answer.content.startswith("Unknown topic `" + "x" * 59 + "…`.")
