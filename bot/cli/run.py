@@ -30,9 +30,30 @@ from bot.store.database import Database
 log = logging.getLogger(__name__)
 
 
+#: Control characters (newline, escape...) shown as escapes: text a member typed can reach a
+#: log line, and must neither forge another line nor drive the operator's terminal.
+_CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(32), 127)} | {
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+}
+
+
+class OneLinePerEvent(logging.Filter):
+    """Escapes control characters in a record's message (a traceback still follows it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        safe = message.translate(_CONTROL_ESCAPES)
+        if safe != message:
+            record.msg, record.args = safe, None
+        return True
+
+
 def configure_logging(level: str, stream: Any = None) -> None:
     """One line per event on stdout; ANSI colours only when a person watches a terminal."""
     handler = logging.StreamHandler(stream or sys.stdout)
+    handler.addFilter(OneLinePerEvent())
     if handler.stream.isatty() and not os.environ.get("NO_COLOR"):
         discord.utils.setup_logging(handler=handler, level=logging.getLevelName(level))
         return

@@ -45,3 +45,15 @@ def test_a_terminal_gets_colours_unless_no_color(root_logger, monkeypatch) -> No
     root_logger.handlers.clear()
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in _logged(Terminal())
+
+
+def test_what_a_member_typed_cannot_forge_a_line_or_reach_the_terminal(root_logger) -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", stream)
+    typed = "x\n[2026-01-01 00:00:00] [INFO    ] bot: forged\x1b[2J"
+    logging.getLogger("bot.example").info("refused topic %s", typed)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    assert lines[0].endswith(
+        "refused topic x\\n[2026-01-01 00:00:00] [INFO    ] bot: forged\\x1b[2J"
+    )
