@@ -1,3 +1,3 @@
 """Project-wide pytest configuration: shared fixtures are registered here as plugins."""
 
-pytest_plugins = ["tests.emulator.pytest_plugin"]
+pytest_plugins = ["tests.emulator.pytest_plugin", "tests.postgres"]

@@ -92,7 +92,7 @@ completions = Table(
     "completions",
     metadata,
     # The rowid alias on SQLite; an identity column on PostgreSQL.
-    Column("id", DiscordId, primary_key=True, autoincrement=True, nullable=True),
+    Column("id", DiscordId, primary_key=True, autoincrement=True),
     Column("guild_id", DiscordId, nullable=False),
     Column("user_id", DiscordId, nullable=False),
     Column("roadmap_id", Text, nullable=False),
@@ -152,7 +152,7 @@ _partial_index(
 guild_settings = Table(
     "guild_settings",
     metadata,
-    Column("guild_id", DiscordId, primary_key=True, autoincrement=False, nullable=True),
+    Column("guild_id", DiscordId, primary_key=True, autoincrement=False),
     Column("default_roadmap", Text),
     Column("time_zone", Text),
     Column("left_at", Text),  # when the bot was removed; the server's data goes 30 days later
@@ -178,7 +178,7 @@ stage_rewards = Table(
 meta = Table(
     "meta",
     metadata,
-    Column("key", Text, primary_key=True, nullable=True),
+    Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
@@ -186,7 +186,7 @@ meta = Table(
 daily_schedules = Table(
     "daily_schedules",
     metadata,
-    Column("guild_id", DiscordId, primary_key=True, autoincrement=False, nullable=True),
+    Column("guild_id", DiscordId, primary_key=True, autoincrement=False),
     Column("channel_id", DiscordId, nullable=False),
     Column("local_time", Text, nullable=False),  # `HH:MM`
     Column("time_zone", Text, nullable=False),

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.store.migrations import load_migrations
+from bot.store.alembic_runner import BASELINE, head_revision
+from bot.store.migrations import apply_migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,14 +31,31 @@ def run_bot(tmp_path: Path, *args: str, db: Path) -> subprocess.CompletedProcess
 
 def test_migrate_creates_then_reports_up_to_date(tmp_path: Path) -> None:
     db = tmp_path / "new" / "bot.sqlite3"
-    latest = load_migrations()[-1].version
+    latest = head_revision()
     first = run_bot(tmp_path, "migrate", db=db)
     assert first.returncode == 0, first.stderr
-    assert f"schema version 0 -> {latest}" in first.stdout
-    assert "0001_init.sql" in first.stdout
+    assert f"Alembic revision (none) -> {latest}" in first.stdout
+    assert "0003_baseline.py" in first.stdout
     second = run_bot(tmp_path, "migrate", db=db)
     assert second.returncode == 0
-    assert f"up to date (schema version {latest})" in second.stdout
+    assert f"up to date (Alembic revision {latest})" in second.stdout
+
+
+def test_migrate_carries_over_a_database_of_the_numbered_sql(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    conn = sqlite3.connect(db, isolation_level=None)
+    apply_migrations(conn)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('kept', 'yes')")
+    conn.close()
+    result = run_bot(tmp_path, "migrate", db=db)
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"Alembic revision (none) -> {BASELINE}, carried over from numbered SQL schema "
+        f"version 2 (stamped {BASELINE})" in result.stdout
+    )
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT value FROM meta").fetchall() == [("yes",)]
+    conn.close()
 
 
 def test_backup_copies_and_refuses_an_existing_path(tmp_path: Path) -> None:
@@ -78,12 +96,15 @@ def test_migrate_reports_a_failing_migration(tmp_path: Path) -> None:
     db = tmp_path / "bot.sqlite3"
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA user_version = 0")
-    conn.execute("CREATE TABLE progress (x INTEGER)")  # clashes with 0001
+    conn.execute("CREATE TABLE progress (x INTEGER)")  # clashes with the baseline
     conn.commit()
     conn.close()
     result = run_bot(tmp_path, "migrate", db=db)
     assert result.returncode == 1
-    assert "0001_init.sql: statement 1" in result.stderr
+    assert "0003_baseline.py: revision 0003 failed" in result.stderr
     assert "already exists" in result.stderr
     assert "left at its previous version" in result.stderr
     assert "Traceback" not in result.stderr
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT name FROM sqlite_schema").fetchall() == [("progress",)]
+    conn.close()

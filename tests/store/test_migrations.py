@@ -1,4 +1,5 @@
-"""Migrations: statement splitting, atomic files, clear errors, refusing a newer database."""
+"""The numbered SQL migrations (the history before Alembic): statement splitting, atomic
+files, clear errors, refusing a newer database. Alembic itself: test_alembic.py."""
 
 import shutil
 import sqlite3
@@ -6,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.store.alembic_runner import ALEMBIC_USER_VERSION, BASELINE, LAST_NUMBERED
 from bot.store.database import Database
 from bot.store.migrations import (
     DEFAULT_MIGRATIONS_DIR,
     MigrationError,
+    apply_migrations,
     load_migrations,
     split_statements,
 )
@@ -65,18 +68,30 @@ def test_shipped_migrations_are_numbered_from_one() -> None:
     assert all(m.statements for m in migrations)
 
 
-async def test_failing_migration_keeps_previous_version_and_names_file_and_statement(
+def test_the_numbered_history_is_frozen_at_the_baseline() -> None:
+    # New schema changes are Alembic revisions; the numbered files are the history old
+    # databases were built with, and the baseline revision stands for exactly these two.
+    assert [m.path.name for m in load_migrations()] == ["0001_init.sql", "0002_daily.sql"]
+    assert LAST_NUMBERED == 2
+
+
+async def test_a_failing_numbered_file_keeps_previous_version_and_names_file_and_statement(
     tmp_path: Path,
 ) -> None:
+    # A database at version 1 is brought to 2 by the numbered runner before it is stamped; a
+    # failure there keeps it at 1 and names the file and the statement.
     folder = _copy_real_migrations(tmp_path)
-    good = len(load_migrations(folder))
     path = tmp_path / "bot.sqlite3"
-    async with await Database.open(path, migrations_dir=folder):
-        pass
-    assert _version(path) == good
+    first = load_migrations(folder)[0]
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in first.statements:
+        conn.execute(statement.sql)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
 
-    broken = folder / f"{good + 1:04d}_broken.sql"
-    broken.write_text(
+    second = folder / "0002_daily.sql"
+    real = second.read_text()
+    second.write_text(
         "CREATE TABLE half_done (id INTEGER);\n"
         "-- the next one refers to a table that does not exist\n"
         "INSERT INTO no_such_table VALUES (1);\n"
@@ -84,17 +99,18 @@ async def test_failing_migration_keeps_previous_version_and_names_file_and_state
     with pytest.raises(MigrationError) as err:
         await Database.open(path, migrations_dir=folder)
     message = str(err.value)
-    assert broken.name in message
+    assert second.name in message
     assert "statement 2 (line 3)" in message
     assert "no_such_table" in message
-    assert _version(path) == good
+    assert _version(path) == 1
     assert "half_done" not in _tables(path)
 
-    # Fixed, it applies on the next start.
-    broken.write_text("CREATE TABLE half_done (id INTEGER);\n")
+    # Fixed, it applies on the next start, and the database is then stamped.
+    second.write_text(real)
     async with await Database.open(path, migrations_dir=folder) as db:
-        assert await db.schema_version() == good + 1
-    assert "half_done" in _tables(path)
+        assert await db.schema_version() == ALEMBIC_USER_VERSION
+        assert await db.schema_revision() == BASELINE
+    assert "daily_schedules" in _tables(path)
 
 
 async def test_refuses_a_database_newer_than_the_code(tmp_path: Path) -> None:
@@ -104,8 +120,28 @@ async def test_refuses_a_database_newer_than_the_code(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 999")
     conn.close()
+    with pytest.raises(MigrationError, match="not made by this bot"):
+        await Database.open(path)
+    # Without the Alembic table: a numbered version beyond this code's.
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE alembic_version")
+    conn.close()
     with pytest.raises(MigrationError, match="newer than this code"):
         await Database.open(path)
+
+
+async def test_code_from_before_alembic_refuses_a_database_alembic_manages(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with await Database.open(path):
+        pass
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        with pytest.raises(MigrationError, match="newer than this code knows"):
+            apply_migrations(conn)  # what the bot before Alembic runs on start
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize(
