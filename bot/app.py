@@ -20,6 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.answers import InFlight
 from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree, answer_error
 from bot.config import Settings
@@ -48,6 +49,9 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 OLD_BUTTON = "This button is from an older message; use `/roadmap next` to see your next topic."
+
+#: How long a stop waits for the interactions under way to answer.
+STOP_GRACE = 10.0
 
 #: The meta key remembering the command tree that was last synced globally.
 TREE_HASH_KEY = "command_tree_hash"
@@ -94,6 +98,7 @@ class StudyBot(commands.Bot):
         tick_interval: float = TICK_INTERVAL,
         rest_gate: RestGate | None = None,
         rest_pacer: RestPacer | None = None,
+        stop_grace: float = STOP_GRACE,
         **options: Any,
     ) -> None:
         intents = discord.Intents.none()
@@ -127,6 +132,8 @@ class StudyBot(commands.Bot):
         self._persistent_items: list[type[discord.ui.DynamicItem[Any]]] = []
         self._closing: asyncio.Future[None] | None = None
         self._heap_freeze: asyncio.Task[None] | None = None
+        self.in_flight = InFlight()
+        self._stop_grace = stop_grace
         self._ready_once = False
         # One scheduler job runs every feature's tick (`ticks.add_tick`); one pacer spaces all
         # scheduled REST traffic (daily posts, reminders) evenly under the gate's bound.
@@ -217,6 +224,7 @@ class StudyBot(commands.Bot):
     async def _close_once(self) -> None:
         if self._heap_freeze is not None:
             self._heap_freeze.cancel()  # a bot stopped before it was ever ready
+        await self._finish_interactions()
         while self._started:
             name, stop = self._started.pop()
             try:
@@ -226,6 +234,22 @@ class StudyBot(commands.Bot):
                 log.exception("stopping %s failed", name)
         await super().close()
         await self.database.close()
+
+    async def _finish_interactions(self) -> None:
+        """Let the commands and presses under way answer (bounded) before anything they use
+        (the database, the HTTP session) closes; ones arriving meanwhile are told to retry."""
+        self.in_flight.stopping = True
+        pending = set(self.in_flight.tasks)
+        if not pending:
+            return
+        log.info("finishing %d interactions before stopping", len(pending))
+        _, late = await asyncio.wait(pending, timeout=self._stop_grace)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning(
+                "stopped %d interactions still running after %.0f s", len(late), self._stop_grace
+            )
 
     # -- events --------------------------------------------------------------------------
 

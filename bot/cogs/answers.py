@@ -26,6 +26,23 @@ DEFER_AFTER = 2.0
 _KEY = "study.answer_guard"
 
 
+RESTARTING = "I'm restarting; try again in a minute."
+
+
+class InFlight:
+    """The interactions a bot is handling now, so that a stop can let them answer first."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.stopping = False
+
+    def track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None and task not in self.tasks:
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+
 class AnswerGuard:
     """The deferral timer and the answer lock of one interaction."""
 
@@ -69,7 +86,16 @@ def guard(interaction: discord.Interaction, *, ephemeral: bool = True) -> Answer
         return existing
     started = AnswerGuard(interaction, ephemeral=ephemeral)
     interaction.extras[_KEY] = started
+    in_flight = getattr(interaction.client, "in_flight", None)
+    if isinstance(in_flight, InFlight):
+        in_flight.track()
     return started
+
+
+def stopping(interaction: discord.Interaction) -> bool:
+    """Whether the bot is stopping, so new work should be refused."""
+    in_flight = getattr(interaction.client, "in_flight", None)
+    return isinstance(in_flight, InFlight) and in_flight.stopping
 
 
 def _guard_of(interaction: discord.Interaction) -> AnswerGuard | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.cogs.answers import answer, answer_edit, guard
+from bot.cogs.answers import RESTARTING, answer, answer_edit, guard, stopping
 from bot.cogs.tree import answer_error
 
 if TYPE_CHECKING:
@@ -57,6 +57,9 @@ class OwnedButton:
 
     async def callback(self, interaction: discord.Interaction) -> None:
         guard(interaction)
+        if stopping(interaction):
+            await answer(interaction, RESTARTING, ephemeral=True)
+            return
         try:
             await self.press(interaction)
         except Exception as error:

@@ -15,7 +15,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.cogs.answers import answer, guard
+from bot.cogs.answers import RESTARTING, answer, guard, stopping
 from bot.errors import StudyError, quoted
 from bot.render.permissions import permission_names
 
@@ -109,6 +109,9 @@ class StudyTree(app_commands.CommandTree):
         if interaction.type is discord.InteractionType.application_command:
             data: dict[str, Any] = dict(interaction.data or {})
             guard(interaction, ephemeral=not _asked_public(list(data.get("options") or [])))
+            if stopping(interaction):
+                await answer(interaction, RESTARTING, ephemeral=True)
+                return False
         return True
 
     async def on_error(

@@ -4,9 +4,12 @@ sqlite3 shell): reads go on, writes wait and then land, nothing acknowledged is 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import threading
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.conftest import Launch
 from tests.emulator.server import Emulator
@@ -119,3 +122,34 @@ async def test_writes_behind_a_long_lock_are_deferred_in_time_then_answered(
     progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
     assert not progress.deferred  # nothing waits now: answered at once
     assert "2 of 20 topics done" in progress.embed["description"]
+
+
+async def test_a_stop_during_a_burst_lets_every_press_answer_first(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    database_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot = await launch()
+    members = [sample.guild.add_member(f"presser{n}") for n in range(20)]
+    with caplog.at_level(logging.INFO):
+        async with ExclusiveLock(database_path) as lock:
+            asyncio.get_running_loop().call_later(HOLD_SECONDS, lock.release.set)
+            marks = [
+                asyncio.ensure_future(
+                    emulator.slash(sample.guild, member, "roadmap done", topic="http", within=15)
+                )
+                for member in members
+            ]
+            # Every mark is waiting for the database when the stop (SIGTERM's path) begins.
+            await emulator.wait_for(lambda: len(bot.in_flight.tasks) == len(members))
+            closing = asyncio.ensure_future(bot.close())
+            answers = await asyncio.gather(*marks)
+            await closing
+    for result in answers:
+        assert "**HTTP and HTTPS** is now done" in result.text(), result
+        assert not result.refused
+    assert "finishing 20 interactions before stopping" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "Traceback" not in caplog.text
