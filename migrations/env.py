@@ -14,7 +14,6 @@ import asyncio
 
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.schema import metadata
 
@@ -36,6 +35,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:

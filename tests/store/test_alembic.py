@@ -26,7 +26,6 @@ from bot.store.alembic_runner import (
 from bot.store.database import Database
 from bot.store.migrations import DEFAULT_MIGRATIONS_DIR, MigrationError, apply_migrations
 from bot.store.schema import metadata
-from tests.postgres import NEEDED, postgres_or_fail
 
 SNOWFLAKE = 1_234_567_890_123_456_789  # needs 64 bits
 G, U = SNOWFLAKE, SNOWFLAKE + 1
@@ -383,15 +382,3 @@ def test_refuses_a_revision_this_code_does_not_know(tmp_path: Path) -> None:
 
 def test_head_is_the_baseline_today() -> None:
     assert head_revision() == BASELINE
-
-
-def test_without_url_or_binaries_the_postgres_fixture_fails_and_names_the_need(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(pytest.fail.Exception) as failed:
-        postgres_or_fail({}, patterns=[str(tmp_path / "*" / "bin")])
-    assert str(failed.value) == NEEDED
-    assert "TEST_DATABASE_URL" in NEEDED and "postgresql" in NEEDED
-    found = postgres_or_fail({"TEST_DATABASE_URL": "postgresql://u:p@h:5/d"}, patterns=[])
-    assert found == "postgresql+asyncpg://u:p@h:5/d"
