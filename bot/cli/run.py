@@ -54,6 +54,9 @@ def configure_logging(level: str, stream: Any = None) -> None:
     """One line per event on stdout; ANSI colours only when a person watches a terminal."""
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.addFilter(OneLinePerEvent())
+    # Alembic narrates every start ("Context impl SQLiteImpl."), which an operator never acts
+    # on; its warnings still show.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if handler.stream.isatty() and not os.environ.get("NO_COLOR"):
         discord.utils.setup_logging(handler=handler, level=logging.getLevelName(level))
         return
