@@ -2,12 +2,14 @@
 before fitting, each overflow traced back to the place in the YAML document that causes it.
 
 `python -m bot check`, start-up and every reload report these as errors. Paths use 0-based
-indices like the loader's (`stages[1].topics[3].summary`).
+indices like the loader's (`stages[1].topics[3].summary`). A file with errors elsewhere is still
+audited for the stages and topics that validated on their own, so `check` reports everything in
+one round.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 
 from bot.render.daily import daily_example, daily_post_draft
@@ -29,32 +31,35 @@ Finding = tuple[str, str]
 PathOf = Callable[[Overflow, str | None], str]
 
 
-def audit_roadmap(roadmap: Roadmap) -> list[Finding]:
-    """(document path, message) for every part of every message that would be cut to fit."""
+def audit_roadmap(roadmap: Roadmap, paths: Mapping[str, str] | None = None) -> list[Finding]:
+    """(document path, message) for every part of every message that would be cut to fit.
+
+    `paths` gives the document path of each stage and topic by id, for a roadmap that holds
+    only part of its file (the parts that validated); by default, their positions."""
     findings: list[Finding] = []
-    for what, draft, path_of in _drafts(roadmap):
+    for what, draft, path_of in _drafts(roadmap, paths or {}):
         _report(findings, what, draft, path_of)
     return findings
 
 
 def audit_problems(result: LoadResult) -> list[Problem]:
-    """The overflows of a loaded (valid) catalog as Problems placed at the YAML causing them."""
-    if result.catalog is None:
-        return []
+    """The overflows of every file's content as Problems placed at the YAML causing them: all
+    of a valid file, and what validated on its own of a file with errors."""
     return [
-        result.problem_at(roadmap.id, path, message)
-        for roadmap in result.catalog.roadmaps
-        for path, message in audit_roadmap(roadmap)
+        file.problem_at(path, message)
+        for file in result.files
+        if file.usable is not None
+        for path, message in audit_roadmap(file.usable, file.paths)
     ]
 
 
-def _drafts(roadmap: Roadmap) -> Iterator[tuple[str, Message, PathOf]]:
+def _drafts(roadmap: Roadmap, where: Mapping[str, str]) -> Iterator[tuple[str, Message, PathOf]]:
     """Every message the content produces, unfitted, with where its parts come from."""
     stage_count = len(roadmap.stages)
     total = len(roadmap.topics)
     number = 0
     for i, stage in enumerate(roadmap.stages):
-        stage_path = f"stages[{i}]"
+        stage_path = where.get(stage.id, f"stages[{i}]")
         numbers = {"stage_number": i + 1, "stage_count": stage_count}
         statuses = {topic.id: SKIPPED for topic in stage.topics}  # the widest status mark
         overview = stage_overview_draft(stage, statuses=statuses, **numbers)
@@ -65,7 +70,7 @@ def _drafts(roadmap: Roadmap) -> Iterator[tuple[str, Message, PathOf]]:
             yield "example message", stage_example, paths
         for j, topic in enumerate(stage.topics):
             number += 1
-            topic_path = f"{stage_path}.topics[{j}]"
+            topic_path = where.get(topic.id, f"{stage_path}.topics[{j}]")
             card = topic_card_draft(topic, stage, done=total, total=total, **numbers)
             shown = _example_path(topic, stage, stage_path, topic_path, example_for)
             yield "topic card", card, _topic_paths(topic, stage_path, topic_path, shown)

@@ -7,18 +7,15 @@ named in a warning, since a file that is silently ignored would puzzle its autho
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.problems import Problem, Severity
 from bot.roadmap.validator import FileResult, validate_source
-from bot.roadmap.yaml_source import MappingNode, Node, ScalarNode, SequenceNode, read_source
+from bot.roadmap.yaml_source import read_source
 
 __all__ = ["ContentDirectoryError", "LoadResult", "Problem", "load_directory"]
-
-_PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
 
 
 class ContentDirectoryError(Exception):
@@ -76,18 +73,17 @@ class LoadResult:
 
     def locate(self, roadmap_id: str, path: str) -> tuple[str, int | None, int | None]:
         """File, line and column of a document path (the deepest part that exists)."""
-        for result in self.files:
-            if result.roadmap_id == roadmap_id and result.source.root is not None:
-                node = _walk(result.source.root, path)
-                return result.source.file, node.line, node.column
-        return str(self.directory), None, None
+        problem = self.problem_at(roadmap_id, path, "")
+        return problem.file, problem.line, problem.column
 
     def problem_at(
         self, roadmap_id: str, path: str, message: str, severity: Severity = "error"
     ) -> Problem:
         """A Problem for a finding about a loaded roadmap, placed where `path` is written."""
-        file, line, column = self.locate(roadmap_id, path)
-        return Problem(file, line, column, path, message, severity)
+        for result in self.files:
+            if result.roadmap_id == roadmap_id and result.source.root is not None:
+                return result.problem_at(path, message, severity)
+        return Problem(str(self.directory), None, None, path, message, severity)
 
 
 def plural(count: int, noun: str) -> str:
@@ -154,18 +150,3 @@ def _check_roadmap_ids(files: list[FileResult]) -> bool:
         result.roadmap = None
         failed = True
     return failed
-
-
-def _walk(node: Node, path: str) -> Node:
-    for index, key in _PATH_PART.findall(path):
-        child: Node | None = None
-        if index and isinstance(node, SequenceNode) and int(index) < len(node.value):
-            child = node.value[int(index)]
-        elif key and isinstance(node, MappingNode):
-            child = next(
-                (v for k, v in node.value if isinstance(k, ScalarNode) and k.value == key), None
-            )
-        if child is None:
-            break
-        node = child
-    return node

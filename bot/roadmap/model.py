@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 class Resource:
     title: str
     url: str
+    kind: str | None = None  # docs | tutorial | video | article | book
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,17 +21,105 @@ class Example:
     title: str
     code: str
     language: str = "python"
+    requires: tuple[str, ...] = ()  # PyPI packages it needs to run
+    output: str | None = None  # exactly what it prints, when given
+    runs: bool = True  # False: it needs a server or the network (`why` says which)
+    why: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
+class Answer:
+    text: str
+    right: bool
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    question: str
+    answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SelfCheck:
+    """A topic's self-check questions; `pass_count` right answers pass (default: all)."""
+
+    questions: tuple[Question, ...]
+    pass_count: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.pass_count:
+            object.__setattr__(self, "pass_count", len(self.questions))
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Topic:
+    """One topic. `examples` is the single source of its own examples: a file's one `example:`
+    is normalised into it, and `example` (the first) is kept for the code that shows one."""
+
     id: str
     title: str
     summary: str
-    details: str | None = None
-    example: Example | None = None
-    resources: tuple[Resource, ...] = ()
-    replaces: tuple[str, ...] = ()
+    details: str | None
+    examples: tuple[Example, ...]
+    resources: tuple[Resource, ...]
+    replaces: tuple[str, ...]
+    practice: str | None
+    check: SelfCheck | None
+    minutes: int | None
+
+    # A hand-written __init__ so that callers may still pass one `example=` (tests and tools
+    # build topics that way); it becomes `examples`.
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        summary: str,
+        details: str | None = None,
+        example: Example | None = None,
+        *,
+        resources: tuple[Resource, ...] = (),
+        replaces: tuple[str, ...] = (),
+        examples: tuple[Example, ...] = (),
+        practice: str | None = None,
+        check: SelfCheck | None = None,
+        minutes: int | None = None,
+    ) -> None:
+        if example is not None and examples:
+            raise ValueError("give a topic `example` or `examples`, not both")
+        set_ = object.__setattr__
+        set_(self, "id", id)
+        set_(self, "title", title)
+        set_(self, "summary", summary)
+        set_(self, "details", details)
+        set_(self, "examples", (example,) if example is not None else tuple(examples))
+        set_(self, "resources", tuple(resources))
+        set_(self, "replaces", tuple(replaces))
+        set_(self, "practice", practice)
+        set_(self, "check", check)
+        set_(self, "minutes", minutes)
+
+    @property
+    def example(self) -> Example | None:
+        """The topic's first own example, or None."""
+        return self.examples[0] if self.examples else None
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceGroup:
+    """The member picks `pick` of these topics of one stage (say, one web framework of three)."""
+
+    title: str
+    pick: int
+    topic_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A project at the end of a stage that uses the stage as a whole."""
+
+    title: str
+    task: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +129,13 @@ class Stage:
     summary: str
     topics: tuple[Topic, ...]
     example: Example | None = None
+    choices: tuple[ChoiceGroup, ...] = ()
+    checkpoint: Checkpoint | None = None
+
+    @property
+    def minutes(self) -> int:
+        """The estimates of its topics, summed (a topic without one counts 0)."""
+        return sum(topic.minutes or 0 for topic in self.topics)
 
 
 @dataclass(frozen=True)
@@ -125,6 +221,11 @@ class Roadmap:
         if cleaned.isdigit() and 1 <= int(cleaned) <= len(self.stages):
             return self.stages[int(cleaned) - 1]
         return self._stage_titles.get(cleaned.casefold())
+
+    @property
+    def minutes(self) -> int:
+        """The estimates of every topic, summed over the stages."""
+        return sum(stage.minutes for stage in self.stages)
 
     @property
     def replaces_map(self) -> dict[str, str]:

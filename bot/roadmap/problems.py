@@ -36,3 +36,8 @@ class Problem:
             where += f":{self.line}:{self.column or 1}"
         text = f"warning: {self.message}" if self.severity == "warning" else self.message
         return f"{where}: {self.path}: {text}" if self.path else f"{where}: {text}"
+
+
+def join(path: str, key: str) -> str:
+    """The document path of `key` inside the mapping at `path`."""
+    return f"{path}.{key}" if path else key

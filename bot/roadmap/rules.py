@@ -1,4 +1,5 @@
-"""Single-value content rules: id format, URLs, mentions, and compiling Python examples.
+"""Single-value content rules: id format, URLs, mentions, limits of the teaching keys, and
+checking examples (Python compiled, TOML, JSON and YAML parsed, never run).
 
 Each returns what is wrong in words a content maintainer understands (None when all is well);
 the validator decides where in the file that message points.
@@ -7,10 +8,15 @@ the validator decides where in the file that message points.
 from __future__ import annotations
 
 import ast
+import difflib
+import json
 import re
+import tomllib
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+
+import yaml
 
 from bot.roadmap.problems import Severity
 
@@ -23,6 +29,26 @@ _SPACE = re.compile(r"\s")
 # A scheme, then a host (urlsplit would do, at several times the cost per resource).
 _HTTP_URL = re.compile(r"https?://[^/?#\s]")
 MENTION_PATTERN = re.compile(r"@everyone|@here|<@[!&]?\d+>")
+
+MAX_MINUTES = 600  # ten hours: a longer topic is two topics
+ANSWER_MAX = 80  # Discord's button-label limit; answers become buttons
+ANSWERS = (2, 5)  # least and most answers per question
+QUESTIONS = (2, 4)  # least and most questions per check
+RESOURCE_KINDS = ("docs", "tutorial", "video", "article", "book")
+# Languages whose examples are shown as they are: nothing to check, nothing to warn about.
+SHOWN_LANGUAGES = frozenset(
+    (
+        *("bash", "sh", "shell", "console", "zsh", "powershell", "dockerfile", "docker"),
+        *("sql", "text", "txt", "plaintext", "ini", "cfg", "env", "dotenv", "html", "css"),
+        *("javascript", "js", "typescript", "ts", "jinja", "django", "xml", "diff", "http"),
+        *("nginx", "makefile", "csv", "graphql", "markdown", "md"),
+    )
+)
+# A PyPI requirement as `requires:` lists it: a name, optional extras, an optional version.
+_REQUIREMENT = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]+\])?"
+    r"(?:(?:==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+(?:,(?:==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+)*)?"
+)
 
 
 def id_problem(value: str) -> str | None:
@@ -57,6 +83,27 @@ def language_problem(value: str) -> str | None:
     return f"language '{value}' must be a code-block language name such as 'python' or 'bash'"
 
 
+def requirement_problem(value: str) -> str | None:
+    if _REQUIREMENT.fullmatch(value):
+        return None
+    return f"'{value}' is not a package requirement like 'flask' or 'fastapi[standard]>=0.110'"
+
+
+def minutes_problem(value: str) -> str | None:
+    """`value` is an int scalar as written in YAML."""
+    if value.isdigit() and 1 <= int(value) <= MAX_MINUTES:
+        return None
+    return f"minutes must be a whole number from 1 to {MAX_MINUTES}, not {value}"
+
+
+def kind_problem(value: str) -> str | None:
+    if value in RESOURCE_KINDS:
+        return None
+    close = difflib.get_close_matches(value, RESOURCE_KINDS, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(RESOURCE_KINDS)
+    return f"unknown kind '{value}' ({hint})"
+
+
 @dataclass(frozen=True, slots=True)
 class CodeProblem:
     """A finding inside an example's code; `line`/`offset` are 1-based within the code."""
@@ -86,3 +133,40 @@ def python_problems(code: str) -> tuple[CodeProblem, ...]:
         for item in caught
         if issubclass(item.category, (SyntaxWarning, DeprecationWarning))
     )
+
+
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@lru_cache(maxsize=512)
+def data_problems(language: str, code: str) -> tuple[CodeProblem, ...]:
+    """Parse a TOML, JSON or YAML example (a file a learner will copy); () for other languages."""
+    if language == "toml":
+        try:
+            tomllib.loads(code)
+        except tomllib.TOMLDecodeError as exc:
+            at = _TOML_AT.search(str(exc))
+            text = _TOML_AT.sub("", str(exc)).strip()
+            line, column = (int(at[1]), int(at[2])) if at else (None, None)
+            return (CodeProblem(line, column, f"TOML example does not parse: {text}"),)
+    elif language == "json":
+        try:
+            json.loads(code)
+        except json.JSONDecodeError as exc:
+            return (CodeProblem(exc.lineno, exc.colno, f"JSON example does not parse: {exc.msg}"),)
+    elif language in ("yaml", "yml"):
+        try:
+            for _event in yaml.parse(code, Loader=yaml.SafeLoader):  # events only: no aliases
+                pass
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+            return (CodeProblem(line, column, f"YAML example does not parse: {exc.problem}"),)
+        except yaml.YAMLError as exc:
+            return (CodeProblem(None, None, f"YAML example does not parse: {exc}"),)
+    return ()
+
+
+def checked_language(language: str) -> bool:
+    """Whether `check` has something to say about examples in `language` (else it warns)."""
+    return language in ("python", "toml", "json", "yaml", "yml") or language in SHOWN_LANGUAGES

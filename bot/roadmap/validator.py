@@ -1,8 +1,9 @@
 """Validation of one composed content file, building its Roadmap when nothing is wrong.
 
 Walks the node tree of `yaml_source` once, checking shape, types, required and unknown keys,
-ids, `replaces`, URLs, mentions and Python examples, and keeps going after a problem so that a
-maintainer sees every problem of the file in one run.
+ids, `replaces`, URLs, mentions and examples (the teaching keys in `teaching`), and keeps going
+after a problem so that a maintainer sees every problem of the file in one run. What validated
+on its own is kept as `FileResult.usable`, so that the size audit runs in the same pass.
 
 Stage and topic ids share one namespace within a roadmap: commands, buttons and autocomplete
 take either kind of id, and the same word naming a stage and a topic would be ambiguous.
@@ -11,11 +12,12 @@ take either kind of id, and the same word naming a stage and a topic would be am
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
-from bot.roadmap import rules
+from bot.roadmap import rules, teaching
 from bot.roadmap.model import Example, Resource, Roadmap, Stage, Topic
-from bot.roadmap.problems import Problem, Severity
+from bot.roadmap.problems import Problem, Severity, join
 from bot.roadmap.yaml_source import (
     STR_TAG,
     YAML_TAG,
@@ -30,7 +32,15 @@ from bot.roadmap.yaml_source import (
 # Keys of each kind of mapping: name -> required. content/schema.json mirrors these (a test
 # compares them), so editors and `check` agree on the format.
 ROADMAP_KEYS = {"id": True, "title": True, "summary": True, "stages": True}
-STAGE_KEYS = {"id": True, "title": True, "summary": True, "topics": True, "example": False}
+STAGE_KEYS = {
+    "id": True,
+    "title": True,
+    "summary": True,
+    "topics": True,
+    "example": False,
+    "choices": False,
+    "checkpoint": False,
+}
 TOPIC_KEYS = {
     "id": True,
     "title": True,
@@ -39,9 +49,27 @@ TOPIC_KEYS = {
     "example": False,
     "resources": False,
     "replaces": False,
+    "examples": False,
+    "practice": False,
+    "check": False,
+    "minutes": False,
 }
-EXAMPLE_KEYS = {"title": True, "language": False, "code": True}
-RESOURCE_KEYS = {"title": True, "url": True}
+EXAMPLE_KEYS = {
+    "title": True,
+    "language": False,
+    "code": True,
+    "requires": False,
+    "output": False,
+    "runs": False,
+    "why": False,
+}
+RESOURCE_KEYS = {"title": True, "url": True, "kind": False}
+# The teaching mappings' keys live with their rules.
+CHECK_KEYS = teaching.CHECK_KEYS
+QUESTION_KEYS = teaching.QUESTION_KEYS
+ANSWER_KEYS = teaching.ANSWER_KEYS
+CHOICE_KEYS = teaching.CHOICE_KEYS
+CHECKPOINT_KEYS = teaching.CHECKPOINT_KEYS
 
 NULL_TAG = YAML_TAG + "null"
 _NOT_TEXT_HINT = {"bool", "int", "float", "timestamp"}
@@ -59,10 +87,23 @@ class FileResult:
     topics: int = 0
     examples: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # The stages and topics that validated on their own (all of them when the file is valid),
+    # and the document path of each by id: what the size audit can render despite errors.
+    usable: Roadmap | None = None
+    paths: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
         return any(problem.is_error for problem in self.problems)
+
+    def problem_at(self, path: str, message: str, severity: Severity = "error") -> Problem:
+        """A Problem about this file's content, placed where `path` is written (the deepest part
+        that exists). A topic's `example` is found under `examples[0]` when written so."""
+        if self.source.root is None:
+            return Problem(self.source.file, None, None, path, message, severity)
+        path = written_path(self.source.root, path)
+        node = walk(self.source.root, path)
+        return Problem(self.source.file, node.line, node.column, path, message, severity)
 
 
 def validate_source(source: Source) -> FileResult:
@@ -76,8 +117,37 @@ def validate_source(source: Source) -> FileResult:
     return result
 
 
-def join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def walk(node: Node, path: str) -> Node:
+    """The node at a document path, or the deepest part of it that exists."""
+    for index, key in _PATH_PART.findall(path):
+        child: Node | None = None
+        if index and isinstance(node, SequenceNode) and int(index) < len(node.value):
+            child = node.value[int(index)]
+        elif key and isinstance(node, MappingNode):
+            child = _value(node, key)
+        if child is None:
+            break
+        node = child
+    return node
+
+
+def _value(node: MappingNode, key: str) -> Node | None:
+    return next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == key), None)
+
+
+def written_path(root: Node, path: str) -> str:
+    """`path` as the file spells it: the render code names a topic's first example `example`,
+    which a file may have written as `examples[0]`."""
+    head, found, tail = path.partition(".example")
+    if not found or tail[:1] not in ("", ".") or not head.endswith("]"):
+        return path
+    owner = walk(root, head)
+    if not isinstance(owner, MappingNode) or _value(owner, "example") is not None:
+        return path
+    return f"{head}.examples[0]{tail}" if _value(owner, "examples") is not None else path
 
 
 def describe(node: Node) -> str:
@@ -106,6 +176,8 @@ class _FileValidator:
         self.titles: dict[tuple[str, str], tuple[str, int]] = {}  # (kind, title) -> (id, line)
         # (old id, claiming topic id, node, path), checked once every live id is known
         self.replaced: list[tuple[str, str, Node, str]] = []
+        self.errors = 0  # errors found by this walk, to tell which parts validated on their own
+        self.usable_stages: list[Stage] = []
 
     # -- reporting --------------------------------------------------------------------------
 
@@ -115,6 +187,7 @@ class _FileValidator:
     def at(self, line: int, column: int, path: str, message: str, severity: Severity) -> None:
         problem = Problem(self.source.file, line, column, path, message, severity)
         self.result.problems.append(problem)
+        self.errors += severity == "error"
 
     # -- generic shapes ----------------------------------------------------------------------
 
@@ -171,6 +244,26 @@ class _FileValidator:
         elif not plain and (problem := rules.mention_problem(value)):
             self.report(node, path, problem)
         return value
+
+    def number(self, fields: dict[str, Node], key: str, path: str) -> tuple[Node, str] | None:
+        """A whole number as written (its node and digits); None, reported, when not one."""
+        node = fields.get(key)
+        if node is None:
+            return None
+        if not isinstance(node, ScalarNode) or node.tag != YAML_TAG + "int":
+            self.report(node, join(path, key), f"expected a whole number, got {describe(node)}")
+            return None
+        return node, node.value
+
+    def flag(self, fields: dict[str, Node], key: str, path: str) -> bool | None:
+        """A true/false value; None when missing or (reported) not one."""
+        node = fields.get(key)
+        if node is None:
+            return None
+        if not isinstance(node, ScalarNode) or node.tag != YAML_TAG + "bool":
+            self.report(node, join(path, key), f"expected true or false, got {describe(node)}")
+            return None
+        return node.value.lower() in ("true", "yes", "on")
 
     def identifier(self, node: Node, path: str) -> str:
         value = self.text_of(node, path, plain=True)
@@ -238,6 +331,8 @@ class _FileValidator:
         if isinstance(fields.get("stages"), SequenceNode) and not stages:
             self.report(fields["stages"], "stages", "a roadmap needs at least one stage")
         self.check_replaces()
+        if self.usable_stages:
+            self.result.usable = Roadmap(roadmap_id, title, summary, tuple(self.usable_stages))
         if not all(stages):
             return None
         return Roadmap(roadmap_id, title, summary, tuple(s for s in stages if s is not None))
@@ -247,16 +342,52 @@ class _FileValidator:
         fields = self.mapping(node, path, STAGE_KEYS)
         if fields is None:
             return None
+        errors = self.errors
         stage_id = self.register("stage", fields, path)
         title = self.title("stage", stage_id, fields, path)
         summary = self.summary(fields, path)
-        example = self.example(fields, path)
-        topics = [self.topic(item, at) for item, at in self.items(fields, "topics", path)]
+        example = self.example(fields.get("example"), join(path, "example"))
+        topics: list[Topic | None] = []
+        usable: list[Topic] = []
+        topic_errors = 0
+        for item, at in self.items(fields, "topics", path):
+            before = self.errors
+            topic = self.topic(item, at)
+            topics.append(topic)
+            topic_errors += self.errors - before
+            if topic is not None and self.errors == before:
+                usable.append(topic)
+                self.result.paths[topic.id] = at
         if isinstance(fields.get("topics"), SequenceNode) and not topics:
             self.report(fields["topics"], join(path, "topics"), "a stage needs at least one topic")
+        stage_topics = {t.id: t for t in topics if t is not None and t.id}
+        choices = teaching.choices(self, fields, path, stage_topics)
+        checkpoint = teaching.checkpoint(self, fields, path)
+        if stage_id and usable and self.errors - errors == topic_errors:
+            kept = {topic.id for topic in usable}
+            self.usable_stages.append(
+                Stage(
+                    stage_id,
+                    title,
+                    summary,
+                    tuple(usable),
+                    example,
+                    tuple(c for c in choices if kept.issuperset(c.topic_ids)),
+                    checkpoint,
+                )
+            )
+            self.result.paths[stage_id] = path
         if not all(topics):
             return None
-        return Stage(stage_id, title, summary, tuple(t for t in topics if t is not None), example)
+        return Stage(
+            stage_id,
+            title,
+            summary,
+            tuple(t for t in topics if t is not None),
+            example,
+            choices,
+            checkpoint,
+        )
 
     def topic(self, node: Node, path: str) -> Topic | None:
         self.result.topics += 1
@@ -267,7 +398,10 @@ class _FileValidator:
         title = self.title("topic", topic_id, fields, path)
         summary = self.summary(fields, path)
         details = self.text(fields, "details", path) if "details" in fields else None
-        example = self.example(fields, path)
+        examples = teaching.examples(self, node, fields, path)
+        practice = self.text(fields, "practice", path) if "practice" in fields else None
+        check = teaching.self_check(self, fields, path)
+        minutes = teaching.minutes(self, fields, path)
         resources = self.resources(fields, path)
         listed = fields.get("resources")
         if listed is None or (isinstance(listed, SequenceNode) and not listed.value):
@@ -279,7 +413,16 @@ class _FileValidator:
                 replaces.append(old_id)
                 self.replaced.append((old_id, topic_id, item, item_path))
         return Topic(
-            topic_id, title, summary, details or None, example, tuple(resources), tuple(replaces)
+            topic_id,
+            title,
+            summary,
+            details or None,
+            examples=examples,
+            resources=tuple(resources),
+            replaces=tuple(replaces),
+            practice=practice or None,
+            check=check,
+            minutes=minutes,
         )
 
     def resources(self, fields: dict[str, Node], path: str) -> list[Resource]:
@@ -290,6 +433,11 @@ class _FileValidator:
             if item is None:
                 continue
             title = self.text(item, "title", item_path)
+            kind = None
+            if "kind" in item:
+                kind = self.text(item, "kind", item_path, plain=True)
+                if kind and (problem := rules.kind_problem(kind)):
+                    self.report(item["kind"], join(item_path, "kind"), problem)
             url = self.text(item, "url", item_path, plain=True)
             if not url:
                 continue
@@ -306,14 +454,13 @@ class _FileValidator:
                     "warning",
                 )
             first_line.setdefault(url, line)
-            resources.append(Resource(title, url))
+            resources.append(Resource(title, url, kind or None))
         return resources
 
-    def example(self, fields: dict[str, Node], path: str) -> Example | None:
-        node = fields.get("example")
+    def example(self, node: Node | None, path: str) -> Example | None:
+        """One example at `path` (a stage's `example`, a topic's `example` or `examples[i]`)."""
         if node is None:
             return None
-        path = join(path, "example")
         self.result.examples += 1
         item = self.mapping(node, path, EXAMPLE_KEYS)
         if item is None:
@@ -325,28 +472,38 @@ class _FileValidator:
             if language and (problem := rules.language_problem(language)):
                 self.report(item["language"], join(path, "language"), problem)
                 language = ""
+        requires = teaching.requires(self, item, path)
+        output = teaching.output(self, item, path)
+        runs, why = teaching.runs(self, item, path)
         code = self.text(item, "code", path, plain=True)
         if not code:
             return None
         code_node = item["code"]
-        if language == "python" and isinstance(code_node, ScalarNode):
-            self.check_python(code_node, join(path, "code"))
-        elif language:
-            self.report(
-                item["language"],
-                join(path, "language"),
-                f"examples in '{language}' are not checked; only python is compiled",
-                "warning",
-            )
+        if isinstance(code_node, ScalarNode) and language:
+            if language == "python":
+                self.check_code(
+                    code_node, join(path, "code"), rules.python_problems(code_node.value)
+                )
+            elif rules.checked_language(language):
+                found = rules.data_problems(language, code_node.value)
+                self.check_code(code_node, join(path, "code"), found)
+            else:
+                self.report(
+                    item["language"],
+                    join(path, "language"),
+                    f"examples in '{language}' are not checked; only python is compiled",
+                    "warning",
+                )
         # Keep the code's own indentation; drop only blank lines around it.
-        return Example(title, code_node.value.strip("\n").rstrip(), language)
+        code = code_node.value.strip("\n").rstrip()
+        return Example(title, code, language, requires, output, runs, why)
 
-    def check_python(self, node: ScalarNode, path: str) -> None:
-        """Compile the example and point at the failing line inside this file."""
+    def check_code(self, node: ScalarNode, path: str, found: tuple[rules.CodeProblem, ...]) -> None:
+        """Point each problem inside an example's code at its line in this file."""
         first_line = node.line - 1  # 0-based line of the code's first line
         if node.style in ("|", ">"):
             first_line += 1  # a block scalar starts on the line after its indicator
-        for problem in rules.python_problems(node.value):
+        for problem in found:
             if problem.line is None:
                 self.report(node, path, problem.message, problem.severity)
                 continue

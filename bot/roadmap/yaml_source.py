@@ -240,7 +240,8 @@ class _Composer:
             self.source.root = None
             if _PARSER_DEPTH_LIMIT in str(exc.problem):
                 return False
-            self.problem(exc.problem_mark, _syntax_message(exc), path="")
+            message = _syntax_message(exc) + _hint(self.source, exc.problem_mark)
+            self.problem(exc.problem_mark, message, path="")
         except yaml.reader.ReaderError as exc:
             self.source.root = None
             self._reader_problem(exc, getattr(events, "byte_positions", False))
@@ -382,3 +383,23 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
             message += f" at line {exc.context_mark.line + 1}"
         message += ")"
     return message
+
+
+TAB_HINT = "hint: indent with spaces, not tabs"
+COLON_HINT = "hint: quote the text, or use a block scalar (>-)"
+
+
+def _hint(source: Source, mark: yaml.Mark | None) -> str:
+    """A one-line hint for the two mistakes maintainers make most; the parser's own words
+    (a "mapping value", a "token") do not say what to change."""
+    if mark is None:
+        return ""
+    text = source.line(mark.line)
+    indent = text[: len(text) - len(text.lstrip(" \t"))]
+    if "\t" in indent or text[mark.column : mark.column + 1] == "\t":
+        return "; " + TAB_HINT
+    # `summary: Note: this` - a second `: ` on a line that already has a key.
+    before = text[: mark.column].lstrip(" ").removeprefix("- ")
+    if text[mark.column : mark.column + 1] == ":" and ": " in before:
+        return "; " + COLON_HINT
+    return ""

@@ -14,7 +14,7 @@ import yaml
 from jsonschema import Draft7Validator
 
 from bot.roadmap import validator
-from tests.unit.roadmap.helpers import BROKEN, VALID
+from tests.unit.roadmap.helpers import BROKEN, FIXTURES
 
 CONTENT = Path(__file__).parents[3] / "content"
 SCHEMA = json.loads((CONTENT / "schema.json").read_text())
@@ -45,7 +45,9 @@ def test_there_is_shipped_content_and_it_references_the_schema() -> None:
         assert file.read_text().startswith("# yaml-language-server: $schema=schema.json\n")
 
 
-@pytest.mark.parametrize("file", [*SHIPPED, VALID], ids=lambda f: f.name)
+@pytest.mark.parametrize(
+    "file", [*SHIPPED, *sorted((FIXTURES / "valid").glob("*.yaml"))], ids=lambda f: f.name
+)
 def test_the_schema_accepts_valid_content(file: Path) -> None:
     assert schema_errors(file) == []
 
@@ -67,8 +69,14 @@ def test_the_schema_judges_broken_fixtures_as_marked(fixture: Path) -> None:
         (validator.TOPIC_KEYS, SCHEMA["definitions"]["topic"]),
         (validator.EXAMPLE_KEYS, SCHEMA["definitions"]["example"]),
         (validator.RESOURCE_KEYS, SCHEMA["definitions"]["resource"]),
+        (validator.CHECK_KEYS, SCHEMA["definitions"]["check"]),
+        (validator.QUESTION_KEYS, SCHEMA["definitions"]["question"]),
+        (validator.ANSWER_KEYS, SCHEMA["definitions"]["answer"]),
+        (validator.CHOICE_KEYS, SCHEMA["definitions"]["choice"]),
+        (validator.CHECKPOINT_KEYS, SCHEMA["definitions"]["checkpoint"]),
     ],
-    ids=["roadmap", "stage", "topic", "example", "resource"],
+    ids=["roadmap", "stage", "topic", "example", "resource", "check", "question", "answer"]
+    + ["choice", "checkpoint"],
 )
 def test_schema_and_validator_know_the_same_keys(keys: dict[str, bool], schema_node) -> None:
     assert set(schema_node["properties"]) == set(keys)
