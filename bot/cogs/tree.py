@@ -91,6 +91,61 @@ def _describe(interaction: discord.Interaction) -> str:
     return f"component {custom_id}" if custom_id else f"interaction {interaction.type.name}"
 
 
+#: Discord's option types: what each must carry, and how a refusal names it.
+_SUBCOMMANDS = (1, 2)
+_EXPECTED: dict[int, str] = {
+    3: "text",
+    4: "a whole number",
+    5: "true or false",
+    6: "a member",
+    7: "a channel",
+    8: "a role",
+    9: "a member or a role",
+    10: "a number",
+    11: "a file",
+}
+_RESOLVED_IN = {
+    6: ("users",),
+    7: ("channels",),
+    8: ("roles",),
+    9: ("users", "roles"),
+    11: ("attachments",),
+}
+
+
+def _fits(kind: int, value: object, resolved: dict[str, Any]) -> bool:
+    if kind == 3:
+        return isinstance(value, str)
+    if kind == 4:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == 5:
+        return isinstance(value, bool)
+    if kind == 10:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind in _RESOLVED_IN:
+        return (
+            isinstance(value, str)
+            and value.isdigit()
+            and any(value in (resolved.get(where) or {}) for where in _RESOLVED_IN[kind])
+        )
+    return True  # a type this bot does not use: discord.py's own checks apply
+
+
+def misfit_option(options: list[dict[str, Any]], resolved: dict[str, Any]) -> str | None:
+    """A refusal for the first option whose value is not of its declared type (a client that
+    is not Discord's can send anything), else None."""
+    for option in options:
+        kind = option.get("type")
+        if kind in _SUBCOMMANDS:
+            found = misfit_option(list(option.get("options") or []), resolved)
+            if found is not None:
+                return found
+        elif isinstance(kind, int) and not _fits(kind, option.get("value"), resolved):
+            name = quoted(option.get("name", "?"))
+            return f"The option {name} must be {_EXPECTED.get(kind, 'something else')}."
+    return None
+
+
 def _asked_public(options: list[dict[str, Any]]) -> bool:
     """Whether the command's options (nested through subcommands) say `public: True`."""
     for option in options:
@@ -108,9 +163,18 @@ class StudyTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.type is discord.InteractionType.application_command:
             data: dict[str, Any] = dict(interaction.data or {})
-            guard(interaction, ephemeral=not _asked_public(list(data.get("options") or [])))
-            if stopping(interaction):
-                await answer(interaction, RESTARTING, ephemeral=True)
+            options = list(data.get("options") or [])
+            guard(interaction, ephemeral=not _asked_public(options))
+            refusal = RESTARTING if stopping(interaction) else None
+            refusal = refusal or misfit_option(options, dict(data.get("resolved") or {}))
+            if refusal is not None:
+                log.info(
+                    "refused interaction guild=%s member=%s: %s",
+                    interaction.guild_id,
+                    interaction.user.id,
+                    refusal,
+                )
+                await answer(interaction, refusal, ephemeral=True)
                 return False
         return True
 

@@ -231,9 +231,20 @@ def nest_options(
     return options
 
 
+class Forged:
+    """An option value sent as is, unchecked: what a hostile client (not Discord's) could send,
+    e.g. `public=Forged("yes")` or a user option of `Forged("not-an-id")`."""
+
+    def __init__(self, wire: Any) -> None:
+        self.wire = wire
+
+
 def option_value(definition: dict[str, Any], value: Any) -> tuple[Any, list[tuple[str, Any]]]:
     """The wire value of one option and the objects to put in `resolved`, checked like Discord's
-    client does (choices, ranges, channel types) so a test cannot send what a user could not."""
+    client does (choices, ranges, channel types) so a test cannot send what a user could not
+    (unless the value is `Forged`)."""
+    if isinstance(value, Forged):
+        return value.wire, []
     kind, name = definition["type"], definition["name"]
     objects: list[tuple[str, Any]] = []
     if kind in (USER, CHANNEL, ROLE, MENTIONABLE):

@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from tests.e2e.conftest import Launch
+from tests.emulator.commands import Forged
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld
 
@@ -67,3 +68,39 @@ async def test_a_long_option_value_is_quoted_short_and_the_answer_fits(
     assert answer.ephemeral and not answer.refused
     assert len(answer.content) <= 2000
     assert answer.content.startswith("Unknown topic `" + "x" * 59 + "…`.")
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "refusal"),
+    [
+        ("roadmap next", {"public": Forged("yes")}, "The option `public` must be true or false."),
+        ("roadmap next", {"public": Forged(1)}, "The option `public` must be true or false."),
+        ("roadmap done", {"topic": Forged(["http"])}, "The option `topic` must be text."),
+        ("roadmap done", {"topic": Forged({"id": 0})}, "The option `topic` must be text."),
+        (
+            "roadmap progress",
+            {"member": Forged("not-an-id")},
+            "The option `member` must be a member.",
+        ),
+        (
+            "roadmap progress",
+            {"member": Forged("123456789012345678")},
+            "The option `member` must be a member.",
+        ),
+    ],
+    ids=["bool as text", "bool as number", "list", "object", "user not an id", "user unresolved"],
+)
+async def test_an_option_of_the_wrong_type_gets_a_short_specific_refusal(
+    *,
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    command: str,
+    options: dict[str, object],
+    refusal: str,
+) -> None:
+    await launch()
+    answer = await emulator.slash(sample.guild, sample.alice, command, options)
+    assert answer.ephemeral  # never public on a forged `public`
+    assert answer.content == refusal
+    assert "<" not in answer.content  # no Python repr
