@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.check import run_check
-from tests.unit.roadmap.helpers import BROKEN, VALID
+from tests.unit.roadmap.helpers import BROKEN, FIXTURES, VALID
 
 ROOT = Path(__file__).parents[3]
 
@@ -93,6 +93,83 @@ def test_messages_too_big_for_discord_point_at_the_content(tmp_path, capsys) -> 
         "daily post description is 4799 characters; Discord allows 4096",
         "1 roadmap, 2 stages, 4 topics, 2 examples: 4 errors, 1 warning",
     ]
+
+
+def test_structural_and_size_errors_come_in_one_round(tmp_path, capsys) -> None:
+    text = VALID.read_text()
+    # A structural error in one topic (an unknown key) and one in a stage's own field...
+    text = text.replace("        title: Syntax and data types\n", "        titel: Syntax\n")
+    text = text.replace("    summary: How a backend talks to its clients.\n", "    summary: 42\n")
+    # ...and a card too big for Discord in a topic that is fine on its own.
+    text = text.replace("        title: Functions\n", "        title: " + "Functions " * 30 + "\n")
+    (tmp_path / "mini.yaml").write_text(text)
+
+    code, lines = run(tmp_path, capsys)
+
+    assert code == 1
+    assert lines == [
+        "mini.yaml:19:9: stages[0].topics[0]: missing required key 'title'",
+        "mini.yaml:20:9: stages[0].topics[0].titel: unknown key 'titel' (did you mean 'title'?)",
+        "mini.yaml:26:16: stages[0].topics[1].title: "
+        "topic card title is 299 characters; Discord allows 256",
+        "mini.yaml:26:16: stages[0].topics[1].title: "
+        "daily post title is 299 characters; Discord allows 256",
+        "mini.yaml:36:14: stages[1].summary: expected text, got a number (42); "
+        'write it in quotes ("42") to use it as text',
+        "1 roadmap, 2 stages, 4 topics, 2 examples: 5 errors",
+    ]
+
+
+def test_a_long_card_in_a_valid_stage_is_found_beside_another_stage_s_errors(
+    tmp_path, capsys
+) -> None:
+    text = VALID.read_text()
+    text = text.replace("        title: HTTP/S\n", "        title: " + "HTTP " * 60 + "\n")
+    text = text.replace(
+        "    title: Learn the basics\n", "    title: Learn the basics\n    colour: 1\n"
+    )
+    (tmp_path / "mini.yaml").write_text(text)
+
+    code, lines = run(tmp_path, capsys)
+
+    assert code == 1
+    assert [line.split(": ", 2)[1] for line in lines[:-1]] == [
+        "stages[0].colour",
+        "stages[1].topics[0].title",
+        "stages[1].topics[0].title",
+        "stages[1].topics[0].title",
+    ]
+    assert lines[1].endswith("topic card title is 299 characters; Discord allows 256")
+
+
+def test_non_python_examples_that_are_valid_give_a_clean_ok(tmp_path, capsys) -> None:
+    # bash, dockerfile, toml, yaml, sql and text examples, and python ones.
+    shutil.copy(FIXTURES / "valid" / "teaching.yaml", tmp_path)
+
+    assert run(tmp_path, capsys) == (0, ["1 roadmap, 1 stage, 3 topics, 9 examples: OK"])
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "message"),
+    [
+        ("yaml", "a: b: c", "YAML example does not parse: mapping values are not allowed here"),
+        ("json", '{"a": }', "JSON example does not parse: Expecting value"),
+    ],
+)
+def test_a_data_example_that_does_not_parse_is_an_error(
+    tmp_path, capsys, language, code, message
+) -> None:
+    text = (FIXTURES / "valid" / "teaching.yaml").read_text()
+    text = text.replace("language: sql\n            code: SELECT 1;", f"language: {language}\n")
+    text = text.replace(
+        f"language: {language}\n\n", f"language: {language}\n            code: '{code}'\n"
+    )
+    (tmp_path / "teaching.yaml").write_text(text)
+
+    code_, lines = run(tmp_path, capsys)
+
+    assert code_ == 1
+    assert len(lines) == 2 and lines[0].endswith(f".examples[3].code: {message}"), lines
 
 
 def test_a_missing_folder_exits_two_with_a_clear_message(tmp_path, capsys) -> None:

@@ -47,6 +47,12 @@ def test_same_nodes_and_problems_from_both_parsers(file: Path) -> None:
     if file.name == "syntax_error.yaml":  # same place; libyaml words the problem its own way
         assert [(p.line, p.column) for p in pure.problems] == [(8, 14)]
         assert pure.problems[0].message.startswith("invalid YAML: mapping values are not allowed")
+    elif file.name.startswith("syntax_"):  # the same place and the same hint, whatever the words
+        assert [(p.line, p.column) for p in pure.problems] == [
+            (p.line, p.column) for p in fast.problems
+        ]
+        hints = [p.message.partition("; hint: ")[2] for p in (*pure.problems, *fast.problems)]
+        assert len(hints) == 2 and hints[0] and hints[0] == hints[1]
     else:
         assert pure.problems == fast.problems
 

@@ -61,24 +61,13 @@ def test_the_schema_judges_broken_fixtures_as_marked(fixture: Path) -> None:
         assert errors == []
 
 
-@pytest.mark.parametrize(
-    ("keys", "schema_node"),
-    [
-        (validator.ROADMAP_KEYS, SCHEMA),
-        (validator.STAGE_KEYS, SCHEMA["definitions"]["stage"]),
-        (validator.TOPIC_KEYS, SCHEMA["definitions"]["topic"]),
-        (validator.EXAMPLE_KEYS, SCHEMA["definitions"]["example"]),
-        (validator.RESOURCE_KEYS, SCHEMA["definitions"]["resource"]),
-        (validator.CHECK_KEYS, SCHEMA["definitions"]["check"]),
-        (validator.QUESTION_KEYS, SCHEMA["definitions"]["question"]),
-        (validator.ANSWER_KEYS, SCHEMA["definitions"]["answer"]),
-        (validator.CHOICE_KEYS, SCHEMA["definitions"]["choice"]),
-        (validator.CHECKPOINT_KEYS, SCHEMA["definitions"]["checkpoint"]),
-    ],
-    ids=["roadmap", "stage", "topic", "example", "resource", "check", "question", "answer"]
-    + ["choice", "checkpoint"],
-)
-def test_schema_and_validator_know_the_same_keys(keys: dict[str, bool], schema_node) -> None:
+KINDS = ["stage", "topic", "example", "resource", "check", "question", "answer", "choice"]
+
+
+@pytest.mark.parametrize("kind", ["roadmap", *KINDS, "checkpoint"])
+def test_schema_and_validator_know_the_same_keys(kind: str) -> None:
+    keys: dict[str, bool] = getattr(validator, f"{kind.upper()}_KEYS")
+    schema_node = SCHEMA if kind == "roadmap" else SCHEMA["definitions"][kind]
     assert set(schema_node["properties"]) == set(keys)
     assert set(schema_node["required"]) == {key for key, required in keys.items() if required}
     assert schema_node["additionalProperties"] is False
