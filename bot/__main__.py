@@ -23,8 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", type=Path, help="content folder (default: CONTENT_DIR)")
 
     preview = sub.add_parser("preview", help="print what the bot would send, without Discord")
-    preview.add_argument("what", choices=["next", "stage", "example", "daily"])
-    preview.add_argument("args", nargs="*", help="STAGE [TOPIC] for stage/example, N for daily")
+    preview.add_argument("what", choices=["next", "topic", "stage", "example", "daily"])
+    preview.add_argument(
+        "args", nargs="*", help="TOPIC for topic, STAGE [TOPIC] for stage/example, N for daily"
+    )
     preview.add_argument(
         "--roadmap",
         help="roadmap id (default: python-backend when the content has it, else the first file's)",

@@ -1,12 +1,12 @@
-"""`python -m bot preview next | stage STAGE | example STAGE [TOPIC] | daily N [--roadmap ID]`.
+"""`python -m bot preview next | topic TOPIC | stage STAGE | example STAGE [TOPIC] | daily N
+[--roadmap ID]`.
 
 Prints the message the bot would send (built by the same bot/render code) as a member reads it,
-buttons included, so content can be proofread without Discord: the next topic of a new member, a
-stage overview, an example, or the N-th post of a new daily schedule. `--raw` prints the
-message's parts instead (embed fields, markdown as sent, attachments) and their sizes against
-Discord's limits. Exit 0 when shown, 1 for an
-unknown roadmap, stage or topic (with suggestions) or invalid content, 2 for bad usage or a
-missing content folder.
+buttons included, so content can be proofread without Discord: the next topic of a new member,
+any topic's card, a stage overview, an example, or the N-th post of a new daily schedule.
+`--raw` prints the message's parts instead (embed fields, markdown as sent, attachments) and
+their sizes against Discord's limits. Exit 0 when shown, 1 for an unknown roadmap, stage or
+topic (with suggestions) or invalid content, 2 for bad usage or a missing content folder.
 """
 
 from __future__ import annotations
@@ -30,10 +30,16 @@ from bot.roadmap.model import Roadmap
 from bot.services.daily_rules import nth_daily_topic
 
 USAGE = (
-    "usage: python -m bot preview next | stage STAGE | example STAGE [TOPIC] | daily N "
-    "[--roadmap ID]"
+    "usage: python -m bot preview next | topic TOPIC | stage STAGE | example STAGE [TOPIC] | "
+    "daily N [--roadmap ID]"
 )
-_ARGUMENT_COUNTS = {"next": (0, 0), "stage": (1, 1), "example": (1, 2), "daily": (1, 1)}
+_ARGUMENT_COUNTS = {
+    "next": (0, 0),
+    "topic": (1, 1),
+    "stage": (1, 1),
+    "example": (1, 2),
+    "daily": (1, 1),
+}
 
 
 class UsageError(Exception):
@@ -84,6 +90,7 @@ def _check_usage(what: str, args: Sequence[str]) -> None:
     if not least <= len(args) <= most:
         wanted = {
             "next": "no arguments",
+            "topic": "TOPIC",
             "stage": "STAGE",
             "example": "STAGE [TOPIC]",
             "daily": "N",
@@ -113,15 +120,16 @@ def _render(
     catalog: Catalog, roadmap: Roadmap, what: str, args: Sequence[str], today: date
 ) -> tuple[Message | None, tuple[str, ...]]:
     """The message, and the labels of the buttons under it."""
-    stage_count = len(roadmap.stages)
-    if what == "next":  # a new member: nothing done yet, the very first topic
-        stage = roadmap.stages[0]
-        topic = stage.topics[0]
+    if what in ("next", "topic"):  # a new member's card: nothing done yet
+        # `next` is the very first topic; `topic` any one, by id, old id or title.
+        topic = catalog.require_topic(roadmap, args[0]) if args else roadmap.topics[0]
+        stage = roadmap.stage_of(topic.id)
+        assert stage is not None  # a live topic is in a stage
         card = topic_card(
             topic,
             stage,
-            stage_number=1,
-            stage_count=stage_count,
+            stage_number=_stage_number(roadmap, stage.id),
+            stage_count=len(roadmap.stages),
             done=0,
             total=len(roadmap.topics),
         )

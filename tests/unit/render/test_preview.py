@@ -197,3 +197,81 @@ def test_the_real_command_line_prints_the_same(tmp_path, capsys):
 
     assert command_line() == preview(capsys, "next", raw=False)[1]
     assert command_line("--raw").splitlines()[2] == "title: Syntax and data types"
+
+
+MINI = REPO / "tests" / "unit" / "roadmap" / "fixtures" / "valid" / "mini.yaml"
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    (tmp_path / "mini.yaml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    return tmp_path
+
+
+def test_topic_shows_any_topic_s_card_as_a_member_reads_it(capsys, mini):
+    code, out, err = preview(capsys, "topic", "http", content=mini, raw=False)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:4] == [
+        "Stage 2/2 · Web fundamentals",
+        "HTTP/S",
+        "",
+        "Requests, responses, methods and status codes.",
+    ]
+    assert "Example: A GET request" in lines  # the topic's own example
+    assert "    response.raise_for_status()" in lines
+    assert lines[-2:] == ["Stage 2/2 · 0 of 4 topics · 0%", "[ Done ]  [ Skip ]  [ Show example ]"]
+
+
+def test_topic_by_title_or_old_id_and_the_first_is_what_next_prints(capsys, mini):
+    by_id = preview(capsys, "topic", "functions", content=mini, raw=False)[1]
+    assert preview(capsys, "topic", "Functions", content=mini, raw=False)[1] == by_id
+    assert preview(capsys, "topic", "old-functions", content=mini, raw=False)[1] == by_id
+    # A topic without its own example shows its stage's.
+    assert "Example: Read a file" in by_id.splitlines()
+    first = preview(capsys, "topic", "syntax", content=mini, raw=False)
+    assert first == preview(capsys, "next", content=mini, raw=False)
+
+
+def test_topic_raw_shows_the_parts(capsys, mini):
+    code, out, _ = preview(capsys, "topic", "rest-apis", content=mini)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "--- embed ---",
+        "author: Stage 2/2 · Web fundamentals",
+        "title: RESTful APIs",
+    ]
+    assert 'field "Resources":' in lines
+    assert lines[-1].startswith("sizes: description ")
+
+
+def test_an_unknown_topic_gets_suggestions_and_exit_1(capsys, mini):
+    code, out, err = preview(capsys, "topic", "htp", content=mini)
+    assert (code, out, err) == (1, "", "Unknown topic 'htp'. Did you mean 'http'?\n")
+    code, _, err = preview(capsys, "topic", "zzzzzzzz", content=mini)
+    assert code == 1
+    assert err.splitlines() == [
+        "Unknown topic 'zzzzzzzz'.",
+        "Topics: syntax, functions, http, rest-apis",
+    ]
+
+
+def test_topic_needs_exactly_one_topic(capsys, mini):
+    for args in ((), ("http", "rest-apis")):
+        code, out, err = preview(capsys, "topic", *args, content=mini)
+        assert (code, out) == (2, "")
+        assert err.splitlines()[0] == "preview topic takes TOPIC"
+
+
+def test_the_real_command_line_previews_a_topic(tmp_path, capsys, mini):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "preview", "topic", "http", "--content", str(mini)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == preview(capsys, "topic", "http", content=mini, raw=False)[1]
