@@ -95,3 +95,14 @@ class InvalidPeriod(StudyError):
 
     def __init__(self, value: str) -> None:
         super().__init__(f"{quoted(value)} is not a period: use `all`, `month` or `week`.")
+
+
+class NotSaved(StudyError):
+    """A write the database could not take (busy past its wait, disk full, read-only); nothing
+    of it was kept, so the member may simply try again."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"Your change was not saved: {reason}. Nothing changed; please try again in a minute."
+        )

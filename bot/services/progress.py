@@ -6,10 +6,11 @@ see MemberService.roadmap_for) and ids; results are plain dataclasses for the re
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
-from bot.errors import ProgressHidden
+from bot.errors import NotSaved, ProgressHidden
 from bot.records import DONE, IN_PROGRESS, check_status
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import Clock
@@ -25,6 +26,8 @@ from bot.services.timezones import local_date, pick_zone
 from bot.store.database import Database
 from bot.store.progress import ProgressRepository, StatusChange
 from bot.store.settings import MemberSettingsRepository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +97,20 @@ class StudyService:
         topic = current.next_topic
         status = current.status_of(topic.id) if topic else None
         if topic is not None and status is None and mark_open:
-            result = await self._change(
-                guild_id, user_id, roadmap, topic, IN_PROGRESS, only_if_unset=True
-            )
-            current, status = result.standing, result.status
+            try:
+                result = await self._change(
+                    guild_id, user_id, roadmap, topic, IN_PROGRESS, only_if_unset=True
+                )
+            except NotSaved as exc:
+                # "In progress" is a convenience; showing the topic must not depend on it.
+                log.warning(
+                    "topic shown without marking it in progress guild=%s member=%s: %s",
+                    guild_id,
+                    user_id,
+                    exc.reason,
+                )
+            else:
+                current, status = result.standing, result.status
         return NextTopic(current, status)
 
     async def mark(

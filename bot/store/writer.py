@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.errors import NotSaved
 from bot.store.alembic_runner import Upgrade, upgrade_sqlite
 
 log = logging.getLogger(__name__)
@@ -170,18 +171,22 @@ class WriterThread:
                 except Exception as exc:
                     conn.execute("ROLLBACK TO operation")
                     conn.execute("RELEASE operation")
-                    outcomes.append((job, None, exc))
+                    outcomes.append((job, None, not_saved(exc)))
                 else:
                     conn.execute("RELEASE operation")
                     outcomes.append((job, result, None))
             conn.execute("COMMIT")
         except Exception as exc:
-            log.exception("write transaction of %d operations failed", len(batch))
+            failure = not_saved(exc)
+            if isinstance(failure, NotSaved):
+                log.error("write transaction of %d operations not saved: %s", len(batch), exc)
+            else:
+                log.exception("write transaction of %d operations failed", len(batch))
             if conn.in_transaction:
                 # A failed rollback must not end the thread: every caller still gets an answer.
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-            outcomes = [(job, None, exc) for job in batch]
+            outcomes = [(job, None, failure) for job in batch]
         self.batches += 1
         self.operations += len(batch)
         self._deliver(outcomes)
@@ -196,6 +201,25 @@ class WriterThread:
             # RuntimeError: nobody is waiting there any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve_all, items)
+
+
+#: SQLite's words for a write the database could not take -> what a member is told.
+_NOT_SAVED_REASONS = (
+    ("database is locked", "the database is busy"),
+    ("database or disk is full", "the server's disk is full"),
+    ("readonly", "the database is read-only"),
+    ("disk i/o error", "the disk could not be written"),
+)
+
+
+def not_saved(error: BaseException) -> BaseException:
+    """NotSaved with its reason for a write SQLite refused for a passing cause; else `error`."""
+    if isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError):
+        text = str(error).lower()
+        for words, reason in _NOT_SAVED_REASONS:
+            if words in text:
+                return NotSaved(reason)
+    return error
 
 
 def _resolve_all(items: list[tuple[_Job, Any, BaseException | None]]) -> None:

@@ -153,3 +153,43 @@ async def test_a_stop_during_a_burst_lets_every_press_answer_first(
     assert "finishing 20 interactions before stopping" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "Traceback" not in caplog.text
+
+
+async def test_a_write_the_database_cannot_take_is_answered_not_saved_and_changes_nothing(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, database_path: Path
+) -> None:
+    bot = await launch()
+    # The writer waits 10 s for a lock; a short wait here stands for a lock held longer.
+    await bot.database.write(lambda conn: conn.execute("PRAGMA busy_timeout = 200"))
+
+    async with ExclusiveLock(database_path) as lock:
+        asyncio.get_running_loop().call_later(HOLD_SECONDS, lock.release.set)
+        refused = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http")
+
+    assert refused.ephemeral
+    assert refused.content == (
+        "Your change was not saved: the database is busy. Nothing changed; please try again "
+        "in a minute."
+    )
+    progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert "0 of 20 topics done" in progress.embed["description"]
+    again = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http")
+    assert "**HTTP and HTTPS** is now done" in again.text()
+
+
+async def test_a_new_member_sees_their_first_topic_even_when_nothing_can_be_written(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, database_path: Path
+) -> None:
+    bot = await launch()
+    await bot.database.write(lambda conn: conn.execute("PRAGMA busy_timeout = 200"))
+    members = [sample.guild.add_member(f"newcomer{n}") for n in range(10)]
+
+    async with ExclusiveLock(database_path) as lock:
+        asyncio.get_running_loop().call_later(HOLD_SECONDS, lock.release.set)
+        cards = await asyncio.gather(
+            *(emulator.slash(sample.guild, member, "roadmap next") for member in members)
+        )
+
+    for card in cards:
+        assert card.embed["title"] == "Syntax and data types"
+        assert not card.refused
