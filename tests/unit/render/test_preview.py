@@ -182,18 +182,23 @@ def test_a_long_example_is_listed_as_an_attachment(capsys, tmp_path):
     assert f"attachment: big-topic.py ({size} bytes)" in out.splitlines()
 
 
+def run_cli(cwd: Path, *args: str) -> str:
+    """`python -m bot preview ARGS` in a real process; its stdout (it must exit 0)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "preview", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_the_real_command_line_prints_the_same(tmp_path, capsys):
     def command_line(*flags: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "preview", "next", "--content", str(CONTENT), *flags],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+        return run_cli(tmp_path, "next", "--content", str(CONTENT), *flags)
 
     assert command_line() == preview(capsys, "next", raw=False)[1]
     assert command_line("--raw").splitlines()[2] == "title: Syntax and data types"
@@ -264,14 +269,6 @@ def test_topic_needs_exactly_one_topic(capsys, mini):
         assert err.splitlines()[0] == "preview topic takes TOPIC"
 
 
-def test_the_real_command_line_previews_a_topic(tmp_path, capsys, mini):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "preview", "topic", "http", "--content", str(mini)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == preview(capsys, "topic", "http", content=mini, raw=False)[1]
+def test_the_real_command_line_previews_a_topic(capsys, mini):
+    shown = run_cli(mini, "topic", "http", "--content", str(mini))
+    assert shown == preview(capsys, "topic", "http", content=mini, raw=False)[1]
