@@ -208,3 +208,20 @@ def test_the_real_command_line_exit_codes(tmp_path) -> None:
         "error: content folder 'nowhere' does not exist\n",
     )
     assert "Traceback" not in ok.stderr + bad.stderr + missing.stderr
+
+
+def test_a_size_error_in_a_topic_s_examples_points_at_examples_0(tmp_path, capsys) -> None:
+    text = (FIXTURES / "valid" / "teaching.yaml").read_text()
+    long_title = "A JSON endpoint " * 20
+    text = text.replace(
+        "          - title: A JSON endpoint\n", f"          - title: {long_title}\n"
+    )
+    (tmp_path / "teaching.yaml").write_text(text)
+
+    code, lines = run(tmp_path, capsys)
+
+    assert code == 1
+    assert {line.split(": ", 2)[1] for line in lines[:-1]} == {
+        "stages[0].topics[1].examples[0].title"
+    }
+    assert lines[0].startswith("teaching.yaml:39:20: ")
