@@ -28,13 +28,17 @@ def test_next_reads_as_a_member_sees_it_buttons_included(capsys):
     code, out, err = preview(capsys, "next", raw=False)
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[:3] == ["Stage 1/6 · Learn the basics of Python", "Syntax and data types", ""]
-    assert "Example: Read a file, safely" in lines  # bold as read, not as typed
-    assert "    def read_file(file_name: str) -> str:" in lines  # code indented, no fences
+    assert lines[:3] == [
+        "Stage 1/6 · Learn the basics of Python",
+        "The command line, venv and pip",
+        "",
+    ]
+    assert "Example: A new project with its own environment" in lines  # bold as read
+    assert "    mkdir hello-backend && cd hello-backend" in lines  # code indented, no fences
     assert not any(line.startswith("```") for line in lines)
     resources = lines.index("Resources")
-    assert lines[resources + 1] == "  • The Python Tutorial: an informal introduction"
-    assert lines[-2:] == ["Stage 1/6 · 0 of 20 topics · 0%", "[ Done ]  [ Skip ]  [ Show example ]"]
+    assert lines[resources + 1] == "  • Python Packaging User Guide: pip and virtual environments"
+    assert lines[-2:] == ["Stage 1/6 · 0 of 32 topics · 0%", "[ Done ]  [ Skip ]  [ Show example ]"]
 
 
 def test_the_readme_card_is_what_preview_next_prints(capsys):
@@ -51,13 +55,13 @@ def test_next_raw_shows_the_parts_and_their_sizes(capsys):
     assert lines[:4] == [
         "--- embed ---",
         "author: Stage 1/6 · Learn the basics of Python",
-        "title: Syntax and data types",
+        "title: The command line, venv and pip",
         "description:",
     ]
-    assert "  **Example: Read a file, safely**" in lines
-    assert "  ```python" in lines
+    assert "  **Example: A new project with its own environment**" in lines
+    assert "  ```bash" in lines
     assert 'field "Resources":' in lines
-    assert "footer:" in lines and "  Stage 1/6 · 0 of 20 topics · 0%" in lines
+    assert "footer:" in lines and "  Stage 1/6 · 0 of 32 topics · 0%" in lines
     assert lines[-1].startswith("sizes: description ")
 
 
@@ -88,8 +92,10 @@ def test_example_of_a_stage_and_of_a_topic_in_it(capsys):
     assert code == 0
     assert "title: Example: SQLAlchemy 2.0 ORM" in out
     assert "  with Session(engine) as session:" in out
-    # A topic without its own example shows its stage's.
-    assert preview(capsys, "example", "databases", "orms")[1] == out
+    # A topic with its own example shows that one, not its stage's.
+    _, topic, _ = preview(capsys, "example", "databases", "orms")
+    assert "title: Example: Related models, loaded without N+1 queries" in topic
+    assert "SQLAlchemy 2.0 ORM" not in topic
 
 
 def test_example_errors(capsys):
@@ -104,13 +110,13 @@ def test_example_errors(capsys):
 def test_daily_n_is_the_nth_post_of_a_new_schedule_and_wraps(capsys):
     code, out, _ = preview(capsys, "daily", "5")
     assert code == 0
-    assert "title: Syntax and data types" not in out
-    assert "title: HTTP and HTTPS" in out
-    assert "  Topic of the day · 2026-11-27 · 5 of 20" in out
+    assert "title: The command line, venv and pip" not in out
+    assert "title: Functions" in out
+    assert "  Topic of the day · 2026-11-27 · 5 of 32" in out
     assert 'field "Your turn":' in out
-    _, wrapped, _ = preview(capsys, "daily", "21")
-    assert "title: Syntax and data types" in wrapped
-    assert "  Topic of the day · 2026-12-13 · 1 of 20" in wrapped
+    _, wrapped, _ = preview(capsys, "daily", "33")
+    assert "title: The command line, venv and pip" in wrapped
+    assert "  Topic of the day · 2026-12-25 · 1 of 32" in wrapped
 
 
 @pytest.mark.parametrize(
@@ -201,7 +207,7 @@ def test_the_real_command_line_prints_the_same(tmp_path, capsys):
         return run_cli(tmp_path, "next", "--content", str(CONTENT), *flags)
 
     assert command_line() == preview(capsys, "next", raw=False)[1]
-    assert command_line("--raw").splitlines()[2] == "title: Syntax and data types"
+    assert command_line("--raw").splitlines()[2] == "title: The command line, venv and pip"
 
 
 MINI = REPO / "tests" / "unit" / "roadmap" / "fixtures" / "valid" / "mini.yaml"
