@@ -27,7 +27,8 @@ from bot.services.content import ContentHolder
 from bot.store.database import Database
 from tests.emulator.server import Emulator
 
-CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+#: The roadmap the bot runs on in these suites: a frozen copy, not the shipped content.
+CONTENT_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "roadmap"
 
 #: A Wednesday noon: leaderboard weeks start on the Monday before.
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.conftest import CONTENT_DIR
 from tests.emulator.remote import RemoteEmulator, standalone_emulator
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +25,7 @@ def _environment(remote: RemoteEmulator, tmp_path: Path, **extra: str) -> dict[s
     env.update(remote.bot_environment())
     env.update(
         DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"),
-        CONTENT_DIR=str(PROJECT_ROOT / "content"),
+        CONTENT_DIR=str(CONTENT_DIR),
         PYTHONPATH=str(PROJECT_ROOT),
         LOG_LEVEL="INFO",
     )

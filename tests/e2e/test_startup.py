@@ -10,6 +10,7 @@ import os
 import signal
 from pathlib import Path
 
+from tests.e2e.conftest import CONTENT_DIR
 from tests.e2e.test_process import PROJECT_ROOT, _environment, _start, _wait_connected
 from tests.emulator.remote import RemoteEmulator, standalone_emulator
 
@@ -122,7 +123,7 @@ async def _no_network(tmp_path: Path, api_base: str) -> tuple[int, list[str]]:
         **{k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD"))},
         "DISCORD_TOKEN": "not-a-real-token",
         "DISCORD_API_BASE": api_base,
-        "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+        "CONTENT_DIR": str(CONTENT_DIR),
         "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
         "PYTHONPATH": str(PROJECT_ROOT),
     }
