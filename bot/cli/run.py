@@ -20,6 +20,7 @@ from typing import Any
 import aiohttp
 import discord
 import yarl
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import StudyBot
 from bot.config import ConfigError, Settings
@@ -138,7 +139,7 @@ def _with_bot(
 
         try:
             database = await Database.open(settings.database_path)
-        except (MigrationError, OSError, sqlite3.Error) as exc:
+        except (MigrationError, OSError, sqlite3.Error, SQLAlchemyError) as exc:
             log.error("cannot open the database %s: %s", settings.database_path, exc)
             return 1
         bot = StudyBot(settings, database, content, sync_on_start=sync_on_start)

@@ -11,6 +11,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.store.alembic_runner import BASELINE, LAST_NUMBERED, Upgrade
 from bot.store.backup import BackupError, BackupTargetExists, backup_database
 from bot.store.database import Database
@@ -26,7 +28,7 @@ def run_migrate(db_path: Path) -> int:
         print(f"Migration failed: {exc}", file=sys.stderr)
         print(f"The database {db_path} was left at its previous version.", file=sys.stderr)
         return 1
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
         print(f"Cannot open the database {db_path}: {exc}", file=sys.stderr)
         return 1
     print(describe_upgrade(str(db_path), result))
@@ -59,7 +61,7 @@ def run_backup(db_path: Path, target: Path) -> int:
     except BackupTargetExists as exc:
         print(f"Backup refused: {exc}", file=sys.stderr)
         return 2
-    except (BackupError, OSError, sqlite3.Error) as exc:
+    except (BackupError, OSError, sqlite3.Error, SQLAlchemyError) as exc:
         print(f"Backup failed: {exc}", file=sys.stderr)
         return 1
     print(f"Backed up {db_path} to {target} ({target.stat().st_size} bytes).")

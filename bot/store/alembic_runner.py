@@ -32,9 +32,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, pool
+from sqlalchemy import Connection, inspect, pool
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.store.dialect import sqlite_engine
 from bot.store.migrations import (
     DEFAULT_MIGRATIONS_DIR,
     MigrationError,
@@ -138,27 +139,6 @@ def _pending(script: ScriptDirectory, current: str | None) -> Iterator[Script]:
 
 
 # --- SQLite ---------------------------------------------------------------------------------
-
-
-def sqlite_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
-    """A SQLAlchemy engine on the file whose transactions are real: the driver's own
-    transaction handling is switched off (it would not BEGIN before DDL) and every
-    SQLAlchemy `begin()` emits `BEGIN IMMEDIATE`."""
-    from bot.store.writer import BUSY_TIMEOUT_MS
-
-    engine = create_engine(f"sqlite:///{path}", poolclass=pool.NullPool)
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        dbapi_connection.isolation_level = None
-        dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-        dbapi_connection.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
 
 
 def numbered_version(path: Path) -> int:

@@ -7,7 +7,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from bot.store.writer import BUSY_TIMEOUT_MS
+from bot.store.dialect import BUSY_TIMEOUT_MS
 
 
 class BackupError(Exception):

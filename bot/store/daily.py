@@ -183,7 +183,7 @@ class DailyRepository:
         now: datetime,
     ) -> DailySchedule:
         """Create or replace the server's schedule (turning it on); the topic cursor is kept."""
-        await self.db.write(
+        await self.db.write_sqlite(
             partial(
                 _save,
                 guild_id=guild_id,
@@ -203,16 +203,16 @@ class DailyRepository:
 
     async def turn_off(self, guild_id: int, reason: str, now: datetime) -> bool:
         """Stop posting; False when there was no active schedule."""
-        return await self.db.write(_disable, guild_id, reason, encode_time(now))
+        return await self.db.write_sqlite(_disable, guild_id, reason, encode_time(now))
 
     async def jump(self, guild_id: int, topic_id: str, now: datetime) -> bool:
         """Make `topic_id` the next post's topic; False when the server has no schedule."""
-        return await self.db.write(_jump, guild_id, topic_id, encode_time(now))
+        return await self.db.write_sqlite(_jump, guild_id, topic_id, encode_time(now))
 
     async def claim(self, claims: list[TickClaim], now: datetime) -> list[bool]:
         """Apply each tick step in one transaction; True where its post row was inserted
         (it is ours to send), False where the step was stale or the date already had a row."""
-        return await self.db.write(_claim_all, claims, encode_time(now))
+        return await self.db.write_sqlite(_claim_all, claims, encode_time(now))
 
     async def claim_now(
         self, guild_id: int, revision: int, post: PostClaim, now: datetime
@@ -220,12 +220,12 @@ class DailyRepository:
         """`post-now`: claim today's row (replacing a missed, failed or unknown one). Returns
         None when claimed, else the row that stands in the way (already sent or being sent);
         raises LookupError when the schedule changed since it was read."""
-        row = await self.db.write(_claim_now, guild_id, revision, post, encode_time(now))
+        row = await self.db.write_sqlite(_claim_now, guild_id, revision, post, encode_time(now))
         return _post(row) if row else None
 
     async def mark_sent(self, guild_id: int, day: date, message_id: int, now: datetime) -> bool:
         """Record the post as sent and move the topic cursor to its topic."""
-        return await self.db.write(
+        return await self.db.write_sqlite(
             _mark_sent, guild_id, encode_date(day), message_id, encode_time(now)
         )
 
@@ -233,7 +233,7 @@ class DailyRepository:
         self, guild_id: int, day: date, error: str, now: datetime, *, disable: bool
     ) -> None:
         """Discord refused the post; with `disable`, the schedule stops with that reason."""
-        await self.db.write(
+        await self.db.write_sqlite(
             partial(
                 _mark_failed,
                 guild_id=guild_id,
@@ -249,7 +249,7 @@ class DailyRepository:
     ) -> None:
         """Close an unfinished claim as `unknown` (a crash history could not settle: never sent
         blindly again) or `missed` (it never reached Discord and is now too late)."""
-        await self.db.write(
+        await self.db.write_sqlite(
             partial(
                 _finish,
                 guild_id=guild_id,
@@ -263,11 +263,13 @@ class DailyRepository:
     async def begin_attempt(self, guild_id: int, day: date, now: datetime) -> bool:
         """Count a send about to begin (from now on Discord may know the nonce); False when the
         claim is no longer `sending` (settled meanwhile), so nothing must be sent."""
-        return await self.db.write(_begin_attempt, guild_id, encode_date(day), encode_time(now))
+        return await self.db.write_sqlite(
+            _begin_attempt, guild_id, encode_date(day), encode_time(now)
+        )
 
     async def note_error(self, guild_id: int, day: date, error: str) -> None:
         """A send failed for a passing reason; the claim stays `sending` to be retried."""
-        await self.db.write(_note_error, guild_id, encode_date(day), error)
+        await self.db.write_sqlite(_note_error, guild_id, encode_date(day), error)
 
 
 # --- write operations (run on the writer thread) ---------------------------------------------

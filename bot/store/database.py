@@ -1,13 +1,16 @@
-"""The database: one grouped-commit writer and a few aiosqlite readers over one SQLite file.
+"""The database the repositories use: SQLite (the embedded default) or PostgreSQL.
 
-    async with await Database.open(path) as db:
-        rows = await db.fetchall("SELECT ...", (guild_id,))
+    async with await Database.open(path_or_url) as db:
+        rows = await db.read(some_query, guild_id)
         await db.write(some_operation, guild_id, user_id)
 
-WAL mode lets readers run while the writer commits. Writes are plain functions of a
-`sqlite3.Connection` (kept in the repositories of this package, like all SQL) that the writer
-thread runs inside one `BEGIN IMMEDIATE` transaction with whatever else is queued; `write`
-returns only after that transaction committed. Reads never share a transaction with a write.
+Reads and writes are plain functions of a SQLAlchemy `Connection` that build Core statements
+(kept in the repositories of this package, like all SQL); the same functions serve both
+databases. On SQLite a write runs on the one writer thread inside a `BEGIN IMMEDIATE`
+transaction with whatever else is queued (`bot.store.writer`), and reads run on a few
+query-only connections on their own threads (`bot.store.readers`); on PostgreSQL both run on
+an asyncpg engine (`bot.store.postgres`). `write` returns only after its transaction
+committed; reads never share a transaction with a write.
 """
 
 from __future__ import annotations
@@ -16,70 +19,89 @@ import asyncio
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-import aiosqlite
+from sqlalchemy import Connection, text
 
 from bot.store.alembic_runner import VERSION_TABLE, Upgrade
 from bot.store.backup import backup_database
 from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
-from bot.store.writer import CONNECTION_PRAGMAS, WriterThread
+from bot.store.readers import ReaderPool
+from bot.store.writer import WriterThread
+
+if TYPE_CHECKING:
+    from bot.store.postgres import PostgresBackend
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
 
 
-class Database:
-    """Open with `await Database.open(path)`; close with `await db.close()` or `async with`."""
+def is_url(target: Path | str) -> bool:
+    """`postgresql+asyncpg://...` (or another SQLAlchemy URL) rather than a file path."""
+    return isinstance(target, str) and "://" in target
 
-    def __init__(self, path: Path, writer: WriterThread, readers: list[aiosqlite.Connection]):
+
+class Database:
+    """Open with `await Database.open(path_or_url)`; close with `close()` or `async with`."""
+
+    def __init__(
+        self,
+        *,
+        path: Path | None = None,
+        writer: WriterThread | None = None,
+        readers: ReaderPool | None = None,
+        postgres: PostgresBackend | None = None,
+    ) -> None:
         self.path = path
         self._writer = writer
         self._readers = readers
-        self._in_flight = [0] * len(readers)
+        self._postgres = postgres
+        self.dialect = "postgresql" if postgres is not None else "sqlite"
         self._closed = False
 
     @classmethod
     async def open(
         cls,
-        path: Path | str,
+        target: Path | str,
         *,
         readers: int = 2,
         migrations_dir: Path = DEFAULT_MIGRATIONS_DIR,
     ) -> Self:
-        """Create the folder and the file as needed, switch to WAL, apply pending migrations
-        (Alembic revisions in `migrations_dir`; a database the numbered SQL files built is
-        carried over first, see `bot.store.alembic_runner`).
+        """SQLite at a path: create the folder and the file as needed, switch to WAL, apply
+        pending migrations (Alembic revisions in `migrations_dir`; a database the numbered SQL
+        files built is carried over first, see `bot.store.alembic_runner`). PostgreSQL at a
+        URL: connect, and refuse a schema behind the code's (`python -m bot migrate`).
 
         Raises `MigrationError` (naming the file) when a migration fails; the database then
         stays at the revision (or numbered version) it had.
         """
-        path = Path(path)
+        if is_url(target):
+            from bot.store.postgres import PostgresBackend  # asyncpg only when asked for
+
+            return cls(postgres=await PostgresBackend.open(str(target)))
+        path = Path(target)
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = WriterThread(path, migrations_dir)
         await writer.start()
-        connections: list[aiosqlite.Connection] = []
+        pool = ReaderPool(path, readers)
         try:
-            for _ in range(max(1, readers)):
-                conn = await aiosqlite.connect(path, isolation_level=None)
-                connections.append(conn)
-                for pragma in (*CONNECTION_PRAGMAS, "PRAGMA query_only = ON"):
-                    await conn.execute(pragma)
+            await pool.start()
         except BaseException:
-            for conn in connections:
-                await conn.close()
             await writer.stop()
             raise
-        return cls(path, writer, connections)
+        return cls(path=path, writer=writer, readers=pool)
 
     async def close(self) -> None:
         """Finish queued writes, then close every connection. Safe to call twice."""
         if self._closed:
             return
         self._closed = True
+        if self._postgres is not None:
+            await self._postgres.close()
+            return
+        assert self._writer is not None and self._readers is not None
         await self._writer.stop()
-        for conn in self._readers:
-            await conn.close()
+        await self._readers.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -94,41 +116,53 @@ class Database:
 
     # --- reads and writes -----------------------------------------------------------------
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Rows of one read statement, on one of the reader connections."""
+    async def read(self, query: Callable[..., T], *args: Any) -> T:
+        """`query(connection, *args)` on a reading connection; its result."""
         if self._closed:
             raise RuntimeError("the database is closed")
-        # The least busy reader: a server-wide query (leaderboard, stats) can take a second on
-        # a large server, and point reads must not queue behind it.
-        index = min(range(len(self._readers)), key=self._in_flight.__getitem__)
-        self._in_flight[index] += 1
-        try:
-            rows = await self._readers[index].execute_fetchall(sql, params)
-        finally:
-            self._in_flight[index] -= 1
-        # No row factory is set, so these are plain tuples (aiosqlite types them as Row).
-        return cast(list[Row], list(rows))
+        if self._postgres is not None:
+            return await self._postgres.read(query, *args)
+        assert self._readers is not None
+        return await self._readers.run(query, *args)
+
+    async def write(self, operation: Callable[..., T], *args: Any) -> T:
+        """Run `operation(connection, *args)` in a write transaction; returns its result once
+        that transaction has committed. An exception from the operation undoes only that
+        operation's changes and is raised here."""
+        if self._postgres is not None:
+            if self._closed:
+                raise RuntimeError("the database is closed")
+            return await self._postgres.write(operation, *args)
+        assert self._writer is not None
+        return await self._writer.submit(operation, *args)
+
+    # --- until every repository builds Core statements (SQLite only) -------------------------
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Rows of one SQLite statement with `?` parameters, as plain tuples."""
+        return await self.read(_fetchall, sql, tuple(params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
-    async def write(self, operation: Callable[..., T], *args: Any) -> T:
-        """Run `operation(conn, *args)` in the writer's next transaction; returns its result
-        once that transaction has committed. An exception from the operation undoes only
-        that operation's changes and is raised here."""
-        return await self._writer.submit(operation, *args)
+    async def write_sqlite(self, operation: Callable[..., T], *args: Any) -> T:
+        """`write` for an operation of the driver's `sqlite3.Connection`."""
+        assert self._writer is not None, "a raw sqlite3 operation on PostgreSQL"
+        return await self._writer.submit(operation, *args, raw=True)
 
     # --- maintenance ----------------------------------------------------------------------
 
     async def backup(self, target: Path) -> None:
-        """Online copy to the new file `target` (refuses an existing one)."""
+        """Online copy to the new file `target` (refuses an existing one). SQLite only."""
+        if self.path is None:
+            raise RuntimeError("backup copies a SQLite file; use pg_dump for PostgreSQL")
         await asyncio.to_thread(backup_database, self.path, target)
 
     @property
     def migration(self) -> Upgrade:
         """What opening did to the schema: revision before and after, files applied."""
-        assert self._writer.migration is not None  # set before `open` returns
+        assert self._writer is not None and self._writer.migration is not None
         return self._writer.migration
 
     async def schema_version(self) -> int:
@@ -138,8 +172,7 @@ class Database:
 
     async def schema_revision(self) -> str | None:
         """The Alembic revision the database is at."""
-        row = await self.fetchone(f"SELECT version_num FROM {VERSION_TABLE}")
-        return str(row[0]) if row else None
+        return await self.read(_revision)
 
     async def integrity_check(self) -> str:
         """`ok`, or SQLite's description of what is wrong."""
@@ -149,4 +182,16 @@ class Database:
     @property
     def commits(self) -> int:
         """Write transactions committed (or attempted) since open."""
+        if self._postgres is not None:
+            return self._postgres.commits
+        assert self._writer is not None
         return self._writer.batches
+
+
+def _fetchall(connection: Connection, sql: str, params: tuple[Any, ...]) -> list[Row]:
+    return [tuple(row) for row in connection.exec_driver_sql(sql, params)]
+
+
+def _revision(connection: Connection) -> str | None:
+    value = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+    return None if value is None else str(value)

@@ -86,11 +86,11 @@ class MemberDataRepository:
 
     async def export(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Table name -> that member's rows as column dicts (one consistent snapshot)."""
-        return await self._db.write(_member_rows, guild_id, user_id)
+        return await self._db.write_sqlite(_member_rows, guild_id, user_id)
 
     async def delete_member(self, guild_id: int, user_id: int) -> dict[str, int]:
         """Delete every row of the member in the server; table name -> rows deleted."""
-        return await self._db.write(_delete_member, guild_id, user_id)
+        return await self._db.write_sqlite(_delete_member, guild_id, user_id)
 
     async def delete_server(
         self, guild_id: int, *, left_before: datetime | None = None
@@ -98,4 +98,4 @@ class MemberDataRepository:
         """Delete every row of the server; table name -> rows deleted. With `left_before`,
         only if the bot left the server before then (None when it did not)."""
         cutoff = None if left_before is None else encode_time(left_before)
-        return await self._db.write(_delete_server, guild_id, cutoff)
+        return await self._db.write_sqlite(_delete_server, guild_id, cutoff)

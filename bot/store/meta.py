@@ -28,4 +28,4 @@ class MetaRepository:
 
     async def set(self, key: str, value: str | None) -> None:
         """Store `value` under `key`; None deletes the key."""
-        await self._db.write(_set, key, value)
+        await self._db.write_sqlite(_set, key, value)

@@ -181,4 +181,4 @@ class ProgressRepository:
             check_status(change.status)
         if not change.topic_ids:
             raise ValueError("a status change needs the topic id")
-        return await self._db.write(_apply_change, change)
+        return await self._db.write_sqlite(_apply_change, change)

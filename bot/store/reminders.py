@@ -115,14 +115,14 @@ class ReminderRepository:
                 (guild_id, user_id, encode_date(next_date), encode_time(next_fire_at)),
             )
 
-        await self._db.write(write)
+        await self._db.write_sqlite(write)
         reminder = await self.get(guild_id, user_id)
         assert reminder is not None
         return reminder
 
     async def turn_off(self, guild_id: int, user_id: int, now: datetime) -> bool:
         """Turn the reminder off; False when it was not on."""
-        return bool(await self._db.write(_turn_off, guild_id, user_id, encode_time(now)))
+        return bool(await self._db.write_sqlite(_turn_off, guild_id, user_id, encode_time(now)))
 
     async def get(self, guild_id: int, user_id: int) -> Reminder | None:
         row = await self._db.fetchone(
@@ -201,7 +201,7 @@ class ReminderRepository:
                 ours.append(bool(inserted))
             return ours
 
-        return await self._db.write(write)
+        return await self._db.write_sqlite(write)
 
     async def begin_attempt(self, guild_id: int, user_id: int, day: date, now: datetime) -> bool:
         """Count a send about to begin; False when the row is no longer `sending`."""
@@ -214,7 +214,7 @@ class ReminderRepository:
                 (encode_time(now), guild_id, user_id, encode_date(day)),
             ).rowcount
 
-        return bool(await self._db.write(write))
+        return bool(await self._db.write_sqlite(write))
 
     async def mark_sent(
         self,
@@ -239,7 +239,7 @@ class ReminderRepository:
                     (dm_channel_id, guild_id, user_id),
                 )
 
-        await self._db.write(write)
+        await self._db.write_sqlite(write)
 
     async def mark_refused(
         self, guild_id: int, user_id: int, day: date, reason: str, now: datetime
@@ -255,10 +255,10 @@ class ReminderRepository:
             )
             _turn_off(conn, guild_id, user_id, at)
 
-        await self._db.write(write)
+        await self._db.write_sqlite(write)
 
     async def note_error(self, guild_id: int, user_id: int, day: date, reason: str) -> None:
-        await self._db.write(
+        await self._db.write_sqlite(
             lambda conn: conn.execute(
                 "UPDATE reminder_deliveries SET error = ?"
                 " WHERE guild_id = ? AND user_id = ? AND local_date = ?",
@@ -270,7 +270,7 @@ class ReminderRepository:
         self, guild_id: int, user_id: int, day: date, *, status: str, error: str, now: datetime
     ) -> None:
         """Close a `sending` row for good without a message (`missed` or `unknown`)."""
-        await self._db.write(
+        await self._db.write_sqlite(
             lambda conn: conn.execute(
                 "UPDATE reminder_deliveries SET status = ?, error = ?, finished_at = ?"
                 " WHERE guild_id = ? AND user_id = ? AND local_date = ? AND status = 'sending'",

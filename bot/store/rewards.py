@@ -30,11 +30,11 @@ class RewardRepository:
 
     async def set(self, reward: StageReward) -> None:
         """Give `reward.role_id` for that stage (replacing any role set before)."""
-        await self._db.write(_set, reward)
+        await self._db.write_sqlite(_set, reward)
 
     async def remove(self, guild_id: int, roadmap_id: str, stage_id: str) -> bool:
         """Whether there was a reward to remove."""
-        return await self._db.write(_remove, guild_id, roadmap_id, stage_id)
+        return await self._db.write_sqlite(_remove, guild_id, roadmap_id, stage_id)
 
     async def for_stage(self, guild_id: int, roadmap_id: str, stage_id: str) -> int | None:
         row = await self._db.fetchone(

@@ -78,7 +78,7 @@ class MemberSettingsRepository:
         if "hide_progress" in values:
             values["hide_progress"] = int(bool(values["hide_progress"]))
         keys = {"guild_id": guild_id, "user_id": user_id}
-        await self._db.write(_upsert, "member_settings", keys, values, encode_time(at))
+        await self._db.write_sqlite(_upsert, "member_settings", keys, values, encode_time(at))
 
     async def zones(self, guild_id: int, user_id: int) -> tuple[str | None, str | None]:
         """(member's zone, server's zone), either None when not set: one round trip."""
@@ -116,7 +116,7 @@ class ServerSettingsRepository:
             raise ValueError(f"not server settings: {sorted(unknown) or 'nothing'}")
         if isinstance(values.get("left_at"), datetime):
             values["left_at"] = encode_time(values["left_at"])
-        await self._db.write(
+        await self._db.write_sqlite(
             _upsert, "guild_settings", {"guild_id": guild_id}, values, encode_time(at)
         )
 

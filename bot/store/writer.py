@@ -1,8 +1,9 @@
 """The single writer: one thread owning the one write connection, grouping commits.
 
-Callers submit small write operations (plain functions of a `sqlite3.Connection`). The thread
-takes everything queued, runs it in one `BEGIN IMMEDIATE` transaction (each operation inside its
-own SAVEPOINT, so one failing operation does not undo its neighbours), commits, and only then
+Callers submit small write operations: plain functions of a SQLAlchemy `Connection` that run
+Core statements (the repositories of this package hold them, with all SQL). The thread takes
+everything queued, runs it in one `BEGIN IMMEDIATE` transaction (each operation inside its own
+SAVEPOINT, so one failing operation does not undo its neighbours), commits, and only then
 resolves each caller's future. Nobody is told "done" before the commit that holds their write,
 and under load hundreds of writes share one commit, which is how the write rate scales.
 """
@@ -21,8 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+
 from bot.errors import NotSaved
 from bot.store.alembic_runner import Upgrade, upgrade_sqlite
+from bot.store.dialect import sqlite_engine
 
 log = logging.getLogger(__name__)
 
@@ -30,27 +35,6 @@ T = TypeVar("T")
 
 #: Operations run in one transaction at most; bounds the latency one commit adds to a caller.
 MAX_BATCH = 1000
-BUSY_TIMEOUT_MS = 10_000
-
-
-#: Set on every connection, the writer's and the readers'. A page cache of 16 MiB (SQLite's
-#: default is 2 MiB) keeps the hot part of a large server's progress in memory instead of
-#: reading it back from the OS for every mark. Each connection's cache fills up to its cap as
-#: the database grows, so the cap is a memory budget: 64 MiB made the process grow with the
-#: file towards 192 MiB, and was no faster on a 600 MB, 100,000-member database.
-CONNECTION_PRAGMAS = (
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA cache_size = -16384",
-)
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection with the pragmas every connection here needs, in autocommit mode."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    for pragma in CONNECTION_PRAGMAS:
-        conn.execute(pragma)
-    return conn
 
 
 @dataclass(slots=True)
@@ -59,6 +43,7 @@ class _Job:
     args: tuple[Any, ...]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
+    raw: bool = False  # the operation takes the driver's sqlite3.Connection (not yet ported)
 
 
 _STOP = object()
@@ -90,12 +75,12 @@ class WriterThread:
             raise
         self._accepting = True
 
-    async def submit(self, operation: Callable[..., T], *args: Any) -> T:
+    async def submit(self, operation: Callable[..., T], *args: Any, raw: bool = False) -> T:
         if not self._accepting:
             raise RuntimeError("the database is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(operation, args, loop, future))
+        self._queue.put(_Job(operation, args, loop, future, raw))
         return await future
 
     async def stop(self) -> None:
@@ -110,16 +95,11 @@ class WriterThread:
     # --- the thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        conn: sqlite3.Connection | None = None
+        conn: Connection | None = None
         try:
-            conn = connect(self._path)
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(f"cannot switch {self._path} to WAL (got {mode})")
-            # NORMAL in WAL mode: a commit survives a process crash; only power loss may
-            # lose the last transactions (see the README).
-            conn.execute("PRAGMA synchronous = NORMAL")
-            # Alembic on its own connection (this one is idle in autocommit meanwhile).
+            engine = sqlite_engine(self._path, wal=True)
+            conn = engine.connect()
+            # Alembic on its own connection (this one is idle, outside a transaction).
             self.migration = upgrade_sqlite(self._path, self._migrations_dir)
         except BaseException as exc:
             if conn is not None:
@@ -134,7 +114,7 @@ class WriterThread:
             conn.close()
             self._stopped.set_result(None)
 
-    def _serve(self, conn: sqlite3.Connection) -> None:
+    def _serve(self, conn: Connection) -> None:
         while True:
             first = self._queue.get()
             batch: list[_Job] = []
@@ -158,34 +138,33 @@ class WriterThread:
             if stop:
                 self._queue.put(_STOP)  # drain what arrived after the stop first
 
-    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+    def _run_batch(self, conn: Connection, batch: list[_Job]) -> None:
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            transaction = conn.begin()  # BEGIN IMMEDIATE (see `sqlite_engine`)
             for job in batch:
                 if job.future.cancelled():
                     continue  # the caller is gone and was never told it committed
-                conn.execute("SAVEPOINT operation")
+                savepoint = conn.begin_nested()
                 try:
-                    result = job.operation(conn, *job.args)
+                    target = conn.connection.driver_connection if job.raw else conn
+                    result = job.operation(target, *job.args)
                 except Exception as exc:
-                    conn.execute("ROLLBACK TO operation")
-                    conn.execute("RELEASE operation")
+                    savepoint.rollback()
                     outcomes.append((job, None, not_saved(exc)))
                 else:
-                    conn.execute("RELEASE operation")
+                    savepoint.commit()
                     outcomes.append((job, result, None))
-            conn.execute("COMMIT")
+            transaction.commit()
         except Exception as exc:
             failure = not_saved(exc)
             if isinstance(failure, NotSaved):
                 log.error("write transaction of %d operations not saved: %s", len(batch), exc)
             else:
                 log.exception("write transaction of %d operations failed", len(batch))
-            if conn.in_transaction:
-                # A failed rollback must not end the thread: every caller still gets an answer.
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
+            # A failed rollback must not end the thread: every caller still gets an answer.
+            with contextlib.suppress(Exception):
+                conn.rollback()
             outcomes = [(job, None, failure) for job in batch]
         self.batches += 1
         self.operations += len(batch)
@@ -214,6 +193,9 @@ _NOT_SAVED_REASONS = (
 
 def not_saved(error: BaseException) -> BaseException:
     """NotSaved with its reason for a write SQLite refused for a passing cause; else `error`."""
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        cause = not_saved(error.orig)
+        return cause if isinstance(cause, NotSaved) else error
     if isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError):
         text = str(error).lower()
         for words, reason in _NOT_SAVED_REASONS:

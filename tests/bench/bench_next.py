@@ -173,7 +173,7 @@ async def round_trips(
         path = Path(folder) / "bench.sqlite3"
         database = await Database.open(path)
         started = time.perf_counter()
-        changes = await database.write(
+        changes = await database.write_sqlite(
             seed, catalog.default, sample.guild.id, user_ids, datetime.now(UTC)
         )
         await database.close()

@@ -119,7 +119,7 @@ async def measure(reloads: int) -> list[Figure]:
 
         async with await Database.open(Path(folder) / "bot.sqlite3") as db:
             roadmap = first.catalog.roadmaps[0]
-            await db.write(fill_progress, roadmap.id, [t.id for t in roadmap.topics])
+            await db.write_sqlite(fill_progress, roadmap.id, [t.id for t in roadmap.topics])
             print(f"database: {MEMBERS * ROWS_PER_MEMBER:,} progress rows of {MEMBERS:,} members")
 
             async with Ticker() as idle:

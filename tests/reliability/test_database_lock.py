@@ -160,7 +160,7 @@ async def test_a_write_the_database_cannot_take_is_answered_not_saved_and_change
 ) -> None:
     bot = await launch()
     # The writer waits 10 s for a lock; a short wait here stands for a lock held longer.
-    await bot.database.write(lambda conn: conn.execute("PRAGMA busy_timeout = 200"))
+    await bot.database.write_sqlite(lambda conn: conn.execute("PRAGMA busy_timeout = 200"))
 
     async with ExclusiveLock(database_path) as lock:
         asyncio.get_running_loop().call_later(HOLD_SECONDS, lock.release.set)
@@ -181,7 +181,7 @@ async def test_a_new_member_sees_their_first_topic_even_when_nothing_can_be_writ
     emulator: Emulator, sample: StandardWorld, launch: Launch, database_path: Path
 ) -> None:
     bot = await launch()
-    await bot.database.write(lambda conn: conn.execute("PRAGMA busy_timeout = 200"))
+    await bot.database.write_sqlite(lambda conn: conn.execute("PRAGMA busy_timeout = 200"))
     members = [sample.guild.add_member(f"newcomer{n}") for n in range(10)]
 
     async with ExclusiveLock(database_path) as lock:

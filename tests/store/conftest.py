@@ -1,5 +1,6 @@
-"""Store tests run against a real SQLite file with the real migrations."""
+"""Store tests run against real databases (SQLite, and PostgreSQL for `store_db`) with the real
+migrations."""
 
-from tests.store.fixtures import db
+from tests.store.fixtures import database_target, db, store_db
 
-__all__ = ["db"]
+__all__ = ["database_target", "db", "store_db"]

@@ -282,7 +282,7 @@ async def test_a_database_of_the_numbered_sql_is_carried_over_with_every_row(
         assert await db.schema_revision() == BASELINE
         assert await db.schema_version() == ALEMBIC_USER_VERSION
         # The writer's own SQL still works on the carried-over file.
-        await db.write(_insert, "meta", {"key": "after", "value": "open"})
+        await db.write_sqlite(_insert, "meta", {"key": "after", "value": "open"})
     rows = _all_rows(path)
     if before is not None:
         assert {t: r for t, r in rows.items() if t != "meta"} == {

@@ -1,22 +1,39 @@
-"""The Database: pragmas, grouped commits, isolation of failing operations, reads after writes."""
+"""The Database: pragmas, grouped commits, isolation of failing operations, reads after writes.
+
+The tests on `store_db` run on SQLite and on PostgreSQL; the rest are about SQLite's writer.
+"""
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.store.database import Database
+from bot.store.schema import meta
 
 
-def _put(conn: sqlite3.Connection, key: str, value: str) -> str:
-    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+def _put(conn: Connection, key: str, value: str) -> str:
+    conn.execute(insert(meta).values(key=key, value=value))
     return key
 
 
-def _put_then_fail(conn: sqlite3.Connection, key: str) -> None:
-    conn.execute("INSERT INTO meta (key, value) VALUES (?, 'x')", (key,))
+def _put_then_fail(conn: Connection, key: str) -> None:
+    conn.execute(insert(meta).values(key=key, value="x"))
     raise ValueError("refused after writing")
+
+
+def _keys(conn: Connection) -> set[str]:
+    return set(conn.execute(select(meta.c.key)).scalars())
+
+
+def _values(conn: Connection) -> list[str]:
+    return list(conn.execute(select(meta.c.value)).scalars())
+
+
+def _count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(meta)).scalar_one())
 
 
 async def test_open_creates_folder_and_applies_migrations(tmp_path: Path) -> None:
@@ -30,36 +47,41 @@ async def test_open_creates_folder_and_applies_migrations(tmp_path: Path) -> Non
 
 
 async def test_readers_cannot_write(db: Database) -> None:
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+    with pytest.raises(OperationalError, match="readonly"):
         await db.fetchall("INSERT INTO meta (key, value) VALUES ('a', 'b')")
 
 
 async def test_concurrent_writes_share_commits_and_all_land(db: Database) -> None:
     keys = await asyncio.gather(*(db.write(_put, f"k{i}", "v") for i in range(500)))
     assert len(set(keys)) == 500
-    assert (await db.fetchone("SELECT COUNT(*) FROM meta"))[0] == 500
+    assert await db.read(_count) == 500
     # Grouping: far fewer transactions than writes.
     assert db.commits < 100
 
 
-async def test_a_failing_operation_undoes_only_itself(db: Database) -> None:
+async def test_concurrent_writes_all_land_on_either_database(store_db: Database) -> None:
+    keys = await asyncio.gather(*(store_db.write(_put, f"k{i}", "v") for i in range(50)))
+    assert len(set(keys)) == 50
+    assert await store_db.read(_count) == 50
+
+
+async def test_a_failing_operation_undoes_only_itself(store_db: Database) -> None:
     results = await asyncio.gather(
-        db.write(_put, "before", "1"),
-        db.write(_put_then_fail, "doomed"),
-        db.write(_put, "after", "2"),
+        store_db.write(_put, "before", "1"),
+        store_db.write(_put_then_fail, "doomed"),
+        store_db.write(_put, "after", "2"),
         return_exceptions=True,
     )
     assert results[0] == "before" and results[2] == "after"
     assert isinstance(results[1], ValueError)
-    keys = {r[0] for r in await db.fetchall("SELECT key FROM meta")}
-    assert keys == {"before", "after"}
+    assert await store_db.read(_keys) == {"before", "after"}
 
 
-async def test_a_constraint_error_reaches_its_caller(db: Database) -> None:
-    await db.write(_put, "same", "1")
-    with pytest.raises(sqlite3.IntegrityError):
-        await db.write(_put, "same", "2")
-    assert await db.fetchall("SELECT value FROM meta") == [("1",)]
+async def test_a_constraint_error_reaches_its_caller(store_db: Database) -> None:
+    await store_db.write(_put, "same", "1")
+    with pytest.raises(IntegrityError):
+        await store_db.write(_put, "same", "2")
+    assert await store_db.read(_values) == ["1"]
 
 
 async def test_data_survives_reopening(tmp_path: Path) -> None:
@@ -89,7 +111,7 @@ async def test_close_finishes_queued_writes(tmp_path: Path) -> None:
     await db.close()
     assert all(task.result().startswith("k") for task in pending)
     async with await Database.open(path) as reopened:
-        assert (await reopened.fetchone("SELECT COUNT(*) FROM meta"))[0] == 50
+        assert await reopened.read(_count) == 50
 
 
 async def test_point_reads_do_not_queue_behind_a_long_read(db: Database) -> None:

@@ -17,7 +17,7 @@ async def mark(db: Database, guild: int, user: int, roadmap: str, topic: str) ->
             (guild, user, roadmap, topic, NOW, NOW, NOW),
         )
 
-    await db.write(insert)
+    await db.write_sqlite(insert)
 
 
 async def test_members_are_counted_once_across_roadmaps_and_per_server(db: Database) -> None:

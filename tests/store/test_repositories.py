@@ -69,7 +69,7 @@ async def test_the_schema_refuses_unknown_statuses_too(db: Database) -> None:
         conn.execute("INSERT INTO progress VALUES (1, 2, 'rm', 't', 'finished', 'x', 'x', NULL)")
 
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        await db.write(sneak)
+        await db.write_sqlite(sneak)
 
 
 async def test_settings_upserts_keep_other_columns(db: Database) -> None:
@@ -109,7 +109,7 @@ async def test_erasure_covers_tables_added_by_later_migrations(db: Database) -> 
         conn.execute("CREATE TABLE notes (guild_id INTEGER, user_id INTEGER, text TEXT)")
         conn.execute("INSERT INTO notes VALUES (?, ?, 'mine'), (?, 7, 'theirs')", (G, U, G))
 
-    await db.write(add_table)
+    await db.write_sqlite(add_table)
     await ProgressRepository(db).change(change(["a"], "done"))
     data = MemberDataRepository(db)
     exported = await data.export(G, U)
@@ -150,7 +150,7 @@ async def test_forgetting_a_member_also_clears_their_reminder_rows(db: Database)
             (G, U),
         )
 
-    await db.write(add_reminder)
+    await db.write_sqlite(add_reminder)
     await MemberDataRepository(db).delete_member(G, U)
     for table in ("member_settings", "reminder_schedules", "reminder_deliveries"):
         assert await db.fetchall(f"SELECT * FROM {table}") == [], table
