@@ -7,10 +7,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.store.database import Database
+from bot.store.dialect import Prepared
 from bot.store.schema import meta
 
 
@@ -127,3 +128,17 @@ async def test_point_reads_do_not_queue_behind_a_long_read(db: Database) -> None
     # Every point read went to the idle reader: none had to wait for the long one.
     assert not long_read.done()
     assert await long_read == [(3000000,)]
+
+
+async def test_a_prepared_statement_reads_and_writes_on_either_database(
+    store_db: Database,
+) -> None:
+    value_of = Prepared(select(meta.c.value).where(meta.c.key == bindparam("key")))
+    rename = Prepared(
+        update(meta).where(meta.c.key == bindparam("old")).values(key=bindparam("new"))
+    )
+    await store_db.write(_put, "a", "1")
+    assert await store_db.read(lambda conn: value_of.rows(conn, key="a")) == [("1",)]
+    assert await store_db.write(lambda conn: rename.run(conn, old="a", new="b")) == 1
+    assert await store_db.write(lambda conn: rename.run(conn, old="a", new="b")) == 0
+    assert await store_db.read(lambda conn: value_of.rows(conn, key="b")) == [("1",)]
