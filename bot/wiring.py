@@ -11,7 +11,7 @@ from datetime import timedelta
 import discord
 
 from bot.config import Settings
-from bot.render.audit import audit_problems
+from bot.render.audit import accept_for_discord
 from bot.schedule.daily_sender import DiscordDailySender
 from bot.schedule.pacer import RestPacer
 from bot.schedule.reminder_sender import DiscordReminderSender
@@ -94,5 +94,6 @@ def build_wiring(
         grace=grace,
         pace=pacer.acquire,
     )
-    reloader = ContentReloader(content, settings.content_dir, database, audit=audit_problems)
+    # Accepted as the start-up, check and preview accept content: one rule, one audit.
+    reloader = ContentReloader(content, settings.content_dir, database, accept=accept_for_discord)
     return Wiring(services, daily, reminders, reloader)

@@ -83,28 +83,25 @@ def load_content(settings: Settings) -> ContentHolder | None:
     """The content to serve, or None after printing why it cannot be served (exit code 1).
 
     Raises ConfigError (exit code 2) when CONTENT_DIR is not a readable folder."""
-    from bot.roadmap.loader import ContentDirectoryError, load_directory
-    from bot.roadmap.problems import Problem
+    from bot.render.audit import accept_for_discord
+    from bot.roadmap.loader import ContentDirectoryError
 
     try:
-        result = load_directory(settings.content_dir)
+        accepted = accept_for_discord(settings.content_dir)
     except ContentDirectoryError as exc:
         raise ConfigError(
             f"cannot read the content: {exc} (set CONTENT_DIR to the roadmap folder)."
         ) from None
-    from bot.render.audit import audit_problems
-
-    found = audit_problems(result)
-    for problem in sorted(result.problems + found, key=Problem.sort_key):
+    for problem in accepted.problems:
         print(problem, file=sys.stderr)
-    if not result.ok or result.catalog is None or any(p.is_error for p in found):
+    if accepted.catalog is None:
         print(
             f"The content in {settings.content_dir} is invalid; fix the errors above "
             f"(`python -m bot check {settings.content_dir}` lists them) and start again.",
             file=sys.stderr,
         )
         return None
-    return ContentHolder(result.catalog)
+    return ContentHolder(accepted.catalog)
 
 
 def run_bot(settings: Settings) -> int:

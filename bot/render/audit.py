@@ -1,7 +1,8 @@
 """What the content would lose to Discord's limits: every message a roadmap produces, checked
 before fitting, each overflow traced back to the place in the YAML document that causes it.
 
-`python -m bot check`, start-up and every reload report these as errors. Paths use 0-based
+`python -m bot check`, `python -m bot preview`, start-up and every reload report these as errors:
+they all accept content through `accept_for_discord`. Paths use 0-based
 indices like the loader's (`stages[1].topics[3].summary`). A file with errors elsewhere is still
 audited for the stages and topics that validated on their own, so `check` reports everything in
 one round.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
+from pathlib import Path
 
 from bot.render.daily import daily_example, daily_post_draft
 from bot.render.example import example_reply_draft
@@ -22,6 +24,7 @@ from bot.render.topic import topic_card_draft
 from bot.roadmap.loader import LoadResult
 from bot.roadmap.model import Example, Roadmap, Stage, Topic
 from bot.roadmap.problems import Problem
+from bot.services.content import ContentAcceptance, accept_content
 
 # Worst cases for the parts that depend on a member or a server rather than on the content.
 _WIDEST_ROLE_ID = 10**19 - 1
@@ -51,6 +54,12 @@ def audit_problems(result: LoadResult) -> list[Problem]:
         if file.usable is not None
         for path, message in audit_roadmap(file.usable, file.paths)
     ]
+
+
+def accept_for_discord(directory: Path) -> ContentAcceptance:
+    """The content of `directory` as the bot serves it: valid, and every message it makes fits
+    Discord's limits (raises ContentDirectoryError when the folder is unusable)."""
+    return accept_content(directory, audit=audit_problems)
 
 
 def _drafts(roadmap: Roadmap, where: Mapping[str, str]) -> Iterator[tuple[str, Message, PathOf]]:

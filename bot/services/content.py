@@ -3,10 +3,14 @@
 Everything that needs roadmaps reads `holder.catalog` at the moment it needs it (never keeps
 its own reference across awaits), so a reload replaces the content for every reader at once.
 
-`ContentReloader.reload()` loads and validates the folder in a worker thread (the event loop
-keeps answering members meanwhile), swaps the new catalog in only when all of it is valid, and
-otherwise keeps serving the old one and logs every problem as `file:line:col: path: message`.
-Each reload, applied or not, comes back as a ReloadOutcome whose lines are the report.
+`accept_content` is the one rule for whether a content folder may be served: the start-up,
+every reload, `python -m bot check` and `python -m bot preview` all go through it, so they accept
+and refuse the same folders with the same problems.
+
+`ContentReloader.reload()` accepts the folder in a worker thread (the event loop keeps answering
+members meanwhile), swaps the new catalog in only when it is accepted, and otherwise keeps
+serving the old one and logs every problem as `file:line:col: path: message`. Each reload,
+applied or not, comes back as a ReloadOutcome whose lines are the report.
 """
 
 from __future__ import annotations
@@ -28,6 +32,70 @@ from bot.store.database import Database
 from bot.store.orphans import OrphanedProgressRepository
 
 log = logging.getLogger(__name__)
+
+#: Checks of content that validated, from the layers above (Discord's size limits belong to
+#: bot/render, which the services may not import): the problems they find, errors refuse it.
+Audit = Callable[[LoadResult], list[Problem]]
+
+
+@dataclass(frozen=True, slots=True)
+class ContentAcceptance:
+    """Whether a content folder may be served, and every problem found in it, in file order.
+
+    Keeps no parse trees: only the catalog (None when refused) and what to report."""
+
+    directory: Path
+    catalog: Catalog | None
+    problems: tuple[Problem, ...]  # errors and warnings, sorted by file, line and column
+    counts: str  # what the folder holds, like `1 roadmap, 6 stages, 20 topics, 5 examples`
+
+    @property
+    def accepted(self) -> bool:
+        return self.catalog is not None
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
+
+    def summary_line(self) -> str:
+        """`1 roadmap, 6 stages, 20 topics, 5 examples: OK (1 warning)`, or the error count."""
+        errors, warnings = len(self.errors), len(self.warnings)
+        if errors:
+            verdict = plural(errors, "error")
+            if warnings:
+                verdict += ", " + plural(warnings, "warning")
+        else:
+            verdict = "OK" + (f" ({plural(warnings, 'warning')})" if warnings else "")
+        return f"{self.counts}: {verdict}"
+
+
+def accept_content(directory: Path, *, audit: Audit) -> ContentAcceptance:
+    """Load and validate every roadmap file in `directory`, run `audit` over what validated, and
+    accept the content only when neither found an error.
+
+    `audit` is required so that no caller can skip it (bot.render.audit.accept_for_discord
+    passes Discord's size audit). Raises ContentDirectoryError when the folder is unusable."""
+    result = load_directory(directory)
+    problems = [*result.problems, *audit(result)]
+    problems.sort(key=Problem.sort_key)
+    refused = result.catalog is None or any(problem.is_error for problem in problems)
+    acceptance = ContentAcceptance(
+        result.directory,
+        None if refused else result.catalog,
+        tuple(problems),
+        result.counts_text(),
+    )
+    # Free the YAML node trees file by file (in the caller's thread: a reload's worker), so
+    # that no single free of them holds the GIL for long.
+    files = list(result.files)
+    del result
+    while files:
+        files.pop()
+    return acceptance
 
 
 class ContentHolder:
@@ -120,18 +188,8 @@ def _members(count: int) -> str:
     return "1 member has" if count == 1 else f"{count} members have"
 
 
-@dataclass(frozen=True, slots=True)
-class _Loaded:
-    """What a reload keeps of a LoadResult (not its parse trees)."""
-
-    catalog: Catalog | None
-    problems: tuple[Problem, ...]
-    counts: str
-    diff: ContentDiff | None
-
-
 class ContentReloader:
-    """Reloads `directory` into `holder`, one reload at a time."""
+    """Reloads `directory` into `holder`, one reload at a time, when `accept` accepts it."""
 
     def __init__(
         self,
@@ -139,12 +197,12 @@ class ContentReloader:
         directory: Path,
         database: Database,
         *,
-        audit: Callable[[LoadResult], list[Problem]] | None = None,
+        accept: Callable[[Path], ContentAcceptance],
     ) -> None:
         self.holder = holder
-        # Extra checks of valid content from the layers above (Discord's size limits, which
-        # belong to bot/render); an error from them refuses the reload like any other.
-        self._audit = audit
+        # The bot's acceptance rule with the layers above's audit in it (bot/wiring.py passes
+        # bot.render.audit.accept_for_discord, as the start-up, check and preview use).
+        self._accept_folder = accept
         self.directory = Path(directory)
         self._orphans = OrphanedProgressRepository(database)
         # Two triggers at once (a save and a SIGHUP) must not interleave their swaps.
@@ -156,24 +214,24 @@ class ContentReloader:
             started = time.perf_counter()
             previous = self.holder.catalog
             try:
-                loaded = await asyncio.to_thread(self._load, previous)
+                accepted, diff = await asyncio.to_thread(self._accept, previous)
             except ContentDirectoryError as exc:
                 problem = Problem(str(self.directory), None, None, "", str(exc))
                 outcome = ReloadOutcome(trigger, False, (problem,), time.perf_counter() - started)
                 return self._refused(outcome)
-            if loaded.catalog is None:
+            if accepted.catalog is None:
                 seconds = time.perf_counter() - started
-                return self._refused(ReloadOutcome(trigger, False, loaded.problems, seconds))
-            self.holder.replace(loaded.catalog)
+                return self._refused(ReloadOutcome(trigger, False, accepted.problems, seconds))
+            self.holder.replace(accepted.catalog)
             seconds = time.perf_counter() - started
-            orphaned = await self._count_orphans(loaded.catalog)
+            orphaned = await self._count_orphans(accepted.catalog)
             outcome = ReloadOutcome(
                 trigger,
                 True,
-                loaded.problems,
+                accepted.problems,
                 seconds,
-                counts=loaded.counts,
-                diff=loaded.diff,
+                counts=accepted.counts,
+                diff=diff,
                 orphaned_members=orphaned,
             )
             log.info("%s (in %.2f s)", outcome.headline, seconds)
@@ -181,31 +239,12 @@ class ContentReloader:
                 log.info("%s", line)
             return outcome
 
-    def _load(self, previous: Catalog) -> _Loaded:
-        # Runs in a worker thread: parsing, validating and comparing are all CPU work.
+    def _accept(self, previous: Catalog) -> tuple[ContentAcceptance, ContentDiff | None]:
+        # Runs in a worker thread: parsing, validating, auditing and comparing are all CPU work.
         with _collector_paused():
-            result = load_directory(self.directory)
-            catalog = result.catalog
-            problems = list(result.problems)
-            if catalog is not None and self._audit is not None:
-                found = self._audit(result)
-                problems.extend(found)
-                problems.sort(key=Problem.sort_key)
-                if any(problem.is_error for problem in found):
-                    catalog = None
-            loaded = _Loaded(
-                catalog,
-                tuple(problems),
-                result.counts_text(),
-                diff_catalogs(previous, catalog) if catalog is not None else None,
-            )
-            # Free the YAML node trees file by file, still in this thread, so that no single
-            # free of them holds the GIL for long.
-            files = list(result.files)
-            del result
-            while files:
-                files.pop()
-        return loaded
+            accepted = self._accept_folder(self.directory)
+            catalog = accepted.catalog
+            return accepted, diff_catalogs(previous, catalog) if catalog is not None else None
 
     def _refused(self, outcome: ReloadOutcome) -> ReloadOutcome:
         log.error("%s", outcome.headline)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.render.audit import accept_for_discord
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import load_directory
 from bot.services.content import ContentHolder, ContentReloader
@@ -40,7 +41,7 @@ def holder(folder: Path) -> ContentHolder:
 
 @pytest.fixture
 def reloader(holder: ContentHolder, folder: Path, db: Database) -> ContentReloader:
-    return ContentReloader(holder, folder, db)
+    return ContentReloader(holder, folder, db, accept=accept_for_discord)
 
 
 async def test_a_valid_edit_is_served_and_reported(
@@ -109,7 +110,8 @@ async def test_a_missing_folder_is_refused_with_a_reason(
     tmp_path: Path, holder: ContentHolder, db: Database
 ) -> None:
     before = holder.catalog
-    outcome = await ContentReloader(holder, tmp_path / "nowhere", db).reload("SIGHUP")
+    reloader = ContentReloader(holder, tmp_path / "nowhere", db, accept=accept_for_discord)
+    outcome = await reloader.reload("SIGHUP")
     assert not outcome.applied and holder.catalog is before
     assert outcome.lines() == [
         f"{tmp_path / 'nowhere'}: content folder '{tmp_path / 'nowhere'}' does not exist"

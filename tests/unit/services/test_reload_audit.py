@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from bot.render.audit import audit_problems
+from bot.render.audit import accept_for_discord
 from bot.roadmap.loader import load_directory
 from bot.services.content import ContentHolder, ContentReloader
 from bot.store.database import Database
@@ -23,13 +23,10 @@ async def test_oversized_title_is_refused_and_old_content_kept(tmp_path: Path) -
     (content / "python-backend.yaml").write_text(
         text.replace(f"title: {old_title}", "title: " + "A" * 300, 1), encoding="utf-8"
     )
+    assert load_directory(content).catalog is not None  # the loader alone accepts it ...
     async with await Database.open(tmp_path / "db.sqlite3") as database:
-        plain = await ContentReloader(holder, content, database).reload("test")
-        holder.replace(first.catalog)
-        audited = await ContentReloader(holder, content, database, audit=audit_problems).reload(
-            "test"
-        )
-    assert plain.applied  # the loader alone accepts it ...
+        reloader = ContentReloader(holder, content, database, accept=accept_for_discord)
+        audited = await reloader.reload("test")
     assert not audited.applied  # ... the size audit does not
     assert holder.catalog.roadmaps[0].topics[0].title == old_title
     assert any("256" in str(problem) for problem in audited.errors), audited.errors
