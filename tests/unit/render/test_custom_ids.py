@@ -1,0 +1,164 @@
+"""The study loop's custom_ids: base 36 snowflakes, the longest id of every kind within Discord's
+100 characters, round trips, and ids that are refused."""
+
+from __future__ import annotations
+
+import re
+from itertools import combinations
+
+import pytest
+
+from bot.render.custom_ids import (
+    CUSTOM_ID_MAX,
+    KINDS,
+    SNOWFLAKE_MAX,
+    CheckAnswer,
+    CheckStart,
+    DailyPostButton,
+    NotifyMe,
+    ReminderMemberButton,
+    ReminderTopicButton,
+    ReviewAnswer,
+    ReviewRating,
+    from_base36,
+    to_base36,
+)
+from bot.roadmap import rules
+from bot.services.self_check import Progress
+
+# The longest ids the checker allows (the validator refuses longer ones with rules.id_problem).
+LONGEST_ID = "a" * rules.MAX_ID_LENGTH
+assert rules.id_problem(LONGEST_ID) is None and rules.id_problem(LONGEST_ID + "a") is not None
+ALL_RIGHT = Progress((True,) * rules.QUESTIONS[1])
+LAST_POSITION = rules.ANSWERS[1] - 1
+
+LONGEST = [
+    CheckStart(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID),
+    CheckAnswer(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, ALL_RIGHT, "ffff", LAST_POSITION),
+    ReviewAnswer(
+        SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, rules.QUESTIONS[1] - 1, "ffff", LAST_POSITION
+    ),
+    ReviewRating(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, 4),
+    DailyPostButton(DailyPostButton.DONE, LONGEST_ID, LONGEST_ID),
+    ReminderTopicButton(
+        ReminderTopicButton.EXAMPLE, SNOWFLAKE_MAX, SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID
+    ),
+    ReminderMemberButton(ReminderMemberButton.STOP, SNOWFLAKE_MAX, SNOWFLAKE_MAX),
+    NotifyMe(SNOWFLAKE_MAX),
+]
+
+SMALL = [
+    CheckStart(1, "r", "t"),
+    CheckAnswer(1, "r", "t", Progress(), "0000", 0),
+    ReviewAnswer(1, "r", "t", 0, "0a1b", 0),
+    ReviewRating(1, "r", "t", 1),
+    DailyPostButton(DailyPostButton.MY_NEXT, "r", "t"),
+    ReminderTopicButton(ReminderTopicButton.CHECK, 1, 2, "r", "t"),
+    ReminderMemberButton(ReminderMemberButton.REVIEW, 1, 2),
+    NotifyMe(1),
+]
+
+
+def test_base36_writes_snowflakes_in_at_most_13_characters() -> None:
+    assert to_base36(SNOWFLAKE_MAX) == "3w5e11264sgsf"
+    assert len(to_base36(SNOWFLAKE_MAX)) == 13 < len(str(SNOWFLAKE_MAX)) == 20
+    for number in (0, 1, 35, 36, 1_234_567_890_123_456_789, SNOWFLAKE_MAX):
+        assert from_base36(to_base36(number)) == number
+        assert int(to_base36(number), 36) == number
+    with pytest.raises(ValueError):
+        to_base36(-1)
+
+
+@pytest.mark.parametrize("text", ["", "00", "01", "A", "-1", "3w5e11264sgsg", "zzzzzzzzzzzzz"])
+def test_base36_refuses_what_it_would_not_write(text: str) -> None:
+    assert from_base36(text) is None
+
+
+def test_every_kind_has_a_longest_and_a_small_case() -> None:
+    assert {type(button) for button in LONGEST} == set(KINDS) == {type(b) for b in SMALL}
+
+
+@pytest.mark.parametrize("button", LONGEST, ids=lambda b: type(b).__name__)
+def test_the_longest_id_of_each_kind_fits_in_100_characters(button: object) -> None:
+    custom_id = button.custom_id  # type: ignore[attr-defined]
+    assert len(custom_id) <= CUSTOM_ID_MAX, custom_id
+    assert type(button).parse(custom_id) == button
+
+
+def test_the_longest_ids_are_what_the_kinds_can_make() -> None:
+    # The test above would pass vacuously if LONGEST were not the longest: no field may grow.
+    lengths = {type(b).__name__: len(b.custom_id) for b in LONGEST}  # type: ignore[attr-defined]
+    assert lengths == {
+        "CheckStart": 82,
+        "CheckAnswer": 92,
+        "ReviewAnswer": 91,
+        "ReviewRating": 84,
+        "DailyPostButton": 70,
+        "ReminderTopicButton": 98,
+        "ReminderMemberButton": 32,
+        "NotifyMe": 16,
+    }
+    # The widest value of each part: 13 base-36 characters, ids of 32, a token of 2.
+    assert len(ALL_RIGHT.token()) == 2
+    assert max(len(Progress((False,) * n).token()) for n in range(rules.QUESTIONS[1] + 1)) == 2
+
+
+@pytest.mark.parametrize("button", SMALL + LONGEST, ids=lambda b: type(b).__name__)
+def test_every_id_round_trips_and_belongs_to_one_kind(button: object) -> None:
+    custom_id = button.custom_id  # type: ignore[attr-defined]
+    kind = type(button)
+    assert kind.parse(custom_id) == button
+    match = kind.TEMPLATE.fullmatch(custom_id)
+    assert match is not None and kind.from_match(match) == button
+    others = [other for other in KINDS if other is not kind]
+    assert all(other.parse(custom_id) is None for other in others)
+    assert not custom_id.startswith("study:")  # the older buttons' namespace
+
+
+def test_no_two_kinds_share_a_prefix_and_action() -> None:
+    prefixes = {
+        (
+            kind.__name__,
+            re.match(r"[a-z]{2}:(?:\(\?P<action>\[([a-z]+)\]\))?", kind.TEMPLATE.pattern),
+        )
+        for kind in KINDS
+    }
+    heads = []
+    for name, found in prefixes:
+        assert found is not None, name
+        prefix = found.group(0)[:3]
+        actions = found.group(1) or ""
+        heads.append((prefix, set(actions)))
+    for (prefix_a, actions_a), (prefix_b, actions_b) in combinations(heads, 2):
+        assert prefix_a != prefix_b or not actions_a & actions_b
+
+
+def test_fields_come_back_typed() -> None:
+    answer = CheckAnswer.parse(f"ca:{to_base36(999)}:python:loops:5:0a1b:3")
+    assert answer == CheckAnswer(999, "python", "loops", Progress((False, True)), "0a1b", 3)
+    dm = ReminderTopicButton.parse(f"dm:s:{to_base36(10**18)}:1:python:loops")
+    assert dm is not None and (dm.action, dm.guild_id, dm.owner_id) == ("s", 10**18, 1)
+    rating = ReviewRating.parse("rv:1:python:loops:3")
+    assert rating is not None and rating.rating == 3
+
+
+@pytest.mark.parametrize(
+    "custom_id",
+    [
+        "ck:01:python:loops",  # a leading zero
+        f"ck:{to_base36(SNOWFLAKE_MAX + 1)}:python:loops",  # over 64 bits
+        "ck:1:Python:loops",  # not an id the checker allows
+        "ck:1:python:loops:extra",
+        "ca:1:python:loops:0:0a1b:3",  # not a progress token
+        "ca:1:python:loops:01:0a1b:3",
+        "ca:1:python:loops:1:0a1:3",  # a short fingerprint
+        "rv:1:python:loops:5",  # no rating 5
+        "dp:x:python:loops",  # no such action
+        "dm:x:1:2:python:loops",  # Stop carries no topic
+        "dm:d:1:2",  # Done needs one
+        "nm:",
+        "study:done:1:python:loops",
+    ],
+)
+def test_malformed_ids_are_refused_by_every_kind(custom_id: str) -> None:
+    assert all(kind.parse(custom_id) is None for kind in KINDS)
