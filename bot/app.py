@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 import discord
 from discord import app_commands
@@ -25,6 +25,7 @@ from bot.cogs.groups import CommandGroups
 from bot.cogs.tree import StudyTree, answer_error
 from bot.config import Settings
 from bot.errors import StudyError
+from bot.gateway_guard import GuardedConnectionState
 from bot.render.permissions import DAILY_POST_PERMISSIONS, REWARD_PERMISSIONS
 from bot.roadmap.loader import plural
 from bot.schedule.pacer import RestGate, RestPacer, rest_trace
@@ -250,6 +251,17 @@ class StudyBot(commands.Bot):
             log.warning(
                 "stopped %d interactions still running after %.0f s", len(late), self._stop_grace
             )
+
+    def _get_state(self, **options: Any) -> GuardedConnectionState[Self]:
+        # discord.py's own state, except that one malformed gateway frame is logged and
+        # skipped instead of ending the process (bot/gateway_guard.py).
+        return GuardedConnectionState(
+            dispatch=self.dispatch,
+            handlers=self._handlers,
+            hooks=self._hooks,
+            http=self.http,
+            **options,
+        )
 
     # -- events --------------------------------------------------------------------------
 

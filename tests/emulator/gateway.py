@@ -3,8 +3,9 @@
 Frames are always uncompressed text, whatever `compress=` the client asks for: discord.py's
 `received_message` only inflates binary frames. Sessions outlive their connection so a RESUME
 replays what was missed; a client that closes with 1000/1001 ends its session, as on Discord.
-Faults: RECONNECT (op 7), INVALID_SESSION (op 9, resumable or not), closing with any code, and
-dropping the connection without a close frame.
+Faults: RECONNECT (op 7), INVALID_SESSION (op 9, resumable or not), closing with any code,
+dropping the connection without a close frame, and a raw frame of any text or bytes (a malformed
+dispatch, truncated JSON, a binary frame that is not zlib).
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ _EVENT_INTENTS = {
     "GUILD_MEMBER_REMOVE": GUILD_MEMBERS,
 }
 _MESSAGE_EVENTS = ("MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE")
+
+
+@dataclass(frozen=True)
+class RawFrame:
+    """Sent as it is: text as a text frame, bytes as a binary frame, never JSON-encoded."""
+
+    data: str | bytes
 
 
 @dataclass(eq=False)
@@ -122,6 +130,22 @@ class Gateway:
             if transport is not None:
                 transport.abort()
 
+    def send_raw(self, data: str | bytes) -> int:
+        """A frame exactly as given to every connected session, outside the sequence (nothing
+        is buffered for a RESUME): what a broken proxy or a bug on Discord's side would send.
+        Returns how many connections got it."""
+        sessions = self.connected
+        for session in sessions:
+            self._send(session.ws, RawFrame(data))
+        return len(sessions)
+
+    def dispatch_malformed(self, event: str, data: Any) -> int:
+        """A dispatch of `event` carrying `data` as it is (no filtering, no shape check), in
+        sequence like any event, so a RESUME would replay it."""
+        for session in self.live:
+            self._queue(session, event, data)
+        return len(self.live)
+
     async def close(self, code: int = 4000) -> None:
         """Close every connection with `code` (4000 keeps the session resumable)."""
         for session in self.connected:
@@ -191,7 +215,13 @@ class Gateway:
                 await ws.close(code=frame[1], message=b"closed by the emulator")
                 return
             try:
-                await ws.send_str(json.dumps(frame))
+                if isinstance(frame, RawFrame):
+                    if isinstance(frame.data, bytes):
+                        await ws.send_bytes(frame.data)
+                    else:
+                        await ws.send_str(frame.data)
+                else:
+                    await ws.send_str(json.dumps(frame))
             except (ConnectionError, RuntimeError):
                 log.debug("gateway frame dropped: connection closing")
                 return

@@ -1,4 +1,5 @@
-"""Gateway faults: RECONNECT, INVALID_SESSION (resumable and not), a close, a cut connection.
+"""Gateway faults: RECONNECT, INVALID_SESSION (resumable and not), a close, a cut connection,
+and malformed frames (logged as one escaped line and skipped, or resumed past).
 
 After each the bot is back, commands answer, a command sent while it was away is answered once
 (Discord replays it on RESUME), and nothing that runs once per process (command sync,
@@ -101,3 +102,76 @@ async def test_a_session_that_cannot_resume_identifies_again_and_serves_members(
     assert "1 of 20 topics done" in progress.embed["description"]
     assert len(emulator.recorder.to(SYNC)) == 1
     assert_few_invalid_requests(emulator, bound=0)
+
+
+#: Frames a broken proxy or a bug on Discord's side could send, each of which ended the process
+#: (exit 1) before bot/gateway_guard.py: name -> how to send it (returns connections reached).
+MALFORMED: dict[str, Callable[[Emulator, StandardWorld], int]] = {
+    "a role event without guild_id": lambda emulator, world: emulator.gateway.dispatch_malformed(
+        "GUILD_ROLE_CREATE", {"role": {"id": "1", "name": "x\nforged line"}}
+    ),
+    "a member update without guild_id": lambda emulator, world: emulator.gateway.dispatch_malformed(
+        "GUILD_MEMBER_UPDATE", {"user": {"id": str(world.alice.id)}, "roles": []}
+    ),
+    "an empty INTERACTION_CREATE": lambda emulator, world: emulator.gateway.dispatch_malformed(
+        "INTERACTION_CREATE", {}
+    ),
+    "truncated JSON": lambda emulator, world: emulator.gateway.send_raw(
+        '{"op": 0, "t": "MESSAGE_CREATE", "s": 999, "d": {"content": "\x1b[31mred'
+    ),
+    "JSON that is not an object": lambda emulator, world: emulator.gateway.send_raw("[1, 2]"),
+    "a binary frame that is not zlib": lambda emulator, world: emulator.gateway.send_raw(
+        b"\x00\x01 not zlib at all \x1b[2J" + b"\x00\x00\xff\xff"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+async def test_a_malformed_frame_is_logged_and_skipped_and_the_bot_answers_after_it(
+    name: str,
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        bot = await launch()
+        await emulator.slash(sample.guild, sample.alice, "roadmap next")
+        caplog.clear()
+        assert MALFORMED[name](emulator, sample) == 1
+        # The process keeps going (the same session, or a resumed one) and answers.
+        progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress", within=15)
+        assert "0 of 20 topics done" in progress.embed["description"]
+        await back_again(emulator, bot)
+        again = await emulator.slash(sample.guild, sample.bob, "roadmap next")
+        assert again.embed["title"] == "Syntax and data types"
+    lines = [r.getMessage() for r in caplog.records if "malformed gateway frame" in r.getMessage()]
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert "\n" not in line and "\x1b" not in line, line  # escaped: one line, no terminal codes
+    assert len(line) < 600, line  # an excerpt, not the whole frame
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback
+    assert not bot.is_closed()
+    assert emulator.gateway.identifies == 1  # never a new session: skipped, or resumed
+    assert_few_invalid_requests(emulator, bound=0)
+
+
+async def test_a_huge_malformed_frame_is_logged_as_a_short_excerpt(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        await launch()
+        emulator.gateway.dispatch_malformed("INTERACTION_CREATE", {"junk": "y" * 100_000})
+        emulator.gateway.send_raw('{"op": 0, "d": "' + "z" * 100_000)
+        await emulator.wait_for(
+            lambda: sum("malformed gateway frame" in r.getMessage() for r in caplog.records) == 2,
+            within=10,
+            what="two log lines",
+        )
+        progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert "0 of 20 topics done" in progress.embed["description"]
+    for record in caplog.records:
+        assert len(record.getMessage()) < 600
