@@ -112,3 +112,17 @@ async def test_reset_and_remark_keep_the_history(
     assert (await study.streak(GUILD, ALICE)).current == 1  # yesterday still counts
     result = await study.mark(GUILD, ALICE, roadmap, "setup", "done")
     assert result.streak.current == 2
+
+
+async def test_a_freeze_bridges_a_missed_day_through_the_service(
+    study: StudyService, roadmap: Roadmap, clock: ManualClock
+) -> None:
+    topic = roadmap.topics[0].id
+    for _ in range(7):  # seven study days earn a freeze
+        result = await study.mark(GUILD, ALICE, roadmap, topic, "done")
+        await study.reset(GUILD, ALICE, roadmap, topic)
+        clock.advance(days=1)
+    assert result.streak == Streak(7, 7, date(2024, 5, 21), 1, 0)
+    clock.advance(days=1)  # May 22 passes without a completion
+    result = await study.mark(GUILD, ALICE, roadmap, topic, "done")
+    assert result.streak == Streak(8, 8, date(2024, 5, 23), 0, 1)
