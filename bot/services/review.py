@@ -21,6 +21,7 @@ bot and turns its due instants into local days:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import fsrs
 
-from bot.roadmap.model import Roadmap, Topic
+from bot.roadmap.model import Roadmap, SelfCheck, Topic
 from bot.services.clock import Clock
 from bot.services.timezones import local_date, localize
 
@@ -183,6 +184,18 @@ class ReviewScheduler:
 def suggested_rating(right: bool) -> Rating:
     """The rating a review question's answer suggests: right Good, wrong Again."""
     return Rating.Good if right else Rating.Again
+
+
+def review_question(check: SelfCheck | None, user_id: int, topic_id: str, card: CardState) -> int:
+    """Which of the topic's check questions a review asks (an index), or -1 when the topic has
+    none (the review shows its summary). Derived from the member, the topic and the card's last
+    review, so a review shown again before it is rated asks the same question, and the next
+    review (a new last_review) may ask another."""
+    if check is None or not check.questions:
+        return -1
+    seed = f"{user_id}:{topic_id}:{card.last_review.isoformat()}".encode()
+    digest = hashlib.blake2b(seed, digest_size=8).digest()
+    return int.from_bytes(digest, "big") % len(check.questions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import fsrs
 import pytest
 
+from bot.roadmap.model import Answer, Question, SelfCheck
 from bot.services.clock import ManualClock
 from bot.services.review import (
     RATINGS,
@@ -18,6 +19,7 @@ from bot.services.review import (
     due_day,
     due_reviews,
     due_start,
+    review_question,
     suggested_rating,
 )
 from tests.unit.services.roadmaps import make_roadmap
@@ -257,3 +259,22 @@ def test_under_an_old_and_a_new_id_the_latest_review_decides() -> None:
     assert [item.stored_topic_id for item in due_reviews(roadmap, cards, date(2024, 5, 30))] == [
         "functions"
     ]
+
+
+def test_a_review_asks_one_check_question_chosen_by_the_card() -> None:
+    questions = tuple(
+        Question(f"Q{i}?", (Answer("yes", True, "Yes."), Answer("no", False, "No.")))
+        for i in range(4)
+    )
+    check = SelfCheck(questions)
+    card = _card(date(2024, 5, 18))
+    index = review_question(check, 1, "loops", card)
+    assert 0 <= index < 4
+    assert review_question(check, 1, "loops", card) == index  # shown again: the same question
+    # Over many reviews (each a new last_review) every question comes up.
+    asked = {
+        review_question(check, 1, "loops", _card(card.due, START + timedelta(days=n)))
+        for n in range(40)
+    }
+    assert asked == {0, 1, 2, 3}
+    assert review_question(None, 1, "loops", card) == -1
