@@ -13,9 +13,8 @@ from discord import app_commands
 
 from bot.cogs.context import member_roadmap
 from bot.errors import StudyError
-from bot.roadmap.catalog import Catalog
+from bot.roadmap.catalog import Catalog, require_stage
 from bot.roadmap.model import Roadmap, Topic
-from bot.services.lookup import find_stage
 from bot.services.timezones import zone_names
 
 if TYPE_CHECKING:
@@ -85,7 +84,7 @@ async def stage_topic_choices(
     catalog, roadmap = await _served(interaction)
     stage_text = str(getattr(interaction.namespace, "stage", "") or "")
     try:
-        stage = find_stage(roadmap, stage_text) if stage_text else None
+        stage = require_stage(roadmap, stage_text) if stage_text else None
     except StudyError:
         stage = None
     found = catalog.search_topics(roadmap.id, current, len(roadmap.topics))

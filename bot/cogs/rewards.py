@@ -23,7 +23,7 @@ from bot.errors import StudyError
 from bot.render.permissions import permission_names
 from bot.render.rewards import reward_list_message, reward_removed_message, reward_set_message
 from bot.render.to_discord import send_kwargs
-from bot.services.lookup import find_stage
+from bot.roadmap.catalog import require_stage
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -130,7 +130,7 @@ class StageRewards(SubcommandCog):
     ) -> None:
         assert interaction.guild_id is not None
         chosen = await server_roadmap(self.bot, interaction.guild_id, roadmap)
-        found = find_stage(chosen, stage)
+        found = require_stage(chosen, stage)
         moderator = interaction.user
         refusal = why_the_bot_cannot_give(role) or (
             why_the_moderator_cannot_choose(role, moderator)
@@ -167,7 +167,7 @@ class StageRewards(SubcommandCog):
     ) -> None:
         assert interaction.guild_id is not None
         chosen = await server_roadmap(self.bot, interaction.guild_id, roadmap)
-        found = find_stage(chosen, stage)
+        found = require_stage(chosen, stage)
         removed = await self.bot.services.servers.remove_reward(
             interaction.guild_id, chosen, found.id
         )

@@ -19,8 +19,8 @@ from bot.render.stage import stage_overview
 from bot.render.text import no_pings, one_line
 from bot.render.to_discord import send_kwargs
 from bot.render.topic import forget_rendered_cards
+from bot.roadmap.catalog import require_stage, require_topic
 from bot.services.content import ReloadOutcome
-from bot.services.lookup import find_stage, find_topic
 
 
 def _ids(interaction: discord.Interaction) -> tuple[int, int]:
@@ -65,8 +65,8 @@ class Study(SubcommandCog):
     ) -> None:
         guild_id, user_id = _ids(interaction)
         roadmap = await member_roadmap(self.bot, guild_id, user_id)
-        chosen_stage = find_stage(roadmap, stage)
-        chosen_topic = find_topic(roadmap, topic) if topic is not None else None
+        chosen_stage = require_stage(roadmap, stage)
+        chosen_topic = require_topic(roadmap, topic) if topic is not None else None
         number = (roadmap.stage_position(chosen_stage.id) or 0) + 1
         message = example_reply(
             chosen_stage, chosen_topic, stage_number=number, stage_count=len(roadmap.stages)

@@ -1,18 +1,81 @@
-"""The Catalog: every loaded roadmap, lookups that accept what a member may type, and search.
+"""The Catalog: every loaded roadmap, and the one lookup with suggestions for what a member or a
+maintainer types (a topic, a stage, a roadmap).
+
+`require_topic`, `require_stage` and `require_roadmap_id` accept what Roadmap.find_topic /
+find_stage (or a roadmap's id or title) accept, and otherwise raise the Unknown... error with up
+to three suggestions ranked by bot.roadmap.search, the same ranking autocomplete shows. Discord
+(through the services and cogs) and the command line (`python -m bot preview`) both come here,
+so a typo gets the same suggestions everywhere.
 
 Immutable once built (a reload builds a new one), so its search indexes are built here, once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from bot.errors import UnknownRoadmap, UnknownStage, UnknownTopic
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.roadmap.search import SearchIndex
 
+Item = TypeVar("Item")
+
 DEFAULT_ROADMAP_ID = "python-backend"
 SUGGESTIONS = 3
+
+
+def _suggestions(index: SearchIndex[Item], value: str, id_of: Callable[[Item], str]) -> list[str]:
+    text = value.strip()
+    # Nothing typed suggests nothing (search would offer the first items, which is no advice).
+    return [id_of(item) for item in index.search(text, SUGGESTIONS)] if text else []
+
+
+def require_topic(roadmap: Roadmap, value: str) -> Topic:
+    """The live topic for `value` (see Roadmap.find_topic), else UnknownTopic with suggestions."""
+    topic = roadmap.find_topic(value)
+    if topic is None:
+        raise UnknownTopic(value, _suggestions(roadmap.topic_search, value, _topic_id))
+    return topic
+
+
+def require_stage(roadmap: Roadmap, value: str) -> Stage:
+    """The stage for `value` (id, exact title in any case, or 1-based number; see
+    Roadmap.find_stage), else UnknownStage with suggestions."""
+    stage = roadmap.find_stage(value)
+    if stage is None:
+        raise UnknownStage(value, _suggestions(roadmap.stage_search, value, _stage_id))
+    return stage
+
+
+def require_roadmap_id(value: str, available: Iterable[tuple[str, str]]) -> str:
+    """The id of the roadmap `value` names among `available` (id, title) pairs: its id (any
+    case) or its exact title (any case); else UnknownRoadmap with suggestions."""
+    pairs = list(available)
+    found = _match_roadmap(value, pairs)
+    if found is not None:
+        return found
+    index = SearchIndex((roadmap_id, roadmap_id, title) for roadmap_id, title in pairs)
+    raise UnknownRoadmap(value, _suggestions(index, value, str))
+
+
+def _match_roadmap(value: str, pairs: Iterable[tuple[str, str]]) -> str | None:
+    cleaned = value.strip()
+    by_title: str | None = None
+    for roadmap_id, title in pairs:
+        if cleaned == roadmap_id or cleaned.lower() == roadmap_id:
+            return roadmap_id
+        if by_title is None and title.casefold() == cleaned.casefold():
+            by_title = roadmap_id
+    return by_title
+
+
+def _topic_id(topic: Topic) -> str:
+    return topic.id
+
+
+def _stage_id(stage: Stage) -> str:
+    return stage.id
 
 
 class Catalog:
@@ -29,12 +92,10 @@ class Catalog:
             DEFAULT_ROADMAP_ID if DEFAULT_ROADMAP_ID in self._by_id else self.roadmaps[0].id
         )
         self._roadmap_index = SearchIndex((r, r.id, r.title) for r in self.roadmaps)
-        self._topic_index = {
-            r.id: SearchIndex((t, t.id, t.title) for t in r.topics) for r in self.roadmaps
-        }
-        self._stage_index = {
-            r.id: SearchIndex((s, s.id, s.title) for s in r.stages) for r in self.roadmaps
-        }
+        for roadmap in self.roadmaps:
+            # Built now (a reload builds a catalog in a worker thread), not on the event loop
+            # at the first autocomplete.
+            roadmap.topic_search, roadmap.stage_search  # noqa: B018
 
     def __iter__(self) -> Iterator[Roadmap]:
         return iter(self.roadmaps)
@@ -54,50 +115,41 @@ class Catalog:
         return self._by_id.get(roadmap_id)
 
     def require(self, roadmap_id: str) -> Roadmap:
-        """The roadmap with this id (or exact title); raises UnknownRoadmap with suggestions."""
+        """The roadmap with this id or exact title (any case); UnknownRoadmap with suggestions."""
         value = roadmap_id.strip()
         roadmap = self._by_id.get(value) or self._by_id.get(value.lower())
-        if roadmap is not None:
-            return roadmap
-        for candidate in self.roadmaps:
-            if candidate.title.casefold() == value.casefold():
-                return candidate
-        suggestions = [r.id for r in self._roadmap_index.search(value, SUGGESTIONS)]
-        raise UnknownRoadmap(roadmap_id, suggestions)
+        if roadmap is None:
+            found = _match_roadmap(value, ((r.id, r.title) for r in self.roadmaps))
+            roadmap = self._by_id.get(found) if found is not None else None
+        if roadmap is None:
+            raise UnknownRoadmap(roadmap_id, _suggestions(self._roadmap_index, value, _roadmap_id))
+        return roadmap
 
     def require_topic(self, roadmap: Roadmap | str, value: str) -> Topic:
-        """A topic by id, by an id it `replaces`, or by exact title (any case)."""
-        roadmap = self._roadmap(roadmap)
-        topic = roadmap.find_topic(value)
-        if topic is not None:
-            return topic
-        text = value.strip()
-        suggestions = [t.id for t in self._topic_index[roadmap.id].search(text, SUGGESTIONS)]
-        raise UnknownTopic(value, suggestions)
+        """A topic of this catalog's roadmap (by id, even for a Roadmap): see `require_topic`."""
+        return require_topic(self._roadmap(roadmap), value)
 
     def require_stage(self, roadmap: Roadmap | str, value: str) -> Stage:
-        """A stage by id, exact title (any case) or 1-based number."""
-        roadmap = self._roadmap(roadmap)
-        stage = roadmap.find_stage(value)
-        if stage is not None:
-            return stage
-        text = value.strip()
-        suggestions = [s.id for s in self._stage_index[roadmap.id].search(text, SUGGESTIONS)]
-        raise UnknownStage(value, suggestions)
+        """A stage of this catalog's roadmap (by id, even for a Roadmap): see `require_stage`."""
+        return require_stage(self._roadmap(roadmap), value)
 
     def search_roadmaps(self, query: str, limit: int = 25) -> list[Roadmap]:
         return self._roadmap_index.search(query, limit)
 
     def search_topics(self, roadmap_id: str, query: str, limit: int = 25) -> list[Topic]:
         """Autocomplete over one roadmap's topics; [] for an unknown roadmap."""
-        index = self._topic_index.get(roadmap_id)
-        return [] if index is None else index.search(query, limit)
+        roadmap = self._by_id.get(roadmap_id)
+        return [] if roadmap is None else roadmap.topic_search.search(query, limit)
 
     def search_stages(self, roadmap_id: str, query: str, limit: int = 25) -> list[Stage]:
         """Autocomplete over one roadmap's stages; [] for an unknown roadmap."""
-        index = self._stage_index.get(roadmap_id)
-        return [] if index is None else index.search(query, limit)
+        roadmap = self._by_id.get(roadmap_id)
+        return [] if roadmap is None else roadmap.stage_search.search(query, limit)
 
     def _roadmap(self, roadmap: Roadmap | str) -> Roadmap:
         # By id even for a Roadmap: an object from an older catalog resolves against this one.
         return self.require(roadmap.id if isinstance(roadmap, Roadmap) else roadmap)
+
+
+def _roadmap_id(roadmap: Roadmap) -> str:
+    return roadmap.id

@@ -7,6 +7,9 @@ may change freely. A roadmap builds its lookup indexes once, when it is construc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from bot.roadmap.search import SearchIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +224,17 @@ class Roadmap:
         if cleaned.isdigit() and 1 <= int(cleaned) <= len(self.stages):
             return self.stages[int(cleaned) - 1]
         return self._stage_titles.get(cleaned.casefold())
+
+    @cached_property
+    def topic_search(self) -> SearchIndex[Topic]:
+        """Ranked search over the topics' ids and titles, for autocomplete and for the
+        suggestions under an unknown topic (bot.roadmap.catalog); built on first use."""
+        return SearchIndex((topic, topic.id, topic.title) for topic in self.topics)
+
+    @cached_property
+    def stage_search(self) -> SearchIndex[Stage]:
+        """Ranked search over the stages' ids and titles; built on first use."""
+        return SearchIndex((stage, stage.id, stage.title) for stage in self.stages)
 
     @property
     def minutes(self) -> int:

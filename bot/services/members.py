@@ -6,8 +6,8 @@ import json
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from bot.roadmap.catalog import require_roadmap_id
 from bot.services.clock import Clock
-from bot.services.lookup import check_roadmap_id
 from bot.services.timezones import parse_zone
 from bot.store.codec import encode_time
 from bot.store.database import Database
@@ -63,7 +63,7 @@ class MemberService:
     ) -> str | None:
         """Follow `roadmap_id` in this server (one of `available` (id, title) pairs, else
         UnknownRoadmap with suggestions); None goes back to the server's default."""
-        chosen = None if roadmap_id is None else check_roadmap_id(roadmap_id, available)
+        chosen = None if roadmap_id is None else require_roadmap_id(roadmap_id, available)
         await self._settings.update(guild_id, user_id, self._clock.now(), followed_roadmap=chosen)
         return chosen
 

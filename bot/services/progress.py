@@ -12,9 +12,9 @@ from datetime import date
 
 from bot.errors import NotSaved, ProgressHidden
 from bot.records import DONE, IN_PROGRESS, check_status
+from bot.roadmap.catalog import require_stage, require_topic
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import Clock
-from bot.services.lookup import find_stage, find_topic
 from bot.services.standing import (
     Standing,
     all_passed,
@@ -118,14 +118,14 @@ class StudyService:
     ) -> MarkResult:
         """Set a topic to done, skipped or in_progress (UnknownTopic / InvalidStatus else)."""
         check_status(status)
-        topic = find_topic(roadmap, topic_text)
+        topic = require_topic(roadmap, topic_text)
         return await self._change(guild_id, user_id, roadmap, topic, status)
 
     async def reset(
         self, guild_id: int, user_id: int, roadmap: Roadmap, topic_text: str
     ) -> MarkResult:
         """Forget a topic's status (its completions stay in the history)."""
-        topic = find_topic(roadmap, topic_text)
+        topic = require_topic(roadmap, topic_text)
         return await self._change(guild_id, user_id, roadmap, topic, None)
 
     async def _change(
@@ -186,7 +186,7 @@ class StudyService:
         self, guild_id: int, user_id: int, roadmap: Roadmap, stage_text: str
     ) -> StageView:
         """A stage's topics with the member's status for each (UnknownStage when no such)."""
-        stage = find_stage(roadmap, stage_text)
+        stage = require_stage(roadmap, stage_text)
         current = await self.standing(guild_id, user_id, roadmap)
         topics = tuple(TopicState(t, current.status_of(t.id)) for t in stage.topics)
         number = (roadmap.stage_position(stage.id) or 0) + 1

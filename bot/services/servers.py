@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from bot.records import StageReward
+from bot.roadmap.catalog import require_roadmap_id, require_stage
 from bot.roadmap.model import Roadmap
 from bot.services.clock import Clock
-from bot.services.lookup import check_roadmap_id, find_stage
 from bot.services.timezones import parse_zone
 from bot.store.database import Database
 from bot.store.erasure import MemberDataRepository
@@ -37,7 +37,7 @@ class ServerService:
         self, guild_id: int, roadmap_id: str, available: Iterable[tuple[str, str]]
     ) -> str:
         """Make one of `available` (id, title) pairs the server's default (UnknownRoadmap)."""
-        chosen = check_roadmap_id(roadmap_id, available)
+        chosen = require_roadmap_id(roadmap_id, available)
         await self._settings.update(guild_id, self._clock.now(), default_roadmap=chosen)
         return chosen
 
@@ -53,14 +53,14 @@ class ServerService:
         self, guild_id: int, roadmap: Roadmap, stage_text: str, role_id: int
     ) -> StageReward:
         """Give `role_id` to members who finish that stage (UnknownStage when no such)."""
-        stage = find_stage(roadmap, stage_text)
+        stage = require_stage(roadmap, stage_text)
         reward = StageReward(guild_id, roadmap.id, stage.id, role_id)
         await self._rewards.set(reward)
         return reward
 
     async def remove_reward(self, guild_id: int, roadmap: Roadmap, stage_text: str) -> bool:
         """Whether a reward was set for that stage."""
-        stage = find_stage(roadmap, stage_text)
+        stage = require_stage(roadmap, stage_text)
         return await self._rewards.remove(guild_id, roadmap.id, stage.id)
 
     async def rewards(self, guild_id: int) -> list[StageReward]:

@@ -1,0 +1,65 @@
+"""One lookup with suggestions: a typo gets the same answer in Discord and from
+`python -m bot preview` (bot.roadmap.catalog is the one engine behind both)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli.preview import run_preview
+from tests.e2e.conftest import CONTENT_DIR, Launch
+from tests.emulator.server import Emulator
+from tests.emulator.world import StandardWorld
+
+#: Typos that two engines answered differently before there was one ("fast" also drew
+#: "flask" from a second, fuzzier matcher), and plain ones.
+TOPIC_TYPOS = ("fast", "flsk", "djnago", "handling", "zzzzzz")
+STAGE_TYPOS = ("databse", "web", "framework")
+
+
+def _preview_error(capsys: pytest.CaptureFixture[str], what: str, value: str) -> tuple[int, str]:
+    code = run_preview(what, [value], roadmap_id=None, content_dir=CONTENT_DIR)
+    return code, capsys.readouterr().err.splitlines()[0]
+
+
+def _as_terminal(reply: str) -> str:
+    """Discord's wording as the command line prints it (quotes for code spans)."""
+    return reply.replace("`", "'")
+
+
+async def test_a_typo_gets_the_same_suggestions_in_discord_and_preview(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await launch()
+    for typo in TOPIC_TYPOS:
+        reply = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=typo)
+        code, printed = _preview_error(capsys, "topic", typo)
+        assert code == 1
+        assert reply.content.startswith(f"Unknown topic `{typo}`."), reply.content
+        assert printed == _as_terminal(reply.content), typo
+    fast = await emulator.slash(sample.guild, sample.alice, "roadmap skip", topic="fast")
+    assert fast.content == "Unknown topic `fast`. Did you mean `fastapi`?"
+
+    for typo in STAGE_TYPOS:
+        reply = await emulator.slash(sample.guild, sample.alice, "roadmap stage", stage=typo)
+        code, printed = _preview_error(capsys, "stage", typo)
+        assert code == 1
+        assert reply.content.startswith(f"Unknown stage `{typo}`."), reply.content
+        assert printed == _as_terminal(reply.content), typo
+
+
+async def test_a_stage_number_finds_that_stage_in_discord_and_preview(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await launch()
+    reply = await emulator.slash(sample.guild, sample.alice, "roadmap stage", stage="3")
+    assert reply.embed["title"].startswith("Stage 3/6 · ")
+    code = run_preview("stage", ["3"], roadmap_id=None, content_dir=CONTENT_DIR, raw=True)
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"title: {reply.embed['title']}" in out.splitlines()
