@@ -24,11 +24,17 @@ from bot.render.daily import daily_post_for
 from bot.render.example import example_reply
 from bot.render.payload import Embed, Message
 from bot.render.stage import stage_overview
-from bot.render.topic import topic_card, topic_card_buttons
+from bot.render.topic import (
+    choice_card_buttons,
+    standing_card,
+    topic_card,
+    topic_card_buttons,
+)
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import ContentDirectoryError
 from bot.roadmap.model import Roadmap
 from bot.services.daily_rules import nth_daily_topic
+from bot.services.standing import roadmap_study_minutes, standing
 
 USAGE = (
     "usage: python -m bot preview next | topic TOPIC | stage STAGE | example STAGE [TOPIC] | "
@@ -121,7 +127,12 @@ def _render(
     catalog: Catalog, roadmap: Roadmap, what: str, args: Sequence[str], today: date
 ) -> tuple[Message | None, tuple[str, ...]]:
     """The message, and the labels of the buttons under it."""
-    if what in ("next", "topic"):  # a new member's card: nothing done yet
+    new_member = standing(roadmap, ())  # a new member's cards: nothing done yet
+    if what == "next" and new_member.next_choice is not None:  # the roadmap opens with a pick
+        choice = new_member.next_choice
+        labels = tuple(label for _, label, _ in choice_card_buttons(choice))
+        return standing_card(new_member), labels
+    if what in ("next", "topic"):
         # `next` is the very first topic; `topic` any one, by id, old id or title.
         topic = catalog.require_topic(roadmap, args[0]) if args else roadmap.topics[0]
         stage = roadmap.stage_of(topic.id)
@@ -132,7 +143,7 @@ def _render(
             stage_number=_stage_number(roadmap, stage.id),
             stage_count=len(roadmap.stages),
             done=0,
-            total=len(roadmap.topics),
+            total=new_member.total,
         )
         return card, tuple(label for _, label in topic_card_buttons(topic, stage))
     return _render_other(catalog, roadmap, what, args, today), ()
@@ -150,7 +161,13 @@ def _render_other(
     stage = catalog.require_stage(roadmap, args[0])
     number = _stage_number(roadmap, stage.id)
     if what == "stage":
-        return stage_overview(stage, stage_number=number, stage_count=stage_count, statuses={})
+        return stage_overview(
+            stage,
+            stage_number=number,
+            stage_count=stage_count,
+            statuses={},
+            roadmap_minutes=roadmap_study_minutes(roadmap),
+        )
     topic = catalog.require_topic(roadmap, args[1]) if len(args) > 1 else None
     if topic is not None and roadmap.stage_of(topic.id) is not stage:
         owner = roadmap.stage_of(topic.id)

@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import roadmap_choices
+from bot.cogs.context import server_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.render.stats import stats_message
 from bot.render.to_discord import send_kwargs
@@ -25,7 +26,7 @@ class ServerStatsCog(SubcommandCog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def stats(self, interaction: discord.Interaction, roadmap: str | None = None) -> None:
         assert interaction.guild_id is not None
-        chosen = await self.bot.services.roadmaps.server_roadmap(interaction.guild_id, roadmap)
+        chosen = await server_roadmap(self.bot, interaction.guild_id, roadmap)
         stats = await self.bot.services.leaderboard.server_stats(interaction.guild_id, chosen)
         message = stats_message(stats, roadmap_title=chosen.title)
         await answer(interaction, **send_kwargs(message), ephemeral=True)

@@ -1,8 +1,11 @@
-"""The topic card of `/roadmap next`, its Done / Skip / Show example buttons, and their presses.
+"""The topic card of `/roadmap next`, its Done / Skip / Show example buttons, the choice card's
+pick buttons, and their presses.
 
 Done and Skip record the status and turn the same message into the following topic's card;
-Show example answers with the example, visible only to the presser. A button whose topic left
-the content (or whose roadmap did) says so instead of guessing.
+Show example answers with the examples the card does not show, visible only to the presser. When
+a choice group's pick is due the card offers the group's topics as buttons; pressing one makes
+it the member's pick and turns the message into its card. A button whose topic left the content
+(or whose roadmap did) says so instead of guessing.
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ from bot.cogs.answers import answer, answer_edit
 from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.context import announce_mark
 from bot.records import DONE, SKIPPED
-from bot.render.example import example_reply
+from bot.render.example import more_examples_reply
 from bot.render.payload import Message
 from bot.render.progress_card import pressed_note
 from bot.render.to_discord import edit_kwargs, send_kwargs
 from bot.render.topic import (
     DONE_BUTTON,
     EXAMPLE_BUTTON,
+    PICK_ACTION,
     SKIP_BUTTON,
+    choice_card_buttons,
     standing_card,
     topic_card_buttons,
 )
@@ -38,10 +43,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Ids are lowercase-kebab of at most 32 characters, snowflakes at most 20 digits:
-# "study:done:" + 20 + ":" + 32 + ":" + 32 = 97, within Discord's 100.
+# "study:done:" + 20 + ":" + 32 + ":" + 32 = 97 (and "study:pick:" as long), within Discord's 100.
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 TOPIC_TEMPLATE = re.compile(
-    rf"study:(?P<action>done|skip|ex):(?P<owner>[0-9]{{1,20}}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
+    rf"study:(?P<action>done|skip|ex|pick):(?P<owner>[0-9]{{1,20}}):(?P<roadmap>{_ID}):"
+    rf"(?P<topic>{_ID})"
 )
 PRESS_DONE, PRESS_SKIP, PRESS_EXAMPLE = DONE_BUTTON[0], SKIP_BUTTON[0], EXAMPLE_BUTTON[0]
 _LABELS = dict((DONE_BUTTON, SKIP_BUTTON, EXAMPLE_BUTTON))
@@ -49,6 +55,7 @@ _STYLES = {
     PRESS_DONE: discord.ButtonStyle.success,
     PRESS_SKIP: discord.ButtonStyle.secondary,
     PRESS_EXAMPLE: discord.ButtonStyle.primary,
+    PICK_ACTION: discord.ButtonStyle.primary,
 }
 _STATUS_OF_PRESS = {PRESS_DONE: DONE, PRESS_SKIP: SKIPPED}
 
@@ -57,7 +64,7 @@ TOPIC_GONE = (
     "Use `/roadmap next` to see your next topic."
 )
 
-NO_EXAMPLE = "This topic has no example any more (the content was updated)."
+NO_EXAMPLE = "This card already shows all of this topic's example code (the content was updated)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +87,15 @@ class Card:
 class TopicButton(
     OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=TOPIC_TEMPLATE
 ):
-    """Done / Skip / Show example for one member's topic."""
+    """Done / Skip / Show example for one member's topic, or the pick of a choice group's topic
+    (labelled with the topic's title)."""
 
-    def __init__(self, action: str, owner_id: int, roadmap_id: str, topic_id: str) -> None:
+    def __init__(
+        self, action: str, owner_id: int, roadmap_id: str, topic_id: str, label: str | None = None
+    ) -> None:
         super().__init__(
             discord.ui.Button(
-                label=_LABELS[action],
+                label=label or _LABELS.get(action, topic_id),
                 style=_STYLES[action],
                 custom_id=f"study:{action}:{owner_id}:{roadmap_id}:{topic_id}",
             )
@@ -119,12 +129,18 @@ def topic_buttons(owner_id: int, roadmap_id: str, topic: Topic, stage: Stage) ->
 
 
 def card_for(standing: Standing, owner_id: int) -> Card:
-    """The card of the member's next topic in `standing` with its buttons, or the finished
-    card."""
+    """The card of the member's next topic in `standing` with its buttons, the choice card
+    with a button per topic when a pick is due, or the finished card."""
     message = standing_card(standing)
     topic, stage = standing.next_topic, standing.next_stage
     if topic is None or stage is None:
         return Card(message, None)
+    if standing.next_choice is not None:
+        buttons = (
+            TopicButton(action, owner_id, standing.roadmap.id, topic_id, label)
+            for action, label, topic_id in choice_card_buttons(standing.next_choice)
+        )
+        return Card(message, persistent_view(*buttons))
     return Card(message, topic_buttons(owner_id, standing.roadmap.id, topic, stage.stage))
 
 
@@ -151,11 +167,18 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicB
 
     if button.action == PRESS_EXAMPLE:
         number = (roadmap.stage_position(stage.id) or 0) + 1
-        message = example_reply(stage, topic, stage_number=number, stage_count=len(roadmap.stages))
+        message = more_examples_reply(
+            topic, stage, stage_number=number, stage_count=len(roadmap.stages)
+        )
         if message is None:
             await answer(interaction, NO_EXAMPLE, ephemeral=True)
         else:
             await answer(interaction, **send_kwargs(message), ephemeral=True)
+        return
+
+    if button.action == PICK_ACTION:
+        upcoming = await bot.services.study.pick(guild_id, user_id, roadmap, topic.id)
+        await answer_edit(interaction, **card_for(upcoming.standing, user_id).edit())
         return
 
     result = await bot.services.study.mark(

@@ -17,7 +17,8 @@ from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import Clock
 from bot.services.standing import (
     Standing,
-    all_passed,
+    roadmap_finished,
+    stage_finished,
     standing,
     topic_ids,
 )
@@ -92,11 +93,13 @@ class StudyService:
         self, guild_id: int, user_id: int, roadmap: Roadmap, *, mark_open: bool = False
     ) -> NextTopic:
         """The first topic in roadmap order neither done nor skipped. With `mark_open`, a topic
-        shown for the first time becomes "in progress" (one write, only the first time)."""
+        shown for the first time becomes "in progress" (one write, only the first time). When
+        a pick is due (`standing.next_choice`) nothing is marked: the member chooses first."""
         current = await self.standing(guild_id, user_id, roadmap)
         topic = current.next_topic
         status = current.status_of(topic.id) if topic else None
-        if topic is not None and status is None and mark_open:
+        choosing = current.next_choice is not None
+        if topic is not None and status is None and mark_open and not choosing:
             try:
                 result = await self._change(
                     guild_id, user_id, roadmap, topic, IN_PROGRESS, only_if_unset=True
@@ -120,6 +123,15 @@ class StudyService:
         check_status(status)
         topic = require_topic(roadmap, topic_text)
         return await self._change(guild_id, user_id, roadmap, topic, status)
+
+    async def pick(
+        self, guild_id: int, user_id: int, roadmap: Roadmap, topic_text: str
+    ) -> NextTopic:
+        """The member picks this topic of a choice group: it becomes "in progress" (unless it
+        has a status already), which makes it their pick, and their next topic is returned."""
+        topic = require_topic(roadmap, topic_text)
+        await self._change(guild_id, user_id, roadmap, topic, IN_PROGRESS, only_if_unset=True)
+        return await self.next_topic(guild_id, user_id, roadmap)
 
     async def reset(
         self, guild_id: int, user_id: int, roadmap: Roadmap, topic_text: str
@@ -175,9 +187,9 @@ class StudyService:
             previous_status=before.get(topic.id),
             changed=outcome.changed,
             completed_stage=(
-                stage if stage_now.finished and not all_passed(before, stage.topics) else None
+                stage if stage_now.finished and not stage_finished(stage, before) else None
             ),
-            finished_roadmap=after.finished and not all_passed(before, roadmap.topics),
+            finished_roadmap=after.finished and not roadmap_finished(roadmap, before),
             streak=compute_streak(outcome.days, outcome.local_date) if status == DONE else None,
             standing=after,
         )

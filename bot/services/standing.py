@@ -2,6 +2,11 @@
 
 Rows are matched to live topics through `replaces` (progress on an old id counts for its
 successor; the most recent row decides), and rows for ids that left the content are ignored.
+
+Choice groups are counted here and nowhere else: a stage's `total` counts a group as the `pick`
+topics the member chooses, so the topics not picked never hold a member below 100% nor keep a
+stage open. A group topic that is in progress or done is picked; once the picks are done the
+group is settled. When a pick is due, `Standing.next_choice` says which topics to choose from.
 """
 
 from __future__ import annotations
@@ -9,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.records import DONE, SKIPPED
-from bot.roadmap.model import Roadmap, Stage, Topic
+from bot.records import DONE, IN_PROGRESS, SKIPPED
+from bot.roadmap.model import ChoiceGroup, Roadmap, Stage, Topic
 from bot.store.progress import ProgressRow, latest_of
 
 #: Statuses that move a member past a topic.
@@ -24,6 +29,9 @@ def percent(part: int, whole: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class StageProgress:
+    """A stage's counts for one member; with choice groups, `total` counts each group as its
+    `pick`, and `done` / `skipped` count at most that many of a group's topics."""
+
     stage: Stage
     number: int  # 1-based
     done: int
@@ -38,18 +46,31 @@ class StageProgress:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingChoice:
+    """A choice group whose pick is due: the member picks `left` more of `topics`."""
+
+    group: ChoiceGroup
+    topics: tuple[Topic, ...]  # the group's topics neither done nor skipped, in stage order
+    left: int
+
+
+@dataclass(frozen=True, slots=True)
 class Standing:
     roadmap: Roadmap
     statuses: Mapping[str, str]  # live topic id -> status; a missing id is not started
     stages: tuple[StageProgress, ...]
     done: int
     total: int
-    next_topic: Topic | None  # first topic neither done nor skipped; None when finished
+    # The first topic the member still has to do; None when finished. When a pick is due it
+    # is the first topic to choose from, and `next_choice` holds the choice.
+    next_topic: Topic | None
     next_stage: StageProgress | None
+    next_choice: PendingChoice | None = None
 
     @property
     def percent(self) -> int:
-        """Done topics in whole percent, rounded down (100 only when all are done)."""
+        """Done topics in whole percent, rounded down (100 only when all are done); a choice
+        group counts as the topics it asks the member to pick."""
         return percent(self.done, self.total)
 
     @property
@@ -97,28 +118,124 @@ def all_passed(statuses: Mapping[str, str], topics: Iterable[Topic]) -> bool:
     return all(statuses.get(topic.id) in PASSED for topic in topics)
 
 
+@dataclass(frozen=True, slots=True)
+class _GroupState:
+    done: int  # counted: at most `pick`
+    skipped: int  # counted: the picks that can only be met by skipped topics
+    in_progress: int  # counted: at most the picks still to do
+    to_do: int  # picks still to do; 0 when the group is settled
+    next_topic: Topic | None
+    choice: PendingChoice | None
+
+
+def _group_state(
+    group: ChoiceGroup, members: tuple[Topic, ...], statuses: Mapping[str, str]
+) -> _GroupState:
+    done = sum(statuses.get(topic.id) == DONE for topic in members)
+    counted_done = min(group.pick, done)
+    left = group.pick - counted_done
+    open_topics = tuple(topic for topic in members if statuses.get(topic.id) not in PASSED)
+    # Picks no open topic can meet any more are met by the group's skipped topics.
+    skipped = max(0, left - len(open_topics))
+    to_do = left - skipped
+    picked = tuple(t for t in open_topics if statuses.get(t.id) == IN_PROGRESS)
+    in_progress = min(to_do, len(picked))
+    next_topic: Topic | None = None
+    choice: PendingChoice | None = None
+    if to_do:
+        if picked:
+            next_topic = picked[0]  # a pick already made comes first
+        else:
+            next_topic = open_topics[0]
+            if len(open_topics) > to_do:  # a real choice; else every open topic is needed
+                choice = PendingChoice(group, open_topics, to_do)
+    return _GroupState(counted_done, skipped, in_progress, to_do, next_topic, choice)
+
+
+def _stage_state(
+    stage: Stage, number: int, statuses: Mapping[str, str]
+) -> tuple[StageProgress, Topic | None, PendingChoice | None]:
+    """The stage's counts for `statuses`, its first topic still to do, and the pick due there."""
+    group_of: dict[str, ChoiceGroup] = {}
+    for choice_group in stage.choices:
+        for topic_id in choice_group.topic_ids:
+            group_of.setdefault(topic_id, choice_group)
+    states: dict[int, _GroupState] = {}
+    counts = {DONE: 0, SKIPPED: 0, IN_PROGRESS: 0}
+    total = 0
+    next_topic: Topic | None = None
+    choice: PendingChoice | None = None
+    for topic in stage.topics:
+        group = group_of.get(topic.id)
+        if group is None:
+            total += 1
+            status = statuses.get(topic.id)
+            if status in counts:
+                counts[status] += 1
+            if status not in PASSED and next_topic is None:
+                next_topic = topic
+            continue
+        state = states.get(id(group))
+        if state is None:  # a group is counted once, where its first topic stands
+            members = tuple(t for t in stage.topics if group_of.get(t.id) is group)
+            state = states[id(group)] = _group_state(group, members, statuses)
+            total += group.pick
+            counts[DONE] += state.done
+            counts[SKIPPED] += state.skipped
+            counts[IN_PROGRESS] += state.in_progress
+            if state.to_do and next_topic is None:
+                next_topic, choice = state.next_topic, state.choice
+    progress = StageProgress(
+        stage, number, counts[DONE], counts[SKIPPED], counts[IN_PROGRESS], total
+    )
+    return progress, next_topic, choice
+
+
+def stage_progress(stage: Stage, statuses: Mapping[str, str], number: int = 1) -> StageProgress:
+    """A stage's counts for a member's `statuses` (live topic id -> status), choice-aware."""
+    return _stage_state(stage, number, statuses)[0]
+
+
+def stage_finished(stage: Stage, statuses: Mapping[str, str]) -> bool:
+    """Whether the member is past every topic the stage asks of them (its picks included)."""
+    return stage_progress(stage, statuses).finished
+
+
+def roadmap_finished(roadmap: Roadmap, statuses: Mapping[str, str]) -> bool:
+    """Whether every stage is finished for `statuses`."""
+    return all(stage_finished(stage, statuses) for stage in roadmap.stages)
+
+
+def study_minutes(stage: Stage) -> int:
+    """About how long a member spends on the stage: its topics' `minutes`, a choice group
+    counted as `pick` topics of its average length (topics without an estimate count 0)."""
+    grouped = {topic_id for group in stage.choices for topic_id in group.topic_ids}
+    minutes = sum(topic.minutes or 0 for topic in stage.topics if topic.id not in grouped)
+    for group in stage.choices:
+        members = [t.minutes or 0 for t in stage.topics if t.id in group.topic_ids]
+        if members:
+            minutes += round(group.pick * sum(members) / len(members))
+    return minutes
+
+
+def roadmap_study_minutes(roadmap: Roadmap) -> int:
+    """`study_minutes` summed over the roadmap's stages."""
+    return sum(study_minutes(stage) for stage in roadmap.stages)
+
+
 def standing(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> Standing:
     statuses = live_statuses(roadmap, rows)
     stages = []
     next_topic: Topic | None = None
     next_stage: StageProgress | None = None
+    next_choice: PendingChoice | None = None
     for number, stage in enumerate(roadmap.stages, start=1):
-        counts = {DONE: 0, SKIPPED: 0}
-        in_progress = 0
-        pending: Topic | None = None
-        for topic in stage.topics:
-            status = statuses.get(topic.id)
-            if status in PASSED:
-                counts[status] += 1
-            else:
-                in_progress += status is not None
-                pending = pending or topic
-        progress = StageProgress(
-            stage, number, counts[DONE], counts[SKIPPED], in_progress, len(stage.topics)
-        )
+        progress, pending, choice = _stage_state(stage, number, statuses)
         stages.append(progress)
         if next_topic is None and pending is not None:
-            next_topic, next_stage = pending, progress
+            next_topic, next_stage, next_choice = pending, progress, choice
     done = sum(s.done for s in stages)
     total = sum(s.total for s in stages)
-    return Standing(roadmap, statuses, tuple(stages), done, total, next_topic, next_stage)
+    return Standing(
+        roadmap, statuses, tuple(stages), done, total, next_topic, next_stage, next_choice
+    )

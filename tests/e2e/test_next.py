@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from bot.roadmap.catalog import Catalog
+from bot.roadmap.loader import load_directory
 from bot.roadmap.model import Roadmap
 from bot.services.content import ContentHolder
 from tests.e2e.conftest import Launch
@@ -26,6 +28,183 @@ def _labels(result) -> list[str]:
     return [button["label"] for button in result.message.buttons()]
 
 
+#: A roadmap that uses the teaching keys: practice, minutes, self-checks, typed resources, two
+#: examples on one topic, a checkpoint, and a stage whose member picks one of three frameworks.
+TEACHING_ROADMAP = """\
+id: teaching
+title: Teaching roadmap
+summary: A small roadmap that uses every teaching key.
+stages:
+  - id: basics
+    title: Basics
+    summary: The language first.
+    checkpoint:
+      title: A tiny calculator
+      task: Build a command-line calculator with tests.
+    topics:
+      - id: functions
+        title: Functions
+        summary: Functions package a piece of logic under a name.
+        minutes: 45
+        practice: Write a function that adds two numbers, then a test for it.
+        examples:
+          - title: Define and call
+            code: |
+              def add(a, b):
+                  return a + b
+
+
+              print(add(1, 2))
+            output: |
+              3
+          - title: Run it from the command line
+            language: bash
+            code: python add.py
+            runs: false
+            why: needs the file add.py on disk
+        check:
+          questions:
+{questions}
+        resources:
+          - title: Defining functions
+            url: https://docs.python.org/3/tutorial/controlflow.html#defining-functions
+            kind: tutorial
+          - title: The def statement
+            url: https://docs.python.org/3/reference/compound_stmts.html#def
+            kind: docs
+      - id: testing
+        title: Testing
+        summary: Tests check that code does what it should.
+        minutes: 60
+        example:
+          title: A first test
+          code: |
+            def test_add():
+                assert 1 + 2 == 3
+        resources:
+          - title: pytest
+            url: https://docs.pytest.org/
+  - id: web
+    title: Web framework
+    summary: Pick one framework and learn it well.
+    choices:
+      - title: Pick one framework
+        topics: [django, flask, fastapi]
+    topics:
+{frameworks}
+  - id: data
+    title: Databases
+    summary: Storing data.
+    topics:
+      - id: sql
+        title: SQL
+        summary: Tables, rows and queries.
+        resources:
+          - title: SQLite
+            url: https://sqlite.org/lang.html
+"""
+
+QUESTION = """\
+            - question: {text}
+              answers:
+                - text: It returns a value
+                  right: true
+                  why: That is right.
+                - text: It prints a value
+                  why: It is not so.
+"""
+
+FRAMEWORK = """\
+      - id: {id}
+        title: {title}
+        summary: {title} is a Python web framework.
+        minutes: {minutes}
+        resources:
+          - title: {title} docs
+            url: https://example.com/{id}
+            kind: docs
+"""
+
+
+def _teaching_catalog(folder: Path) -> Catalog:
+    questions = "".join(QUESTION.format(text=f"Question {n}?") for n in (1, 2))
+    frameworks = "".join(
+        FRAMEWORK.format(id=framework_id, title=title, minutes=minutes)
+        for framework_id, title, minutes in (
+            ("django", "Django", 240),
+            ("flask", "Flask", 180),
+            ("fastapi", "FastAPI", 180),
+        )
+    )
+    (folder / "teaching.yaml").write_text(
+        TEACHING_ROADMAP.format(questions=questions, frameworks=frameworks), encoding="utf-8"
+    )
+    loaded = load_directory(folder)
+    assert loaded.ok and loaded.catalog is not None, [str(p) for p in loaded.problems]
+    return loaded.catalog
+
+
+async def test_the_card_shows_practice_minutes_self_checks_and_resource_kinds(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
+) -> None:
+    await launch(catalog=_teaching_catalog(tmp_path))
+    card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    fields = {field["name"]: field["value"] for field in card.embed["fields"]}
+    assert fields["Practice"] == "Write a function that adds two numbers, then a test for it."
+    assert fields["More examples"].startswith("• Run it from the command line (1 line)")
+    assert fields["Resources"].splitlines()[0].endswith(" · tutorial")
+    assert fields["Resources"].splitlines()[1].endswith(" · docs")
+    # Three topics to do: two, and one framework of three.
+    assert card.embed["footer"]["text"] == (
+        "About 45 min · 2 self-check questions\nStage 1/3 · 0 of 4 topics · 0%"
+    )
+    assert _labels(card) == ["Done", "Skip", "Show example"]
+
+    await emulator.click(card, "Done", sample.alice)
+    testing = card.message.embeds[0]
+    assert testing["title"] == "Testing"
+    assert "def test_add():" in testing["description"]  # short: on the card
+    names = [field["name"] for field in testing["fields"]]
+    assert names == ["Checkpoint project: A tiny calculator", "Resources"]  # the stage's last
+    assert [b["label"] for b in card.message.buttons()] == ["Done", "Skip"]  # nothing more
+
+
+async def test_picking_fastapi_of_the_framework_group_completes_the_stage_and_moves_on(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
+) -> None:
+    await launch(catalog=_teaching_catalog(tmp_path))
+    for topic in ("functions", "testing"):
+        await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic)
+
+    card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    assert card.embed["title"] == "Pick one framework"
+    assert "**FastAPI** · about 3 h" in card.embed["description"]
+    assert _labels(card) == ["Django", "Flask", "FastAPI"]
+    # Asking is not picking: nothing is in progress yet.
+    overview = await emulator.slash(sample.guild, sample.alice, "roadmap stage", stage="web")
+    assert "🔸" not in overview.embed["description"]
+
+    await emulator.click(card, "FastAPI", sample.alice)
+    picked = card.message.embeds[0]
+    assert picked["title"] == "FastAPI"
+    assert picked["footer"]["text"] == "About 3 h\nStage 2/3 · 2 of 4 topics · 50%"
+    assert [b["label"] for b in card.message.buttons()] == ["Done", "Skip"]
+
+    done = await emulator.click(card, "Done", sample.alice)
+    assert "🎉 Stage **Web framework** finished!" in done.message.content
+    following = card.message.embeds[0]
+    assert following["title"] == "SQL"
+    assert following["footer"]["text"] == "Stage 3/3 · 3 of 4 topics · 75%"
+
+    overview = await emulator.slash(sample.guild, sample.alice, "roadmap stage", stage="web")
+    assert overview.embed["footer"]["text"].startswith("1 of 1 done\n")
+    assert "\u2003✅ FastAPI" in overview.embed["description"]
+    progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert "3 of 4 topics done · 75%" in progress.embed["description"]
+    again = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    assert again.embed["title"] == "SQL"  # the frameworks not picked never come back
+
+
 async def test_next_shows_the_first_topic_privately_with_its_buttons(
     emulator: Emulator, sample: StandardWorld, launch: Launch
 ) -> None:
@@ -39,7 +218,8 @@ async def test_next_shows_the_first_topic_privately_with_its_buttons(
     assert embed["footer"]["text"] == "Stage 1/6 · 0 of 20 topics · 0%"
     assert "```python" in embed["description"]  # the stage's example, highlighted
     assert "Resources" in [field["name"] for field in embed["fields"]]
-    assert _labels(result) == ["Done", "Skip", "Show example"]
+    # The one example is on the card already: no button offers the same code again.
+    assert _labels(result) == ["Done", "Skip"]
     for button in result.message.buttons():
         assert len(button["custom_id"]) <= 100
         assert str(sample.alice.id) in button["custom_id"]
@@ -99,16 +279,18 @@ async def test_finishing_a_stage_says_so_and_the_last_topic_shows_the_finished_c
     assert "4 done, 16 skipped" in again.embed["description"]
 
 
-async def test_show_example_answers_only_the_presser(
-    emulator: Emulator, sample: StandardWorld, launch: Launch
+async def test_show_example_answers_only_the_presser_with_what_the_card_does_not_show(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
 ) -> None:
-    await launch()
+    await launch(catalog=_teaching_catalog(tmp_path))
     card = await emulator.slash(sample.guild, sample.alice, "roadmap next", public=True)
+    assert "def add(a, b):" in card.embed["description"]  # the first example, inline
     shown = await emulator.click(card, "Show example", sample.alice)
     assert shown.ephemeral
     assert shown.message is not card.message
-    assert shown.embed["title"] == "Example: Read a file, safely"
-    assert shown.embed["description"].startswith("```python\n")
+    assert shown.embed["title"] == "Example: Run it from the command line"
+    assert shown.embed["description"] == "```bash\npython add.py\n```"
+    assert "def add" not in shown.text()  # never the same code twice
     assert card.message.edits == []  # the card itself is untouched
 
 

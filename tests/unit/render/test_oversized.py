@@ -12,15 +12,23 @@ import pytest
 
 from bot.render import limits
 from bot.render.daily import daily_post
-from bot.render.example import example_reply
+from bot.render.example import example_reply, more_examples_reply
 from bot.render.help import help_message
 from bot.render.stage import stage_overview
-from bot.render.topic import finished_card, topic_card
-from bot.roadmap.model import Resource
-from tests.unit.render.builders import discord_verdict, example, make_stage, make_topic
+from bot.render.topic import finished_card, standing_card, topic_card
+from bot.roadmap.model import Answer, Checkpoint, ChoiceGroup, Question, Resource, SelfCheck
+from bot.services.standing import standing
+from tests.unit.render.builders import (
+    discord_verdict,
+    example,
+    make_roadmap,
+    make_stage,
+    make_topic,
+)
 
 LIVE_MENTION = re.compile(r"@everyone|@here|<@[!&]?\d+>", re.IGNORECASE)
 MENTIONS = "@everyone @here <@123456789> <@!42> <@&777> "
+ANSWERS = (Answer("Yes", True, "Right."), Answer("No", False, "Wrong."))
 HUGE_CODE = "".join(f"line_{i} = '{'x' * 40}'  # ```\n" for i in range(4000))  # ~200 KB
 
 CONTENT = {
@@ -44,25 +52,54 @@ CONTENT = {
         "resources": (Resource(MENTIONS, "https://example.com"),),
         "example": example("x = 1", title=MENTIONS),
     },
+    "huge practice, minutes and self-checks": {
+        "practice": "Practise this. " * 500,
+        "minutes": 600,
+        "check": SelfCheck(tuple(Question(MENTIONS * 10, ANSWERS) for _ in range(4))),
+    },
+    "ten long examples": {
+        "examples": tuple(example(HUGE_CODE[:5000], title=f"Part {i} " * 30) for i in range(10))
+    },
     "everything at once": {
         "title": MENTIONS * 20,
         "summary": "Summary words. " * 500,
         "details": "Details words. " * 500,
         "resources": tuple(Resource("R " * 200, "https://e.com/" + "q" * 500) for _ in range(30)),
         "example": example(HUGE_CODE, title="E " * 300),
+        "practice": MENTIONS * 100,
+        "minutes": 45,
     },
 }
 
 
 def messages(kind: str):
     topic = make_topic(**CONTENT[kind])
+    other = make_topic("other", title=topic.title, summary=topic.summary, minutes=topic.minutes)
+    # The topic ends its stage in a choice group, so its card carries the checkpoint too.
     stage = make_stage(
-        title=topic.title, summary=topic.summary, topics=(topic,), example=topic.example
+        title=topic.title,
+        summary=topic.summary,
+        topics=(topic, other),
+        example=topic.example,
+        choices=(ChoiceGroup(topic.title, 1, (topic.id, other.id)),),
+        checkpoint=Checkpoint(topic.title, topic.practice or topic.summary),
     )
     yield "topic card", topic_card(topic, stage, stage_number=1, stage_count=1, done=0, total=1)
+    shown = more_examples_reply(topic, stage, stage_number=1, stage_count=1)
+    if shown is not None:
+        yield "show example", shown
+    member = standing(make_roadmap(stage), ())
+    assert member.next_choice is not None
+    yield "choice card", standing_card(member)
     yield (
         "stage overview",
-        stage_overview(stage, stage_number=1, stage_count=1, statuses={topic.id: "in_progress"}),
+        stage_overview(
+            stage,
+            stage_number=1,
+            stage_count=1,
+            statuses={topic.id: "in_progress"},
+            roadmap_minutes=10**6,
+        ),
     )
     yield (
         "daily post",
@@ -77,7 +114,7 @@ def messages(kind: str):
             ping_role_id=123,
         ),
     )
-    if topic.example is not None:
+    if topic.examples:
         yield "example", example_reply(stage, topic, stage_number=1, stage_count=1)
     yield "finished", finished_card(topic.title, stage_count=1, done=1, skipped=0, total=1)
     yield "help", help_message([(topic.title, topic.summary)] * 40)
@@ -106,10 +143,11 @@ def test_every_message_fits_and_pings_no_one(kind):
             assert description.count("```") % 2 == 0, (kind, name)  # no code block left open
 
 
-def test_huge_code_travels_whole_in_the_attachment():
+def test_huge_code_travels_whole_in_the_attachment_of_show_example():
     topic = make_topic(example=example(HUGE_CODE))
-    message = topic_card(
-        topic, make_stage(topics=(topic,)), stage_number=1, stage_count=1, done=0, total=1
-    )
+    stage = make_stage(topics=(topic,))
+    card = topic_card(topic, stage, stage_number=1, stage_count=1, done=0, total=1)
+    assert card.files == ()  # the card names it; Show example brings it
+    message = more_examples_reply(topic, stage, stage_number=1, stage_count=1)
     assert len(HUGE_CODE) > 200_000
     assert message.files[0].data.decode() == HUGE_CODE

@@ -36,9 +36,19 @@ def test_next_reads_as_a_member_sees_it_buttons_included(capsys):
     assert "Example: A new project with its own environment" in lines  # bold as read
     assert "    mkdir hello-backend && cd hello-backend" in lines  # code indented, no fences
     assert not any(line.startswith("```") for line in lines)
+    practice = lines.index("Practice")
+    assert lines[practice + 1].startswith("  Create a folder for a practice project")
     resources = lines.index("Resources")
-    assert lines[resources + 1] == "  • Python Packaging User Guide: pip and virtual environments"
-    assert lines[-2:] == ["Stage 1/6 · 0 of 32 topics · 0%", "[ Done ]  [ Skip ]  [ Show example ]"]
+    assert lines[resources + 1] == (
+        "  • Python Packaging User Guide: pip and virtual environments · docs"
+    )
+    # 32 topics, of which the member picks one of the three frameworks: 30 to do. The one
+    # example is on the card already, so there is no Show example button.
+    assert lines[-3:] == [
+        "About 45 min · 3 self-check questions",
+        "Stage 1/6 · 0 of 30 topics · 0%",
+        "[ Done ]  [ Skip ]",
+    ]
 
 
 def test_the_readme_card_is_what_preview_next_prints(capsys):
@@ -60,8 +70,8 @@ def test_next_raw_shows_the_parts_and_their_sizes(capsys):
     ]
     assert "  **Example: A new project with its own environment**" in lines
     assert "  ```bash" in lines
-    assert 'field "Resources":' in lines
-    assert "footer:" in lines and "  Stage 1/6 · 0 of 32 topics · 0%" in lines
+    assert 'field "Practice":' in lines and 'field "Resources":' in lines
+    assert "footer:" in lines and "  Stage 1/6 · 0 of 30 topics · 0%" in lines
     assert lines[-1].startswith("sizes: description ")
 
 
@@ -69,8 +79,27 @@ def test_stage_by_id_or_title_shows_every_topic_not_started(capsys):
     code, out, _ = preview(capsys, "stage", "web-framework")
     assert code == 0
     assert "title: Stage 3/6 · Learn a Python web framework" in out
-    assert "  ⬜ Django\n  ⬜ Flask\n  ⬜ FastAPI" in out
+    # The choice group heads its topics, each with its time; the counts follow the pick.
+    assert (
+        "  **Pick one framework** (1 of 3):\n"
+        "  \u2003⬜ Django · 4 h\n  \u2003⬜ Flask · 3 h\n  \u2003⬜ FastAPI · 3 h"
+    ) in out
+    assert 'field "Checkpoint project: A small JSON API":' in out
+    assert "  0 of 1 done\n  About 3 h 20 min for this stage · about " in out
     assert preview(capsys, "stage", "Learn a Python web framework")[1] == out
+
+
+def test_a_topic_with_two_examples_shows_one_and_offers_the_other(capsys):
+    code, out, _ = preview(capsys, "topic", "schema-migrations", raw=False)
+    assert code == 0
+    lines = out.splitlines()
+    assert "Example: The everyday commands" in lines
+    more = lines.index("More examples")
+    assert lines[more + 1].startswith("  • What a migration's upgrade() does")
+    assert "Checkpoint project: Give your API a database" in lines  # the stage's last topic
+    assert lines[-1] == "[ Done ]  [ Skip ]  [ Show example ]"
+    # The first topic of a stage carries no checkpoint.
+    assert "Checkpoint project:" not in preview(capsys, "topic", "sql", raw=False)[1]
 
 
 def test_an_unknown_stage_gets_suggestions_and_exit_1(capsys):
@@ -231,7 +260,8 @@ def test_topic_shows_any_topic_s_card_as_a_member_reads_it(capsys, mini):
     ]
     assert "Example: A GET request" in lines  # the topic's own example
     assert "    response.raise_for_status()" in lines
-    assert lines[-2:] == ["Stage 2/2 · 0 of 4 topics · 0%", "[ Done ]  [ Skip ]  [ Show example ]"]
+    # Its one short example is on the card, so there is no Show example button.
+    assert lines[-2:] == ["Stage 2/2 · 0 of 4 topics · 0%", "[ Done ]  [ Skip ]"]
 
 
 def test_topic_by_title_or_old_id_and_the_first_is_what_next_prints(capsys, mini):

@@ -1,7 +1,16 @@
 """The topic card of /roadmap next and the finished card, as a member sees them."""
 
 from bot.render import limits
-from bot.render.topic import finished_card, standing_line, topic_card
+from bot.render.example import more_examples_reply
+from bot.render.topic import (
+    DONE_BUTTON,
+    EXAMPLE_BUTTON,
+    SKIP_BUTTON,
+    finished_card,
+    standing_line,
+    topic_card,
+    topic_card_buttons,
+)
 from bot.roadmap.model import Resource
 from bot.services.standing import percent
 from tests.unit.render.builders import example, make_stage, make_topic
@@ -45,21 +54,28 @@ def test_without_its_own_example_the_topic_shows_its_stages():
     assert "**Example: Stage code**\n```python\nx = 1\n```" in embed.description
 
 
-def test_a_long_example_becomes_a_py_attachment_named_after_the_topic():
+def test_a_long_example_waits_behind_show_example_and_travels_as_a_file():
     code = "\n".join(f"value_{i} = {i}" for i in range(2000))
-    message = card(make_topic(example=example(code, title="Big")), make_stage())
-    assert message.files[0].filename == "functions.py"
-    assert message.files[0].data == (code + "\n").encode()
-    example_field = message.embed.fields[0]
-    assert example_field.name == "Example: Big"
-    assert example_field.value == "Too long to show here: attached as `functions.py` (2000 lines)."
+    topic = make_topic(example=example(code, title="Big"))
+    stage = make_stage(topics=(topic,))
+    message = card(topic, stage)
+    assert message.files == ()  # the card never carries code it cannot show
     assert "```" not in message.embed.description
-    assert limits.fits(message)
+    example_field = message.embed.fields[0]
+    assert example_field.name == "Example"
+    assert example_field.value == "• Big (2000 lines)\n**Show example** shows it."
+    assert topic_card_buttons(topic, stage) == (DONE_BUTTON, SKIP_BUTTON, EXAMPLE_BUTTON)
+    reply = more_examples_reply(topic, stage, stage_number=2, stage_count=6)
+    assert reply.files[0].filename == "functions.py"
+    assert reply.files[0].data == (code + "\n").encode()
+    assert limits.fits(message) and limits.fits(reply)
 
 
-def test_a_stage_example_attachment_is_named_after_the_stage():
+def test_a_long_stage_example_travels_as_a_file_named_after_the_stage():
     stage = make_stage("web", example=example("y = 2\n" * 2000))
-    assert card(stage.topics[0], stage).files[0].filename == "web.py"
+    reply = more_examples_reply(stage.topics[0], stage, stage_number=1, stage_count=1)
+    assert reply.files[0].filename == "web.py"
+    assert card(stage.topics[0], stage).files == ()
 
 
 def test_thirty_resources_are_cut_on_whole_lines():

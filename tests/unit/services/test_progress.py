@@ -1,11 +1,12 @@
 """Next topic, marking, stage completion, `replaces`, ids that left the content, stage views."""
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
 from bot.errors import InvalidStatus, ProgressHidden, UnknownStage, UnknownTopic
-from bot.roadmap.model import Roadmap
+from bot.roadmap.model import ChoiceGroup, Roadmap
 from bot.services.members import MemberService
 from bot.services.progress import StudyService
 from bot.store.database import Database
@@ -192,3 +193,50 @@ async def test_concurrent_marks_of_one_member_complete_a_stage_exactly_once(
         *(study.mark(GUILD, ALICE, roadmap, t, "done") for t in ("setup", "syntax", "functions"))
     )
     assert sum(r.completed_stage is not None for r in results) == 1
+
+
+@pytest.fixture
+def choice_roadmap() -> Roadmap:
+    """`intro`, then one of django / flask / fastapi to pick, then a databases stage."""
+    plain = make_roadmap(
+        {"web": ["intro", "django", "flask", "fastapi"], "data": ["sql"]}, roadmap_id="pick"
+    )
+    web = replace(
+        plain.stages[0],
+        choices=(ChoiceGroup("Pick one framework", 1, ("django", "flask", "fastapi")),),
+    )
+    return replace(plain, stages=(web, plain.stages[1]))
+
+
+async def test_next_asks_for_the_pick_and_marks_nothing_until_it_is_made(
+    study: StudyService, choice_roadmap: Roadmap
+) -> None:
+    await study.mark(GUILD, ALICE, choice_roadmap, "intro", "done")
+    for _ in range(2):  # showing the question twice still marks nothing in progress
+        asked = await study.next_topic(GUILD, ALICE, choice_roadmap, mark_open=True)
+        choice = asked.standing.next_choice
+        assert choice is not None
+        assert [t.id for t in choice.topics] == ["django", "flask", "fastapi"]
+        assert asked.status is None and asked.standing.statuses == {"intro": "done"}
+    picked = await study.pick(GUILD, ALICE, choice_roadmap, "fastapi")
+    assert picked.topic.id == "fastapi" and picked.status == "in_progress"
+    assert picked.standing.next_choice is None
+
+
+async def test_doing_the_pick_completes_the_stage_at_100_percent_and_next_moves_on(
+    study: StudyService, choice_roadmap: Roadmap
+) -> None:
+    await study.mark(GUILD, ALICE, choice_roadmap, "intro", "done")
+    await study.pick(GUILD, ALICE, choice_roadmap, "fastapi")
+    done = await study.mark(GUILD, ALICE, choice_roadmap, "fastapi", "done")
+    assert done.completed_stage is not None and done.completed_stage.id == "web"
+    web = done.standing.stage_progress("web")
+    assert (web.done, web.total, web.finished) == (2, 2, True)
+    assert (done.standing.done, done.standing.total, done.standing.percent) == (2, 3, 66)
+    assert done.standing.next_topic.id == "sql"
+    last = await study.mark(GUILD, ALICE, choice_roadmap, "sql", "done")
+    assert last.finished_roadmap and last.standing.percent == 100
+    # Another framework done later is extra: it neither completes the stage again nor counts.
+    extra = await study.mark(GUILD, ALICE, choice_roadmap, "django", "done")
+    assert extra.completed_stage is None and not extra.finished_roadmap
+    assert extra.standing.percent == 100
