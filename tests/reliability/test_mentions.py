@@ -6,6 +6,7 @@ emulator received (callbacks, followups, edits, posts) and who each stored messa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +87,33 @@ async def test_free_text_in_every_option_of_every_command_pings_nobody(
         select=lambda leaf: bool(leaf.strings()) and leaf.top == "roadmap",
     )
     for path, result in answered.items():
-        # Hostile free text gets a real answer or a clear refusal, never an internal error.
-        assert result.text(), f"/{path} answered nothing"
-        assert "Something went wrong" not in result.text(), f"/{path}: {result.text()}"
+        # Hostile free text gets a clear refusal, to the member alone, that quotes what they
+        # typed only inside a code span (where Discord shows a mention as typed, never as one).
+        reply = result.text()
+        assert result.ephemeral, f"/{path}: {reply}"
+        assert "Something went wrong" not in reply, f"/{path}: {reply}"
+        outside_code = re.sub(r"`[^`]*`", "", reply)
+        typed = ["@everyone @here", *text.split()[2:]]  # ("Mention @everyone" is a permission)
+        for mention in typed:
+            assert mention not in outside_code, f"/{path}: {reply}"
+    quoted = f"`{text[:40]}"  # the value as typed, cut (with …) to fit the reply
+    for path, wanted in {
+        "roadmap done": f"Unknown topic {quoted}",
+        "roadmap skip": f"Unknown topic {quoted}",
+        "roadmap reset": f"Unknown topic {quoted}",
+        "roadmap stage": f"Unknown stage {quoted}",
+        "roadmap example": f"Unknown stage {quoted}",
+        "roadmap follow": f"Unknown roadmap {quoted}",
+        "roadmap remind set": quoted,
+        "roadmap settings": quoted,
+        "roadmap-admin roadmap": f"Unknown roadmap {quoted}",
+        "roadmap-admin stats": f"Unknown roadmap {quoted}",
+        "roadmap-admin reward set": f"Unknown roadmap {quoted}",
+        "roadmap-admin reward remove": f"Unknown roadmap {quoted}",
+    }.items():
+        assert answered[path].text().startswith(wanted), (path, answered[path].text())
+    assert "is not a time: use 24-hour `HH:MM`" in answered["roadmap remind set"].text()
+    assert "is not a time zone" in answered["roadmap settings"].text()
     for leaf in leaves:  # autocomplete sees the same text while it is being typed
         for option in leaf.strings():
             if option.get("autocomplete"):
@@ -150,7 +175,10 @@ async def test_mentions_in_example_code_load_and_ping_nobody(
     example = await emulator.slash(
         sample.guild, sample.alice, "roadmap example", stage="basics", topic="decorators"
     )
-    assert "@everyone" in example.text() or example.message.files
+    # Short code comes inline, in a code block, exactly as written.
+    assert example.message is not None and example.message.files == {}
+    assert "```py\n# @everyone" in example.text() or "```python\n# @everyone" in example.text()
+    assert "\n@everyone\ndef f():\n    return '<@&" in example.text()
     card = await emulator.slash(sample.guild, sample.alice, "roadmap next", public=True)
     assert "@everyone" in card.embed["description"]  # short code is on the card itself
     assert_nothing_pings(emulator)
