@@ -168,3 +168,15 @@ def check_database_path(path: Path) -> None:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ConfigError(f"DATABASE_PATH {path} cannot be written: {reason}.") from None
+    # A -wal or -shm file SQLite cannot write makes every write fail as read-only, however
+    # writable the database file is.
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if companion.exists():
+                with companion.open("r+b"):
+                    pass
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ConfigError(
+                f"DATABASE_PATH {path} cannot be written: {companion.name}: {reason}."
+            ) from None

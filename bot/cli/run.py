@@ -134,15 +134,45 @@ def _with_bot(
     async def main() -> int:
         from bot.store.migrations import MigrationError
 
+        loop = asyncio.get_running_loop()
+        database_lost: asyncio.Future[str] = loop.create_future()
+
+        def on_fatal(reason: str) -> None:  # on the writer thread
+            loop.call_soon_threadsafe(_settle, database_lost, reason)
+
         try:
-            database = await Database.open(settings.database_path)
+            database = await Database.open(settings.database_path, on_fatal=on_fatal)
         except (MigrationError, OSError, sqlite3.Error, SQLAlchemyError) as exc:
             log.error("cannot open the database %s: %s", settings.database_path, exc)
             return 1
         bot = StudyBot(settings, database, content, sync_on_start=sync_on_start)
-        return await use(bot, token)
+        watcher = loop.create_task(_stop_when_lost(bot, database_lost))
+        try:
+            code = await use(bot, token)
+        finally:
+            lost = database_lost.done()
+            if not lost:
+                watcher.cancel()
+        if not lost:
+            return code
+        await watcher  # the stop it began (the database closing) ends before the loop does
+        # A supervisor must see that this process cannot go on as it was: exit 1, not 0.
+        return 1
 
     return asyncio.run(main())
+
+
+def _settle(future: asyncio.Future[str], reason: str) -> None:
+    if not future.done():
+        future.set_result(reason)
+
+
+async def _stop_when_lost(bot: StudyBot, database_lost: asyncio.Future[str]) -> None:
+    """Stop the bot (exit code 1) once the store says its database file is gone: every write
+    is refused from then on, and a restart must not quietly start on an empty database."""
+    reason = await database_lost
+    log.critical("stopping: %s (exit code 1)", reason)
+    await bot.close()
 
 
 #: What a process without a way to Discord raises (DNS failure, connection refused, TLS...).

@@ -27,7 +27,7 @@ from bot.store.alembic_runner import VERSION_TABLE, Upgrade
 from bot.store.backup import backup_database
 from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
 from bot.store.readers import ReaderPool
-from bot.store.writer import WriterThread
+from bot.store.writer import OnFatal, WriterThread
 
 if TYPE_CHECKING:
     from bot.store.postgres import PostgresBackend
@@ -66,6 +66,7 @@ class Database:
         *,
         readers: int = 2,
         migrations_dir: Path = DEFAULT_MIGRATIONS_DIR,
+        on_fatal: OnFatal | None = None,
     ) -> Self:
         """SQLite at a path: create the folder and the file as needed, switch to WAL, apply
         pending migrations (Alembic revisions in `migrations_dir`; a database the numbered SQL
@@ -74,6 +75,10 @@ class Database:
 
         Raises `MigrationError` (naming the file) when a migration fails; the database then
         stays at the revision (or numbered version) it had.
+
+        `on_fatal(reason)` (SQLite) is called once, on the writer thread, when the database
+        file is removed or replaced while open: every write is refused from then on, and the
+        process should stop (it must hop to its event loop itself, call_soon_threadsafe).
         """
         if is_url(target):
             from bot.store.postgres import PostgresBackend  # asyncpg only when asked for
@@ -81,7 +86,7 @@ class Database:
             return cls(postgres=await PostgresBackend.open(str(target)))
         path = Path(target)
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer = WriterThread(path, migrations_dir)
+        writer = WriterThread(path, migrations_dir, on_fatal=on_fatal)
         await writer.start()
         pool = ReaderPool(path, readers)
         try:

@@ -6,6 +6,14 @@ everything queued, runs it in one `BEGIN IMMEDIATE` transaction (each operation 
 SAVEPOINT, so one failing operation does not undo its neighbours), commits, and only then
 resolves each caller's future. Nobody is told "done" before the commit that holds their write,
 and under load hundreds of writes share one commit, which is how the write rate scales.
+
+Before and after each batch the thread compares the file at the database's path with the one
+it opened (device and inode: one `stat`): a database folder removed, or another file moved into
+its place, would otherwise take commits into a file nobody will ever open again. From then on
+every write is refused (NotSaved "the database file is gone") and `on_fatal` tells the process,
+which stops. A batch the database refused as read-only or unwritable reopens the connection
+before the next one, so writes recover by themselves once the cause is fixed (a connection
+SQLite opened read-only stays read-only).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -36,6 +45,16 @@ T = TypeVar("T")
 #: Operations run in one transaction at most; bounds the latency one commit adds to a caller.
 MAX_BATCH = 1000
 
+#: What a member is told once the database file is gone or replaced.
+FILE_GONE = "the database file is gone"
+
+#: Reasons (see `not_saved`) after which the write connection is opened again: SQLite keeps a
+#: connection that was opened read-only read-only, whatever the file's mode becomes.
+REOPEN_AFTER = frozenset({"the database is read-only", "the disk could not be written"})
+
+#: Called once, on the writer thread, with the reason, when the database file is gone.
+OnFatal = Callable[[str], None]
+
 
 @dataclass(slots=True)
 class _Job:
@@ -52,9 +71,15 @@ _STOP = object()
 class WriterThread:
     """Owns the write connection; `submit` returns after the operation's transaction committed."""
 
-    def __init__(self, path: Path, migrations_dir: Path) -> None:
+    def __init__(
+        self, path: Path, migrations_dir: Path, *, on_fatal: OnFatal | None = None
+    ) -> None:
         self._path = path
         self._migrations_dir = migrations_dir
+        self._on_fatal = on_fatal
+        self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file opened
+        self.fatal: str | None = None  # set once the file is gone: every write refused
+        self._reopen = False
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
@@ -78,6 +103,8 @@ class WriterThread:
     async def submit(self, operation: Callable[..., T], *args: Any, raw: bool = False) -> T:
         if not self._accepting:
             raise RuntimeError("the database is closed")
+        if self.fatal is not None:
+            raise NotSaved(self.fatal)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put(_Job(operation, args, loop, future, raw))
@@ -101,6 +128,8 @@ class WriterThread:
             conn = engine.connect()
             # Alembic on its own connection (this one is idle, outside a transaction).
             self.migration = upgrade_sqlite(self._path, self._migrations_dir)
+            stat = os.stat(self._path)
+            self._identity = (stat.st_dev, stat.st_ino)
         except BaseException as exc:
             if conn is not None:
                 conn.close()
@@ -108,13 +137,14 @@ class WriterThread:
             self._stopped.set_result(None)
             return
         self._ready.set_result(None)
+        self._conn = conn
         try:
-            self._serve(conn)
+            self._serve()
         finally:
-            conn.close()
+            self._conn.close()
             self._stopped.set_result(None)
 
-    def _serve(self, conn: Connection) -> None:
+    def _serve(self) -> None:
         while True:
             first = self._queue.get()
             batch: list[_Job] = []
@@ -132,14 +162,22 @@ class WriterThread:
                 else:
                     batch.append(item)
             if batch:
-                self._run_batch(conn, batch)
+                self._run_batch(batch)
             if stop and self._queue.empty():
                 return
             if stop:
                 self._queue.put(_STOP)  # drain what arrived after the stop first
 
-    def _run_batch(self, conn: Connection, batch: list[_Job]) -> None:
+    def _run_batch(self, batch: list[_Job]) -> None:
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        if self.fatal is None:
+            self._check_file()
+        if self.fatal is None and self._reopen:
+            self._reopen_connection()
+        if self.fatal is not None:
+            self._deliver([(job, None, NotSaved(self.fatal)) for job in batch])
+            return
+        conn = self._conn
         try:
             transaction = conn.begin()  # BEGIN IMMEDIATE (see `sqlite_engine`)
             for job in batch:
@@ -150,7 +188,13 @@ class WriterThread:
                     target = conn.connection.driver_connection if job.raw else conn
                     result = job.operation(target, *job.args)
                 except Exception as exc:
-                    savepoint.rollback()
+                    try:
+                        savepoint.rollback()
+                    except Exception:
+                        # SQLite already rolled the whole transaction back (a full disk, an
+                        # I/O error): no operation of the batch is kept, and the operation's
+                        # error, not "no such savepoint", is what every caller is told.
+                        raise exc from None
                     outcomes.append((job, None, not_saved(exc)))
                 else:
                     savepoint.commit()
@@ -168,7 +212,51 @@ class WriterThread:
             outcomes = [(job, None, failure) for job in batch]
         self.batches += 1
         self.operations += len(batch)
+        self._check_file()
+        if self.fatal is not None:
+            # Committed, but into a file nobody will open again: not saved.
+            outcomes = [(job, None, NotSaved(self.fatal)) for job, _, _ in outcomes]
+        elif any(isinstance(e, NotSaved) and e.reason in REOPEN_AFTER for _, _, e in outcomes):
+            self._reopen = True
         self._deliver(outcomes)
+
+    def _check_file(self) -> None:
+        """Set `fatal` (once; log, tell `on_fatal`) when the path no longer names the file
+        this thread opened."""
+        try:
+            stat = os.stat(self._path)
+        except (FileNotFoundError, NotADirectoryError):
+            what = "was removed"
+        else:
+            if (stat.st_dev, stat.st_ino) == self._identity:
+                return
+            what = "was replaced by another file"
+        self.fatal = FILE_GONE
+        log.critical(
+            "the database file %s %s while the bot ran; every write is refused from now on "
+            "and the bot stops (restore the file from a backup before starting it again)",
+            self._path,
+            what,
+        )
+        if self._on_fatal is not None:
+            try:
+                self._on_fatal(self.fatal)
+            except Exception:
+                log.exception("telling the process that the database is gone failed")
+
+    def _reopen_connection(self) -> None:
+        """A new write connection for the next batch; on failure the old one stays and the
+        next batch tries again."""
+        try:
+            fresh = sqlite_engine(self._path, wal=True).connect()
+        except Exception as exc:
+            log.warning("cannot reopen the database %s for writing: %s", self._path, exc)
+            return
+        with contextlib.suppress(Exception):
+            self._conn.close()
+        self._conn = fresh
+        self._reopen = False
+        log.info("reopened the database %s for writing", self._path)
 
     @staticmethod
     def _deliver(outcomes: list[tuple[_Job, Any, BaseException | None]]) -> None:
