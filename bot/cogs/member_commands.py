@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.cogs.account import Account
 from bot.cogs.buttons import ForgetButton
+from bot.cogs.card import ProgressCard
 from bot.cogs.progress_commands import Standings
 from bot.cogs.study import Study
 from bot.cogs.topic_card import TopicButton
@@ -18,5 +19,6 @@ async def setup(bot: StudyBot) -> None:
     # Order is the order members see in the command list and in /roadmap help.
     await bot.add_cog(Study(bot))
     await bot.add_cog(Standings(bot))
+    await bot.add_cog(ProgressCard(bot))
     await bot.add_cog(Account(bot))
     bot.add_persistent_items(TopicButton, ForgetButton)

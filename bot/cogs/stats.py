@@ -1,8 +1,10 @@
 """Extension: `/roadmap-admin stats [roadmap]` (Manage Server): members started, active this
-week, and how many reached each stage, as a funnel with bars."""
+week, and how many reached each stage, as a funnel with bars and as a chart image."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,6 +15,8 @@ from bot.cogs.autocomplete import roadmap_choices
 from bot.cogs.context import server_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.render.stats import stats_message
+from bot.render.stats_image import FILENAME as CHART_FILENAME
+from bot.render.stats_image import draw_stats_chart, stats_picture
 from bot.render.to_discord import send_kwargs
 
 if TYPE_CHECKING:
@@ -29,7 +33,14 @@ class ServerStatsCog(SubcommandCog):
         chosen = await server_roadmap(self.bot, interaction.guild_id, roadmap)
         stats = await self.bot.services.leaderboard.server_stats(interaction.guild_id, chosen)
         message = stats_message(stats, roadmap_title=chosen.title)
-        await answer(interaction, **send_kwargs(message), ephemeral=True)
+        reply = send_kwargs(message)
+        if stats.started and stats.reached:
+            # The funnel as a chart too, drawn in a worker thread: CPU work off the event loop.
+            chart = stats_picture(stats, roadmap_title=chosen.title)
+            data = await asyncio.to_thread(draw_stats_chart, chart)
+            reply["files"].append(discord.File(io.BytesIO(data), filename=CHART_FILENAME))
+            reply["embeds"][0].set_image(url=f"attachment://{CHART_FILENAME}")
+        await answer(interaction, **reply, ephemeral=True)
 
 
 async def setup(bot: StudyBot) -> None:

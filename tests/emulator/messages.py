@@ -148,6 +148,21 @@ def _attachment_payloads(
     return result
 
 
+def _resolve_attachment_urls(payload: dict[str, Any]) -> None:
+    """As Discord does: an embed image or thumbnail at `attachment://<filename>` shows that
+    attachment, and the stored embed carries the attachment's URL (left as sent when the
+    message has no such file, so a test sees the broken reference)."""
+    urls = {a["filename"]: a["url"] for a in payload.get("attachments") or []}
+    for embed in payload.get("embeds") or []:
+        for part in ("image", "thumbnail"):
+            media = embed.get(part)
+            url = media.get("url") if isinstance(media, dict) else None
+            if isinstance(url, str) and url.startswith("attachment://"):
+                found = urls.get(url.removeprefix("attachment://"))
+                if found is not None:
+                    embed[part] = {**media, "url": found, "proxy_url": found}
+
+
 def _content_type(filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     return {
@@ -237,6 +252,7 @@ def build_message_payload(
     if channel.guild_id:
         payload["guild_id"] = str(channel.guild_id)
     payload.update(extra or {})
+    _resolve_attachment_urls(payload)
     return payload
 
 
@@ -274,6 +290,7 @@ def apply_edit(
         message.files.update(files)
     payload["flags"] = payload.get("flags", 0) & ~LOADING
     payload["edited_timestamp"] = iso_timestamp()
+    _resolve_attachment_urls(payload)
     message.payload = payload
 
 

@@ -1,0 +1,179 @@
+"""The `/roadmap card` picture: a PNG Pillow opens, of the documented size, whose bars are as
+long as the percents printed beside them (measured on the pixels)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from PIL import Image, ImageDraw
+
+from bot.render.progress_image import (
+    BLURPLE,
+    GREEN,
+    SKIPPED,
+    STAGE_COLOURS,
+    TRACK_WIDTH,
+    WIDTH,
+    ProgressPicture,
+    StageBar,
+    card_height,
+    draw_progress_card,
+    fit,
+    picture_of,
+    png,
+    roadmap_bar_box,
+    stage_bar_box,
+)
+from bot.services.progress import ProgressSummary
+from bot.services.standing import standing
+from bot.services.streaks import Streak
+from bot.store.progress import ProgressRow
+from tests.unit.render.builders import make_roadmap, make_stage, make_topic
+
+Colour = tuple[int, int, int]
+
+
+def open_png(data: bytes) -> Image.Image:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(data))
+    image.load()  # decodes every row: a broken stream fails here
+    assert image.format == "PNG"
+    return image.convert("RGB")
+
+
+def run_of(image: Image.Image, box: tuple[int, int, int, int], colour: Colour) -> int:
+    """Pixels of `colour` from the left end of the bar at `box`, along its middle row."""
+    left, top, right, bottom = box
+    middle = (top + bottom) // 2
+    length = 0
+    for x in range(left, right):
+        if image.getpixel((x, middle)) != colour:
+            break
+        length += 1
+    return length
+
+
+def stage(number: int, done: int, total: int, skipped: int = 0) -> StageBar:
+    return StageBar(number, f"Stage {number}", done, skipped, total)
+
+
+def picture(*stages: StageBar, **overrides: object) -> ProgressPicture:
+    fields: dict[str, object] = {
+        "member_name": "alice",
+        "roadmap_title": "Python backend developer",
+        "stages": stages,
+        "done": sum(s.done for s in stages),
+        "total": sum(s.total for s in stages),
+        "streak_current": 3,
+        "streak_longest": 8,
+        "freezes_held": 1,
+    }
+    fields.update(overrides)
+    return ProgressPicture(**fields)  # type: ignore[arg-type]
+
+
+def test_the_card_opens_and_has_the_documented_size() -> None:
+    for count in (1, 6, 14):
+        stages = tuple(stage(n, n % 3, 4) for n in range(1, count + 1))
+        image = open_png(draw_progress_card(picture(*stages)))
+        assert image.size == (WIDTH, card_height(count)) == (800, card_height(count))
+    assert card_height(6) < card_height(7)  # the height follows the stages
+
+
+@pytest.mark.parametrize(
+    ("done", "total"), [(0, 5), (1, 7), (1, 3), (2, 3), (5, 9), (13, 17), (99, 100), (4, 4)]
+)
+def test_stage_bars_follow_their_percent(done: int, total: int) -> None:
+    stages = (stage(1, done, total), stage(2, 0, 3), stage(3, 3, 3))
+    image = open_png(draw_progress_card(picture(*stages)))
+    shown = done * 100 // total  # the percent printed beside the bar (rounded down)
+    colour = GREEN if done == total else STAGE_COLOURS[0]
+    assert abs(run_of(image, stage_bar_box(0), colour) - TRACK_WIDTH * shown / 100) <= 2
+    assert run_of(image, stage_bar_box(1), STAGE_COLOURS[1]) == 0
+    assert abs(run_of(image, stage_bar_box(2), GREEN) - TRACK_WIDTH) <= 2
+
+
+def test_the_roadmap_bar_follows_the_roadmap_percent() -> None:
+    stages = (stage(1, 4, 4), stage(2, 3, 7), stage(3, 0, 9))  # 7 of 20: 35%
+    image = open_png(draw_progress_card(picture(*stages)))
+    assert abs(run_of(image, roadmap_bar_box(), BLURPLE) - TRACK_WIDTH * 35 / 100) <= 2
+    finished = open_png(draw_progress_card(picture(stage(1, 2, 2))))
+    assert abs(run_of(finished, roadmap_bar_box(), GREEN) - TRACK_WIDTH) <= 2
+
+
+def test_skipped_topics_follow_the_done_ones_in_grey() -> None:
+    # 2 done and 3 skipped of 10: 20% learned, then 30% passed without learning.
+    image = open_png(draw_progress_card(picture(stage(1, 2, 10, skipped=3))))
+    box = stage_bar_box(0)
+    done = run_of(image, box, STAGE_COLOURS[0])
+    assert abs(done - TRACK_WIDTH * 0.2) <= 2
+    after_done = (box[0] + done, box[1], box[2], box[3])
+    assert abs(run_of(image, after_done, SKIPPED) - TRACK_WIDTH * 0.3) <= 2
+
+
+def test_a_tiny_share_still_shows_and_the_bar_colours_differ_per_stage() -> None:
+    stages = tuple(stage(n, 1, 100) for n in range(1, 4))  # 1% each: about 7 px
+    image = open_png(draw_progress_card(picture(*stages)))
+    for index in range(3):
+        assert abs(run_of(image, stage_bar_box(index), STAGE_COLOURS[index]) - 7.2) <= 2
+    assert len(set(STAGE_COLOURS)) == len(STAGE_COLOURS)
+
+
+def test_the_card_draws_what_a_member_reads() -> None:
+    """Different names, streaks and counts draw different pixels in the header and the chips;
+    a long name is cut to fit instead of running over the percent."""
+    base = picture(stage(1, 1, 4))
+    first = open_png(draw_progress_card(base))
+    for changed in (
+        picture(stage(1, 1, 4), member_name="bob"),
+        picture(stage(1, 1, 4), streak_current=9),
+        picture(stage(1, 1, 4), freezes_held=2),
+        picture(stage(1, 1, 4), checked=3),
+    ):
+        assert open_png(draw_progress_card(changed)).tobytes() != first.tobytes()
+    long_name = "a" * 300
+    cut = fit(long_name, 32, 400)
+    assert cut.endswith("…") and len(cut) < 300
+    drawn = open_png(draw_progress_card(picture(stage(1, 1, 4), member_name=long_name)))
+    assert drawn.size == first.size
+
+
+def test_png_is_lossless_and_opens_in_pillow() -> None:
+    image = Image.new("RGB", (37, 11), (10, 20, 30))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((3, 2, 20, 8), fill=(250, 1, 128))
+    draw.line((0, 10, 36, 0), fill=(0, 255, 0))
+    back = open_png(png(image))
+    assert back.size == image.size and back.tobytes() == image.tobytes()
+
+
+def test_picture_of_a_progress_summary() -> None:
+    basics = make_stage(
+        "basics",
+        (make_topic("syntax"), make_topic("functions"), make_topic("files")),
+        title="Learn the basics",
+    )
+    web = make_stage("web", (make_topic("http"), make_topic("html")), title="Web fundamentals")
+    roadmap = make_roadmap(basics, web)
+    stamp = "2026-12-01T10:00:00.000000Z"
+    rows = [
+        ProgressRow("syntax", "done", stamp, stamp, stamp),
+        ProgressRow("functions", "skipped", stamp, stamp, None),
+        ProgressRow("http", "done", stamp, stamp, stamp),
+    ]
+    summary = ProgressSummary(7, standing(roadmap, rows), Streak(4, 9, date(2026, 12, 1), 1, 0))
+    made = picture_of(summary, "alice", checked={"syntax", "functions", "http"})
+    assert made.member_name == "alice" and made.roadmap_title == "Python backend developer"
+    assert [(s.number, s.title, s.done, s.skipped, s.total) for s in made.stages] == [
+        (1, "Learn the basics", 1, 1, 3),
+        (2, "Web fundamentals", 1, 0, 2),
+    ]
+    assert [s.checked for s in made.stages] == [2, 1] and made.checked == 3
+    assert (made.done, made.total, made.percent) == (2, 5, 40)
+    assert (made.streak_current, made.streak_longest, made.freezes_held) == (4, 9, 1)
+    unknown = picture_of(summary, "alice")
+    assert unknown.checked is None and all(s.checked is None for s in unknown.stages)
+    image = open_png(draw_progress_card(made))
+    assert image.size == (WIDTH, card_height(2))
