@@ -40,6 +40,7 @@ class InteractionState:
     source_message: StoredMessage | None = None  # the message a component was on
     created: float = field(default_factory=time.monotonic)
     callback: dict[str, Any] | None = None  # the accepted callback: {"type", "data"}
+    answered_at: float | None = None  # time.monotonic() when that callback was accepted
     refused: list[tuple[int, Any]] = field(default_factory=list)  # answers Discord refused
     original: StoredMessage | None = None
     followups: list[StoredMessage] = field(default_factory=list)
@@ -109,6 +110,13 @@ class InteractionResult:
     def type(self) -> int | None:
         """The callback type: 4 message, 5 deferred, 6 deferred update, 7 update, 8, 9."""
         return self.state.callback["type"] if self.state.callback else None
+
+    @property
+    def first_response_seconds(self) -> float | None:
+        """How long after the interaction's creation its first response was accepted."""
+        if self.state.answered_at is None:
+            return None
+        return self.state.answered_at - self.state.created
 
     @property
     def deferred(self) -> bool:

@@ -109,6 +109,7 @@ async def interaction_callback(call: Call) -> Reply:
             edit_stored(emu, state.source_message, state.channel, data, call.files)
             resource = {"type": kind, "message": state.source_message.payload}
     state.callback = {"type": kind, "data": data}
+    state.answered_at = time.monotonic()
     if call.query.get("with_response") not in ("1", "true", "True"):
         return 204, None
     interaction: dict[str, Any] = {"id": str(state.id), "type": state.type}

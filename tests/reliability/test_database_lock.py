@@ -193,3 +193,79 @@ async def test_a_new_member_sees_their_first_topic_even_when_nothing_can_be_writ
     for card in cards:
         assert card.embed["title"] == "Syntax and data types"
         assert not card.refused
+
+
+#: Another process holds the write lock as long as the writer waits for it (10 s).
+TEN_SECONDS = 10.0
+NOT_SAVED = "Your change was not saved: the database is busy. Nothing changed"
+
+
+async def test_twenty_writes_behind_a_ten_second_lock_each_answer_within_3_s_then_say_saved_or_not(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, database_path: Path
+) -> None:
+    await launch()
+    pressers = [sample.guild.add_member(f"presser{n}") for n in range(4)]
+    cards = [await emulator.slash(sample.guild, m, "roadmap next") for m in pressers]
+    markers = [sample.guild.add_member(f"marker{n}") for n in range(4)]
+    newcomers = [sample.guild.add_member(f"newcomer{n}") for n in range(4)]
+    settlers = [sample.guild.add_member(f"settler{n}") for n in range(4)]
+    exporters = [sample.guild.add_member(f"exporter{n}") for n in range(4)]
+    within = TEN_SECONDS + 10
+
+    async with ExclusiveLock(database_path) as lock:
+        asyncio.get_running_loop().call_later(TEN_SECONDS, lock.release.set)
+        presses = [
+            emulator.click(card, "Done", member, within=within)
+            for card, member in zip(cards, pressers, strict=True)
+        ]
+        marks = [
+            emulator.slash(sample.guild, m, "roadmap done", topic="http", within=within)
+            for m in markers
+        ]
+        firsts = [emulator.slash(sample.guild, m, "roadmap next", within=within) for m in newcomers]
+        settings = [
+            emulator.slash(
+                sample.guild, m, "roadmap settings", timezone="Europe/Berlin", within=within
+            )
+            for m in settlers
+        ]
+        exports = [
+            emulator.slash(sample.guild, m, "roadmap export", within=within) for m in exporters
+        ]
+        results = await asyncio.gather(*presses, *marks, *firsts, *settings, *exports)
+        assert lock.released.is_set()
+
+    assert len(results) == 20
+    for result in results:
+        # The first response (an answer or a deferral) within Discord's 3 s, as the emulator
+        # recorded it; Discord refused nothing.
+        seconds = result.first_response_seconds
+        assert seconds is not None and seconds < 3.0, (result, seconds)
+        assert not result.refused, result.refused
+    pressed, marked, first, settled, exported = (results[n : n + 4] for n in range(0, 20, 4))
+    # Then the outcome: saved, or said not to be (past the writer's wait), never silence.
+    for result in pressed:
+        assert "** done." in result.content or result.text().startswith(NOT_SAVED), result
+    for result in marked:
+        text = result.text()
+        assert "**HTTP and HTTPS** is now done" in text or text.startswith(NOT_SAVED), text
+    for result in first:
+        assert "Stage 1/6" in result.text()  # shown whether or not "in progress" was saved
+    for result in settled:
+        text = result.text()
+        assert text.startswith("Your settings are saved.") or text.startswith(NOT_SAVED), text
+    for result in exported:
+        assert result.text().startswith("Here is everything the bot stores about you"), result
+    # What was said to be saved is in the database; what was not is not.
+    done_members = {
+        member.id
+        for member, result in zip(pressers + markers, pressed + marked, strict=True)
+        if not result.text().startswith(NOT_SAVED)
+    }
+    with sqlite3.connect(database_path) as conn:
+        stored = {
+            row[0]
+            for row in conn.execute("SELECT DISTINCT user_id FROM progress WHERE status = 'done'")
+        }
+    conn.close()
+    assert stored == done_members
