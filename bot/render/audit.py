@@ -20,11 +20,12 @@ from bot.render.limits import Overflow, overflows
 from bot.render.parts import EXAMPLE_PREFIX, RESOURCES_NAME, example_for
 from bot.render.payload import Message
 from bot.render.stage import SKIPPED, stage_overview_draft
-from bot.render.topic import topic_card_draft
+from bot.render.topic import CHECKPOINT_PREFIX, PRACTICE_NAME, choice_card_draft, topic_card_draft
 from bot.roadmap.loader import LoadResult
 from bot.roadmap.model import Example, Roadmap, Stage, Topic
 from bot.roadmap.problems import Problem
 from bot.services.content import ContentAcceptance, accept_content
+from bot.services.standing import PendingChoice
 
 # Worst cases for the parts that depend on a member or a server rather than on the content.
 _WIDEST_ROLE_ID = 10**19 - 1
@@ -73,6 +74,11 @@ def _drafts(roadmap: Roadmap, where: Mapping[str, str]) -> Iterator[tuple[str, M
         statuses = {topic.id: SKIPPED for topic in stage.topics}  # the widest status mark
         overview = stage_overview_draft(stage, statuses=statuses, **numbers)
         yield "stage overview", overview, _stage_paths(stage, stage_path)
+        for k, group in enumerate(stage.choices):  # the card asking for the pick, all offered
+            offered = tuple(topic for topic in stage.topics if topic.id in group.topic_ids)
+            choice = PendingChoice(group, offered, group.pick)
+            asked = choice_card_draft(choice, stage, done=total, total=total, **numbers)
+            yield "choice card", asked, _choice_paths(stage_path, f"{stage_path}.choices[{k}]")
         stage_example = example_reply_draft(stage, None, **numbers)
         if stage_example is not None:
             paths = _example_paths(f"{stage_path}.example", f"{stage_path}.title")
@@ -142,6 +148,10 @@ def _topic_paths(
             return f"{topic_path}.{longer}"
         if field_name == RESOURCES_NAME:
             return f"{topic_path}.resources"
+        if field_name == PRACTICE_NAME:
+            return f"{topic_path}.practice"
+        if (field_name or "").startswith(CHECKPOINT_PREFIX):
+            return f"{stage_path}.checkpoint.task"
         if example_path and (
             overflow.part.startswith("file") or (field_name or "").startswith(EXAMPLE_PREFIX)
         ):
@@ -161,7 +171,22 @@ def _stage_paths(stage: Stage, stage_path: str) -> PathOf:
             return f"{stage_path}.title"
         if overflow.part == "description":
             return f"{stage_path}.{longer}"
+        if (field_name or "").startswith(CHECKPOINT_PREFIX):
+            return f"{stage_path}.checkpoint.task"
         return stage_path
+
+    return path_of
+
+
+def _choice_paths(stage_path: str, choice_path: str) -> PathOf:
+    """Where a part of a choice card comes from."""
+
+    def path_of(overflow: Overflow, field_name: str | None) -> str:
+        if overflow.part == "title":
+            return f"{choice_path}.title"
+        if overflow.part == "author":
+            return f"{stage_path}.title"
+        return f"{choice_path}.topics"
 
     return path_of
 

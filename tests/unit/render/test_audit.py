@@ -1,7 +1,7 @@
 """audit_roadmap: every message the content produces, checked before fitting, traced to the YAML."""
 
 from bot.render.audit import audit_roadmap
-from bot.roadmap.model import Resource
+from bot.roadmap.model import Checkpoint, ChoiceGroup, Resource
 from tests.unit.render.builders import example, make_roadmap, make_stage, make_topic
 
 
@@ -73,3 +73,34 @@ def test_a_long_example_title_is_traced_to_it():
         "stages[0].topics[0].example.title",
         "example message title is 309 characters; Discord allows 256",
     ) in findings
+
+
+def test_a_long_practice_task_and_checkpoint_are_traced_to_their_keys():
+    last = make_topic("last", title="Last", practice="Practise. " * 120)
+    other = make_topic("other", title="Other")
+    stage = make_stage(
+        topics=(make_topic("first", title="First"), other, last),
+        checkpoint=Checkpoint("Project", "Build it. " * 120),
+        choices=(ChoiceGroup("Pick one", 1, ("other", "last")),),
+    )
+    findings = audit_roadmap(make_roadmap(stage))
+    assert (
+        "stages[0].topics[2].practice",
+        "topic card 'Practice' field is 1199 characters; Discord allows 1024",
+    ) in findings
+    checkpoint = {text.split(" 'Checkpoint")[0] for path, text in findings if path.endswith("task")}
+    assert checkpoint == {"stage overview", "topic card"}  # both group topics end the stage
+
+
+def test_the_choice_card_is_audited():
+    long_title = make_topic("b", title="B", summary="Word " * 1000 + ".")
+    stage = make_stage(
+        topics=(make_topic("a", title="A"), long_title),
+        choices=(ChoiceGroup("P" * 300, 1, ("a", "b")),),
+    )
+    findings = audit_roadmap(make_roadmap(stage))
+    assert (
+        "stages[0].choices[0].title",
+        "choice card title is 300 characters; Discord allows 256",
+    ) in findings
+    assert "stages[0].choices[0].topics" in {path for path, _ in findings}  # its description

@@ -188,9 +188,13 @@ def test_no_card_of_the_default_roadmap_shows_the_same_code_twice(default_roadma
             on_card = _codes(shown)
             behind = _codes(more) if more is not None else []
             assert not set(on_card) & set(behind), topic.id
-            # Between them they show every example of the topic, each once.
+            # Between them they show every example of the topic, each once, and never the
+            # stage's example, which the stage overview points to.
             wanted = [e.code.rstrip("\n") for e in topic.examples]
             assert sorted(on_card + behind) == sorted(wanted), topic.id
+            assert topic.examples[0].code.rstrip("\n") in on_card, topic.id  # short: inline
+            if stage.example is not None:
+                assert stage.example.code.rstrip("\n") not in on_card + behind, topic.id
 
 
 def test_the_choice_card_offers_each_topic_of_the_group():
