@@ -15,7 +15,7 @@ from bot.cogs.context import member_roadmap
 from bot.errors import StudyError
 from bot.roadmap.catalog import Catalog, require_stage
 from bot.roadmap.model import Roadmap, Topic
-from bot.services.timezones import zone_names
+from bot.services.timezones import zone_suggestions
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -107,13 +107,7 @@ async def roadmap_choices(
 async def time_zone_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """Zones whose name contains what was typed (spaces count as underscores), prefixes first."""
-    wanted = current.strip().lower().replace(" ", "_")
-    names = zone_names()
-    if not wanted:
-        found = list(COMMON_ZONES)
-    else:
-        starts = [n for n in names if n.lower().startswith(wanted)]
-        inside = [n for n in names if wanted in n.lower() and n not in starts]
-        found = starts + inside
-    return [app_commands.Choice(name=n, value=n) for n in found[:MAX_CHOICES]]
+    """Zones for what was typed, aliases first showing the IANA name they submit
+    (`IST → Asia/Kolkata (India)`): timezones.zone_suggestions, the rules `parse_zone` uses."""
+    found = zone_suggestions(current, MAX_CHOICES, empty=COMMON_ZONES)
+    return [app_commands.Choice(name=_name(label), value=zone) for label, zone in found]

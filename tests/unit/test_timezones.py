@@ -7,12 +7,19 @@ import pytest
 
 from bot.errors import InvalidTime, InvalidTimeZone
 from bot.services.timezones import (
+    MAIN_MEANING,
+    OTHER_MEANINGS,
+    ZONE_ALIASES,
     local_date,
     localize,
     parse_local_time,
     parse_zone,
     pick_zone,
+    resolve_zone_name,
     week_start,
+    zone_names,
+    zone_or_utc,
+    zone_suggestions,
 )
 
 
@@ -65,3 +72,95 @@ def test_local_date_in_far_east_and_west_zones() -> None:
     assert local_date(moment, ZoneInfo("Pacific/Chatham")) == date(2026, 11, 24)
     assert local_date(moment, ZoneInfo("Pacific/Pago_Pago")) == date(2026, 11, 23)
     assert week_start(date(2026, 11, 29)) == date(2026, 11, 23)
+
+
+# -- what people type for a zone --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "iana"),
+    [
+        ("India", "Asia/Kolkata"),
+        ("india", "Asia/Kolkata"),
+        ("IST", "Asia/Kolkata"),  # India, not Ireland or Israel: the most common meaning
+        ("ist", "Asia/Kolkata"),
+        ("Mumbai", "Asia/Kolkata"),
+        ("CET", "Europe/Berlin"),  # not tzdata's legacy "CET" zone
+        ("CEST", "Europe/Berlin"),
+        ("PST", "America/Los_Angeles"),
+        ("PDT", "America/Los_Angeles"),
+        ("EST", "America/New_York"),  # New York's time with DST, not tzdata's fixed UTC-5
+        ("CST", "America/Chicago"),
+        ("New York", "America/New_York"),
+        ("new york", "America/New_York"),
+        ("New_York", "America/New_York"),
+        ("NEW-YORK", "America/New_York"),
+        ("London", "Europe/London"),
+        ("  london  ", "Europe/London"),
+        ("europe/london", "Europe/London"),
+        ("Europe/London", "Europe/London"),
+        ("Buenos Aires", "America/Argentina/Buenos_Aires"),
+        ("Kathmandu", "Asia/Kathmandu"),
+        ("São Paulo", "America/Sao_Paulo"),
+        ("Sao Paulo", "America/Sao_Paulo"),
+        ("Japan", "Asia/Tokyo"),
+        ("UK", "Europe/London"),
+        ("utc", "UTC"),
+        ("Mars/Olympus", None),
+        ("Olympus", None),
+        ("", None),
+    ],
+)
+def test_resolve_zone_name(typed: str, iana: str | None) -> None:
+    assert resolve_zone_name(typed) == iana
+
+
+def test_every_alias_names_a_zone_this_machine_knows() -> None:
+    names = set(zone_names())
+    targets = set(ZONE_ALIASES.values())
+    targets |= {zone for meanings in OTHER_MEANINGS.values() for _, zone in meanings}
+    assert targets <= names, targets - names
+    assert set(OTHER_MEANINGS) <= set(ZONE_ALIASES) and set(MAIN_MEANING) <= set(ZONE_ALIASES)
+
+
+@pytest.mark.parametrize(
+    ("typed", "iana"),
+    [("India", "Asia/Kolkata"), ("IST", "Asia/Kolkata"), ("new york", "America/New_York")],
+)
+def test_parse_zone_takes_aliases_and_keys_them_by_the_iana_name(typed: str, iana: str) -> None:
+    zone = parse_zone(typed)
+    assert zone == ZoneInfo(iana) and zone.key == iana
+
+
+def test_stored_names_are_read_exactly_not_as_aliases() -> None:
+    # A zone saved before aliases existed keeps its meaning: tzdata's EST is fixed UTC-5.
+    assert pick_zone("EST").key == "EST"
+    assert zone_or_utc("EST").key == "EST"
+    assert zone_or_utc("India").key == "UTC"  # not a stored name: the fallback
+    assert pick_zone("new york", "Asia/Tokyo").key == "Asia/Tokyo"
+
+
+def test_zone_suggestions_show_what_an_alias_submits() -> None:
+    ist = zone_suggestions("IST", 25)
+    assert ist[:3] == [
+        ("IST → Asia/Kolkata (India)", "Asia/Kolkata"),
+        ("IST (Ireland) → Europe/Dublin", "Europe/Dublin"),
+        ("IST (Israel) → Asia/Jerusalem", "Asia/Jerusalem"),
+    ]
+    assert zone_suggestions("india", 25)[0] == ("India → Asia/Kolkata", "Asia/Kolkata")
+    assert zone_suggestions("ind", 25)[0] == ("India → Asia/Kolkata", "Asia/Kolkata")
+    assert zone_suggestions("cet", 3)[0] == ("CET → Europe/Berlin", "Europe/Berlin")
+    assert zone_suggestions("New York", 25)[0] == ("America/New_York", "America/New_York")
+    assert zone_suggestions("berl", 25) == [("Europe/Berlin", "Europe/Berlin")]
+    assert zone_suggestions("", 2, empty=("UTC", "Europe/London", "Asia/Tokyo")) == [
+        ("UTC", "UTC"),
+        ("Europe/London", "Europe/London"),
+    ]
+    many = zone_suggestions("america/", 25)
+    assert len(many) == 25 and all(zone.startswith("America/") for _, zone in many)
+    values = [zone for _, zone in zone_suggestions("pst", 25)]
+    assert values[0] == "America/Los_Angeles" and len(values) == len(set(values))
+    # Every suggested value is a name parse_zone takes back unchanged.
+    for typed in ("ist", "cst", "ind", "lon", "new", "us", "pac"):
+        for _, zone in zone_suggestions(typed, 25):
+            assert parse_zone(zone).key == zone
