@@ -30,8 +30,8 @@ import aiohttp
 import psutil
 
 from tests.bench.figures import BenchOptions, Figure
-from tests.e2e.test_process import _environment, _start
 from tests.emulator.remote import PROJECT_ROOT, RemoteEmulator, standalone_emulator
+from tests.process import bot_environment, start_bot
 
 MB = 1024 * 1024
 RSS_GOAL_MB = 120
@@ -225,7 +225,7 @@ async def measure(guilds: int, soak_minutes: float, traffic_seconds: float) -> l
         world.write_text(json.dumps(world_spec(guilds)))
         max_seconds = 600 + soak_minutes * 60
         async with standalone_emulator(world_file=world, max_seconds=max_seconds) as remote:
-            env = _environment(remote, tmp)
+            env = bot_environment(remote, tmp)
             # The baseline first: a bare client holding the same servers.
             bare_log = tmp / "bare.log"
             with bare_log.open("wb") as out:
@@ -242,7 +242,7 @@ async def measure(guilds: int, soak_minutes: float, traffic_seconds: float) -> l
             await remote.wait_until(lambda s: s["connected"] == 0, within=30, what="disconnect")
 
             log = tmp / "bot.log"
-            bot = await _start(env, log)
+            bot = await start_bot(env, log)
             try:
                 await wait_for_line(log, f"to {guilds} servers", bot)
                 idle_rss = await settled_rss(bot.pid)

@@ -12,8 +12,8 @@ import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.e2e.test_process import _environment, _start, _wait_connected
 from tests.emulator.remote import standalone_emulator
+from tests.process import bot_environment, start_bot, wait_connected
 
 GUILD, MOD = "Study Hall", "mod"
 
@@ -25,10 +25,10 @@ async def test_sigkill_between_send_and_record_neither_loses_nor_doubles_the_pos
     async with standalone_emulator() as remote:
         state = await remote.state()
         channel_id = state["guilds"][0]["channels"]["general"]
-        env = _environment(remote, tmp_path)
-        bot = await _start(env, log)
+        env = bot_environment(remote, tmp_path)
+        bot = await start_bot(env, log)
         try:
-            await _wait_connected(remote)
+            await wait_connected(remote)
             later = (datetime.now(UTC) + timedelta(hours=3)).strftime("%H:%M")
             answer = await remote.slash(
                 GUILD,
@@ -49,8 +49,8 @@ async def test_sigkill_between_send_and_record_neither_loses_nor_doubles_the_pos
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
 
-            bot = await _start(env, log)
-            await _wait_connected(remote)
+            bot = await start_bot(env, log)
+            await wait_connected(remote)
             status = await _posted_status(remote)
             assert "posted" in status, status
             await asyncio.sleep(1.0)  # a few more chances to post it twice

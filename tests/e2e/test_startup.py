@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 from pathlib import Path
 
-from tests.e2e.conftest import CONTENT_DIR
-from tests.e2e.test_process import PROJECT_ROOT, _environment, _start, _wait_connected
 from tests.emulator.remote import RemoteEmulator, standalone_emulator
+from tests.process import (
+    bot_environment,
+    log_since,
+    log_size,
+    offline_environment,
+    run_command,
+    running,
+    stop,
+    wait_connected,
+)
 
 GLOBAL_SYNC = "PUT /applications/{application_id}/commands"
 GUILD_SYNC = "PUT /applications/{application_id}/guilds/{guild_id}/commands"
@@ -20,41 +26,17 @@ MEMBER_AND_MODERATOR = ["roadmap", "roadmap-admin"]
 NOISE = ("PyNaCl", "davey", "voice will NOT be supported", "Adding job tentatively", "\x1b[")
 
 
-def _size(log: Path) -> int:
-    return log.stat().st_size if log.exists() else 0
-
-
-def _since(log: Path, offset: int) -> str:
-    with log.open("rb") as file:
-        file.seek(offset)
-        return file.read().decode()
-
-
 async def _run_once(env: dict[str, str], log: Path, remote: RemoteEmulator) -> str:
     """Start the bot, wait until it says it is ready, stop it with SIGTERM; this run's log."""
-    offset = _size(log)
-    bot = await _start(env, log)
-    try:
-        await _wait_connected(remote)
+    offset = log_size(log)
+    async with running(env, log, remote) as bot:
         for _ in range(200):  # on_ready follows the guilds' arrival
-            if "ready: " in _since(log, offset):
+            if "ready: " in log_since(log, offset):
                 break
             await asyncio.sleep(0.05)
-        bot.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(bot.wait(), 20) == 0
-    finally:
-        if bot.returncode is None:
-            bot.kill()
-            await bot.wait()
-    await _wait_connected(remote, 0)
-    return _since(log, offset)
-
-
-async def _command(env: dict[str, str], log: Path, *args: str) -> tuple[int, str]:
-    offset = _size(log)
-    process = await _start(env, log, *args)
-    code = await asyncio.wait_for(process.wait(), 30)
-    return code, _since(log, offset)
+        assert await stop(bot) == 0
+    await wait_connected(remote, 0)
+    return log_since(log, offset)
 
 
 async def test_start_restart_sync_and_sync_guild_keep_each_command_in_one_place(
@@ -63,7 +45,7 @@ async def test_start_restart_sync_and_sync_guild_keep_each_command_in_one_place(
     log = tmp_path / "bot.log"
     async with standalone_emulator() as remote:
         guild_id = (await remote.state())["guilds"][0]["id"]
-        env = _environment(remote, tmp_path, DEV_GUILD_ID=str(guild_id))
+        env = bot_environment(remote, tmp_path, DEV_GUILD_ID=str(guild_id))
 
         async def commands() -> dict[str, list[str]]:
             return (await remote.state())["commands"]
@@ -81,14 +63,14 @@ async def test_start_restart_sync_and_sync_guild_keep_each_command_in_one_place(
         assert "global commands unchanged since the last sync; not syncing" in restart
         assert await commands() == {"None": MEMBER_AND_MODERATOR, str(guild_id): ["roadmap-owner"]}
 
-        code, text = await _command(env, log, "sync")
+        code, text = await run_command(env, log, "sync")
         assert code == 0, text
         assert f"Synced 1 command to the dev server {guild_id}." in text
         assert "Synced 2 global commands" in text
         assert len(await remote.calls(GLOBAL_SYNC)) == 2
         assert await commands() == {"None": MEMBER_AND_MODERATOR, str(guild_id): ["roadmap-owner"]}
 
-        code, text = await _command(env, log, "sync", "--guild", str(guild_id))
+        code, text = await run_command(env, log, "sync", "--guild", str(guild_id))
         assert code == 0, text
         assert f"Synced 1 command to server {guild_id}." in text
         assert len(await remote.calls(GLOBAL_SYNC)) == 2
@@ -96,7 +78,7 @@ async def test_start_restart_sync_and_sync_guild_keep_each_command_in_one_place(
 
         # Development mode: everything in the dev server, nothing synced globally.
         sync_all = {**env, "DEV_GUILD_SYNC_ALL": "true"}
-        code, text = await _command(sync_all, log, "sync")
+        code, text = await run_command(sync_all, log, "sync")
         assert code == 0, text
         assert "DEV_GUILD_SYNC_ALL is on: no global commands were synced." in text
         assert len(await remote.calls(GLOBAL_SYNC)) == 2
@@ -109,7 +91,7 @@ async def test_a_bot_in_no_server_says_it_is_ready_with_its_invite_url(tmp_path:
     log = tmp_path / "bot.log"
     async with standalone_emulator(world_file=world) as remote:
         application_id = (await remote.state())["application_id"]
-        text = await _run_once(_environment(remote, tmp_path), log, remote)
+        text = await _run_once(bot_environment(remote, tmp_path), log, remote)
     ready = [line for line in text.splitlines() if "ready: " in line]
     assert len(ready) == 1, text
     assert ready[0].endswith(
@@ -119,18 +101,10 @@ async def test_a_bot_in_no_server_says_it_is_ready_with_its_invite_url(tmp_path:
 
 
 async def _no_network(tmp_path: Path, api_base: str) -> tuple[int, list[str]]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD"))},
-        "DISCORD_TOKEN": "not-a-real-token",
-        "DISCORD_API_BASE": api_base,
-        "CONTENT_DIR": str(CONTENT_DIR),
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-        "PYTHONPATH": str(PROJECT_ROOT),
-    }
-    log = tmp_path / "bot.log"
-    process = await _start(env, log)
-    code = await asyncio.wait_for(process.wait(), 30)
-    return code, _since(log, 0).splitlines()
+    code, text = await run_command(
+        offline_environment(tmp_path, api_base=api_base), tmp_path / "bot.log"
+    )
+    return code, text.splitlines()
 
 
 async def test_connection_refused_at_start_is_one_line_and_exit_1(tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ from typing import Any
 
 import aiohttp
 
-from tests.e2e.test_process import _environment, _start, _wait_connected
 from tests.emulator.remote import RemoteEmulator, standalone_emulator
+from tests.process import bot_environment, start_bot, wait_connected
 
 KILLS = 3
 GUILDS = 5
@@ -137,12 +137,12 @@ async def test_kill_9_at_random_moments_loses_no_acknowledged_press_or_post(
     async with standalone_emulator(
         world_file=world_file, extra_args=("--answer-timeout", "2")
     ) as remote:
-        env = _environment(remote, tmp_path)
+        env = bot_environment(remote, tmp_path)
         later = (datetime.now(UTC) + timedelta(hours=3)).strftime("%H:%M")  # never due here
         for round_number in range(KILLS + 1):
-            bot = await _start(env, log)
+            bot = await start_bot(env, log)
             try:
-                await _wait_connected(remote)
+                await wait_connected(remote)
                 if round_number == 0:
                     for guild in guilds:
                         options = {"channel": "general", "time": later, "timezone": "UTC"}
@@ -172,7 +172,7 @@ async def test_kill_9_at_random_moments_loses_no_acknowledged_press_or_post(
                 if bot.returncode is None:
                     bot.send_signal(signal.SIGTERM)
                     assert await asyncio.wait_for(bot.wait(), 20) == 0
-            await _wait_connected(remote, 0)
+            await wait_connected(remote, 0)
         state = await remote.state()
         callbacks = await remote.calls(
             "POST /interactions/{interaction_id}/{interaction_token}/callback"

@@ -3,19 +3,17 @@ message a member sees, not in the output of the real process, even when Discord 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import signal
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import Launch
-from tests.e2e.test_process import _environment, _start, _wait_connected
 from tests.emulator.remote import standalone_emulator
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld
+from tests.process import bot_environment, run_command, running, stop
 from tests.reliability.audit import message_bodies
 
 
@@ -64,24 +62,17 @@ async def test_the_real_process_never_prints_the_token_even_at_debug_or_when_ref
 ) -> None:
     log = tmp_path / "bot.log"
     async with standalone_emulator() as remote:
-        env = _environment(remote, tmp_path, LOG_LEVEL="DEBUG")
-        bot = await _start(env, log)
-        try:
-            await _wait_connected(remote)
+        env = bot_environment(remote, tmp_path, LOG_LEVEL="DEBUG")
+        async with running(env, log, remote) as bot:
             await remote.slash("Study Hall", "alice", "roadmap next")
             await remote.gateway("reconnect")
             await remote.wait_until(lambda state: state["resumes"] >= 1, what="a RESUME")
             await remote.slash("Study Hall", "alice", "roadmap progress")
-            bot.send_signal(signal.SIGTERM)
-            assert await asyncio.wait_for(bot.wait(), 20) == 0
-        finally:
-            if bot.returncode is None:
-                bot.kill()
-                await bot.wait()
+            assert await stop(bot) == 0
 
         wrong = "MTIzNDU2Nzg5.wrong-token.for-the-test"
-        refused = await _start({**env, "DISCORD_TOKEN": wrong}, log)
-        assert await asyncio.wait_for(refused.wait(), 30) == 2
+        code, _ = await run_command({**env, "DISCORD_TOKEN": wrong}, log)
+        assert code == 2
 
     text = log.read_text()
     assert "IDENTIFY" in text  # DEBUG really was on
