@@ -219,7 +219,7 @@ def choice_card_draft(
         if topic.minutes:
             heading += f" · about {parts.duration(topic.minutes)}"
         lines.append(f"{heading}\n{no_pings(_first_sentence(topic.summary))}")
-    lines.append("Press the one you choose: it opens that topic.")
+    lines.append("Choose with a button under `/roadmap next`: the topic you pick opens.")
     embed = Embed(
         title=one_line(no_pings(choice.group.title)),
         description="\n\n".join(lines),

@@ -152,10 +152,30 @@ def _group_state(
     return _GroupState(counted_done, skipped, in_progress, to_do, next_topic, choice)
 
 
+def _plain_stage_state(
+    stage: Stage, number: int, statuses: Mapping[str, str]
+) -> tuple[StageProgress, Topic | None, None]:
+    done = skipped = in_progress = 0
+    pending: Topic | None = None
+    for topic in stage.topics:
+        status = statuses.get(topic.id)
+        if status == DONE:
+            done += 1
+        elif status == SKIPPED:
+            skipped += 1
+        else:
+            in_progress += status is not None
+            pending = pending or topic
+    total = len(stage.topics)
+    return StageProgress(stage, number, done, skipped, in_progress, total), pending, None
+
+
 def _stage_state(
     stage: Stage, number: int, statuses: Mapping[str, str]
 ) -> tuple[StageProgress, Topic | None, PendingChoice | None]:
     """The stage's counts for `statuses`, its first topic still to do, and the pick due there."""
+    if not stage.choices:  # most stages: every topic counts once (the hot path of `next`)
+        return _plain_stage_state(stage, number, statuses)
     group_of: dict[str, ChoiceGroup] = {}
     for choice_group in stage.choices:
         for topic_id in choice_group.topic_ids:
