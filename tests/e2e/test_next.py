@@ -126,7 +126,7 @@ FRAMEWORK = """\
 """
 
 
-def _teaching_catalog(folder: Path) -> Catalog:
+def teaching_catalog(folder: Path) -> Catalog:
     questions = "".join(QUESTION.format(text=f"Question {n}?") for n in (1, 2))
     frameworks = "".join(
         FRAMEWORK.format(id=framework_id, title=title, minutes=minutes)
@@ -147,7 +147,7 @@ def _teaching_catalog(folder: Path) -> Catalog:
 async def test_the_card_shows_practice_minutes_self_checks_and_resource_kinds(
     emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
 ) -> None:
-    await launch(catalog=_teaching_catalog(tmp_path))
+    await launch(catalog=teaching_catalog(tmp_path))
     card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
     fields = {field["name"]: field["value"] for field in card.embed["fields"]}
     assert fields["Practice"] == "Write a function that adds two numbers, then a test for it."
@@ -172,7 +172,7 @@ async def test_the_card_shows_practice_minutes_self_checks_and_resource_kinds(
 async def test_picking_fastapi_of_the_framework_group_completes_the_stage_and_moves_on(
     emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
 ) -> None:
-    await launch(catalog=_teaching_catalog(tmp_path))
+    await launch(catalog=teaching_catalog(tmp_path))
     for topic in ("functions", "testing"):
         await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic)
 
@@ -282,7 +282,7 @@ async def test_finishing_a_stage_says_so_and_the_last_topic_shows_the_finished_c
 async def test_show_example_answers_only_the_presser_with_what_the_card_does_not_show(
     emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
 ) -> None:
-    await launch(catalog=_teaching_catalog(tmp_path))
+    await launch(catalog=teaching_catalog(tmp_path))
     card = await emulator.slash(sample.guild, sample.alice, "roadmap next", public=True)
     assert "def add(a, b):" in card.embed["description"]  # the first example, inline
     shown = await emulator.click(card, "Show example", sample.alice)

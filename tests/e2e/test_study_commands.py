@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.model import Example, Roadmap
 from tests.e2e.conftest import Launch
+from tests.e2e.test_next import teaching_catalog
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld
 
@@ -118,6 +120,21 @@ async def test_example_of_a_stage_and_of_a_topic(
     none = await emulator.slash(sample.guild, sample.alice, "roadmap example", stage="next-steps")
     assert none.ephemeral
     assert none.content == "**Conclusion and next steps** has no example code."
+
+
+async def test_example_of_a_topic_with_two_examples_shows_both(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
+) -> None:
+    await launch(catalog=teaching_catalog(tmp_path))
+    result = await emulator.slash(
+        sample.guild, sample.alice, "roadmap example", stage="basics", topic="functions"
+    )
+    assert [embed["title"] for embed in result.message.embeds] == [
+        "Example: Define and call",
+        "Example: Run it from the command line",
+    ]
+    assert result.message.embeds[0]["author"]["name"] == "Stage 1/3 · Basics · Functions"
+    assert result.message.embeds[1]["description"] == "```bash\npython add.py\n```"
 
 
 async def test_an_example_too_long_for_a_message_comes_as_a_python_file(
