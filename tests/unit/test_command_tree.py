@@ -1,8 +1,9 @@
 """The meta test: the whole command tree, built offline, obeys Discord's rules and is tested.
 
 Discord refuses a sync that breaks any of these rules, so a mistake here would only show once
-the bot talks to Discord; walking the tree catches it at once. Every command must also appear in
-some test's `slash(...)` call (as the name a member types, e.g. "roadmap next").
+the bot talks to Discord; walking the tree catches it at once. Every command must also be run
+through the emulator by some test that runs: the command of an `emulator.slash(...)` call in a
+test function (not skipped, not xfail) or in a function of its module that a test calls.
 """
 
 from __future__ import annotations
@@ -54,29 +55,99 @@ def _walk(bot: StudyBot) -> Iterator[app_commands.Command | app_commands.Group]:
             yield from top.walk_commands()
 
 
-#: The calls through which a test runs a slash command (the emulator in process, or remote).
-SLASH_CALLS = frozenset({"slash"})
+#: The emulator's method through which a test runs a slash command, in process or remote:
+#: `emulator.slash(guild, member, "roadmap next", ...)`; the command is its third argument.
+SLASH_METHOD = "slash"
+COMMAND_ARGUMENT = 2
+#: The emulator's own tests drive its sample bot, not this one.
+NOT_THIS_BOT = TESTS / "emulator"
+SKIPPING_MARKS = ("skip", "skipif", "xfail")
 
 
-def _invoked_commands() -> set[str]:
-    """The command names passed to `slash(...)` in any test module but this one: a command
-    named only in a list, a comment or an assertion does not count as tested."""
+def _skipped(decorators: list[ast.expr]) -> bool:
+    return any(
+        isinstance(node, ast.Attribute) and node.attr in SKIPPING_MARKS
+        for decorator in decorators
+        for node in ast.walk(decorator)
+    )
+
+
+def _module_skipped(tree: ast.Module) -> bool:
+    return any(
+        isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+        and _skipped([node.value])
+        for node in tree.body
+    )
+
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _functions(tree: ast.Module) -> dict[str, Function]:
+    """The module's functions and its test classes' methods, by name."""
+    found: dict[str, Function] = {}
+    for node in tree.body:
+        if isinstance(node, Function):
+            found[node.name] = node
+        elif (
+            isinstance(node, ast.ClassDef)
+            and node.name.startswith("Test")
+            and not _skipped(node.decorator_list)
+        ):
+            found |= {f.name: f for f in node.body if isinstance(f, Function)}
+    return found
+
+
+def _run_by_tests(tree: ast.Module) -> list[Function]:
+    """The test functions pytest runs (not marked skip or xfail) and every function of the
+    module they call, directly or through one another."""
+    if _module_skipped(tree):
+        return []
+    functions = _functions(tree)
+    pending = [
+        f
+        for name, f in functions.items()
+        if name.startswith("test_") and not _skipped(f.decorator_list)
+    ]
+    reached: dict[str, Function] = {}
+    while pending:
+        function = pending.pop()
+        if function.name in reached:
+            continue
+        reached[function.name] = function
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id in functions and node.id not in reached:
+                pending.append(functions[node.id])
+    return list(reached.values())
+
+
+def _slash_commands(function: Function) -> Iterator[str]:
+    for node in ast.walk(function):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == SLASH_METHOD
+            and len(node.args) > COMMAND_ARGUMENT
+        ):
+            command = node.args[COMMAND_ARGUMENT]
+            if isinstance(command, ast.Constant) and isinstance(command.value, str):
+                yield command.value
+
+
+def _invoked_commands(tests: Path = TESTS) -> set[str]:
+    """The commands some test runs through the emulator: named as the command of an
+    `emulator.slash(...)` call in a test function that runs (not skipped, not xfail), or in a
+    function of its module it calls. A command named only in a list, a comment, an assertion,
+    a helper no test calls or a skipped test does not count as tested."""
     this = Path(__file__).resolve()
     invoked: set[str] = set()
-    for path in TESTS.rglob("test_*.py"):
-        if path.resolve() == this:
+    for path in sorted(tests.rglob("test_*.py")):
+        if path.resolve() == this or path.is_relative_to(NOT_THIS_BOT):
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if name in SLASH_CALLS:
-                invoked |= {
-                    arg.value
-                    for arg in node.args
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
-                }
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in _run_by_tests(tree):
+            invoked.update(_slash_commands(function))
     return invoked
 
 
@@ -137,6 +208,66 @@ async def test_every_command_is_run_by_some_test(bot: StudyBot) -> None:
         if isinstance(command, app_commands.Command) and command.qualified_name not in invoked
     ]
     assert untested == [], f"commands no test runs: {untested}"
+
+
+def test_only_commands_a_running_test_sends_through_the_emulator_count(tmp_path: Path) -> None:
+    (tmp_path / "test_sample.py").write_text(
+        """
+import pytest
+
+NAMED_ONLY = ["roadmap listed"]  # roadmap commented
+
+
+async def _helper(emulator, guild, member):
+    return await emulator.slash(guild, member, "roadmap helped")
+
+
+async def _never_called(emulator, guild, member):
+    return await emulator.slash(guild, member, "roadmap orphan")
+
+
+async def test_runs(emulator, sample, remote):
+    await emulator.slash(sample.guild, sample.alice, "roadmap direct", topic="roadmap option")
+    await remote.slash("Study Hall", "alice", "roadmap remote", {"x": "roadmap value"})
+    await _helper(emulator, sample.guild, sample.alice)
+    assert "roadmap asserted" in emulator.log
+    emulator.autocomplete(sample.guild, sample.alice, "roadmap autocompleted", "topic", "")
+
+
+@pytest.mark.skip(reason="not now")
+async def test_skipped(emulator, sample):
+    await emulator.slash(sample.guild, sample.alice, "roadmap skipped")
+
+
+@pytest.mark.xfail
+async def test_expected_to_fail(emulator, sample):
+    await emulator.slash(sample.guild, sample.alice, "roadmap xfailed")
+
+
+class TestGrouped:
+    async def test_in_a_class(self, emulator, sample):
+        await emulator.slash(sample.guild, sample.alice, "roadmap in-class")
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "test_all_skipped.py").write_text(
+        """
+import pytest
+
+pytestmark = pytest.mark.skip(reason="whole module")
+
+
+async def test_runs_not(emulator, sample):
+    await emulator.slash(sample.guild, sample.alice, "roadmap module-skipped")
+""",
+        encoding="utf-8",
+    )
+    assert _invoked_commands(tmp_path) == {
+        "roadmap direct",
+        "roadmap remote",
+        "roadmap helped",
+        "roadmap in-class",
+    }
 
 
 async def test_the_tree_digest_changes_only_with_the_commands(
