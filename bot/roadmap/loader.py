@@ -3,6 +3,11 @@
 Pure and synchronous (the bot runs it in a worker thread on reload). Reads `*.yaml` only, in
 file-name order; hidden files (editors' lock and swap files) are skipped and `*.yml` files are
 named in a warning, since a file that is silently ignored would puzzle its author.
+
+Problems reach the owner's reload reply and the log, so a file must not leak through them: a
+symbolic link that leads out of the folder (to /etc/shadow, to the bot's .env) is refused
+without being read, and a file that is not roadmap YAML at all (none of a roadmap's keys at
+its top) gets one problem with a short, escaped excerpt instead of one per line it holds.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ from pathlib import Path
 
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.problems import Problem, Severity
-from bot.roadmap.validator import FileResult, validate_source
-from bot.roadmap.yaml_source import read_source
+from bot.roadmap.validator import ROADMAP_KEYS, FileResult, validate_source
+from bot.roadmap.yaml_source import MappingNode, Node, ScalarNode, read_source
 
 __all__ = ["ContentDirectoryError", "LoadResult", "Problem", "load_directory"]
 
@@ -112,7 +117,15 @@ def load_directory(path: Path) -> LoadResult:
             message = "ignored: content files must end in .yaml"
             problems.append(Problem(str(directory / name), None, None, "", message, "warning"))
         elif name.endswith(".yaml"):
-            files.append(validate_source(read_source(directory / name, str(directory / name))))
+            refusal = _link_refusal(directory, name)
+            if refusal is not None:
+                problems.append(refusal)
+                continue
+            files.append(
+                _unless_foreign(
+                    validate_source(read_source(directory / name, str(directory / name)))
+                )
+            )
     if not files:
         message = "no roadmap files (*.yaml) in this folder"
         problems.append(Problem(str(directory), None, None, "", message))
@@ -150,3 +163,58 @@ def _check_roadmap_ids(files: list[FileResult]) -> bool:
         result.roadmap = None
         failed = True
     return failed
+
+
+#: How much of a file that is not roadmap YAML a problem quotes.
+FOREIGN_EXCERPT_CHARS = 16
+
+
+def _link_refusal(directory: Path, name: str) -> Problem | None:
+    """A problem for a symbolic link that leads out of the content folder (or nowhere); the
+    target is never opened, so nothing of it can reach a message."""
+    path = directory / name
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+        inside = target.is_relative_to(directory.resolve(strict=True))
+    except (OSError, RuntimeError):  # dangling, a loop, unreadable
+        return Problem(str(path), None, None, "", "refused: a symbolic link that leads nowhere")
+    if inside:
+        return None
+    message = (
+        "refused: a symbolic link to a file outside the content folder; "
+        "put the roadmap file itself in the folder"
+    )
+    return Problem(str(path), None, None, "", message)
+
+
+def _unless_foreign(result: FileResult) -> FileResult:
+    """`result`, or, for a file that is not roadmap YAML, the same with its problems replaced
+    by one naming the file and quoting a short escaped excerpt of its first line."""
+    source = result.source
+    if source.root is None or not _is_foreign(source.root):
+        return result
+    line, column = source.root.line, source.root.column
+    text = source.line(line - 1)[column - 1 :]
+    excerpt = ascii(text[:FOREIGN_EXCERPT_CHARS])[1:-1].replace("`", "'")
+    if len(text) > FOREIGN_EXCERPT_CHARS:
+        excerpt += "…"
+    message = (
+        "not a roadmap file: its top level has none of the keys "
+        f"{', '.join(ROADMAP_KEYS)} (it starts with `{excerpt}`)"
+    )
+    result.problems = [Problem(source.file, line, column, "", message)]
+    result.roadmap = result.usable = None
+    return result
+
+
+def _is_foreign(root: Node) -> bool:
+    """Text (a scalar), or a mapping without any key of a roadmap. (A file that is no YAML at
+    all, or a list, gets a problem that quotes nothing of it.)"""
+    if isinstance(root, ScalarNode):
+        return True
+    if not isinstance(root, MappingNode):
+        return False
+    keys = {key.value for key, _ in root.value if isinstance(key, ScalarNode)}
+    return not keys & ROADMAP_KEYS.keys()

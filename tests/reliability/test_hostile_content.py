@@ -5,6 +5,7 @@ running bot's reload, which keeps serving the content it had."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import resource
 import sys
@@ -115,3 +116,107 @@ async def test_the_running_bot_refuses_hostile_files_and_keeps_serving(
     assert card.embed["title"] == "Functions"
     assert holder.catalog.get("evil") is None and holder.catalog.get("fine") is not None
     assert all("Traceback" not in repr(body) for _, body in message_bodies(emulator))
+
+
+#: What must never reach a message or the log: the parts of secret files past a short excerpt.
+SECRETS = ("LINKEDHASH", "LINKEDTOKEN", "COPIEDHASH", "COPIEDTOKEN", "daemon", "PRIVATE KEY-----\n")
+
+
+def write_secret_files(folder: Path, outside: Path) -> dict[str, str]:
+    """Symbolic links out of the folder (to a shadow file, to the bot's .env), a link that
+    leads nowhere, and copies of such files put in the folder itself; returns, by file name,
+    the start of the problem each must get."""
+    outside.mkdir(parents=True, exist_ok=True)
+    (outside / "shadow").write_text("root:$6$LINKEDHASH:19000:0:99999:7:::\ndaemon:*:1:0:::\n")
+    (outside / ".env").write_text("DISCORD_TOKEN=MTIz.LINKEDTOKEN.xyz\nOTHER=1\n")
+    (folder / "shadow.yaml").symlink_to(outside / "shadow")
+    (folder / "env.yaml").symlink_to(Path("..") / outside.name / ".env")  # relative, too
+    (folder / "dangling.yaml").symlink_to(outside / "nothing-here")
+    (folder / "copied-shadow.yaml").write_text(
+        "root:$6$saltsalt$COPIEDHASH:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
+    )
+    (folder / "copied-env.yaml").write_text("DISCORD_TOKEN=MT.COPIEDTOKEN\n")
+    (folder / "key.yaml").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n"
+        "-----END OPENSSH PRIVATE KEY-----\n"
+    )
+    inside = (
+        "a symbolic link to a file outside the content folder; "
+        "put the roadmap file itself in the folder"
+    )
+    foreign = "not a roadmap file: its top level has none of the keys id, title, summary, stages"
+    return {
+        "shadow.yaml": f": refused: {inside}",
+        "env.yaml": f": refused: {inside}",
+        "dangling.yaml": ": refused: a symbolic link that leads nowhere",
+        "copied-shadow.yaml": f":1:1: {foreign} (it starts with `root:$6$saltsalt…`)",
+        "copied-env.yaml": f":1:1: {foreign} (it starts with `DISCORD_TOKEN=MT…`)",
+        "key.yaml": f":1:1: {foreign} (it starts with `-----BEGIN OPENS…`)",
+    }
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text, (secret, text[:3000])
+
+
+async def test_check_refuses_links_out_of_the_folder_and_quotes_only_a_short_excerpt(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "content"
+    write_roadmap(folder, "fine", {"basics": ["syntax"]})
+    (folder / "alias.yaml").symlink_to("fine.yaml")  # a link inside the folder is fine
+    expected = write_secret_files(folder, tmp_path / "etc")
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "check",
+        str(folder),
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    output = out.decode() + err.decode()
+    assert process.returncode == 1, output
+    lines = output.splitlines()
+    for name, problem in expected.items():
+        assert [line for line in lines if line.startswith(f"{folder / name}:")] == [
+            f"{folder / name}{problem}"
+        ], (name, lines)
+    assert_no_secret(output)
+
+
+async def test_the_running_bot_refuses_links_out_of_the_folder_in_the_reply_and_the_log(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    tmp_path: Path,
+    *,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(content_watch, "POLL_SECONDS", 3600.0)  # reload on request only
+    folder = tmp_path / "content"
+    write_roadmap(folder, "fine", {"basics": ["syntax", "functions"]})
+    loaded = load_directory(folder)
+    assert loaded.catalog is not None
+    owner = sample.guild.add_existing_user(sample.world.owner)
+    await launch(
+        content=ContentHolder(loaded.catalog), content_dir=folder, dev_guild_id=sample.guild.id
+    )
+    expected = write_secret_files(folder, tmp_path / "etc")
+
+    with caplog.at_level(logging.DEBUG):
+        answer = await emulator.slash(sample.guild, owner, "roadmap-owner reload", within=60)
+
+    assert answer.embed["title"] == "Content not reloaded"
+    report = answer.text() + "".join(f.decode() for f in answer.message.files.values())
+    for name in expected:
+        assert name in report, (name, report[:3000])
+    assert_no_secret(report)
+    assert_no_secret(caplog.text)
+    assert all("LINKED" not in repr(body) for _, body in message_bodies(emulator))
