@@ -10,7 +10,6 @@ from discord import app_commands
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import roadmap_choices, time_zone_choices
 from bot.cogs.buttons import forget_buttons
-from bot.cogs.context import member_roadmap
 from bot.cogs.groups import MEMBER_GROUP, SubcommandCog, subcommand
 from bot.render.account import (
     export_message,
@@ -74,7 +73,7 @@ class Account(SubcommandCog):
     @subcommand("roadmap roadmaps", "The roadmaps on offer and the one you study")
     async def roadmaps(self, interaction: discord.Interaction) -> None:
         guild_id, user_id = _ids(interaction)
-        following = await member_roadmap(self.bot, guild_id, user_id)
+        following = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         catalog = self.bot.content.catalog
         server = await self.bot.services.servers.settings(guild_id)
         default = server.default_roadmap if server.default_roadmap in catalog.ids else None
@@ -96,7 +95,7 @@ class Account(SubcommandCog):
             wanted = None
         available = [(item.id, item.title) for item in catalog.roadmaps]
         await self.bot.services.members.follow(guild_id, user_id, wanted, available)
-        chosen = await member_roadmap(self.bot, guild_id, user_id)
+        chosen = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         message = followed_message(chosen.title, server_default=wanted is None)
         await answer(interaction, **send_kwargs(message), ephemeral=True)
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, cast
 import discord
 from discord import app_commands
 
-from bot.cogs.context import member_roadmap
 from bot.errors import StudyError
 from bot.roadmap.catalog import Catalog, require_stage
 from bot.roadmap.model import Roadmap, Topic
@@ -50,7 +49,9 @@ async def _served(interaction: discord.Interaction) -> tuple[Catalog, Roadmap]:
     catalog = bot.content.catalog
     if interaction.guild_id is None:
         return catalog, catalog.default
-    return catalog, await member_roadmap(bot, interaction.guild_id, interaction.user.id)
+    return catalog, await bot.services.roadmaps.member_roadmap(
+        interaction.guild_id, interaction.user.id
+    )
 
 
 def _topic_choice(topic: Topic) -> app_commands.Choice[str]:

@@ -1,7 +1,9 @@
-"""What every cog needs from the bot: the roadmap a member works on, and events.
+"""The event the cogs share: a member finished a stage.
 
-`bot.services` is built once per bot by bot/wiring.py. When a member finishes a
-stage the cogs dispatch `stage_completed` with a StageCompleted; a cog rewards it with
+Which roadmap a member or a server works on, and a member's next topic, are the services'
+(`bot.services.roadmaps`, built once per bot by bot/wiring.py); cogs call them directly. When a
+member finishes a stage the cogs dispatch `stage_completed` with a StageCompleted; a cog rewards
+it with
 
     @commands.Cog.listener()
     async def on_stage_completed(self, event: StageCompleted) -> None: ...
@@ -12,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.roadmap.model import Roadmap, Stage
-from bot.services.progress import MarkResult, NextTopic
+from bot.roadmap.model import Stage
+from bot.services.progress import MarkResult
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -30,21 +32,6 @@ class StageCompleted:
     user_id: int
     roadmap_id: str
     stage: Stage
-
-
-async def member_roadmap(bot: StudyBot, guild_id: int, user_id: int) -> Roadmap:
-    """The roadmap this member studies in this server (bot.services.roadmaps decides)."""
-    return await bot.services.roadmaps.member_roadmap(guild_id, user_id)
-
-
-async def server_roadmap(bot: StudyBot, guild_id: int, requested: str | None = None) -> Roadmap:
-    """The roadmap a moderator command is about (bot.services.roadmaps decides)."""
-    return await bot.services.roadmaps.server_roadmap(guild_id, requested)
-
-
-async def member_next_topic(bot: StudyBot, guild_id: int, user_id: int) -> NextTopic:
-    """The member's next topic, marked "in progress" once shown (bot.services.roadmaps)."""
-    return await bot.services.roadmaps.next_topic(guild_id, user_id)
 
 
 def announce_mark(bot: StudyBot, guild_id: int, user_id: int, result: MarkResult) -> None:

@@ -6,7 +6,6 @@ import discord
 from discord import app_commands
 
 from bot.cogs.answers import answer
-from bot.cogs.context import member_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
 from bot.render.leaderboard import leaderboard_card
@@ -37,7 +36,7 @@ class Standings(SubcommandCog):
         target = member.id if member is not None else viewer_id
         if member is not None and member.bot:
             raise StudyError("Bots don't study; pick a member.")
-        roadmap = await member_roadmap(self.bot, guild_id, target)
+        roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, target)
         summary = await self.bot.services.study.summary(
             guild_id, target, roadmap, viewer_id=viewer_id
         )
@@ -50,7 +49,7 @@ class Standings(SubcommandCog):
     async def leaderboard(self, interaction: discord.Interaction, period: str = "all") -> None:
         assert interaction.guild_id is not None
         guild_id, caller_id = interaction.guild_id, interaction.user.id
-        roadmap = await member_roadmap(self.bot, guild_id, caller_id)
+        roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, caller_id)
         board = await self.bot.services.leaderboard.leaderboard(
             guild_id, roadmap, period, caller_id
         )

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices
-from bot.cogs.context import StageCompleted, server_roadmap
+from bot.cogs.context import StageCompleted
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
 from bot.render.permissions import permission_names
@@ -92,9 +92,11 @@ async def admin_stage_choices(
         return []
     requested = str(getattr(interaction.namespace, "roadmap", "") or "")
     try:
-        roadmap = await server_roadmap(bot, interaction.guild_id, requested or None)
+        roadmap = await bot.services.roadmaps.server_roadmap(
+            interaction.guild_id, requested or None
+        )
     except StudyError:
-        roadmap = await server_roadmap(bot, interaction.guild_id)
+        roadmap = await bot.services.roadmaps.server_roadmap(interaction.guild_id)
     return [
         app_commands.Choice(
             name=f"{(roadmap.stage_position(stage.id) or 0) + 1}. {stage.title}"[:100],
@@ -129,7 +131,7 @@ class StageRewards(SubcommandCog):
         roadmap: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        chosen = await server_roadmap(self.bot, interaction.guild_id, roadmap)
+        chosen = await self.bot.services.roadmaps.server_roadmap(interaction.guild_id, roadmap)
         found = require_stage(chosen, stage)
         moderator = interaction.user
         refusal = why_the_bot_cannot_give(role) or (
@@ -166,7 +168,7 @@ class StageRewards(SubcommandCog):
         self, interaction: discord.Interaction, stage: str, roadmap: str | None = None
     ) -> None:
         assert interaction.guild_id is not None
-        chosen = await server_roadmap(self.bot, interaction.guild_id, roadmap)
+        chosen = await self.bot.services.roadmaps.server_roadmap(interaction.guild_id, roadmap)
         found = require_stage(chosen, stage)
         removed = await self.bot.services.servers.remove_reward(
             interaction.guild_id, chosen, found.id

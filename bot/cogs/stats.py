@@ -12,7 +12,6 @@ from discord import app_commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import roadmap_choices
-from bot.cogs.context import server_roadmap
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.render.stats import stats_message
 from bot.render.stats_image import FILENAME as CHART_FILENAME
@@ -30,7 +29,7 @@ class ServerStatsCog(SubcommandCog):
     @app_commands.checks.has_permissions(manage_guild=True)
     async def stats(self, interaction: discord.Interaction, roadmap: str | None = None) -> None:
         assert interaction.guild_id is not None
-        chosen = await server_roadmap(self.bot, interaction.guild_id, roadmap)
+        chosen = await self.bot.services.roadmaps.server_roadmap(interaction.guild_id, roadmap)
         stats = await self.bot.services.leaderboard.server_stats(interaction.guild_id, chosen)
         message = stats_message(stats, roadmap_title=chosen.title)
         reply = send_kwargs(message)

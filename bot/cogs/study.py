@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
-from bot.cogs.context import announce_mark, member_next_topic, member_roadmap
+from bot.cogs.context import announce_mark
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.cogs.topic_card import card_for
 from bot.errors import StudyError
@@ -39,7 +39,7 @@ class Study(SubcommandCog):
     @app_commands.describe(public="Show the answer to everyone in this channel (default: only you)")
     async def next_topic(self, interaction: discord.Interaction, public: bool = False) -> None:
         guild_id, user_id = _ids(interaction)
-        upcoming = await member_next_topic(self.bot, guild_id, user_id)
+        upcoming = await self.bot.services.roadmaps.next_topic(guild_id, user_id)
         card = card_for(upcoming.standing, user_id)
         await answer(interaction, **card.send(), ephemeral=not public)
 
@@ -48,7 +48,7 @@ class Study(SubcommandCog):
     @app_commands.autocomplete(stage=stage_choices)
     async def stage(self, interaction: discord.Interaction, stage: str) -> None:
         guild_id, user_id = _ids(interaction)
-        roadmap = await member_roadmap(self.bot, guild_id, user_id)
+        roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         view = await self.bot.services.study.stage_view(guild_id, user_id, roadmap, stage)
         statuses = {item.topic.id: item.status for item in view.topics if item.status}
         message = stage_overview(
@@ -69,7 +69,7 @@ class Study(SubcommandCog):
         self, interaction: discord.Interaction, stage: str, topic: str | None = None
     ) -> None:
         guild_id, user_id = _ids(interaction)
-        roadmap = await member_roadmap(self.bot, guild_id, user_id)
+        roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         chosen_stage = require_stage(roadmap, stage)
         chosen_topic = require_topic(roadmap, topic) if topic is not None else None
         number = (roadmap.stage_position(chosen_stage.id) or 0) + 1
@@ -85,7 +85,7 @@ class Study(SubcommandCog):
 
     async def _mark(self, interaction: discord.Interaction, topic: str, status: str | None) -> None:
         guild_id, user_id = _ids(interaction)
-        roadmap = await member_roadmap(self.bot, guild_id, user_id)
+        roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         study = self.bot.services.study
         if status is None:
             result = await study.reset(guild_id, user_id, roadmap, topic)
