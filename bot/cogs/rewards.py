@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices
-from bot.cogs.context import StageCompleted
+from bot.cogs.events import StageCompleted
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
 from bot.render.permissions import permission_names

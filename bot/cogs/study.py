@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
-from bot.cogs.context import announce_mark
+from bot.cogs.events import announce_mark
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.cogs.topic_card import card_for
 from bot.errors import StudyError

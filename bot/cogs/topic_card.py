@@ -19,7 +19,7 @@ import discord
 
 from bot.cogs.answers import answer, answer_edit
 from bot.cogs.buttons import OwnedButton, persistent_view
-from bot.cogs.context import announce_mark
+from bot.cogs.events import announce_mark
 from bot.records import DONE, SKIPPED
 from bot.render.example import more_examples_reply
 from bot.render.payload import Message
