@@ -152,8 +152,12 @@ class StudyService:
     ) -> MarkResult:
         now = self._clock.now()
 
-        def local_day(member_zone: str | None, server_zone: str | None) -> date:
-            return local_date(now, pick_zone(member_zone, server_zone))
+        local_day: date | None = None
+        if status == DONE:
+            # The completions log records the member's local day. It is worked out here,
+            # before the store's write transaction, which runs no services code.
+            zones = await self._settings.zones(guild_id, user_id)
+            local_day = local_date(now, pick_zone(*zones))
 
         outcome = await self._progress.change(
             StatusChange(
@@ -190,7 +194,7 @@ class StudyService:
                 stage if stage_now.finished and not stage_finished(stage, before) else None
             ),
             finished_roadmap=after.finished and not roadmap_finished(roadmap, before),
-            streak=compute_streak(outcome.days, outcome.local_date) if status == DONE else None,
+            streak=compute_streak(outcome.days, local_day) if local_day is not None else None,
             standing=after,
         )
 

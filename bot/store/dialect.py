@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, pool
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, pool, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 BUSY_TIMEOUT_MS = 10_000
@@ -122,3 +122,12 @@ class Prepared:
         values = tuple(params[name] if name in params else defaults[name] for name in order)
         cursor = connection.connection.driver_connection.execute(sql, values)  # type: ignore[union-attr]
         return int(cursor.rowcount)
+
+
+def lock_for_transaction(connection: Connection, namespace: int, key: int) -> None:
+    """Hold the lock named (`namespace`, `key`) until the transaction ends, for a write that
+    reads rows and then writes depending on them, which a row lock cannot cover when the rows
+    may not exist yet. PostgreSQL: a transaction-scoped advisory lock (both numbers 32-bit
+    signed). SQLite: nothing to do, its one writer runs write transactions one at a time."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(namespace, key)))

@@ -1,81 +1,87 @@
-"""Whole-member and whole-server data: export and deletion.
+"""Whole-member and whole-server data: export and deletion (forget-me, and a server's data 30
+days after the bot left it).
 
-Deletion finds its tables in the schema itself (every table with a `guild_id` column, and
-`user_id` for a member), so tables added by later migrations are covered without edits here.
+What is erased is listed here, table by table, rather than found in the database: a table added
+to `bot/store/schema.py` must be added to the lists below, and tests/store/test_erasure.py fails
+until it is.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Column, Connection, Table, delete, select
+
+from bot.store import schema
 from bot.store.codec import encode_time
 from bot.store.database import Database
 
+#: Every table holding a member's rows -> the column holding the member's id (the server's is
+#: `guild_id` in each). Forget-me deletes, and the export reads, exactly these rows. Children
+#: come before the table their foreign key names, so each count is of rows this deletion
+#: removed (not rows a cascade removed first).
+MEMBER_ROWS: dict[Table, Column[int]] = {
+    schema.progress: schema.progress.c.user_id,
+    schema.completions: schema.completions.c.user_id,
+    schema.reminder_deliveries: schema.reminder_deliveries.c.user_id,
+    schema.reminder_schedules: schema.reminder_schedules.c.user_id,
+    schema.member_settings: schema.member_settings.c.user_id,
+}
 
-def _tables_with(conn: sqlite3.Connection, *columns: str) -> list[str]:
-    tables = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"
-        )
-    ]
-    found = []
-    for table in tables:
-        names = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
-        if all(c in names for c in columns):
-            found.append(table)
-    return found
+#: Every table holding a server's rows (by `guild_id`): the member tables and the server's own.
+#: `guild_settings` comes last: it records when the bot left, which decides the deletion.
+SERVER_TABLES: tuple[Table, ...] = (
+    *MEMBER_ROWS,
+    schema.daily_posts,
+    schema.daily_schedules,
+    schema.stage_rewards,
+    schema.guild_settings,
+)
 
 
-def _delete_member(conn: sqlite3.Connection, guild_id: int, user_id: int) -> dict[str, int]:
+def _delete_member(conn: Connection, guild_id: int, user_id: int) -> dict[str, int]:
     deleted = {}
-    for table in _tables_with(conn, "guild_id", "user_id"):
-        cursor = conn.execute(
-            f'DELETE FROM "{table}" WHERE guild_id = ? AND user_id = ?', (guild_id, user_id)
-        )
-        deleted[table] = cursor.rowcount
+    for table, member in MEMBER_ROWS.items():
+        statement = delete(table).where(table.c.guild_id == guild_id, member == user_id)
+        deleted[table.name] = conn.execute(statement).rowcount
     return deleted
 
 
 def _delete_server(
-    conn: sqlite3.Connection, guild_id: int, left_before: str | None
+    conn: Connection, guild_id: int, left_before: str | None
 ) -> dict[str, int] | None:
     if left_before is not None:
         # Checked inside the transaction: a server the bot rejoined meanwhile keeps its data.
-        row = conn.execute(
-            "SELECT 1 FROM guild_settings WHERE guild_id = ? AND left_at < ?",
-            (guild_id, left_before),
-        ).fetchone()
-        if row is None:
+        # The row is locked (PostgreSQL) so a rejoin waits for the deletion to finish.
+        server = schema.guild_settings.c
+        left = conn.scalar(
+            select(server.guild_id)
+            .where(server.guild_id == guild_id, server.left_at < left_before)
+            .with_for_update()
+        )
+        if left is None:
             return None
     deleted = {}
-    for table in _tables_with(conn, "guild_id"):
-        cursor = conn.execute(f'DELETE FROM "{table}" WHERE guild_id = ?', (guild_id,))
-        deleted[table] = cursor.rowcount
+    for table in SERVER_TABLES:
+        deleted[table.name] = conn.execute(
+            delete(table).where(table.c.guild_id == guild_id)
+        ).rowcount
     return deleted
 
 
-def _member_rows(conn: sqlite3.Connection, guild_id: int, user_id: int) -> dict[str, list[dict]]:
-    # Runs on the writer so the export is one consistent snapshot across tables.
+def _member_export(conn: Connection, guild_id: int, user_id: int) -> dict[str, list[dict]]:
+    # Runs as a write so that on SQLite the export is one consistent snapshot across tables
+    # (a reader runs each statement on its own).
     exported: dict[str, list[dict[str, Any]]] = {}
-    for table in _tables_with(conn, "guild_id", "user_id"):
-        cursor = conn.execute(
-            f'SELECT * FROM "{table}" WHERE guild_id = ? AND user_id = ? ORDER BY rowid'
-            if _has_rowid(conn, table)
-            else f'SELECT * FROM "{table}" WHERE guild_id = ? AND user_id = ?',
-            (guild_id, user_id),
+    for table, member in sorted(MEMBER_ROWS.items(), key=lambda item: item[0].name):
+        statement = (
+            select(table)
+            .where(table.c.guild_id == guild_id, member == user_id)
+            .order_by(*table.primary_key.columns)
         )
-        names = [d[0] for d in cursor.description]
-        exported[table] = [dict(zip(names, row, strict=True)) for row in cursor]
+        exported[table.name] = [dict(row) for row in conn.execute(statement).mappings()]
     return exported
-
-
-def _has_rowid(conn: sqlite3.Connection, table: str) -> bool:
-    sql = conn.execute("SELECT sql FROM sqlite_schema WHERE name = ?", (table,)).fetchone()[0]
-    return "WITHOUT ROWID" not in sql.upper()
 
 
 class MemberDataRepository:
@@ -86,11 +92,11 @@ class MemberDataRepository:
 
     async def export(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Table name -> that member's rows as column dicts (one consistent snapshot)."""
-        return await self._db.write_sqlite(_member_rows, guild_id, user_id)
+        return await self._db.write(_member_export, guild_id, user_id)
 
     async def delete_member(self, guild_id: int, user_id: int) -> dict[str, int]:
         """Delete every row of the member in the server; table name -> rows deleted."""
-        return await self._db.write_sqlite(_delete_member, guild_id, user_id)
+        return await self._db.write(_delete_member, guild_id, user_id)
 
     async def delete_server(
         self, guild_id: int, *, left_before: datetime | None = None
@@ -98,4 +104,4 @@ class MemberDataRepository:
         """Delete every row of the server; table name -> rows deleted. With `left_before`,
         only if the bot left the server before then (None when it did not)."""
         cutoff = None if left_before is None else encode_time(left_before)
-        return await self._db.write_sqlite(_delete_server, guild_id, cutoff)
+        return await self._db.write(_delete_server, guild_id, cutoff)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-import sqlite3
+from sqlalchemy import Connection, delete, select
 
 from bot.store.database import Database
+from bot.store.dialect import insert
+from bot.store.schema import meta
 
 
-def _set(conn: sqlite3.Connection, key: str, value: str | None) -> None:
+def _get(conn: Connection, key: str) -> str | None:
+    value = conn.scalar(select(meta.c.value).where(meta.c.key == key))
+    return None if value is None else str(value)
+
+
+def _set(conn: Connection, key: str, value: str | None) -> None:
     if value is None:
-        conn.execute("DELETE FROM meta WHERE key = ?", (key,))
-    else:
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
+        conn.execute(delete(meta).where(meta.c.key == key))
+        return
+    statement = insert(conn, meta).values(key=key, value=value)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[meta.c.key], set_={"value": statement.excluded.value}
         )
+    )
 
 
 class MetaRepository:
@@ -23,9 +31,8 @@ class MetaRepository:
         self._db = db
 
     async def get(self, key: str) -> str | None:
-        row = await self._db.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if row is None else str(row[0])
+        return await self._db.read(_get, key)
 
     async def set(self, key: str, value: str | None) -> None:
         """Store `value` under `key`; None deletes the key."""
-        await self._db.write_sqlite(_set, key, value)
+        await self._db.write(_set, key, value)

@@ -6,21 +6,28 @@ claims it with `replaces`). A reload reports how many members have any.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 
-from bot.store.database import Database
+from sqlalchemy import Connection, bindparam, func, select, tuple_
 
-# The known ids travel as one JSON array of "roadmap topic" strings: one parameter whatever the
-# size of the content (SQLite limits the number of parameters), and SQLite builds a temporary
-# index for the IN list once per query. Content ids are lowercase-kebab, so a space cannot
-# occur inside one.
-_MEMBERS_WITH_ORPHANS = """
-    SELECT COUNT(*) FROM (
-        SELECT DISTINCT guild_id, user_id FROM progress
-        WHERE roadmap_id || ' ' || topic_id NOT IN (SELECT value FROM json_each(?))
-    )
-"""
+from bot.store.database import Database
+from bot.store.schema import progress
+
+_row = progress.c
+
+# The known (roadmap, topic) pairs travel as one expanding parameter: a row-value NOT IN list
+# (SQLite sends it as `VALUES (?, ?), ...` and builds a temporary index on it once per query;
+# PostgreSQL hashes the list). An empty list means every row is an orphan.
+_MEMBERS_WITH_ORPHANS = select(func.count()).select_from(
+    select(_row.guild_id, _row.user_id)
+    .where(tuple_(_row.roadmap_id, _row.topic_id).not_in(bindparam("known", expanding=True)))
+    .distinct()
+    .subquery()
+)
+
+
+def _count_members(conn: Connection, pairs: list[tuple[str, str]]) -> int:
+    return int(conn.scalar(_MEMBERS_WITH_ORPHANS, {"known": pairs}) or 0)
 
 
 class OrphanedProgressRepository:
@@ -31,8 +38,5 @@ class OrphanedProgressRepository:
         """How many (server, member) pairs have progress on an id not in `known` (roadmap id ->
         the ids whose progress counts: live topic ids and the old ids they replace). Progress
         in a roadmap missing from `known` counts as well."""
-        pairs = [
-            f"{roadmap_id} {topic_id}" for roadmap_id, ids in known.items() for topic_id in ids
-        ]
-        row = await self._db.fetchone(_MEMBERS_WITH_ORPHANS, (json.dumps(pairs),))
-        return int(row[0]) if row else 0
+        pairs = [(roadmap_id, topic_id) for roadmap_id, ids in known.items() for topic_id in ids]
+        return await self._db.read(_count_members, pairs)

@@ -2,21 +2,27 @@
 
 A status change is one write operation: it reads the member's rows, applies the change, appends
 to the log when a topic becomes done, and returns the rows before and after (and the member's
-completion days) so the caller can tell what changed without another round trip.
+completion days) so the caller can tell what changed without another round trip. It is given
+plain values only (the member's local day is the caller's to work out beforehand), so nothing
+but store code runs inside the write transaction.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Collection, Iterable
+import zlib
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import starmap
 
+from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import insert as plain_insert
+
 from bot.records import DONE, check_status
-from bot.store.codec import decode_date, decode_time, encode_date, encode_time
+from bot.store.codec import decode_date, decode_instant, encode_date, encode_time
 from bot.store.database import Database
-from bot.store.settings import ZONES_SQL
+from bot.store.dialect import Prepared, insert, is_postgresql, lock_for_transaction
+from bot.store.schema import completions, progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,21 +39,15 @@ class ProgressRow:
 
     @property
     def started_at(self) -> datetime:
-        return _instant(self.started)
+        return decode_instant(self.started)
 
     @property
     def updated_at(self) -> datetime:
-        return _instant(self.updated)
+        return decode_instant(self.updated)
 
     @property
     def completed_at(self) -> datetime | None:
-        return None if self.completed is None else _instant(self.completed)
-
-
-def _instant(text: str) -> datetime:
-    moment = decode_time(text)
-    assert moment is not None
-    return moment
+        return None if self.completed is None else decode_instant(self.completed)
 
 
 def latest_of(rows: Iterable[ProgressRow], topic_ids: Collection[str]) -> ProgressRow | None:
@@ -74,8 +74,8 @@ class StatusChange:
     `topic_ids` is the live topic id first, then the old ids whose progress counts for it.
     `only_if_unset` leaves a topic alone that already has any status (opening a topic marks it
     in progress, but must not undo a done one). `local_day` is the member's local date of the
-    change, or the caller's rule turning (member's zone, server's zone) names into it; the names
-    are then read in the same transaction, saving the caller a round trip.
+    change: the completions log records it, so a change to done needs it; other changes may
+    leave it None.
     """
 
     guild_id: int
@@ -84,7 +84,7 @@ class StatusChange:
     topic_ids: tuple[str, ...]
     status: str | None
     at: datetime
-    local_day: date | Callable[[str | None, str | None], date]
+    local_day: date | None
     only_if_unset: bool = False
     with_days: bool = True  # read the completion days (for the streak) in the same transaction
 
@@ -95,52 +95,96 @@ class ChangeOutcome:
     after: tuple[ProgressRow, ...]  # ... and after the change
     previous: ProgressRow | None  # the row that decided the topic's status before
     changed: bool
-    local_date: date  # the member's local date of the change
+    local_date: date | None  # the change's `local_day`
     days: tuple[date, ...]  # distinct local days with a completion, oldest first
 
 
-_SELECT_ROWS = """
-    SELECT topic_id, status, started_at, updated_at, completed_at FROM progress
-    WHERE guild_id = ? AND user_id = ? AND roadmap_id = ?
-"""
-_SELECT_DAYS = """
-    SELECT DISTINCT local_date FROM completions WHERE guild_id = ? AND user_id = ?
-    ORDER BY local_date
-"""
-_UPSERT = """
-    INSERT INTO progress
-        (guild_id, user_id, roadmap_id, topic_id, status, started_at, updated_at, completed_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (guild_id, user_id, roadmap_id, topic_id) DO UPDATE SET
-        status = excluded.status,
-        updated_at = excluded.updated_at,
-        completed_at = excluded.completed_at
-"""
-_LOG = """
-    INSERT INTO completions (guild_id, user_id, roadmap_id, topic_id, completed_at, local_date)
-    VALUES (?, ?, ?, ?, ?, ?)
-"""
+_row = progress.c
+_KEY = ("guild_id", "user_id", "roadmap_id")
+_log = completions.c
+_of_member = (_row.guild_id == bindparam("guild_id")) & (_row.user_id == bindparam("user_id"))
+_in_roadmap = _of_member & (_row.roadmap_id == bindparam("roadmap_id"))
+
+# A mark runs these on the writer thread, whose statements per second bound the marks per
+# second: compiled once (`Prepared`), not per call.
+_SELECT_ROWS = Prepared(
+    select(_row.topic_id, _row.status, _row.started_at, _row.updated_at, _row.completed_at).where(
+        _in_roadmap
+    )
+)
+_SELECT_DAYS = Prepared(
+    select(_log.local_date)
+    .distinct()
+    .where(_log.guild_id == bindparam("guild_id"), _log.user_id == bindparam("user_id"))
+    .order_by(_log.local_date)
+)
+_LOG = Prepared(
+    plain_insert(completions).values(
+        {name: bindparam(name) for name in (*_KEY, "topic_id", "completed_at", "local_date")}
+    )
+)
+_RESET = delete(progress).where(
+    _in_roadmap, _row.topic_id.in_(bindparam("topic_ids", expanding=True))
+)
+_UPSERTS: dict[str, Prepared] = {}  # by dialect name: each spells ON CONFLICT its own way
+
+#: The advisory lock namespace of "one member's progress" (see `_lock_member`).
+_MEMBER_LOCK = 0x5C_0001
 
 
-def _apply_change(conn: sqlite3.Connection, change: StatusChange) -> ChangeOutcome:
-    key = (change.guild_id, change.user_id, change.roadmap_id)
-    if isinstance(change.local_day, date):
-        local = change.local_day
-    else:
-        zones = conn.execute(ZONES_SQL, (change.guild_id, change.user_id, change.guild_id))
-        local = change.local_day(*zones.fetchone())
-    before = tuple(starmap(ProgressRow, conn.execute(_SELECT_ROWS, key)))
+def _upsert(conn: Connection) -> Prepared:
+    prepared = _UPSERTS.get(conn.dialect.name)
+    if prepared is None:
+        statement = insert(conn, progress).values(
+            {column.name: bindparam(column.name) for column in progress.columns}
+        )
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=[_row.guild_id, _row.user_id, _row.roadmap_id, _row.topic_id],
+            set_={
+                "status": excluded.status,
+                "updated_at": excluded.updated_at,
+                "completed_at": excluded.completed_at,
+            },
+        )
+        prepared = _UPSERTS[conn.dialect.name] = Prepared(statement)
+    return prepared
+
+
+def _lock_member(conn: Connection, guild_id: int, user_id: int) -> None:
+    """Concurrent changes of one member, one after the other (PostgreSQL; SQLite's writer is
+    one already). A change reads the member's rows and writes what follows from them, and
+    under READ COMMITTED a concurrent change could read the same rows: both would log the
+    same completion. Locking the rows read is not enough (a row about to be inserted cannot
+    be locked), so the member's key is locked before the read; hash collisions only make two
+    members wait for each other."""
+    if not is_postgresql(conn):
+        return
+    key = zlib.crc32(f"{guild_id}:{user_id}".encode())
+    lock_for_transaction(conn, _MEMBER_LOCK, key - (1 << 32) if key >= 1 << 31 else key)
+
+
+def _rows(conn: Connection, guild_id: int, user_id: int, roadmap_id: str) -> list[ProgressRow]:
+    found = _SELECT_ROWS.rows(conn, guild_id=guild_id, user_id=user_id, roadmap_id=roadmap_id)
+    return list(starmap(ProgressRow, found))
+
+
+def _days(conn: Connection, guild_id: int, user_id: int) -> list[date]:
+    return [
+        decode_date(day) for (day,) in _SELECT_DAYS.rows(conn, guild_id=guild_id, user_id=user_id)
+    ]
+
+
+def _apply_change(conn: Connection, change: StatusChange) -> ChangeOutcome:
+    key = {"guild_id": change.guild_id, "user_id": change.user_id, "roadmap_id": change.roadmap_id}
+    _lock_member(conn, change.guild_id, change.user_id)
+    before = tuple(_rows(conn, change.guild_id, change.user_id, change.roadmap_id))
     previous = latest_of(before, change.topic_ids)
     live_id = change.topic_ids[0]
     at = encode_time(change.at)
     after, changed = before, False
     if change.status is None:
-        placeholders = ",".join("?" * len(change.topic_ids))
-        conn.execute(
-            "DELETE FROM progress WHERE guild_id = ? AND user_id = ? AND roadmap_id = ? "
-            f"AND topic_id IN ({placeholders})",
-            (*key, *change.topic_ids),
-        )
+        conn.execute(_RESET, {**key, "topic_ids": list(change.topic_ids)})
         after = tuple(r for r in before if r.topic_id not in change.topic_ids)
         changed = len(after) != len(before)
     elif (previous is None or not change.only_if_unset) and (
@@ -150,15 +194,30 @@ def _apply_change(conn: sqlite3.Connection, change: StatusChange) -> ChangeOutco
         row = ProgressRow(
             live_id, change.status, previous.started if previous else at, at, completed
         )
-        conn.execute(_UPSERT, (*key, live_id, row.status, row.started, at, completed))
+        _upsert(conn).run(
+            conn,
+            **key,
+            topic_id=live_id,
+            status=row.status,
+            started_at=row.started,
+            updated_at=at,
+            completed_at=completed,
+        )
         if change.status == DONE:
-            conn.execute(_LOG, (*key, live_id, at, encode_date(local)))
+            assert change.local_day is not None  # checked by ProgressRepository.change
+            _LOG.run(
+                conn,
+                **key,
+                topic_id=live_id,
+                completed_at=at,
+                local_date=encode_date(change.local_day),
+            )
         # The rows after the change, without reading them back.
         after, changed = (*(r for r in before if r.topic_id != live_id), row), True
     days: tuple[date, ...] = ()
     if change.with_days:
-        days = tuple(decode_date(r[0]) for r in conn.execute(_SELECT_DAYS, key[:2]))
-    return ChangeOutcome(before, after, previous, changed, local, days)
+        days = tuple(_days(conn, change.guild_id, change.user_id))
+    return ChangeOutcome(before, after, previous, changed, change.local_day, days)
 
 
 class ProgressRepository:
@@ -167,13 +226,11 @@ class ProgressRepository:
 
     async def rows(self, guild_id: int, user_id: int, roadmap_id: str) -> list[ProgressRow]:
         """Every progress row of a member in one roadmap (including ids no longer in content)."""
-        raw = await self._db.fetchall(_SELECT_ROWS, (guild_id, user_id, roadmap_id))
-        return list(starmap(ProgressRow, raw))
+        return await self._db.read(_rows, guild_id, user_id, roadmap_id)
 
     async def completion_days(self, guild_id: int, user_id: int) -> list[date]:
         """Distinct local dates on which the member completed a topic, oldest first."""
-        raw = await self._db.fetchall(_SELECT_DAYS, (guild_id, user_id))
-        return [decode_date(r[0]) for r in raw]
+        return await self._db.read(_days, guild_id, user_id)
 
     async def change(self, change: StatusChange) -> ChangeOutcome:
         """Apply one status change atomically; returns once it is committed."""
@@ -181,4 +238,6 @@ class ProgressRepository:
             check_status(change.status)
         if not change.topic_ids:
             raise ValueError("a status change needs the topic id")
-        return await self._db.write_sqlite(_apply_change, change)
+        if change.status == DONE and change.local_day is None:
+            raise ValueError("a change to done needs the member's local day (the log's date)")
+        return await self._db.write(_apply_change, change)

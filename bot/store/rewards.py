@@ -2,26 +2,58 @@
 
 from __future__ import annotations
 
-import sqlite3
+from sqlalchemy import Connection, delete, select
 
 from bot.records import StageReward
 from bot.store.database import Database
+from bot.store.dialect import insert
+from bot.store.schema import stage_rewards
+
+_reward = stage_rewards.c
 
 
-def _set(conn: sqlite3.Connection, reward: StageReward) -> None:
+def _set(conn: Connection, reward: StageReward) -> None:
+    statement = insert(conn, stage_rewards).values(
+        guild_id=reward.guild_id,
+        roadmap_id=reward.roadmap_id,
+        stage_id=reward.stage_id,
+        role_id=reward.role_id,
+    )
     conn.execute(
-        "INSERT INTO stage_rewards (guild_id, roadmap_id, stage_id, role_id) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, roadmap_id, stage_id) DO UPDATE SET role_id = excluded.role_id",
-        (reward.guild_id, reward.roadmap_id, reward.stage_id, reward.role_id),
+        statement.on_conflict_do_update(
+            index_elements=[_reward.guild_id, _reward.roadmap_id, _reward.stage_id],
+            set_={"role_id": statement.excluded.role_id},
+        )
     )
 
 
-def _remove(conn: sqlite3.Connection, guild_id: int, roadmap_id: str, stage_id: str) -> bool:
-    cursor = conn.execute(
-        "DELETE FROM stage_rewards WHERE guild_id = ? AND roadmap_id = ? AND stage_id = ?",
-        (guild_id, roadmap_id, stage_id),
+def _remove(conn: Connection, guild_id: int, roadmap_id: str, stage_id: str) -> bool:
+    statement = delete(stage_rewards).where(
+        _reward.guild_id == guild_id,
+        _reward.roadmap_id == roadmap_id,
+        _reward.stage_id == stage_id,
     )
-    return cursor.rowcount > 0
+    return conn.execute(statement).rowcount > 0
+
+
+def _role_for(conn: Connection, guild_id: int, roadmap_id: str, stage_id: str) -> int | None:
+    role_id = conn.scalar(
+        select(_reward.role_id).where(
+            _reward.guild_id == guild_id,
+            _reward.roadmap_id == roadmap_id,
+            _reward.stage_id == stage_id,
+        )
+    )
+    return None if role_id is None else int(role_id)
+
+
+def _in_server(conn: Connection, guild_id: int) -> list[StageReward]:
+    rows = conn.execute(
+        select(_reward.roadmap_id, _reward.stage_id, _reward.role_id)
+        .where(_reward.guild_id == guild_id)
+        .order_by(_reward.roadmap_id, _reward.stage_id)
+    )
+    return [StageReward(guild_id, roadmap_id, stage, int(role)) for roadmap_id, stage, role in rows]
 
 
 class RewardRepository:
@@ -30,24 +62,14 @@ class RewardRepository:
 
     async def set(self, reward: StageReward) -> None:
         """Give `reward.role_id` for that stage (replacing any role set before)."""
-        await self._db.write_sqlite(_set, reward)
+        await self._db.write(_set, reward)
 
     async def remove(self, guild_id: int, roadmap_id: str, stage_id: str) -> bool:
         """Whether there was a reward to remove."""
-        return await self._db.write_sqlite(_remove, guild_id, roadmap_id, stage_id)
+        return await self._db.write(_remove, guild_id, roadmap_id, stage_id)
 
     async def for_stage(self, guild_id: int, roadmap_id: str, stage_id: str) -> int | None:
-        row = await self._db.fetchone(
-            "SELECT role_id FROM stage_rewards"
-            " WHERE guild_id = ? AND roadmap_id = ? AND stage_id = ?",
-            (guild_id, roadmap_id, stage_id),
-        )
-        return int(row[0]) if row else None
+        return await self._db.read(_role_for, guild_id, roadmap_id, stage_id)
 
     async def in_server(self, guild_id: int) -> list[StageReward]:
-        rows = await self._db.fetchall(
-            "SELECT roadmap_id, stage_id, role_id FROM stage_rewards WHERE guild_id = ?"
-            " ORDER BY roadmap_id, stage_id",
-            (guild_id,),
-        )
-        return [StageReward(guild_id, r[0], r[1], int(r[2])) for r in rows]
+        return await self._db.read(_in_server, guild_id)

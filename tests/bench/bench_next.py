@@ -25,6 +25,7 @@ from pathlib import Path
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy import Connection
 
 from bot.app import StudyBot
 from bot.config import Settings
@@ -46,7 +47,9 @@ FIRST_SYNTHETIC_USER = 400_000_000_000_000_000
 WORLD_MEMBERS = 400  # members who send the commands; the others are only data
 
 
-def seed(conn: object, roadmap: Roadmap, guild_id: int, user_ids: list[int], now: datetime) -> int:
+def seed(
+    conn: Connection, roadmap: Roadmap, guild_id: int, user_ids: list[int], now: datetime
+) -> int:
     """Every member reached a random point of the roadmap; their next topic is in progress.
     Uses the store's own write path, in one transaction."""
     rng = random.Random(7)
@@ -70,7 +73,7 @@ def seed(conn: object, roadmap: Roadmap, guild_id: int, user_ids: list[int], now
                 at.date(),
                 with_days=False,
             )
-            _apply_change(conn, change)  # type: ignore[arg-type]
+            _apply_change(conn, change)
             changes += 1
     return changes
 
@@ -173,7 +176,7 @@ async def round_trips(
         path = Path(folder) / "bench.sqlite3"
         database = await Database.open(path)
         started = time.perf_counter()
-        changes = await database.write_sqlite(
+        changes = await database.write(
             seed, catalog.default, sample.guild.id, user_ids, datetime.now(UTC)
         )
         await database.close()

@@ -11,13 +11,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import Connection, Table, func, select
+
 from bot.services.clock import SystemClock
 from bot.services.progress import StudyService
 from bot.store.database import Database
+from bot.store.schema import completions, progress
 from tests.store.crash_writer import GUILD, ROADMAP
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 15
+
+
+def _rows_in(conn: Connection, table: Table) -> int:
+    return int(conn.scalar(select(func.count()).select_from(table)))
 
 
 def _acknowledged_by_killed_writer(db_path: Path, first_user: int, wait_lines: int) -> set:
@@ -99,8 +106,8 @@ async def test_a_thousand_concurrent_marks_all_land(tmp_path: Path) -> None:
         errors = [r for r in results if isinstance(r, BaseException)]
         assert errors == []
         assert all(r.status == "done" for r in results[:1000])
-        assert (await first.fetchone("SELECT COUNT(*) FROM progress"))[0] == 1000
-        assert (await second.fetchone("SELECT COUNT(*) FROM completions"))[0] == 1000
+        assert await first.read(_rows_in, progress) == 1000
+        assert await second.read(_rows_in, completions) == 1000
     finally:
         await first.close()
         await second.close()

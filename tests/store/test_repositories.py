@@ -1,27 +1,42 @@
-"""Repositories against the real schema: rows in, the same rows out; constraints hold."""
+"""Repositories against the real schema, on SQLite and on PostgreSQL: rows in, the same rows
+out; constraints hold; a read-then-write change is safe under concurrency."""
 
-import sqlite3
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.errors import InvalidStatus
+from bot.records import StageReward
 from bot.store.database import Database
-from bot.store.erasure import MemberDataRepository
 from bot.store.meta import MetaRepository
 from bot.store.progress import ProgressRepository, StatusChange
-from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
+from bot.store.rewards import RewardRepository
+from bot.store.schema import completions, progress
+from bot.store.settings import (
+    MemberSettings,
+    MemberSettingsRepository,
+    ServerSettingsRepository,
+)
 
 NOW = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
-G, U = 10**18, 2**63 - 1  # the largest snowflake SQLite must hold
+G, U = 10**18, 2**63 - 1  # the largest snowflake both databases must hold
 
 
 def change(topic_ids, status, at=NOW, **kwargs) -> StatusChange:
     return StatusChange(G, U, "rm", tuple(topic_ids), status, at, at.date(), **kwargs)
 
 
-async def test_progress_change_round_trip(db: Database) -> None:
-    repo = ProgressRepository(db)
+def _completions(conn: Connection) -> list[tuple]:
+    log = completions.c
+    statement = select(log.user_id, log.topic_id, log.local_date).order_by(log.id)
+    return [tuple(row) for row in conn.execute(statement)]
+
+
+async def test_progress_change_round_trip(store_db: Database) -> None:
+    repo = ProgressRepository(store_db)
     first = await repo.change(change(["a"], "in_progress"))
     assert first.changed and first.before == () and first.days == ()
     (row,) = first.after
@@ -44,113 +59,152 @@ async def test_progress_change_round_trip(db: Database) -> None:
     assert done.days == (date(2024, 5, 15),)
     assert await repo.rows(G, U, "rm") == list(done.after)
     assert await repo.completion_days(G, U) == [date(2024, 5, 15)]
+    assert await store_db.read(_completions) == [(U, "a", "2024-05-15")]
 
 
-async def test_the_latest_row_decides_between_old_and_live_ids(db: Database) -> None:
-    repo = ProgressRepository(db)
+async def test_the_latest_row_decides_between_old_and_live_ids(store_db: Database) -> None:
+    repo = ProgressRepository(store_db)
     await repo.change(change(["old"], "done"))
     outcome = await repo.change(change(["new", "old"], "done", at=NOW + timedelta(minutes=1)))
     assert outcome.previous.topic_id == "old" and not outcome.changed  # already done via old
     outcome = await repo.change(change(["new", "old"], "skipped", at=NOW + timedelta(minutes=2)))
     assert outcome.changed and outcome.previous.started_at == NOW
     reset = await repo.change(change(["new", "old"], None, at=NOW + timedelta(minutes=3)))
-    assert reset.after == ()
+    assert reset.after == () and reset.changed
+    assert await repo.rows(G, U, "rm") == []
     assert len(await repo.completion_days(G, U)) == 1  # the log is never rewritten
 
 
-async def test_unknown_status_is_refused_before_any_write(db: Database) -> None:
+async def test_opening_a_topic_leaves_a_status_it_has_alone(store_db: Database) -> None:
+    repo = ProgressRepository(store_db)
+    await repo.change(change(["a"], "done"))
+    opened = await repo.change(change(["a"], "in_progress", only_if_unset=True))
+    assert not opened.changed and [r.status for r in opened.after] == ["done"]
+    assert [r.status for r in await repo.rows(G, U, "rm")] == ["done"]
+
+
+async def test_the_local_day_given_is_the_day_logged(store_db: Database) -> None:
+    # The caller works the local day out (from the member's zone) before the write; the store
+    # logs what it is given.
+    repo = ProgressRepository(store_db)
+    outcome = await repo.change(
+        StatusChange(G, U, "rm", ("a",), "done", NOW, date(2024, 5, 16), with_days=True)
+    )
+    assert outcome.local_date == date(2024, 5, 16) and outcome.days == (date(2024, 5, 16),)
+    assert await store_db.read(_completions) == [(U, "a", "2024-05-16")]
+
+
+async def test_a_change_to_done_needs_the_local_day(store_db: Database) -> None:
+    repo = ProgressRepository(store_db)
+    with pytest.raises(ValueError, match="local day"):
+        await repo.change(StatusChange(G, U, "rm", ("a",), "done", NOW, None))
+    skipped = await repo.change(StatusChange(G, U, "rm", ("a",), "skipped", NOW, None))
+    assert skipped.changed and skipped.local_date is None
+    assert await store_db.read(_completions) == []
+
+
+async def test_concurrent_marks_of_one_member_log_one_completion(store_db: Database) -> None:
+    # On PostgreSQL each change is its own transaction: without serialising one member's
+    # changes, several would read "not done yet" and each log a completion.
+    repo = ProgressRepository(store_db)
+    await repo.change(change(["other"], "in_progress"))  # the member has rows already
+    outcomes = await asyncio.gather(*(repo.change(change(["a"], "done")) for _ in range(20)))
+    assert sum(outcome.changed for outcome in outcomes) == 1
+    assert await store_db.read(_completions) == [(U, "a", "2024-05-15")]
+    fresh = await asyncio.gather(
+        *(repo.change(StatusChange(G, 7, "rm", ("a",), "done", NOW, NOW.date())) for _ in range(20))
+    )
+    assert sum(outcome.changed for outcome in fresh) == 1  # a member with no rows at all
+
+
+async def test_unknown_status_is_refused_before_any_write(store_db: Database) -> None:
     with pytest.raises(InvalidStatus):
-        await ProgressRepository(db).change(change(["a"], "finished"))
-    assert await ProgressRepository(db).rows(G, U, "rm") == []
+        await ProgressRepository(store_db).change(change(["a"], "finished"))
+    assert await ProgressRepository(store_db).rows(G, U, "rm") == []
 
 
-async def test_the_schema_refuses_unknown_statuses_too(db: Database) -> None:
-    def sneak(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO progress VALUES (1, 2, 'rm', 't', 'finished', 'x', 'x', NULL)")
+async def test_the_schema_refuses_unknown_statuses_too(store_db: Database) -> None:
+    def sneak(conn: Connection) -> None:
+        conn.execute(
+            insert(progress).values(
+                guild_id=1,
+                user_id=2,
+                roadmap_id="rm",
+                topic_id="t",
+                status="finished",
+                started_at="x",
+                updated_at="x",
+            )
+        )
 
-    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        await db.write_sqlite(sneak)
+    with pytest.raises(IntegrityError, match=r"(?i)check"):
+        await store_db.write(sneak)
+    count = await store_db.read(
+        lambda conn: conn.scalar(select(func.count()).select_from(progress))
+    )
+    assert count == 0
 
 
-async def test_settings_upserts_keep_other_columns(db: Database) -> None:
-    members = MemberSettingsRepository(db)
+async def test_settings_upserts_keep_other_columns(store_db: Database) -> None:
+    members = MemberSettingsRepository(store_db)
+    assert await members.get(G, U) == MemberSettings(G, U)
+    assert await members.zones(G, U) == (None, None)
     await members.update(G, U, NOW, time_zone="Asia/Tokyo")
     await members.update(G, U, NOW, reminder_time="07:30", reminder_time_zone="UTC")
-    await members.update(G, U, NOW, hide_progress=True)
+    await members.update(G, U, NOW, hide_progress=True, followed_roadmap="py")
     got = await members.get(G, U)
-    assert (got.time_zone, got.reminder_time, got.reminder_time_zone, got.hide_progress) == (
-        "Asia/Tokyo",
-        "07:30",
-        "UTC",
-        True,
-    )
+    assert (
+        got.time_zone,
+        got.reminder_time,
+        got.reminder_time_zone,
+        got.hide_progress,
+        got.followed_roadmap,
+    ) == ("Asia/Tokyo", "07:30", "UTC", True, "py")
     with pytest.raises(ValueError, match="not member settings"):
         await members.update(G, U, NOW, colour="red")
-    servers = ServerSettingsRepository(db)
-    await servers.update(G, NOW, time_zone="Europe/Oslo", left_at=NOW)
+    servers = ServerSettingsRepository(store_db)
+    assert (await servers.get(G)).left_at is None
+    await servers.update(G, NOW, time_zone="Europe/Oslo", left_at=NOW, default_roadmap="web")
     assert await members.zones(G, U) == ("Asia/Tokyo", "Europe/Oslo")
-    assert (await servers.get(G)).left_at == NOW
+    assert await members.zones(G, 5) == (None, "Europe/Oslo")
+    assert await members.roadmap_choices(G, U) == ("py", "web")
+    assert await members.roadmap_choices(G + 1, U) == (None, None)
+    got_server = await servers.get(G)
+    assert (got_server.left_at, got_server.time_zone, got_server.default_roadmap) == (
+        NOW,
+        "Europe/Oslo",
+        "web",
+    )
     assert await servers.left_before(NOW + timedelta(seconds=1)) == [G]
     assert await servers.left_before(NOW) == []
+    await servers.update(G, NOW, left_at=None)
+    assert await servers.left_before(NOW + timedelta(days=1)) == []
+    assert (await servers.get(G)).time_zone == "Europe/Oslo"
 
 
-async def test_meta(db: Database) -> None:
-    meta = MetaRepository(db)
+async def test_meta(store_db: Database) -> None:
+    meta = MetaRepository(store_db)
     assert await meta.get("hash") is None
     await meta.set("hash", "abc")
     await meta.set("hash", "def")
     assert await meta.get("hash") == "def"
     await meta.set("hash", None)
     assert await meta.get("hash") is None
+    await meta.set("hash", None)  # deleting a missing key is no error
 
 
-async def test_erasure_covers_tables_added_by_later_migrations(db: Database) -> None:
-    def add_table(conn: sqlite3.Connection) -> None:
-        conn.execute("CREATE TABLE notes (guild_id INTEGER, user_id INTEGER, text TEXT)")
-        conn.execute("INSERT INTO notes VALUES (?, ?, 'mine'), (?, 7, 'theirs')", (G, U, G))
-
-    await db.write_sqlite(add_table)
-    await ProgressRepository(db).change(change(["a"], "done"))
-    data = MemberDataRepository(db)
-    exported = await data.export(G, U)
-    assert exported["notes"] == [{"guild_id": G, "user_id": U, "text": "mine"}]
-    deleted = await data.delete_member(G, U)
-    assert deleted["notes"] == 1 and deleted["progress"] == 1 and deleted["completions"] == 1
-    assert await db.fetchall("SELECT text FROM notes") == [("theirs",)]
-    assert (await data.delete_server(G))["notes"] == 1
-
-
-async def test_a_local_day_rule_gets_the_zones_read_in_the_same_transaction(db: Database) -> None:
-    seen = []
-
-    def rule(member_zone, server_zone) -> date:
-        seen.append((member_zone, server_zone))
-        return date(2024, 5, 16)
-
-    await MemberSettingsRepository(db).update(G, U, NOW, time_zone="Asia/Tokyo")
-    outcome = await ProgressRepository(db).change(
-        StatusChange(G, U, "rm", ("a",), "done", NOW, rule)
-    )
-    assert seen == [("Asia/Tokyo", None)]
-    assert outcome.local_date == date(2024, 5, 16) and outcome.days == (date(2024, 5, 16),)
-
-
-async def test_forgetting_a_member_also_clears_their_reminder_rows(db: Database) -> None:
-    await MemberSettingsRepository(db).update(G, U, NOW, reminder_time="08:00")
-
-    def add_reminder(conn: sqlite3.Connection) -> None:
-        conn.execute(
-            "INSERT INTO reminder_schedules (guild_id, user_id, next_date, next_fire_at)"
-            " VALUES (?, ?, '2024-05-16', '2024-05-16T08:00:00.000000Z')",
-            (G, U),
-        )
-        conn.execute(
-            "INSERT INTO reminder_deliveries (guild_id, user_id, local_date, status, claimed_at)"
-            " VALUES (?, ?, '2024-05-15', 'sent', '2024-05-15T08:00:00.000000Z')",
-            (G, U),
-        )
-
-    await db.write_sqlite(add_reminder)
-    await MemberDataRepository(db).delete_member(G, U)
-    for table in ("member_settings", "reminder_schedules", "reminder_deliveries"):
-        assert await db.fetchall(f"SELECT * FROM {table}") == [], table
+async def test_stage_rewards(store_db: Database) -> None:
+    rewards = RewardRepository(store_db)
+    assert await rewards.for_stage(G, "rm", "basics") is None
+    await rewards.set(StageReward(G, "rm", "basics", 2**62))
+    await rewards.set(StageReward(G, "rm", "web", 5))
+    await rewards.set(StageReward(G, "rm", "basics", 6))  # replaces the role
+    await rewards.set(StageReward(G + 1, "rm", "basics", 7))
+    assert await rewards.for_stage(G, "rm", "basics") == 6
+    assert await rewards.in_server(G) == [
+        StageReward(G, "rm", "basics", 6),
+        StageReward(G, "rm", "web", 5),
+    ]
+    assert await rewards.remove(G, "rm", "basics") is True
+    assert await rewards.remove(G, "rm", "basics") is False
+    assert await rewards.in_server(G) == [StageReward(G, "rm", "web", 5)]
