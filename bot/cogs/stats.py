@@ -3,7 +3,6 @@ week, and how many reached each stage, as a funnel with bars and as a chart imag
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from discord import app_commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import roadmap_choices
+from bot.cogs.card import drawn
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.render.stats import stats_message
 from bot.render.stats_image import FILENAME as CHART_FILENAME
@@ -34,9 +34,9 @@ class ServerStatsCog(SubcommandCog):
         message = stats_message(stats, roadmap_title=chosen.title)
         reply = send_kwargs(message)
         if stats.started and stats.reached:
-            # The funnel as a chart too, drawn in a worker thread: CPU work off the event loop.
+            # The funnel as a chart too, drawn off the event loop like the progress card.
             chart = stats_picture(stats, roadmap_title=chosen.title)
-            data = await asyncio.to_thread(draw_stats_chart, chart)
+            data = await drawn(draw_stats_chart, chart)
             reply["files"].append(discord.File(io.BytesIO(data), filename=CHART_FILENAME))
             reply["embeds"][0].set_image(url=f"attachment://{CHART_FILENAME}")
         await answer(interaction, **reply, ephemeral=True)

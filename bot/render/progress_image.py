@@ -13,13 +13,12 @@ and what they see agree to the pixel.
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from bot.services.progress import ProgressSummary
 from bot.services.standing import percent
@@ -157,77 +156,104 @@ def fill_width(track_width: int, shown_percent: int) -> int:
 def fit(text: str, size: int, room: float) -> str:
     """`text` on one line, cut with an ellipsis to fit `room` pixels at `size`."""
     text = " ".join(text.split())
-    face = font(size)
-    if face.getlength(text) <= room:
+    if text_width(text, size) <= room:
         return text
     # The longest prefix that fits with its ellipsis, by bisection (lengths grow with prefixes).
     low, high = 0, len(text)
     while low < high:
         middle = (low + high + 1) // 2
-        if face.getlength(text[:middle].rstrip() + "…") <= room:
+        if text_width(text[:middle].rstrip() + "…", size) <= room:
             low = middle
         else:
             high = middle - 1
     return text[:low].rstrip() + "…"
 
 
-@lru_cache(maxsize=512)
-def _text_mask(text: str, size: int) -> tuple[Image.Image, int, int, int]:
-    """The text's coverage as an "L" image, its offset from the baseline origin and its
-    advance. Cached because FreeType rasterizes every glyph on every call, and most of a card's
-    text (stage titles, labels) is the same for every member of a roadmap."""
+# -- the palette: pictures are drawn in palette indexes ------------------------------------------
+
+#: Every colour a picture uses. Text is antialiased in RAMP_STEPS shades between its colour
+#: (TEXT_COLOURS) and what it is written on (TEXT_GROUNDS); those shades complete the palette.
+BASE_COLOURS: tuple[Colour, ...] = (
+    BACKGROUND, PANEL, TRACK, TEXT, MUTED, BLURPLE, GREEN, ORANGE, SKIPPED, ICE, *STAGE_COLOURS
+)  # fmt: skip
+TEXT_COLOURS: tuple[Colour, ...] = (TEXT, MUTED, GREEN)
+TEXT_GROUNDS: tuple[Colour, ...] = (PANEL, TRACK)
+RAMP_STEPS = 24
+
+
+def _blend(front: Colour, back: Colour, share: float) -> Colour:
+    r, g, b = (round(bb + (ff - bb) * share) for ff, bb in zip(front, back, strict=True))
+    return (r, g, b)
+
+
+@dataclass(frozen=True, slots=True)
+class _Palette:
+    colours: tuple[Colour, ...]
+    index: dict[Colour, int]
+    # (text colour, ground) -> 256 palette indexes, one per coverage value of a glyph mask
+    ramps: dict[tuple[Colour, Colour], tuple[int, ...]]
+
+
+@lru_cache(maxsize=1)
+def _palette() -> _Palette:
+    colours = list(dict.fromkeys(BASE_COLOURS))
+    ramps: dict[tuple[Colour, Colour], tuple[int, ...]] = {}
+    for front in TEXT_COLOURS:
+        for back in TEXT_GROUNDS:
+            steps = []
+            for step in range(RAMP_STEPS):
+                shade = _blend(front, back, step / (RAMP_STEPS - 1))
+                if shade not in colours:
+                    colours.append(shade)
+                steps.append(colours.index(shade))
+            ramps[(front, back)] = tuple(
+                steps[round(coverage * (RAMP_STEPS - 1) / 255)] for coverage in range(256)
+            )
+    if len(colours) > 256:
+        raise AssertionError(f"{len(colours)} colours do not fit a PNG palette")
+    return _Palette(tuple(colours), {c: n for n, c in enumerate(colours)}, ramps)
+
+
+def colour_index(colour: Colour) -> int:
+    """The palette index of one of BASE_COLOURS."""
+    return _palette().index[colour]
+
+
+@dataclass(frozen=True, slots=True)
+class _Glyph:
+    shades: Image.Image  # palette indexes
+    stencil: Image.Image  # 255 where the glyph draws
+    left: int  # offset of the pixels from the pen on the baseline
+    top: int
+
+
+@lru_cache(maxsize=4096)
+def _glyph(char: str, size: int, front: Colour, back: Colour) -> _Glyph | None:
+    """One character as palette indexes (antialiased from `back` to `front`), the mask of its
+    pixels and their offset from the pen on the baseline; None when it draws nothing (a space).
+
+    Text is set glyph by glyph from this cache: FreeType rasterizes a whole string on every
+    call, and a card's strings (a name, its counts) differ from member to member while their
+    characters do not."""
     face = font(size)
-    left, top, right, bottom = (int(edge) for edge in face.getbbox(text, anchor="ls"))
-    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-    ImageDraw.Draw(mask).text((-left, -top), text, font=face, fill=255, anchor="ls")
-    return mask, left, top, int(face.getlength(text))
+    left, top, right, bottom = (int(edge) for edge in face.getbbox(char, anchor="ls"))
+    if right <= left or bottom <= top:
+        return None
+    coverage = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(coverage).text((-left, -top), char, font=face, fill=255, anchor="ls")
+    shades = coverage.point(list(_palette().ramps[(front, back)]))
+    stencil = coverage.point([0] + [255] * 255)
+    return _Glyph(shades, stencil, left, top)
+
+
+@lru_cache(maxsize=4096)
+def _advance(char: str, size: int) -> float:
+    return font(size).getlength(char)
 
 
 def text_width(text: str, size: int) -> int:
-    return _text_mask(text, size)[3]
-
-
-def put_text(
-    image: Image.Image,
-    xy: tuple[float, float],
-    text: str,
-    size: int,
-    colour: Colour,
-    *,
-    anchor: str = "la",
-) -> None:
-    """Draw `text` at `xy` as ImageDraw.text would with `anchor`: "la" (left, ascender), "ra"
-    (right, ascender) or "lm" (left, middle)."""
-    if not text:
-        return
-    mask, left, top, advance = _text_mask(text, size)
-    ascent, descent = font(size).getmetrics()
-    x, y = xy
-    if anchor[0] == "r":
-        x -= advance
-    baseline = y + ascent if anchor[1] == "a" else y + (ascent - descent) / 2
-    image.paste(colour, (round(x) + left, round(baseline) + top), mask)
-
-
-def draw_bar(
-    image: Image.Image,
-    box: tuple[int, int, int, int],
-    segments: Iterable[tuple[int, Colour]],
-) -> None:
-    """A rounded track at `box` (left, top, right, bottom) filled from the left with
-    `segments` (pixels, colour) in order; the fill is clipped to the track's rounded ends, so a
-    bar of a few pixels is as wide as it should be (its middle row measures exactly)."""
-    left, top, right, bottom = box
-    width, height = right - left, bottom - top
-    bar = Image.new("RGB", (width, height), TRACK)
-    painter = ImageDraw.Draw(bar)
-    start = 0
-    for pixels, colour in segments:
-        end = min(width, start + max(0, pixels))
-        if end > start:
-            painter.rectangle((start, 0, end - 1, height - 1), fill=colour)
-        start = end
-    image.paste(bar, (left, top), _rounded_mask(width, height))
+    """The width of `text` as Canvas.text sets it (glyph advances, no kerning)."""
+    return round(sum(_advance(char, size) for char in text))
 
 
 @lru_cache(maxsize=16)
@@ -239,52 +265,91 @@ def _rounded_mask(width: int, height: int) -> Image.Image:
     return mask
 
 
-def chip(image: Image.Image, x: int, y: int, text: str, colour: Colour) -> int:
-    """A rounded label with a coloured dot at (x, y); returns the x after it."""
-    width, height = text_width(text, 17) + 44, 32
-    draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle((x, y, x + width, y + height), radius=height // 2, fill=TRACK)
-    draw.ellipse((x + 12, y + 11, x + 22, y + 21), fill=colour)
-    put_text(image, (x + 30, y + height // 2), text, 17, TEXT, anchor="lm")
-    return x + width + 10
+class Canvas:
+    """A picture being drawn in palette indexes (a "P" image; its palette is set when it is
+    encoded): every pixel is one of the palette's colours by construction, so the PNG is a
+    lossless palette PNG, a third of the bytes of RGB and fast to encode (Pillow's RGB PNG
+    filter search cost more than the whole drawing)."""
 
+    def __init__(self, width: int, height: int, background: Colour) -> None:
+        self.image = Image.new("P", (width, height), colour_index(background))
+        self._draw = ImageDraw.Draw(self.image)
+        # Glyphs are pasted by the core: Image.paste's checks cost more than the copy itself,
+        # and a card pastes a few hundred of them.
+        self._core = self.image.im
 
-def png(image: Image.Image) -> bytes:
-    """`image` (RGB) as PNG bytes, every row with PNG's "Up" filter, deflated at level 1.
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
 
-    Written here rather than with `Image.save`: Pillow tries all five PNG filters on every row
-    of an RGB image, which costs about twice the drawing and the compression together. A card is
-    flat colours that repeat down the rows, so "Up" (each byte minus the one above, which
-    ImageChops.subtract_modulo computes in C) leaves mostly zeros, and zlib, which releases
-    the GIL, shrinks them fast.
-    """
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    width, height = image.size
-    above = Image.new("RGB", (width, height))  # row 0 has zeros above it, as PNG defines
-    above.paste(image.crop((0, 0, width, height - 1)), (0, 1))
-    filtered = ImageChops.subtract_modulo(image, above).tobytes()
-    stride = width * 3
-    rows = b"".join(
-        _UP_FILTER + filtered[start : start + stride] for start in range(0, len(filtered), stride)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
-    return b"".join(
-        (
-            _PNG_SIGNATURE,
-            _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(rows, 1)),
-            _chunk(b"IEND", b""),
-        )
-    )
+    def rounded(self, box: tuple[int, int, int, int], radius: int, colour: Colour) -> None:
+        self._draw.rounded_rectangle(box, radius=radius, fill=colour_index(colour))
 
+    def dot(self, box: tuple[int, int, int, int], colour: Colour) -> None:
+        self._draw.ellipse(box, fill=colour_index(colour))
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_UP_FILTER = b"\x02"
+    def text(
+        self,
+        xy: tuple[float, float],
+        text: str,
+        size: int,
+        colour: Colour,
+        *,
+        over: Colour = PANEL,
+        anchor: str = "la",
+    ) -> None:
+        """`text` at `xy` as ImageDraw.text would with `anchor`: "la" (left, ascender), "ra"
+        (right, ascender) or "lm" (left, middle); antialiased against `over`."""
+        if not text:
+            return
+        ascent, descent = font(size).getmetrics()
+        pen, y = xy
+        if anchor[0] == "r":
+            pen -= text_width(text, size)
+        baseline = round(y + ascent if anchor[1] == "a" else y + (ascent - descent) / 2)
+        paste = self._core.paste
+        for char in text:
+            glyph = _glyph(char, size, colour, over)
+            if glyph is not None:
+                x, y = round(pen) + glyph.left, baseline + glyph.top
+                width, height = glyph.shades.size
+                paste(glyph.shades.im, (x, y, x + width, y + height), glyph.stencil.im)
+            pen += _advance(char, size)
 
+    def bar(
+        self,
+        box: tuple[int, int, int, int],
+        segments: Iterable[tuple[int, Colour]],
+    ) -> None:
+        """A rounded track at `box` (left, top, right, bottom) filled from the left with
+        `segments` (pixels, colour) in order; the fill is clipped to the track's rounded ends,
+        so a bar of a few pixels is as wide as it should be (its middle row measures exactly)."""
+        left, top, right, bottom = box
+        width, height = right - left, bottom - top
+        bar = Image.new("P", (width, height), colour_index(TRACK))
+        painter = ImageDraw.Draw(bar)
+        start = 0
+        for pixels, colour in segments:
+            end = min(width, start + max(0, pixels))
+            if end > start:
+                painter.rectangle((start, 0, end - 1, height - 1), fill=colour_index(colour))
+            start = end
+        self.image.paste(bar, (left, top), _rounded_mask(width, height))
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    def chip(self, x: int, y: int, text: str, colour: Colour) -> int:
+        """A rounded label with a coloured dot at (x, y); returns the x after it."""
+        width, height = text_width(text, 17) + 44, 32
+        self.rounded((x, y, x + width, y + height), height // 2, TRACK)
+        self.dot((x + 12, y + 11, x + 22, y + 21), colour)
+        self.text((x + 30, y + height // 2), text, 17, TEXT, over=TRACK, anchor="lm")
+        return x + width + 10
+
+    def png(self) -> bytes:
+        """The picture as an 8-bit palette PNG."""
+        self.image.putpalette([channel for colour in _palette().colours for channel in colour])
+        out = io.BytesIO()
+        self.image.save(out, format="PNG", compress_level=1)
+        return out.getvalue()
 
 
 # -- the card -------------------------------------------------------------------------------------
@@ -335,45 +400,42 @@ def _streak_text(picture: ProgressPicture) -> str:
 def draw_progress_card(picture: ProgressPicture) -> bytes:
     """The card as PNG bytes: WIDTH x card_height(len(stages)) px."""
     height = card_height(len(picture.stages))
-    image = Image.new("RGB", (WIDTH, height), BACKGROUND)
-    ImageDraw.Draw(image).rounded_rectangle(
-        (12, 12, WIDTH - 13, height - 13), radius=18, fill=PANEL
-    )
+    canvas = Canvas(WIDTH, height, BACKGROUND)
+    canvas.rounded((12, 12, WIDTH - 13, height - 13), 18, PANEL)
 
     finished = picture.total > 0 and picture.percent == 100
     big = f"{picture.percent}%"
-    put_text(image, (WIDTH - MARGIN, 30), big, 52, GREEN if finished else TEXT, anchor="ra")
+    canvas.text((WIDTH - MARGIN, 30), big, 52, GREEN if finished else TEXT, anchor="ra")
     room = TRACK_WIDTH - text_width(big, 52) - 24
-    put_text(image, (MARGIN, 30), fit(picture.member_name, 32, room), 32, TEXT)
-    put_text(image, (MARGIN, 72), fit(picture.roadmap_title, 18, room), 18, MUTED)
+    canvas.text((MARGIN, 30), fit(picture.member_name, 32, room), 32, TEXT)
+    canvas.text((MARGIN, 72), fit(picture.roadmap_title, 18, room), 18, MUTED)
     box = roadmap_bar_box()
     done_colour = GREEN if finished else BLURPLE
-    draw_bar(image, box, [(fill_width(TRACK_WIDTH, picture.percent), done_colour)])
+    canvas.bar(box, [(fill_width(TRACK_WIDTH, picture.percent), done_colour)])
     topics = f"{picture.done} of {picture.total} topics done"
-    put_text(image, (MARGIN, box[3] + 10), topics, 15, MUTED)
+    canvas.text((MARGIN, box[3] + 10), topics, 15, MUTED)
 
     x, y = MARGIN, HEADER_HEIGHT + 6
-    x = chip(image, x, y, _streak_text(picture), ORANGE if picture.streak_current else SKIPPED)
+    x = canvas.chip(x, y, _streak_text(picture), ORANGE if picture.streak_current else SKIPPED)
     held = f"Freezes {picture.freezes_held}/{picture.freezes_max}"
-    x = chip(image, x, y, held, ICE if picture.freezes_held else SKIPPED)
+    x = canvas.chip(x, y, held, ICE if picture.freezes_held else SKIPPED)
     if picture.checked is not None:
         checked = "topic" if picture.checked == 1 else "topics"
-        chip(image, x, y, f"{picture.checked} {checked} checked", GREEN)
+        canvas.chip(x, y, f"{picture.checked} {checked} checked", GREEN)
 
     for index, stage in enumerate(picture.stages):
         left, top, right, _ = box = stage_bar_box(index)
         label_y = top - 26
         counts = _stage_counts(stage)
-        put_text(image, (right, label_y + 1), counts, 16, MUTED, anchor="ra")
+        canvas.text((right, label_y + 1), counts, 16, MUTED, anchor="ra")
         title_room = TRACK_WIDTH - text_width(counts, 16) - 20
-        put_text(
-            image, (left, label_y), fit(f"{stage.number}. {stage.title}", 18, title_room), 18, TEXT
-        )
+        title = fit(f"{stage.number}. {stage.title}", 18, title_room)
+        canvas.text((left, label_y), title, 18, TEXT)
         done_pixels = fill_width(TRACK_WIDTH, stage.percent)
         # Skipped topics follow the done ones in grey: past them, but not learned.
         passed = percent(stage.done + stage.skipped, stage.total)
         skipped_pixels = fill_width(TRACK_WIDTH, passed) - done_pixels
-        draw_bar(image, box, [(done_pixels, stage_colour(stage)), (skipped_pixels, SKIPPED)])
+        canvas.bar(box, [(done_pixels, stage_colour(stage)), (skipped_pixels, SKIPPED)])
     footer = "Roadmap finished!" if finished else "Keep going with /roadmap next"
-    put_text(image, (MARGIN, height - MARGIN - 12), footer, 14, MUTED)
-    return png(image)
+    canvas.text((MARGIN, height - MARGIN - 12), footer, 14, MUTED)
+    return canvas.png()

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
-
 from bot.render.progress_image import (
     BACKGROUND,
     GREEN,
@@ -21,12 +19,9 @@ from bot.render.progress_image import (
     TEXT,
     TRACK_WIDTH,
     WIDTH,
-    chip,
-    draw_bar,
+    Canvas,
     fill_width,
     fit,
-    png,
-    put_text,
     text_width,
 )
 from bot.services.leaderboard import ServerStats
@@ -84,30 +79,29 @@ def _members(count: int) -> str:
 def draw_stats_chart(picture: StatsPicture) -> bytes:
     """The funnel chart as PNG bytes: WIDTH x chart_height(len(stages)) px."""
     height = chart_height(len(picture.stages))
-    image = Image.new("RGB", (WIDTH, height), BACKGROUND)
-    ImageDraw.Draw(image).rounded_rectangle(
-        (12, 12, WIDTH - 13, height - 13), radius=18, fill=PANEL
-    )
+    canvas = Canvas(WIDTH, height, BACKGROUND)
+    canvas.rounded((12, 12, WIDTH - 13, height - 13), 18, PANEL)
     started = str(picture.started)
-    put_text(image, (WIDTH - MARGIN, 30), started, 52, TEXT, anchor="ra")
-    put_text(image, (WIDTH - MARGIN, 90), "started", 16, MUTED, anchor="ra")
+    canvas.text((WIDTH - MARGIN, 30), started, 52, TEXT, anchor="ra")
+    canvas.text((WIDTH - MARGIN, 90), "started", 16, MUTED, anchor="ra")
     room = TRACK_WIDTH - max(text_width(started, 52), text_width("started", 16)) - 24
-    put_text(image, (MARGIN, 30), fit("Reached each stage", 32, room), 32, TEXT)
-    put_text(image, (MARGIN, 72), fit(picture.roadmap_title, 18, room), 18, MUTED)
+    canvas.text((MARGIN, 30), fit("Reached each stage", 32, room), 32, TEXT)
+    canvas.text((MARGIN, 72), fit(picture.roadmap_title, 18, room), 18, MUTED)
     active = percent(picture.active_this_week, picture.started)
-    chip(image, MARGIN, 100, f"{picture.active_this_week} active this week · {active}%", GREEN)
+    canvas.chip(MARGIN, 100, f"{picture.active_this_week} active this week · {active}%", GREEN)
 
     for index, stage in enumerate(picture.stages):
         box = funnel_bar_box(index)
         left, top, right, _ = box
         share = picture.share(stage)
         counts = f"{_members(stage.members)} · {share}%"
-        put_text(image, (right, top - 25), counts, 16, MUTED, anchor="ra")
+        canvas.text((right, top - 25), counts, 16, MUTED, anchor="ra")
         title_room = TRACK_WIDTH - text_width(counts, 16) - 20
-        title = fit(f"{stage.number}. {stage.title}", 18, title_room)
-        put_text(image, (left, top - 26), title, 18, TEXT)
+        canvas.text(
+            (left, top - 26), fit(f"{stage.number}. {stage.title}", 18, title_room), 18, TEXT
+        )
         colour = STAGE_COLOURS[(stage.number - 1) % len(STAGE_COLOURS)]
-        draw_bar(image, box, [(fill_width(TRACK_WIDTH, share), colour)])
+        canvas.bar(box, [(fill_width(TRACK_WIDTH, share), colour)])
     footer = "Reached: got to that stage or further. Active: finished a topic since Monday."
-    put_text(image, (MARGIN, height - MARGIN - 12), footer, 14, MUTED)
-    return png(image)
+    canvas.text((MARGIN, height - MARGIN - 12), footer, 14, MUTED)
+    return canvas.png()

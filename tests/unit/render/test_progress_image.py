@@ -10,19 +10,23 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bot.render.progress_image import (
+    BASE_COLOURS,
     BLURPLE,
     GREEN,
+    PANEL,
     SKIPPED,
     STAGE_COLOURS,
+    TEXT,
     TRACK_WIDTH,
     WIDTH,
+    Canvas,
     ProgressPicture,
     StageBar,
     card_height,
     draw_progress_card,
     fit,
+    font,
     picture_of,
-    png,
     roadmap_bar_box,
     stage_bar_box,
 )
@@ -140,13 +144,27 @@ def test_the_card_draws_what_a_member_reads() -> None:
     assert drawn.size == first.size
 
 
-def test_png_is_lossless_and_opens_in_pillow() -> None:
-    image = Image.new("RGB", (37, 11), (10, 20, 30))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((3, 2, 20, 8), fill=(250, 1, 128))
-    draw.line((0, 10, 36, 0), fill=(0, 255, 0))
-    back = open_png(png(image))
-    assert back.size == image.size and back.tobytes() == image.tobytes()
+def test_every_colour_is_kept_exactly_and_text_is_antialiased() -> None:
+    canvas = Canvas(len(BASE_COLOURS) * 4, 60, PANEL)
+    for n, colour in enumerate(BASE_COLOURS):
+        canvas.rounded((n * 4, 0, n * 4 + 3, 3), 0, colour)
+    canvas.text((2, 10), "Progress 42%", 28, TEXT)
+    image = open_png(canvas.png())
+    assert image.size == canvas.size
+    assert [image.getpixel((n * 4 + 1, 1)) for n in range(len(BASE_COLOURS))] == list(BASE_COLOURS)
+    # The text's edges are shades between PANEL and TEXT, not only the two colours.
+    shades = {image.getpixel((x, y)) for x in range(image.width) for y in range(10, 50)}
+    assert {PANEL, TEXT} < shades and len(shades) > 10
+    # Reference: Pillow's own antialiased text differs by a shade of the palette's ramp at most.
+    reference = Image.new("RGB", (image.width, 50), PANEL)
+    ImageDraw.Draw(reference).text((2, 10), "Progress 42%", font=font(28), fill=TEXT)
+    worst = max(
+        abs(a - b)
+        for x in range(reference.width)
+        for y in range(10, 50)
+        for a, b in zip(reference.getpixel((x, y)), image.getpixel((x, y)), strict=True)
+    )
+    assert worst <= 8
 
 
 def test_picture_of_a_progress_summary() -> None:
