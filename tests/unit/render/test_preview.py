@@ -308,3 +308,38 @@ def test_topic_needs_exactly_one_topic(capsys, mini):
 def test_the_real_command_line_previews_a_topic(capsys, mini):
     shown = run_cli(mini, "topic", "http", "--content", str(mini))
     assert shown == preview(capsys, "topic", "http", content=mini, raw=False)[1]
+
+
+PICK_FIRST_ROADMAP = """\
+id: pick
+title: Pick first
+summary: A roadmap that opens with a choice.
+stages:
+  - id: start
+    title: Start here
+    summary: Choose your way in.
+    choices:
+      - title: Pick a language
+        topics: [python, ruby]
+    topics:
+      - id: python
+        title: Python
+        summary: A friendly language. It reads like prose.
+        minutes: 30
+      - id: ruby
+        title: Ruby
+        summary: Another friendly language.
+"""
+
+
+def test_next_of_a_roadmap_that_opens_with_a_pick_shows_the_choice_card(capsys, tmp_path):
+    (tmp_path / "pick.yaml").write_text(PICK_FIRST_ROADMAP, encoding="utf-8")
+    code, out, err = preview(capsys, "next", content=tmp_path, raw=False)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:2] == ["Stage 1/1 · Start here", "Pick a language"]
+    assert "Python · about 30 min" in lines and "A friendly language." in lines
+    assert lines[-2:] == ["Stage 1/1 · 0 of 1 topics · 0%", "[ Python ]  [ Ruby ]"]
+    # Any one of them still previews as its own card.
+    _, card, _ = preview(capsys, "topic", "ruby", content=tmp_path, raw=False)
+    assert card.splitlines()[1] == "Ruby"
