@@ -2,8 +2,9 @@
 
 Pure: it takes plain values (`ProgressPicture`, built from the same `ProgressSummary` that
 `/roadmap progress` renders) and returns PNG bytes, so it runs anywhere, off the event loop
-(the cog calls it through `asyncio.to_thread`). Drawing is CPU work of a few milliseconds that
-holds the GIL only in short stretches, so many cards drawn at once never stall the loop for long.
+(the cogs draw through bot/cogs/card.py's `drawn`, on a worker thread). Drawing is CPU work of
+a few milliseconds that holds the GIL only in short stretches: pictures are drawn in palette
+indexes (`Canvas`) with text set from a glyph cache, and encoded as palette PNGs.
 
 The font is Pillow's own (`ImageFont.load_default(size=...)`, Pillow >= 10.1), so the card looks
 the same on a clean machine without font files. Every bar's filled width is
