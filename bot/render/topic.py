@@ -133,10 +133,28 @@ def _with_field(embed: Embed, field: Field | None) -> Embed:
     return replace(embed, fields=tuple(fields))
 
 
-@functools.lru_cache(maxsize=4096)
+# Plans by the identity of the content objects: hashing a frozen Stage walks all its topics
+# (about 30 us), and every `/roadmap next` asks for its card's buttons. The entry keeps the
+# objects alive, so an id is never reused while its entry exists; a reload clears them all.
+_PLANS_MAX = 4096
+_plans: dict[tuple[int, int], tuple[Topic, Stage, CardPlan]] = {}
+
+
 def card_plan(topic: Topic, stage: Stage) -> CardPlan:
     """The topic's first example (its own, else its stage's) goes inline when it fits the card;
     whatever does not is behind the Show example button, so no code is shown twice."""
+    key = (id(topic), id(stage))
+    found = _plans.get(key)
+    if found is not None and found[0] is topic and found[1] is stage:
+        return found[2]
+    plan = _card_plan(topic, stage)
+    if len(_plans) >= _PLANS_MAX:
+        _plans.clear()
+    _plans[key] = (topic, stage, plan)
+    return plan
+
+
+def _card_plan(topic: Topic, stage: Stage) -> CardPlan:
     examples = parts.card_examples(topic, stage)
     if not examples:
         return CardPlan(None, ())
@@ -313,4 +331,4 @@ def rendered_cards() -> int:
 def forget_rendered_cards() -> None:
     """Drop the rendered cards: after a reload their keys hold Topics nobody asks for again."""
     _shared_topic_card.cache_clear()
-    card_plan.cache_clear()
+    _plans.clear()
