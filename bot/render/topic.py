@@ -3,7 +3,6 @@ shown when the roadmap is finished."""
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -312,23 +311,35 @@ def standing_card(standing: Standing) -> Message:
     )
 
 
-@functools.lru_cache(maxsize=4096)
+_CARDS_MAX = 4096
+_cards: dict[tuple[int, ...], tuple[Topic, Stage, Message]] = {}
+
+
 def _shared_topic_card(
     topic: Topic, stage: Stage, *, stage_number: int, stage_count: int, done: int, total: int
 ) -> Message:
     # Rendering is pure and a Message is immutable, so members at the same point share one;
-    # edited content brings new Topic objects, hence new keys.
-    return topic_card(
+    # edited content brings new Topic objects, hence new keys. Keyed by identity, like the
+    # plans (the entry keeps the objects alive, so their ids stay theirs).
+    key = (id(topic), id(stage), stage_number, stage_count, done, total)
+    found = _cards.get(key)
+    if found is not None and found[0] is topic and found[1] is stage:
+        return found[2]
+    card = topic_card(
         topic, stage, stage_number=stage_number, stage_count=stage_count, done=done, total=total
     )
+    if len(_cards) >= _CARDS_MAX:
+        _cards.clear()
+    _cards[key] = (topic, stage, card)
+    return card
 
 
 def rendered_cards() -> int:
     """How many topic cards are kept rendered."""
-    return _shared_topic_card.cache_info().currsize
+    return len(_cards)
 
 
 def forget_rendered_cards() -> None:
     """Drop the rendered cards: after a reload their keys hold Topics nobody asks for again."""
-    _shared_topic_card.cache_clear()
+    _cards.clear()
     _plans.clear()
