@@ -119,7 +119,10 @@ class RestRouter:
             form = await request.post()
             for name, value in form.items():
                 if name == "payload_json":
-                    body = json.loads(value if isinstance(value, str) else value.file.read())
+                    # A str part as discord.py sends it, bytes when it came with a content type
+                    # (application/json), a file part from clients that upload it as one.
+                    raw = value.file.read() if isinstance(value, web.FileField) else value
+                    body = json.loads(raw)
                 elif isinstance(value, web.FileField):
                     files[value.filename] = value.file.read()
             return body or {}, files

@@ -3,7 +3,9 @@
 Discord's rules: one acknowledgement per interaction (a second gets 400 / 40060), the first one
 within the deadline (3 s by default, else 404 / 10062), callback types that fit the interaction,
 the first followup after a deferred answer replaces the "thinking" message, and the token works
-for followups for 15 minutes.
+for followups for 15 minutes. Files come as multipart (`payload_json` and `files[n]`) on the
+callback, followups and edits alike; one larger than the interaction's `attachment_size_limit`
+is refused with 413 / 40005, and an embed image at `attachment://<name>` shows that file.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from tests.emulator.checks import FormErrors, check_choices, check_message, check_modal
+from tests.emulator.checks import (
+    FormErrors,
+    check_choices,
+    check_message,
+    check_modal,
+    error_body,
+)
+from tests.emulator.driver import ATTACHMENT_SIZE_LIMIT
 from tests.emulator.interactions import (
     ALLOWED_CALLBACKS,
     AUTOCOMPLETE_RESULT,
@@ -35,6 +44,13 @@ Reply = tuple[int, Any]
 def _refuse(state: InteractionState, status: int, body: dict[str, Any]) -> Reply:
     state.refused.append((status, body))
     return status, body
+
+
+def _too_large(call: Call) -> Reply | None:
+    """Discord's answer to a file above the upload limit the interaction announced."""
+    if any(len(data) > ATTACHMENT_SIZE_LIMIT for data in call.files.values()):
+        return 413, error_body(40005, "Request entity too large")
+    return None
 
 
 def _interaction_message(
@@ -86,7 +102,7 @@ async def interaction_callback(call: Call) -> Reply:
         return _refuse(state, 400, errors.body())
     verdict = None
     if kind in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
-        verdict = check_message(
+        verdict = _too_large(call) or check_message(
             data, files=len(call.files), prefix=("data",), editing=kind == UPDATE_MESSAGE
         )
     elif kind == AUTOCOMPLETE_RESULT:
@@ -159,7 +175,7 @@ async def post_followup(call: Call) -> Reply:
     if not state.acknowledged:
         raise DiscordError(404, 10015, "Unknown Webhook")
     body = call.body if isinstance(call.body, dict) else {}
-    verdict = check_message(body, files=len(call.files))
+    verdict = _too_large(call) or check_message(body, files=len(call.files))
     if verdict is not None:
         return _refuse(state, *verdict)
     if state.original is not None and state.original.loading:
@@ -184,7 +200,7 @@ async def edit_webhook_message(call: Call) -> Reply:
     state = _state_of(call)
     message = _message_of(call, state)
     body = call.body if isinstance(call.body, dict) else {}
-    verdict = check_message(body, files=len(call.files), editing=True)
+    verdict = _too_large(call) or check_message(body, files=len(call.files), editing=True)
     if verdict is not None:
         return _refuse(state, *verdict)
     edit_stored(emu, message, state.channel, body, call.files)
