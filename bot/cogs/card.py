@@ -18,7 +18,7 @@ from discord import app_commands
 
 from bot.cogs.answers import answer
 from bot.cogs.groups import SubcommandCog, subcommand
-from bot.render.progress_image import draw_progress_card, picture_of
+from bot.render.progress_image import card_name, draw_progress_card, picture_of
 
 FILENAME = "progress-card.png"
 
@@ -43,13 +43,14 @@ class ProgressCard(SubcommandCog):
     )
     async def card(self, interaction: discord.Interaction, public: bool = False) -> None:
         assert interaction.guild_id is not None
-        guild_id, user_id = interaction.guild_id, interaction.user.id
+        user = interaction.user
+        guild_id, user_id = interaction.guild_id, user.id
         roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         summary = await self.bot.services.study.summary(guild_id, user_id, roadmap)
-        picture = picture_of(summary, interaction.user.display_name)
+        picture = picture_of(summary, card_name(user.display_name, user.name))
         data = await drawn(draw_progress_card, picture)
         embed = discord.Embed(
-            title=f"{interaction.user.display_name} · {roadmap.title}"[:256],
+            title=f"{user.display_name} · {roadmap.title}"[:256],
             description=f"{picture.done} of {picture.total} topics done · {picture.percent}%",
             colour=discord.Colour(0x5865F2),
         )

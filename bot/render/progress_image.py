@@ -15,6 +15,7 @@ and what they see agree to the pixel.
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -155,8 +156,9 @@ def fill_width(track_width: int, shown_percent: int) -> int:
 
 @lru_cache(maxsize=1024)
 def fit(text: str, size: int, room: float) -> str:
-    """`text` on one line, cut with an ellipsis to fit `room` pixels at `size`."""
-    text = " ".join(text.split())
+    """`text` on one line as the font draws it, cut with an ellipsis to fit `room` pixels at
+    `size`."""
+    text = drawable(text)
     if text_width(text, size) <= room:
         return text
     # The longest prefix that fits with its ellipsis, by bisection (lengths grow with prefixes).
@@ -218,6 +220,49 @@ def _palette() -> _Palette:
 def colour_index(colour: Colour) -> int:
     """The palette index of one of BASE_COLOURS."""
     return _palette().index[colour]
+
+
+_MISSING = "\U0010fffd"  # a private-use character no font draws: the font's "missing" box
+
+
+@lru_cache(maxsize=4096)
+def _drawable_char(char: str) -> bool:
+    """Whether the bundled font has a glyph for `char` (it has about a hundred: ASCII and
+    some punctuation); a missing one would come out as its empty box."""
+    face = font(18)
+    return char == " " or bytes(face.getmask(char)) != bytes(face.getmask(_MISSING))
+
+
+#: Latin letters that have no decomposition into a base letter and an accent.
+_SPELLED = str.maketrans({
+    "ß": "ss", "Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ł": "L",
+    "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "ı": "i", "–": "-", "—": "-",
+})  # fmt: skip
+
+
+def drawable(text: str) -> str:
+    """`text` with what the bundled font can draw: accented letters lose their accents
+    ("Émilie" -> "Emilie", "Straße" -> "Strasse"), other characters it has no glyph for
+    (emoji, most scripts) go."""
+    kept = []
+    for char in text.translate(_SPELLED):
+        if _drawable_char(char):
+            kept.append(char)
+            continue
+        base = unicodedata.normalize("NFKD", char)
+        kept.extend(
+            part for part in base if not unicodedata.combining(part) and _drawable_char(part)
+        )
+    return " ".join("".join(kept).split())
+
+
+def card_name(display_name: str, username: str) -> str:
+    """The name a card shows: the member's display name as far as the font draws it, else
+    (when most of it would be lost, as for a name in another script) their username."""
+    shown = drawable(display_name)
+    if len(shown) * 2 >= len(display_name.strip()) and shown:
+        return shown
+    return drawable(username) or "Member"
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +346,7 @@ class Canvas:
     ) -> None:
         """`text` at `xy` as ImageDraw.text would with `anchor`: "la" (left, ascender), "ra"
         (right, ascender) or "lm" (left, middle); antialiased against `over`."""
+        text = drawable(text)
         if not text:
             return
         ascent, descent = font(size).getmetrics()

@@ -23,7 +23,9 @@ from bot.render.progress_image import (
     ProgressPicture,
     StageBar,
     card_height,
+    card_name,
     draw_progress_card,
+    drawable,
     fit,
     font,
     picture_of,
@@ -195,3 +197,29 @@ def test_picture_of_a_progress_summary() -> None:
     assert unknown.checked is None and all(s.checked is None for s in unknown.stages)
     image = open_png(draw_progress_card(made))
     assert image.size == (WIDTH, card_height(2))
+
+
+@pytest.mark.parametrize(
+    ("display_name", "username", "shown"),
+    [
+        ("Ada", "ada", "Ada"),
+        ("Ada 🌸", "ada", "Ada"),  # the bundled font has no emoji: they go, the name stays
+        ("Émilie", "emilie", "Emilie"),
+        ("Jürgen Straße", "jurgen", "Jurgen Strasse"),
+        ("Øyvind", "oyvind", "Oyvind"),
+        ("李小龙", "bruce", "bruce"),  # a script the font lacks: the username instead
+        ("🌸🌸🌸", "petals", "petals"),
+    ],
+)
+def test_a_card_shows_what_the_font_can_draw_of_a_name(
+    display_name: str, username: str, shown: str
+) -> None:
+    assert card_name(display_name, username) == shown
+    assert drawable(shown) == shown
+
+
+def test_characters_without_a_glyph_draw_nothing_instead_of_boxes() -> None:
+    with_emoji = open_png(draw_progress_card(picture(stage(1, 1, 4), member_name="Ada 🌸✨")))
+    plain = open_png(draw_progress_card(picture(stage(1, 1, 4), member_name="Ada")))
+    assert with_emoji.tobytes() == plain.tobytes()
+    assert fit("Zoë — 日本", 18, 500) == "Zoe -"
