@@ -4,18 +4,24 @@ embed's image; the picture opens, has the card's size, and its bars follow the p
 from __future__ import annotations
 
 import io
+import time
 
 import aiohttp
+import pytest
 from PIL import Image
 
 from bot.app import StudyBot
+from bot.cogs import card as card_cog
+from bot.cogs.answers import DEFER_AFTER
 from bot.render.progress_image import (
     BLURPLE,
     GREEN,
     STAGE_COLOURS,
     TRACK_WIDTH,
     WIDTH,
+    ProgressPicture,
     card_height,
+    draw_progress_card,
     roadmap_bar_box,
     stage_bar_box,
 )
@@ -135,3 +141,24 @@ async def test_stats_without_members_have_no_chart(
     result = await emulator.slash(sample.guild, sample.mod, "roadmap-admin stats")
     assert result.embed["description"].startswith("No member has started this roadmap yet.")
     assert result.message.attachments == [] and "image" not in result.embed
+
+
+async def test_a_slow_card_is_deferred_then_sent_with_its_picture(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When drawing takes longer than the answer guard waits (a busy machine), the command is
+    deferred ("thinking") and the card replaces it as the followup, picture and all."""
+
+    def slow_draw(picture: ProgressPicture) -> bytes:
+        time.sleep(DEFER_AFTER + 0.5)
+        return draw_progress_card(picture)
+
+    monkeypatch.setattr(card_cog, "draw_progress_card", slow_draw)
+    await launch()
+    result = await emulator.slash(sample.guild, sample.alice, "roadmap card", within=15)
+    assert result.deferred and result.ephemeral
+    assert result.followups == [result.message] and not result.message.loading
+    assert [a["filename"] for a in result.message.attachments] == [FILENAME]
+    assert result.embed["image"]["url"] == result.message.attachments[0]["url"]
+    picture = Image.open(io.BytesIO(result.message.files[FILENAME]))
+    assert picture.size == (800, card_height(6))
