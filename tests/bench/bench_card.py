@@ -113,8 +113,10 @@ async def run(options: BenchOptions) -> list[Figure]:
             await asyncio.gather(*(drawn(draw_progress_card, picture) for picture in batch))
         )
 
-    _, idle_stall, _ = await stall_during(lambda: asyncio.sleep(0.5))
     elapsed, stall, cards = await stall_during(draw_at_once)
+    # The baseline: the same ticker for as long, with nothing to draw (on a shared machine the
+    # loop stalls by itself now and then; this is how much).
+    _, idle_stall, _ = await stall_during(lambda: asyncio.sleep(elapsed))
     assert isinstance(cards, list) and len(cards) == AT_ONCE
     for data in cards:
         check_png(data, len(roadmap.stages))
@@ -136,7 +138,7 @@ async def run(options: BenchOptions) -> list[Figure]:
         Figure("progress card, nothing cached: draw + PNG, p99", cold_p99, "ms", p99,
                "text cache warm", "informative"),
         Figure(f"{AT_ONCE} cards drawn at once: longest event-loop stall", stall * 1000, "ms",
-               idle_stall * 1000, "same ticker, loop idle", "< 20 ms", stall * 1000 < 20),
+               idle_stall * 1000, "same ticker as long, loop idle", "< 20 ms", stall * 1000 < 20),
         Figure(f"{AT_ONCE} cards drawn at once: wall time", elapsed * 1000, "ms",
                alone * 1000, "one card alone", "informative"),
     ]  # fmt: skip
