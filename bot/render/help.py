@@ -21,6 +21,7 @@ MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/roadmap example <stage> [topic]", "the example code of a stage or topic"),
     ("/roadmap done|skip|reset <topic>", "set a topic's status directly"),
     ("/roadmap progress [member]", "progress per stage, totals and streaks"),
+    ("/roadmap card [public]", "your progress as a picture"),
     ("/roadmap leaderboard [period]", "this server's most active learners"),
     ("/roadmap remind set <time> [timezone]", "a daily DM with your next topic"),
     ("/roadmap settings [timezone] [hide-progress]", "your time zone and privacy"),
