@@ -50,6 +50,23 @@ async def test_a_typo_gets_the_same_suggestions_in_discord_and_preview(
         assert printed == _as_terminal(reply.content), typo
 
 
+async def test_a_roadmap_typo_gets_the_same_suggestions_in_discord_and_preview(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await launch()
+    for typo in ("pyton-backend", "backend", "rust"):
+        reply = await emulator.slash(sample.guild, sample.alice, "roadmap follow", roadmap=typo)
+        assert reply.content.startswith(f"Unknown roadmap `{typo}`."), reply.content
+        code = run_preview("next", [], roadmap_id=typo, content_dir=CONTENT_DIR)
+        assert code == 1
+        assert capsys.readouterr().err.splitlines()[0] == _as_terminal(reply.content), typo
+        if typo == "pyton-backend":
+            assert reply.content.endswith("Did you mean `python-backend`?"), reply.content
+
+
 async def test_a_stage_number_finds_that_stage_in_discord_and_preview(
     emulator: Emulator,
     sample: StandardWorld,
