@@ -131,3 +131,11 @@ def lock_for_transaction(connection: Connection, namespace: int, key: int) -> No
     signed). SQLite: nothing to do, its one writer runs write transactions one at a time."""
     if connection.dialect.name == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(namespace, key)))
+
+
+def read_one_snapshot(connection: Connection) -> None:
+    """Make the rest of this transaction read one snapshot of the database, for several reads
+    that must agree (a member's export across tables). PostgreSQL: REPEATABLE READ, set as the
+    transaction's first statement. SQLite: a write transaction (the writer's) already is one."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, Table, delete, select
 from bot.store import schema
 from bot.store.codec import encode_time
 from bot.store.database import Database
+from bot.store.dialect import read_one_snapshot
 
 #: Every table holding a member's rows -> the column holding the member's id (the server's is
 #: `guild_id` in each). Forget-me deletes, and the export reads, exactly these rows. Children
@@ -71,8 +72,9 @@ def _delete_server(
 
 
 def _member_export(conn: Connection, guild_id: int, user_id: int) -> dict[str, list[dict]]:
-    # Runs as a write so that on SQLite the export is one consistent snapshot across tables
-    # (a reader runs each statement on its own).
+    # Runs as a write so that the export is one consistent snapshot across tables (a SQLite
+    # reader runs each statement on its own; PostgreSQL is asked for it).
+    read_one_snapshot(conn)
     exported: dict[str, list[dict[str, Any]]] = {}
     for table, member in sorted(MEMBER_ROWS.items(), key=lambda item: item[0].name):
         statement = (
