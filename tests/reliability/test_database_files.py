@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Launch
-from tests.e2e.test_process import _environment, _start, _wait_connected
 from tests.emulator.remote import standalone_emulator
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld
+from tests.process import bot_environment, start_bot, wait_connected
 
 REPO = Path(__file__).resolve().parents[2]
 GONE = (
@@ -67,11 +67,11 @@ async def test_a_database_file_gone_while_running_is_refused_logged_and_exits_1(
 ) -> None:
     log = tmp_path / "bot.log"
     async with standalone_emulator() as remote:
-        env = _environment(remote, tmp_path)
+        env = bot_environment(remote, tmp_path)
         database = Path(env["DATABASE_PATH"])
-        bot = await _start(env, log)
+        bot = await start_bot(env, log)
         try:
-            await _wait_connected(remote)
+            await wait_connected(remote)
             saved = await remote.slash("Study Hall", "alice", "roadmap done", {"topic": "http"})
             assert "**HTTP and HTTPS** is now done" in saved["text"]
             assert callable(damage)
