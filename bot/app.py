@@ -47,6 +47,8 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.rewards",
     "bot.cogs.stats",
     "bot.cogs.reminders",
+    "bot.cogs.setup",
+    "bot.cogs.welcome",
 )
 
 OLD_BUTTON = "This button is from an older message; use `/roadmap next` to see your next topic."

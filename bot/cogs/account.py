@@ -10,7 +10,7 @@ from discord import app_commands
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import roadmap_choices, time_zone_choices
 from bot.cogs.buttons import forget_buttons
-from bot.cogs.groups import MEMBER_GROUP, SubcommandCog, subcommand
+from bot.cogs.groups import ADMIN_GROUP, MEMBER_GROUP, SubcommandCog, subcommand
 from bot.render.account import (
     export_message,
     followed_message,
@@ -48,7 +48,6 @@ class Account(SubcommandCog):
         timezone="An IANA time zone such as Europe/Berlin (`default` uses the server's)",
         hide_progress="Hide your progress from other members and the leaderboard",
     )
-    @app_commands.rename(hide_progress="hide-progress")
     @app_commands.autocomplete(timezone=time_zone_choices)
     async def settings(
         self,
@@ -114,10 +113,20 @@ class Account(SubcommandCog):
 
     @subcommand("roadmap help", "What this bot does and its commands")
     async def help(self, interaction: discord.Interaction) -> None:
-        member_group = self.bot.command_groups.find_group(MEMBER_GROUP)
-        commands_ = [
-            (usage(command), command.description)
-            for command in member_group.walk_commands()
-            if isinstance(command, app_commands.Command)
-        ]
-        await answer(interaction, **send_kwargs(help_message(commands_)), ephemeral=True)
+        commands_ = _listed(self.bot.command_groups.find_group(MEMBER_GROUP))
+        # Moderators see their own commands too; others would only be refused by them.
+        may_moderate = interaction.permissions.manage_guild
+        moderators = (
+            _listed(self.bot.command_groups.find_group(ADMIN_GROUP)) if may_moderate else []
+        )
+        message = help_message(commands_, moderators)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
+
+
+def _listed(group: app_commands.Group) -> list[tuple[str, str]]:
+    """(usage, description) of every command under `group`, subgroups walked."""
+    return [
+        (usage(command), command.description)
+        for command in group.walk_commands()
+        if isinstance(command, app_commands.Command)
+    ]

@@ -33,7 +33,7 @@ def settings_message(
         f"• Progress: {visibility}",
     ]
     if not changed:
-        lines.append("Change them with `/roadmap settings timezone:` or `hide-progress:`.")
+        lines.append("Change them with `/roadmap settings timezone:` or `hide_progress:`.")
     return limits.fit_message(Message(content="\n".join(lines)))
 
 

@@ -24,24 +24,64 @@ MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/roadmap card [public]", "your progress as a picture"),
     ("/roadmap leaderboard [period]", "this server's most active learners"),
     ("/roadmap remind set <time> [timezone]", "a daily DM with your next topic"),
-    ("/roadmap settings [timezone] [hide-progress]", "your time zone and privacy"),
+    ("/roadmap settings [timezone] [hide_progress]", "your time zone and privacy"),
     ("/roadmap roadmaps", "the roadmaps on offer; `/roadmap follow` picks one"),
     ("/roadmap export", "your data in this server as a file; `/roadmap forget-me` deletes it"),
 )
 
 
-def help_message(commands: Sequence[tuple[str, str]] = MEMBER_COMMANDS) -> Message:
-    """What the bot does and its commands, as (usage, description) pairs."""
+MODERATOR_INTRO = (
+    "You can manage this server (Manage Server), so these are yours too. New here? "
+    "`/roadmap-admin setup` sets up the daily post in one go."
+)
+
+
+def _listing(commands: Sequence[tuple[str, str]], room: int) -> str:
     lines = [
         f"`{one_line(no_pings(usage))}`: {one_line(no_pings(what))}" for usage, what in commands
     ]
-    listing = fit_lines(
-        lines, EMBED_DESCRIPTION_MAX - len(INTRO) - 2, lambda left: f"… and {left} more"
-    )
-    embed = Embed(
-        title="Study Companion",
-        description=f"{INTRO}\n\n{listing}" if listing else INTRO,
-        footer="Replies about you are only visible to you unless you pass public: True.",
-        colour=NEUTRAL_COLOUR,
-    )
-    return fit_message(Message(embeds=(embed,)))
+    return fit_lines(lines, room, lambda left: f"… and {left} more")
+
+
+def help_message(
+    commands: Sequence[tuple[str, str]] = MEMBER_COMMANDS,
+    moderator_commands: Sequence[tuple[str, str]] = (),
+) -> Message:
+    """What the bot does and its commands, as (usage, description) pairs; the moderators'
+    commands in a second embed when given (only to members who may run them)."""
+    listing = _listing(commands, EMBED_DESCRIPTION_MAX - len(INTRO) - 2)
+    embeds = [
+        Embed(
+            title="Study Companion",
+            description=f"{INTRO}\n\n{listing}" if listing else INTRO,
+            footer="Replies about you are only visible to you unless you pass public: True.",
+            colour=NEUTRAL_COLOUR,
+        )
+    ]
+    if moderator_commands:
+        admin_listing = _listing(
+            moderator_commands, EMBED_DESCRIPTION_MAX - len(MODERATOR_INTRO) - 2
+        )
+        embeds.append(
+            Embed(
+                title="For moderators",
+                description=f"{MODERATOR_INTRO}\n\n{admin_listing}",
+                colour=NEUTRAL_COLOUR,
+            )
+        )
+    return fit_message(Message(embeds=tuple(embeds)))
+
+
+#: The one message the bot posts in a server's system channel when it first joins.
+WELCOME = (
+    "Hi, I'm **Study Companion**. I walk this server through a learning roadmap, one topic at "
+    "a time: members run `/roadmap next` for their next topic and mark it done, with progress, "
+    "streaks and a leaderboard. A moderator (Manage Server) sets me up with one command: "
+    "`/roadmap-admin setup` (the channel and time of a daily topic post). `/roadmap help` "
+    "lists everything."
+)
+
+
+def welcome_message() -> Message:
+    """The welcome in the system channel: what the bot does and the one command to run."""
+    return Message(content=WELCOME)

@@ -14,6 +14,7 @@ from bot.services.clock import Clock
 from bot.services.timezones import parse_zone
 from bot.store.database import Database
 from bot.store.erasure import MemberDataRepository
+from bot.store.meta import MetaRepository
 from bot.store.rewards import RewardRepository
 from bot.store.settings import ServerSettings, ServerSettingsRepository
 
@@ -22,12 +23,16 @@ log = logging.getLogger(__name__)
 #: How long a server's data outlives the bot's removal from it.
 RETENTION = timedelta(days=30)
 
+#: The meta key prefix (then the server id) marking a server the bot has welcomed.
+WELCOMED_KEY = "welcomed:"
+
 
 class ServerService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._settings = ServerSettingsRepository(db)
         self._rewards = RewardRepository(db)
         self._data = MemberDataRepository(db)
+        self._meta = MetaRepository(db)
         self._clock = clock
 
     async def settings(self, guild_id: int) -> ServerSettings:
@@ -80,6 +85,11 @@ class ServerService:
         """The bot is (back) in the server: its data stays."""
         if (await self._settings.get(guild_id)).left_at is not None:
             await self._settings.update(guild_id, self._clock.now(), left_at=None)
+
+    async def claim_welcome(self, guild_id: int) -> bool:
+        """Whether the bot should welcome this server now: true once per server, ever (the
+        mark outlives a removal and the deletion of the server's data, so a rejoin is quiet)."""
+        return await self._meta.add(f"{WELCOMED_KEY}{guild_id}", self._clock.now().isoformat())
 
     async def purge_departed(self) -> list[int]:
         """Delete all data of servers the bot left more than RETENTION ago; their ids."""

@@ -26,6 +26,12 @@ def _set(conn: Connection, key: str, value: str | None) -> None:
     )
 
 
+def _add(conn: Connection, key: str, value: str) -> bool:
+    # Atomic on both dialects: of two writers racing for one key, exactly one inserts.
+    statement = insert(conn, meta).values(key=key, value=value).on_conflict_do_nothing()
+    return conn.execute(statement).rowcount == 1
+
+
 class MetaRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -36,3 +42,7 @@ class MetaRepository:
     async def set(self, key: str, value: str | None) -> None:
         """Store `value` under `key`; None deletes the key."""
         await self._db.write(_set, key, value)
+
+    async def add(self, key: str, value: str) -> bool:
+        """Store `value` under `key` unless the key exists; whether this call stored it."""
+        return bool(await self._db.write(_add, key, value))

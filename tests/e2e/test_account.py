@@ -55,7 +55,7 @@ async def test_settings_show_validate_and_save_time_zone_and_privacy(
         sample.guild,
         sample.alice,
         "roadmap settings",
-        {"timezone": "Europe/Berlin", "hide-progress": True},
+        {"timezone": "Europe/Berlin", "hide_progress": True},
     )
     assert saved.content.startswith("Your settings are saved.")
     assert "Time zone: `Europe/Berlin`" in saved.content
@@ -213,4 +213,4 @@ async def test_help_lists_every_member_command_in_one_message(
         if not command.name.startswith("remind"):  # a group: its subcommands are listed
             assert f"/{command.qualified_name}" in text
     assert "`/roadmap example <stage> [topic]`" in text
-    assert "`/roadmap settings [timezone] [hide-progress]`" in text
+    assert "`/roadmap settings [timezone] [hide_progress]`" in text

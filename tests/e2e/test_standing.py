@@ -48,7 +48,7 @@ async def test_another_members_progress_unless_they_hide_it(
     assert f"<@{sample.bob.id}>" in seen.embed["description"]
     assert "1 of 20 topics done" in seen.embed["description"]
 
-    await emulator.slash(sample.guild, sample.bob, "roadmap settings", {"hide-progress": True})
+    await emulator.slash(sample.guild, sample.bob, "roadmap settings", {"hide_progress": True})
     hidden = await emulator.slash(sample.guild, sample.alice, "roadmap progress", member=sample.bob)
     assert hidden.ephemeral
     assert hidden.content == "That member keeps their progress private."
@@ -110,7 +110,7 @@ async def test_members_who_hide_their_progress_are_left_off_the_leaderboard(
     await launch()
     await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http")
     await emulator.slash(sample.guild, sample.bob, "roadmap done", topic="http")
-    await emulator.slash(sample.guild, sample.bob, "roadmap settings", {"hide-progress": True})
+    await emulator.slash(sample.guild, sample.bob, "roadmap settings", {"hide_progress": True})
     board = await emulator.slash(sample.guild, sample.bob, "roadmap leaderboard")
     assert board.embed["description"] == f"🥇 <@{sample.alice.id}> · 1 topic"
     assert "You hide your progress" in board.embed["fields"][0]["value"]

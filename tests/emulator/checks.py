@@ -189,7 +189,8 @@ def check_modal(data: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
 
 
 def number_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Give every component a numeric `id` (depth first from 1), as Discord does on receipt."""
+    """Give every component a numeric `id` (depth first from 1), as Discord does on receipt
+    (and write the snowflakes of select default values as strings, as it answers them)."""
     counter = 0
     taken = set()
 
@@ -211,6 +212,11 @@ def number_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 while counter in taken:
                     counter += 1
                 item["id"] = counter
+            # A select's default values may be sent as integer snowflakes; Discord answers
+            # with strings, as every snowflake it sends.
+            for default in item.get("default_values") or []:
+                if isinstance(default, dict) and isinstance(default.get("id"), int):
+                    default["id"] = str(default["id"])
             assign(item.get("components") or [])
             if isinstance(item.get("component"), dict):
                 assign([item["component"]])

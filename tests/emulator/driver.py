@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 _SELECTS = (3, 5, 6, 7, 8)
+# What a picked world object resolves as in a select's `resolved`.
+_SELECT_KIND: dict[type, str] = {Channel: "channel", Role: "role", Member: "user", User: "user"}
 
 
 def _member_with_permissions(member: Member, channel: Channel) -> dict[str, Any]:
@@ -245,8 +247,8 @@ class Driver:
         **named: Any,
     ) -> InteractionResult:
         """Run "/command [group] [subcommand]" as `member` in `in_channel` (default: the first
-        text channel). Options by name, as keywords or in `options` (for names such as
-        "hide-progress"); user, channel and role options take world objects. Waits up to
+        text channel). Options by name, as keywords or in the `options`
+        dict; user, channel and role options take world objects. Waits up to
         `within` seconds for the answer: `until="answer"` also waits for a deferred answer to
         be completed, "ack" only for the callback, "any" also stops at a refused answer."""
         assert member.guild is guild, f"{member.user.name} is not a member of {guild.name}"
@@ -287,11 +289,13 @@ class Driver:
         custom_id_or_label: str,
         member: Member | User,
         *,
-        values: list[str] | None = None,
+        values: list[Any] | None = None,
         until: str = "answer",
         within: float | None = None,
     ) -> InteractionResult:
-        """Press a button (or pick `values` in a select) on a message the bot sent."""
+        """Press a button (or pick `values` in a select) on a message the bot sent. A user,
+        role, mentionable or channel select takes world objects (`sample.general`), sent as
+        their ids with the `resolved` objects, as Discord does."""
         if isinstance(message, InteractionResult):
             assert message.message is not None, f"{message!r} has no message to click on"
             message = message.message
@@ -305,9 +309,20 @@ class Driver:
             "component_type": component["type"],
             "id": component.get("id"),
         }
-        if component["type"] in _SELECTS:
-            data["values"] = list(values or [])
         channel = self.world.channels[message.channel_id]
+        if component["type"] in _SELECTS:
+            data["values"] = [
+                str(v.id) if isinstance(v, Channel | Role | Member | User) else v
+                for v in values or []
+            ]
+            actor = member if isinstance(member, Member) else None
+            resolved: dict[str, dict[str, Any]] = {}
+            for value in values or []:
+                kind = _SELECT_KIND.get(type(value))
+                if kind is not None and actor is not None:
+                    self._add_resolved(resolved, kind, value, actor, channel)
+            if resolved:
+                data["resolved"] = resolved
         return await self._interact(
             MESSAGE_COMPONENT,
             f"click {component['custom_id']}",

@@ -105,7 +105,7 @@ class StoredMessage:
     def find_component(self, custom_id_or_label: str) -> dict[str, Any]:
         """The component with that custom_id, else the one with that label."""
         items = [item for item in self.walk_components() if item.get("type") not in (1, 9, 17)]
-        for key in ("custom_id", "label"):
+        for key in ("custom_id", "label", "placeholder"):
             for item in items:
                 if item.get(key) == custom_id_or_label:
                     return item

@@ -116,7 +116,9 @@ def guild_payload(guild: Guild) -> dict[str, Any]:
         "region": "deprecated",
         "afk_channel_id": None,
         "afk_timeout": 300,
-        "system_channel_id": None,
+        "system_channel_id": (
+            str(guild.system_channel_id) if guild.system_channel_id is not None else None
+        ),
         "system_channel_flags": 0,
         "widget_enabled": False,
         "widget_channel_id": None,

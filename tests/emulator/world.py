@@ -175,6 +175,8 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     preferred_locale: str = "en-US"
     bot_role: Role | None = None
+    #: Where Discord posts join messages (and bots post their welcome); None: no such channel.
+    system_channel_id: int | None = None
 
     @property
     def everyone(self) -> Role:
@@ -264,6 +266,13 @@ class Guild:
 
     def member(self, user_id: int) -> Member | None:
         return self.members.get(user_id)
+
+    def add_bot_back(self) -> Member:
+        """The bot invited again after a removal: a member once more, with its managed role."""
+        assert self.bot_role is not None
+        member = Member(self.world.bot, self, [self.bot_role])
+        self.members[self.world.bot.id] = member
+        return member
 
     def channel_named(self, name: str) -> Channel:
         for channel in self.channels.values():

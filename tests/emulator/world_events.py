@@ -59,14 +59,17 @@ class WorldEvents:
         self.store.add(message)
         return message
 
-    def announce_guild(self, guild: Guild) -> None:
-        """GUILD_CREATE for a guild the bot joins while running."""
+    def announce_guild(self, guild: Guild, *, available_again: bool = False) -> None:
+        """GUILD_CREATE for a guild the bot joins while running (a guild added to the world
+        after the bot connected, or one it is back in: `guild.add_bot_back()` first). As
+        Discord does, a join carries no `unavailable` field (discord.py then dispatches
+        `on_guild_join`); `available_again` announces a guild back from an outage instead
+        (`unavailable: false`, `on_guild_available`)."""
         self.gateway.roles_seen.update(guild.roles)
-        self.gateway.dispatch(
-            "GUILD_CREATE",
-            guild_create_payload(guild, include_all_members=False),
-            guild_id=guild.id,
-        )
+        payload = guild_create_payload(guild, include_all_members=False)
+        if not available_again:
+            del payload["unavailable"]
+        self.gateway.dispatch("GUILD_CREATE", payload, guild_id=guild.id)
 
     def remove_bot_from(self, guild: Guild) -> None:
         """The bot is kicked: it stops being a member and gets GUILD_DELETE."""
