@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from bot.errors import InvalidStatus
 
@@ -27,7 +27,7 @@ def check_status(status: str) -> str:
 class DailySchedule:
     guild_id: int
     channel_id: int
-    local_time: str  # `HH:MM`
+    local_time: time  # the post's local time of day (minutes)
     time_zone: str
     roadmap_id: str | None  # None: the server's default roadmap
     ping_role_id: int | None
@@ -45,51 +45,57 @@ class DailySchedule:
 
 
 @dataclass(frozen=True, slots=True)
-class DailyPost:
-    guild_id: int
-    local_date: date
-    status: str
-    channel_id: int | None
-    roadmap_id: str | None
-    topic_id: str | None
-    topic_position: int | None
-    ping_role_id: int | None
-    scheduled_for: datetime | None
-    claimed_at: datetime
-    attempts: int
-    first_attempt_at: datetime | None
-    finished_at: datetime | None
-    message_id: int | None
-    error: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Reminder:
     """One member's reminder in one server, as the tick and the commands see it."""
 
     guild_id: int
     user_id: int
-    local_time: str  # `HH:MM`
+    local_time: time  # the DM's local time of day (minutes)
     time_zone: str | None
     next_date: date
     next_fire_at: datetime
     dm_channel_id: int | None
 
 
+#: The kinds of scheduled send, as the delivery ledger stores them.
+DAILY = "daily"
+REMINDER = "reminder"
+WEEKLY = "weekly"
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """A ledger row: one reminder DM of one local date."""
+    """A row of the delivery ledger: one scheduled send of one kind to one subject (the server
+    for a daily post, the member for a reminder) for one period (a local date, or an ISO week
+    `YYYY-Www`), with what a resend needs and how it went."""
 
+    kind: str
     guild_id: int
-    user_id: int
-    local_date: date
-    status: str
-    topic_id: str | None
+    subject_id: int
+    period: str
+    status: str  # sending | sent | failed | missed | unknown
     claimed_at: datetime
-    attempts: int
-    first_attempt_at: datetime | None
-    message_id: int | None
-    error: str | None
+    attempts: int = 0
+    first_attempt_at: datetime | None = None
+    finished_at: datetime | None = None
+    message_id: int | None = None
+    error: str | None = None
+    channel_id: int | None = None
+    roadmap_id: str | None = None
+    topic_id: str | None = None
+    topic_position: int | None = None
+    ping_role_id: int | None = None
+    scheduled_for: datetime | None = None
+
+    @property
+    def local_date(self) -> date:
+        """The local date of a daily post or a reminder (not of a weekly post)."""
+        return date.fromisoformat(self.period)
+
+    @property
+    def user_id(self) -> int:
+        """The member a reminder went to."""
+        return self.subject_id
 
 
 @dataclass(frozen=True, slots=True)

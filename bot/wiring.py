@@ -88,8 +88,8 @@ def build_wiring(
     reminders = ReminderPlanner(
         ReminderRepository(database),
         clock,
-        DiscordReminderSender(client, services.study.standing, pace=pacer.acquire),
-        services.roadmaps.reminder_topic,
+        DiscordReminderSender(client, pace=pacer.acquire),
+        services.roadmaps.reminder_standing,
         MemberSettingsRepository(database).zones,
         grace=grace,
         pace=pacer.acquire,

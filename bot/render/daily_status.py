@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.records import DailyPost, DailySchedule
+from bot.records import DailySchedule, Delivery
 from bot.render import limits
 from bot.render.payload import NEUTRAL_COLOUR, Embed, Field, Message
 from bot.render.text import no_pings, one_line, role_mention
@@ -29,7 +29,7 @@ def discord_timestamp(moment: datetime, style: str = "F") -> str:
 
 
 def _when(schedule: DailySchedule) -> str:
-    return f"{schedule.local_time} {schedule.time_zone}"
+    return f"{schedule.local_time:%H:%M} {schedule.time_zone}"
 
 
 def _next_post(schedule: DailySchedule) -> str:
@@ -60,7 +60,7 @@ def daily_off_message(was_on: bool) -> Message:
     )
 
 
-def _post_line(post: DailyPost) -> str:
+def _post_line(post: Delivery) -> str:
     word = _STATUS_WORDS.get(post.status, post.status)
     line = f"`{post.local_date}` {word}"
     if post.topic_id:
@@ -127,7 +127,7 @@ def post_now_message(channel_id: int, message_id: int | None, guild_id: int) -> 
     )
 
 
-def already_posted_message(post: DailyPost, guild_id: int) -> Message:
+def already_posted_message(post: Delivery, guild_id: int) -> Message:
     if post.status == "sent" and post.channel_id and post.message_id:
         where = f"https://discord.com/channels/{guild_id}/{post.channel_id}/{post.message_id}"
         return Message(content=f"Today's topic is already posted: {where}.")

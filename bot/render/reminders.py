@@ -18,8 +18,8 @@ def reminder_set_message(reminder: Reminder) -> Message:
     at = reminder.next_fire_at
     return Message(
         content=(
-            f"Every day at **{reminder.local_time}** ({reminder.time_zone or 'UTC'}) I'll send "
-            f"you a DM with your next topic in this server. The next one: "
+            f"Every day at **{reminder.local_time:%H:%M}** ({reminder.time_zone or 'UTC'}) "
+            f"I'll send you a DM with your next topic in this server. The next one: "
             f"{discord_timestamp(at)} ({discord_timestamp(at, 'R')}).\n"
             "Keep DMs from this server's members open, or the reminder turns itself off. "
             "`/roadmap remind off` stops it."

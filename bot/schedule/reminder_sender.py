@@ -18,13 +18,8 @@ from bot.render.payload import Message
 from bot.render.reminders import reminder_dm
 from bot.render.to_discord import send_kwargs
 from bot.render.topic import standing_card
-from bot.roadmap.model import Roadmap
 from bot.schedule.daily_sender import REQUEST_TIMEOUT
 from bot.services.delivery import ReminderRequest, SendOutcome
-from bot.services.standing import Standing
-
-#: Where a member stands in a roadmap (done counts, stage), for the card in the DM.
-StandingSource = Callable[[int, int, Roadmap], Awaitable[Standing]]
 
 log = logging.getLogger(__name__)
 
@@ -39,27 +34,25 @@ DMS_CLOSED = (
 
 class DiscordReminderSender:
     """Sends reminder DMs through the logged-in bot. `pace` waits for a REST slot: the planner
-    paces the message itself, this paces the extra request that opens a DM channel."""
+    paces the message itself, this paces the extra request that opens a DM channel. It reads
+    nothing from the database: the request carries what the card shows."""
 
     def __init__(
         self,
         client: discord.Client,
-        standing: StandingSource,
         *,
         pace: Callable[[], Awaitable[object]] | None = None,
         timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self._client = client
-        self._standing = standing
         self._pace = pace
         self._timeout = timeout
 
     async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
-        # The card shows where the member stands now (done counts, stage), from the database.
-        standing = await self._standing(request.guild_id, request.user_id, request.roadmap)
         guild = self._client.get_guild(request.guild_id)
-        # No buttons: a DM has no server, and the buttons record progress per server.
-        card = standing_card(standing)
+        # No buttons: a DM has no server, and the buttons record progress per server. The card
+        # shows where the member stood when the DM was claimed (done counts, stage).
+        card = standing_card(request.standing)
         message = reminder_dm(card, guild.name if guild else None)
         try:
             async with asyncio.timeout(self._timeout):

@@ -1,54 +1,40 @@
 """The DailyPlanner: the topic of the day, posted exactly once per server and local date.
 
-Each tick first settles claims a crash (or a passing failure) left `sending`, then takes the
-due schedules in batches: one transaction records missed dates, claims the post rows and
-advances each schedule in its own zone; then the posts go out through the sender (which paces
-them) and each outcome is recorded. The database is the source of truth: a restart between any
-two steps neither repeats nor loses a post (DESIGN section 4).
+What is the daily post's own: the moderators' settings, which topic a date shows, where it goes
+and when. Each tick takes the due schedules in batches: one transaction records missed dates,
+claims the post rows and advances each schedule in its own zone; the delivery ledger
+(services/ledger.py) sends, records and resolves crashes, as for every scheduled send.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.errors import StudyError
-from bot.records import DailyPost, DailySchedule
+from bot.records import DAILY, DailySchedule, Delivery
 from bot.roadmap.model import Roadmap, Topic
 from bot.services.clock import Clock
 from bot.services.content import ContentHolder
-from bot.services.daily_rules import (
-    daily_nonce,
-    fire_time,
-    first_date,
-    plan_due,
-    topic_of_the_day,
-)
-from bot.services.delivery import (
+from bot.services.daily_rules import fire_time, first_date, plan_due, topic_of_the_day
+from bot.services.delivery import DailyPostRequest, DailySender, SendOutcome
+from bot.services.ledger import (
     RESEND_WINDOW,
-    DailyPostRequest,
-    DailySender,
-    SendOutcome,
-    attempt_counted,
-    unfinished_fate,
+    DeliveryCounts,
+    DeliveryLedger,
+    TickRun,
+    delivery_nonce,
 )
-from bot.services.timezones import (
-    format_local_time,
-    local_date,
-    parse_local_time,
-    parse_zone,
-    zone_or_utc,
-)
-from bot.store.daily import DailyRepository, PostClaim, TickClaim
-
-log = logging.getLogger(__name__)
+from bot.services.timezones import local_date, parse_local_time, parse_zone, zone_or_utc
+from bot.store.daily import DailyRepository, TickClaim, post_key
+from bot.store.ledger import Claim, DeliveryKey, Effect
 
 #: Schedules planned and claimed per transaction: planning one costs ~60 µs of loop time, so a
 #: batch stays well under the 20 ms stall budget of the fan-out.
 BATCH_SIZE = 100
+NOT_IN_HISTORY = "not found in the channel after a restart; not sent again"
 
 
 @dataclass
@@ -66,11 +52,19 @@ class TickReport:
     def any(self) -> bool:
         return any(vars(self).values())
 
+    def add(self, counts: DeliveryCounts) -> None:
+        self.posted += counts.sent
+        self.failed += counts.refused
+        self.retrying += counts.retrying
+        self.missed += counts.missed
+        self.resolved += counts.resolved
+        self.unknown += counts.unknown
+
 
 @dataclass(frozen=True, slots=True)
 class DailyStatus:
     schedule: DailySchedule
-    recent: tuple[DailyPost, ...]
+    recent: tuple[Delivery, ...]
     roadmap: Roadmap | None
 
 
@@ -82,12 +76,48 @@ class DailyPreview:
     ping_role_id: int | None
 
 
-@dataclass
-class _Work:
-    """Send tasks of one tick, bounded in number."""
+class DailyCourier:
+    """What the ledger needs of the daily post: send it, rebuild it from its row, find it in
+    the channel, and what its outcome changes in the schedule."""
 
-    limit: asyncio.Semaphore
-    tasks: set[asyncio.Task[SendOutcome]] = field(default_factory=set)
+    def __init__(
+        self, store: DailyRepository, content: ContentHolder, clock: Clock, sender: DailySender
+    ) -> None:
+        self.store = store
+        self.content = content
+        self.clock = clock
+        self.sender = sender
+
+    async def send(self, request: DailyPostRequest) -> SendOutcome:
+        return await self.sender.send_daily(request)
+
+    async def rebuild(self, row: Delivery) -> DailyPostRequest | None:
+        roadmap = self.content.catalog.get(row.roadmap_id or "")
+        live = roadmap.resolve(row.topic_id or "") if roadmap else None
+        topic = roadmap.topic(live) if roadmap and live else None
+        if roadmap is None or topic is None or row.channel_id is None:
+            return None
+        return DailyPostRequest(
+            guild_id=row.guild_id,
+            channel_id=row.channel_id,
+            local_date=row.local_date,
+            roadmap=roadmap,
+            topic=topic,
+            ping_role_id=row.ping_role_id,
+            nonce=delivery_nonce(post_key(row.guild_id, row.local_date)),
+        )
+
+    async def find_sent(self, row: Delivery) -> SendOutcome:
+        if row.channel_id is None:
+            return SendOutcome.missing(NOT_IN_HISTORY)
+        found = await self.sender.find_daily_post(row.channel_id, row.local_date)
+        return SendOutcome.missing(NOT_IN_HISTORY) if found.kind == "missing" else found
+
+    def on_sent(self, key: DeliveryKey, outcome: SendOutcome) -> Effect:
+        return self.store.after_sent(key.guild_id, date.fromisoformat(key.period))
+
+    def on_refused(self, key: DeliveryKey, reason: str) -> Effect:
+        return self.store.after_refused(key.guild_id, reason, self.clock.now())
 
 
 class DailyPlanner:
@@ -111,14 +141,11 @@ class DailyPlanner:
         self.clock = clock
         self.sender = sender
         self.grace = grace
-        self.resend_window = resend_window
         self.batch_size = batch_size
-        self._concurrency = concurrency
-        self._pace = pace  # waits for a REST slot (the pacer), before a send is counted
-        # Claims this process is sending right now: the crash resolver leaves them alone.
-        # A key is added before its claim is written and removed once the outcome is recorded.
-        self._in_flight: set[tuple[int, date]] = set()
-        self._tick_lock = asyncio.Lock()  # ticks never overlap, whoever calls them
+        self.ledger = DeliveryLedger(
+            DAILY, store.ledger, clock, DailyCourier(store, content, clock, sender),
+            grace=grace, resend_window=resend_window, pace=pace, concurrency=concurrency,
+        )  # fmt: skip
 
     # --- moderator commands -----------------------------------------------------------------
 
@@ -142,16 +169,10 @@ class DailyPlanner:
         now = self.clock.now()
         day = first_date(at, zone, now)
         return await self.store.save(
-            guild_id=guild_id,
-            channel_id=channel_id,
-            local_time=format_local_time(at),
-            time_zone=zone.key,
-            roadmap_id=roadmap_id,
-            ping_role_id=ping_role_id,
-            next_date=day,
-            next_fire_at=fire_time(day, at, zone),
-            now=now,
-        )
+            guild_id=guild_id, channel_id=channel_id, local_time=at, time_zone=zone.key,
+            roadmap_id=roadmap_id, ping_role_id=ping_role_id, next_date=day,
+            next_fire_at=fire_time(day, at, zone), now=now,
+        )  # fmt: skip
 
     async def turn_off(self, guild_id: int, reason: str = "turned off by a moderator") -> bool:
         return await self.store.turn_off(guild_id, reason, self.clock.now())
@@ -177,216 +198,89 @@ class DailyPlanner:
         await self.store.jump(guild_id, topic.id, self.clock.now())
         return topic
 
-    async def post_now(self, guild_id: int) -> tuple[DailyPost | None, SendOutcome | None]:
+    async def post_now(self, guild_id: int) -> tuple[Delivery | None, SendOutcome | None]:
         """`daily post-now`: today's post, now; it counts as today's. Returns (the row that was
         already there, None) when today's post exists, else (None, the send outcome)."""
         schedule = await self._require_schedule(guild_id)
         now = self.clock.now()
-        today = local_date(now, zone_or_utc(schedule.time_zone))
-        roadmap, topic = self._topic_for(schedule)
-        claim = _post_claim(schedule, today, roadmap, topic, scheduled_for=None)
-        key = (guild_id, today)
-        if key in self._in_flight:
+        key = post_key(guild_id, local_date(now, zone_or_utc(schedule.time_zone)))
+        if self.ledger.is_in_flight(key):
             raise StudyError("Today's post is being sent right now.")
-        self._in_flight.add(key)
+        roadmap, topic = self._topic_for(schedule)
+        claim = _claim(schedule, key, roadmap, topic, scheduled_for=None)
+        in_the_way: list[Delivery] = []  # today's row, when it was sent or is being sent
+
+        async def write() -> set[DeliveryKey]:
+            existing = await self.store.claim_now(schedule.revision, claim, now)
+            in_the_way.extend([existing] if existing else [])
+            return set() if existing else {key}
+
         try:
-            existing = await self.store.claim_now(guild_id, schedule.revision, claim, now)
+            await self.ledger.claiming([key], write)
         except LookupError:
-            self._in_flight.discard(key)
             raise StudyError("The daily post settings just changed; try again.") from None
-        if existing is not None:
-            self._in_flight.discard(key)
-            return existing, None
-        return None, await self._deliver(_request(guild_id, claim, roadmap, topic))
+        if in_the_way:
+            return in_the_way[0], None
+        return None, await self.ledger.deliver(key, _request(claim, schedule, roadmap, topic))
 
     # --- the tick ---------------------------------------------------------------------------
 
     async def tick(self) -> TickReport:
-        """Settle unfinished claims, then post everything that is due; returns what it did."""
-        async with self._tick_lock:
-            return await self._tick()
-
-    async def _tick(self) -> TickReport:
+        """Settle unfinished posts, then post everything that is due; returns what it did."""
         report = TickReport()
-        work = _Work(asyncio.Semaphore(self._concurrency))
-        await self._resolve_unfinished(work, report)
-        now = self.clock.now()
-        while True:
-            due = await self.store.due(now, self.batch_size)
-            if not due:
-                break
-            await self._claim_and_send(due, now, work, report)
-            if len(due) < self.batch_size:
-                break
-            await asyncio.sleep(0)  # let members' commands in between batches
-        if work.tasks:
-            for outcome in await asyncio.gather(*work.tasks):
-                _count(report, outcome)
+
+        async def claim_due(run: TickRun[DailyPostRequest]) -> None:
+            now = self.clock.now()
+            while True:
+                due = await self.store.due(now, self.batch_size)
+                if due:
+                    await self._claim_batch(due, now, run, report)
+                if len(due) < self.batch_size:
+                    break
+                await asyncio.sleep(0)  # let members' commands in between batches
+
+        report.add(await self.ledger.tick(claim_due))
         return report
 
-    async def _claim_and_send(
-        self, due: list[DailySchedule], now: datetime, work: _Work, report: TickReport
+    async def _claim_batch(
+        self,
+        due: list[DailySchedule],
+        now: datetime,
+        run: TickRun[DailyPostRequest],
+        report: TickReport,
     ) -> None:
-        claims: list[TickClaim] = []
-        planned: list[tuple[Roadmap, Topic] | None] = []
+        steps: list[TickClaim] = []
+        requests: dict[DeliveryKey, DailyPostRequest] = {}
         for schedule in due:
-            at = parse_local_time(schedule.local_time)
             zone = zone_or_utc(schedule.time_zone)
-            plan = plan_due(schedule.next_date, at, zone, now, self.grace)
-            post = None
+            plan = plan_due(schedule.next_date, schedule.local_time, zone, now, self.grace)
             chosen = self._topic_or_none(schedule) if plan.post_date else None
+            post = None
             if plan.post_date is not None and chosen is not None:
-                post = _post_claim(schedule, plan.post_date, *chosen, plan.scheduled_for)
-            planned.append(chosen if post else None)
+                key = post_key(schedule.guild_id, plan.post_date)
+                post = _claim(schedule, key, *chosen, scheduled_for=plan.scheduled_for)
+                requests[key] = _request(post, schedule, *chosen)
             report.missed += len(plan.missed)
-            claims.append(
+            steps.append(
                 TickClaim(
-                    guild_id=schedule.guild_id,
-                    revision=schedule.revision,
-                    from_date=schedule.next_date,
-                    missed=plan.missed,
-                    post=post,
-                    next_date=plan.next_date,
-                    next_fire_at=plan.next_fire_at,
+                    guild_id=schedule.guild_id, revision=schedule.revision,
+                    from_date=schedule.next_date, missed=plan.missed, post=post,
+                    next_date=plan.next_date, next_fire_at=plan.next_fire_at,
                 )
-            )
-        keys = [(c.guild_id, c.post.local_date) for c in claims if c.post is not None]
-        busy = self._in_flight.intersection(keys)  # a post-now of the same date is sending
-        self._in_flight.update(keys)
-        try:
-            claimed = await self.store.claim(claims, now)
-        finally:
-            self._in_flight.difference_update(set(keys) - busy)
-        for claim, chosen, ours in zip(claims, planned, claimed, strict=True):
-            if claim.post is None or chosen is None:
-                continue
-            if not ours:
-                report.skipped += 1
-                continue
-            self._spawn(work, _request(claim.guild_id, claim.post, *chosen))
-
-    def _spawn(self, work: _Work, request: DailyPostRequest) -> None:
-        async def bounded() -> SendOutcome:
-            async with work.limit:
-                return await self._deliver(request)
-
-        self._in_flight.add((request.guild_id, request.local_date))
-        work.tasks.add(asyncio.ensure_future(bounded()))
-
-    async def _deliver(self, request: DailyPostRequest) -> SendOutcome:
-        """Send one claimed post (its key already in flight) and record the outcome; the claim
-        stays `sending` on a passing failure (the resolver retries it with the same nonce)."""
-        key = (request.guild_id, request.local_date)
-        try:
-            outcome = await attempt_counted(
-                pace=self._pace,
-                begin_attempt=lambda: self.store.begin_attempt(*key, self.clock.now()),
-                send=lambda: self.sender.send_daily(request),
-                what=f"daily post guild={key[0]} date={key[1]}",
-            )
-            if outcome.kind != "skipped":
-                await self._record(request.guild_id, request.local_date, outcome)
-            return outcome
-        finally:
-            self._in_flight.discard(key)
-
-    async def _record(self, guild_id: int, day: date, outcome: SendOutcome) -> None:
-        now = self.clock.now()
-        if outcome.kind == "sent" and outcome.message_id is not None:
-            await self.store.mark_sent(guild_id, day, outcome.message_id, now)
-            log.info(
-                "daily post guild=%s date=%s sent message=%s", guild_id, day, outcome.message_id
-            )
-        elif outcome.kind == "refused":
-            reason = outcome.reason or "Discord refused the post"
-            await self.store.mark_failed(guild_id, day, reason, now, disable=True)
-            log.warning(
-                "daily post guild=%s date=%s refused, schedule disabled: %s", guild_id, day, reason
-            )
-        else:
-            await self.store.note_error(guild_id, day, outcome.reason or "no answer")
-            log.warning(
-                "daily post guild=%s date=%s will be retried: %s", guild_id, day, outcome.reason
-            )
-
-    # --- crash resolution -------------------------------------------------------------------
-
-    async def _resolve_unfinished(self, work: _Work, report: TickReport) -> None:
-        """Claims left `sending` by a crash or a passing failure (DESIGN section 4)."""
-        now = self.clock.now()
-        for post in await self.store.unfinished_posts():
-            if (post.guild_id, post.local_date) in self._in_flight:
-                continue
-            fate = unfinished_fate(
-                attempts=post.attempts, due=post.scheduled_for or post.claimed_at,
-                first_attempt_at=post.first_attempt_at, now=now, grace=self.grace,
-                resend_window=self.resend_window,
             )  # fmt: skip
-            request = self._request_from_row(post) if fate == "resend" else None
-            if request is not None:
-                # Same nonce: if an earlier send reached Discord, this returns that message.
-                self._spawn(work, request)
-            elif post.attempts == 0:
-                await self.store.settle(
-                    post.guild_id, post.local_date, status="missed",
-                    error="the bot stopped before sending it", now=now,
-                )  # fmt: skip
-                report.missed += 1
+
+        async def write() -> set[DeliveryKey]:
+            claimed = await self.store.claim(steps, now)
+            return {s.post.key for s, ours in zip(steps, claimed, strict=True) if ours and s.post}
+
+        ours = await self.ledger.claiming(requests, write)
+        for key, request in requests.items():
+            if key in ours:
+                run.spawn(key, request)
             else:
-                # It may be in the channel: look there rather than post it blindly.
-                await self._settle_from_history(post, report)
+                report.skipped += 1
 
-    def _request_from_row(self, post: DailyPost) -> DailyPostRequest | None:
-        roadmap = self.content.catalog.get(post.roadmap_id or "")
-        live = roadmap.resolve(post.topic_id or "") if roadmap else None
-        topic = roadmap.topic(live) if roadmap and live else None
-        if roadmap is None or topic is None or post.channel_id is None:
-            return None
-        return DailyPostRequest(
-            guild_id=post.guild_id,
-            channel_id=post.channel_id,
-            local_date=post.local_date,
-            roadmap=roadmap,
-            topic=topic,
-            ping_role_id=post.ping_role_id,
-            nonce=daily_nonce(post.guild_id, post.local_date),
-        )
-
-    async def _settle_from_history(self, post: DailyPost, report: TickReport) -> None:
-        """Too old to resend safely: our post of that date is either in the channel or not."""
-        now = self.clock.now()
-        if post.channel_id is None:
-            found = SendOutcome.missing()
-        else:
-            try:
-                if self._pace is not None:
-                    await self._pace()  # a history read is REST traffic too
-                found = await self.sender.find_daily_post(post.channel_id, post.local_date)
-            except Exception as exc:
-                log.exception("history search guild=%s failed", post.guild_id)
-                found = SendOutcome.retry(type(exc).__name__)
-        if found.kind == "sent" and found.message_id is not None:
-            await self.store.mark_sent(post.guild_id, post.local_date, found.message_id, now)
-            report.resolved += 1
-            log.info(
-                "daily post guild=%s date=%s found in history after a crash",
-                post.guild_id,
-                post.local_date,
-            )
-        elif found.kind == "retry" and now - post.claimed_at <= self.grace:
-            await self.store.note_error(post.guild_id, post.local_date, found.reason or "")
-            report.retrying += 1
-        else:
-            reason = found.reason or "not found in the channel after a restart; not sent again"
-            await self.store.settle(
-                post.guild_id, post.local_date, status="unknown", error=reason, now=now
-            )
-            report.unknown += 1
-            log.warning(
-                "daily post guild=%s date=%s unknown: %s", post.guild_id, post.local_date, reason
-            )
-
-    # --- helpers ----------------------------------------------------------------------------
+    # --- which roadmap, which topic ---------------------------------------------------------
 
     def roadmap_for(self, schedule: DailySchedule) -> Roadmap | None:
         """The schedule's roadmap, else the server's default, else the catalog's default (a
@@ -435,16 +329,18 @@ class DailyPlanner:
         return schedule
 
 
-def _post_claim(
+def _claim(
     schedule: DailySchedule,
-    day: date,
+    key: DeliveryKey,
     roadmap: Roadmap,
     topic: Topic,
+    *,
     scheduled_for: datetime | None,
-) -> PostClaim:
+) -> Claim:
+    """The ledger row of a post: what a resend after a crash needs."""
     position = roadmap.topic_position(topic.id)
-    return PostClaim(
-        local_date=day,
+    return Claim(
+        key,
         channel_id=schedule.channel_id,
         roadmap_id=roadmap.id,
         topic_id=topic.id,
@@ -454,22 +350,15 @@ def _post_claim(
     )
 
 
-def _request(guild_id: int, claim: PostClaim, roadmap: Roadmap, topic: Topic) -> DailyPostRequest:
+def _request(
+    claim: Claim, schedule: DailySchedule, roadmap: Roadmap, topic: Topic
+) -> DailyPostRequest:
     return DailyPostRequest(
-        guild_id=guild_id,
-        channel_id=claim.channel_id,
-        local_date=claim.local_date,
+        guild_id=schedule.guild_id,
+        channel_id=schedule.channel_id,
+        local_date=date.fromisoformat(claim.key.period),
         roadmap=roadmap,
         topic=topic,
-        ping_role_id=claim.ping_role_id,
-        nonce=daily_nonce(guild_id, claim.local_date),
+        ping_role_id=schedule.ping_role_id,
+        nonce=delivery_nonce(claim.key),
     )
-
-
-def _count(report: TickReport, outcome: SendOutcome) -> None:
-    if outcome.kind == "sent":
-        report.posted += 1
-    elif outcome.kind == "refused":
-        report.failed += 1
-    elif outcome.kind == "retry":
-        report.retrying += 1

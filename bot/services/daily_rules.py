@@ -1,12 +1,11 @@
 """Pure rules of daily posts and reminders: when each local day fires, what a late tick does,
-which topic is the topic of the day, and the deterministic nonce of a send.
+and which topic is the topic of the day (a send's nonce is the ledger's: services/ledger.py).
 
 No I/O here: the DailyPlanner and ReminderPlanner apply these rules to stored state.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,8 +16,6 @@ from bot.services.timezones import local_date, localize
 # After a long outage only the most recent missed days are written to the ledger: enough for
 # `daily status` to explain the gap without writing a row per server per day of a month away.
 MAX_MISSED_RECORDED = 7
-
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,26 +128,3 @@ def nth_daily_topic(roadmap: Roadmap, n: int) -> Topic | None:
     if not roadmap.topics or n < 1:
         return None
     return roadmap.topics[(n - 1) % len(roadmap.topics)]
-
-
-def _base36(number: int) -> str:
-    if number < 0:
-        raise ValueError("ids are not negative")
-    digits = []
-    while True:
-        number, rest = divmod(number, 36)
-        digits.append(_BASE36[rest])
-        if number == 0:
-            return "".join(reversed(digits))
-
-
-def daily_nonce(guild_id: int, day: date) -> str:
-    """`d` + the server id in base 36 + `yyyymmdd`: at most 22 characters (Discord allows 25)."""
-    return f"d{_base36(guild_id)}{day:%Y%m%d}"
-
-
-def reminder_nonce(guild_id: int, user_id: int, day: date) -> str:
-    """A 20-character nonce for one member's reminder of one local date in one server (the ids
-    in full would not fit in Discord's 25 characters, so they are hashed)."""
-    digest = hashlib.blake2b(f"{guild_id}:{user_id}:{day.isoformat()}".encode(), digest_size=12)
-    return "r" + _base36(int.from_bytes(digest.digest(), "big")).rjust(19, "0")

@@ -2,53 +2,19 @@
 
 The Discord senders (bot/schedule/daily_sender.py, reminder_sender.py) implement these
 protocols; tests use in-memory ones. Keeping the protocol here lets the planners decide every
-rule without importing discord.
+rule without importing discord. The rules of sending exactly once are in services/ledger.py.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Literal, Protocol
 
 from bot.roadmap.model import Roadmap, Topic
-
-log = logging.getLogger(__name__)
+from bot.services.standing import Standing
 
 OutcomeKind = Literal["sent", "refused", "retry", "missing", "skipped"]
-
-#: Discord remembers a nonce for a few minutes: a claim attempted less than this ago is simply
-#: sent again with the same nonce (a repeat returns the first message); an older one is not.
-RESEND_WINDOW = timedelta(minutes=4)
-#: Passing failures of one claim retried before it is settled some other way.
-MAX_ATTEMPTS = 5
-
-#: What becomes of a claim left `sending` (by a crash or a passing failure): `resend` it with
-#: its nonce, record it `missed` (never attempted, and now too late), or it is `doubtful`
-#: (attempted long ago: it may have arrived, so it must not be sent blindly).
-Fate = Literal["resend", "missed", "doubtful"]
-
-
-def unfinished_fate(
-    *,
-    attempts: int,
-    due: datetime,
-    first_attempt_at: datetime | None,
-    now: datetime,
-    grace: timedelta,
-    resend_window: timedelta = RESEND_WINDOW,
-) -> Fate:
-    """DESIGN section 4's rule for a claim found `sending`, for daily posts and reminders alike.
-    A claim with no attempt surely never reached Discord (the attempt is counted before the
-    request leaves), so it goes out while still within the grace after it was due."""
-    if attempts == 0:
-        return "resend" if now - due <= grace else "missed"
-    first = first_attempt_at or due
-    if now - first < resend_window and attempts < MAX_ATTEMPTS:
-        return "resend"
-    return "doubtful"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +41,8 @@ class SendOutcome:
         return cls("retry", reason=reason)
 
     @classmethod
-    def missing(cls) -> SendOutcome:
-        return cls("missing")
+    def missing(cls, reason: str | None = None) -> SendOutcome:
+        return cls("missing", reason=reason)
 
     @classmethod
     def skipped(cls) -> SendOutcome:
@@ -98,15 +64,24 @@ class DailyPostRequest:
 
 @dataclass(frozen=True, slots=True)
 class ReminderRequest:
-    """One member's reminder DM: their next topic (None when they finished the roadmap)."""
+    """One member's reminder DM, with everything the card shows read before the send: where
+    the member stands in the roadmap they study, and so their next topic."""
 
     guild_id: int
     user_id: int
     local_date: date
-    roadmap: Roadmap
-    topic: Topic | None
+    standing: Standing
     dm_channel_id: int | None
     nonce: str
+
+    @property
+    def roadmap(self) -> Roadmap:
+        return self.standing.roadmap
+
+    @property
+    def topic(self) -> Topic | None:
+        """None when the member finished the roadmap."""
+        return self.standing.next_topic
 
 
 class DailySender(Protocol):
@@ -125,26 +100,3 @@ class ReminderSender(Protocol):
     async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
         """DM the member with `request.nonce`; `refused` when they do not accept DMs."""
         ...
-
-
-async def attempt_counted(
-    *,
-    pace: Callable[[], Awaitable[object]] | None,
-    begin_attempt: Callable[[], Awaitable[bool]],
-    send: Callable[[], Awaitable[SendOutcome]],
-    what: str,
-) -> SendOutcome:
-    """One send of a claimed message, as daily posts and reminders both need it: wait for a REST
-    slot, count the attempt in the ledger BEFORE the request leaves (so that after a crash a
-    claim with no attempt surely never reached Discord), then send. `skipped` when the ledger
-    says it was settled meanwhile; an exception from the sender becomes a `retry`, so the claim
-    is never lost. The caller records the outcome."""
-    if pace is not None:
-        await pace()
-    if not await begin_attempt():
-        return SendOutcome.skipped()
-    try:
-        return await send()
-    except Exception as exc:  # the sender should not raise
-        log.exception("%s: sender failed", what)
-        return SendOutcome.retry(f"unexpected error: {type(exc).__name__}")

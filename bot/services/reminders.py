@@ -1,42 +1,35 @@
 """The ReminderPlanner: a member's daily DM with their next topic, exactly once per local day.
 
-Same pattern as the daily posts (DESIGN section 4): the tick first settles DMs a crash left
-`sending`, then claims each due reminder's (server, member, local date) in the ledger while
-advancing its schedule in the member's zone, sends, and records the outcome. A member who
-finished the roadmap gets no DM (nothing to remind of) and the schedule simply moves on.
-A member whose DMs are closed (50007) has the reminder turned off, the reason in the ledger.
+What is the reminder's own: the member's time and zone, whose standing the DM shows, and where
+it goes. Each tick claims each due reminder's (server, member, local date) in the delivery
+ledger while advancing its schedule in the member's zone; the ledger (services/ledger.py) sends,
+records and resolves crashes, as for every scheduled send. A member who finished the roadmap
+gets no DM (nothing to remind of) and the schedule simply moves on. A member whose DMs are
+closed (50007) has the reminder turned off, the reason in the ledger.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from bot.records import Delivery, Reminder
-from bot.roadmap.model import Roadmap, Topic
+from bot.records import REMINDER, Delivery, Reminder
 from bot.services.clock import Clock
-from bot.services.daily_rules import fire_time, first_date, plan_due, reminder_nonce
-from bot.services.delivery import (
-    RESEND_WINDOW,
-    ReminderRequest,
-    ReminderSender,
-    SendOutcome,
-    attempt_counted,
-    unfinished_fate,
-)
-from bot.services.timezones import format_local_time, parse_local_time, parse_zone, pick_zone
-from bot.store.reminders import ReminderClaim, ReminderRepository
-
-log = logging.getLogger(__name__)
+from bot.services.daily_rules import fire_time, first_date, plan_due
+from bot.services.delivery import ReminderRequest, ReminderSender, SendOutcome
+from bot.services.ledger import RESEND_WINDOW, DeliveryLedger, TickRun, delivery_nonce
+from bot.services.standing import Standing
+from bot.services.timezones import parse_local_time, parse_zone, pick_zone
+from bot.store.ledger import Claim, DeliveryKey, Effect
+from bot.store.reminders import ReminderClaim, ReminderRepository, reminder_key
 
 BATCH_SIZE = 100
 
-#: (guild_id, user_id) -> the roadmap the member studies there and their next topic (None when
-#: they finished it). Reading it must not change the member's progress.
-NextTopicSource = Callable[[int, int], Awaitable[tuple[Roadmap, Topic | None]]]
+#: (guild_id, user_id) -> where the member stands in the roadmap they study there (its next
+#: topic is None when they finished it). Reading it must not change the member's progress.
+StandingSource = Callable[[int, int], Awaitable[Standing]]
 
 
 @dataclass
@@ -48,10 +41,52 @@ class ReminderReport:
     late: int = 0  # due more than the grace ago: skipped
     turned_off: int = 0
     retrying: int = 0
-    unknown: int = 0
+    unknown: int = 0  # left by a crash and not resent (missed or unknown)
 
     def any(self) -> bool:
         return any(vars(self).values())
+
+
+class ReminderCourier:
+    """What the ledger needs of a reminder DM: send it, rebuild it from its row, and what its
+    outcome changes (the DM channel remembered, or the reminder turned off)."""
+
+    def __init__(
+        self,
+        store: ReminderRepository,
+        clock: Clock,
+        sender: ReminderSender,
+        standing_of: StandingSource,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.sender = sender
+        self.standing_of = standing_of
+
+    async def send(self, request: ReminderRequest) -> SendOutcome:
+        return await self.sender.send_reminder(request)
+
+    async def rebuild(self, row: Delivery) -> ReminderRequest | None:
+        standing = await self.standing_of(row.guild_id, row.user_id)
+        if standing.next_topic is None:
+            return None
+        return ReminderRequest(
+            guild_id=row.guild_id,
+            user_id=row.user_id,
+            local_date=row.local_date,
+            standing=standing,
+            dm_channel_id=row.channel_id,
+            nonce=delivery_nonce(reminder_key(row.guild_id, row.user_id, row.local_date)),
+        )
+
+    async def find_sent(self, row: Delivery) -> None:
+        return None  # a DM leaves no trace we could look up: a doubtful one is never resent
+
+    def on_sent(self, key: DeliveryKey, outcome: SendOutcome) -> Effect | None:
+        return self.store.after_sent(key.guild_id, key.subject_id, outcome.channel_id)
+
+    def on_refused(self, key: DeliveryKey, reason: str) -> Effect:
+        return self.store.after_refused(key.guild_id, key.subject_id, self.clock.now())
 
 
 class ReminderPlanner:
@@ -60,7 +95,7 @@ class ReminderPlanner:
         store: ReminderRepository,
         clock: Clock,
         sender: ReminderSender,
-        next_topic: NextTopicSource,
+        standing_of: StandingSource,
         zones: Callable[[int, int], Awaitable[tuple[str | None, str | None]]],
         *,
         grace: timedelta = timedelta(minutes=120),
@@ -71,18 +106,14 @@ class ReminderPlanner:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.sender = sender
         self.grace = grace
-        self.resend_window = resend_window
         self.batch_size = batch_size
-        self._next_topic = next_topic
+        self._standing_of = standing_of
         self._zones = zones  # (member's zone, server's zone)
-        self._pace = pace
-        self._in_flight: set[tuple[int, int, date]] = set()
-        self._tick_lock = asyncio.Lock()
-        # Sends waiting for Discord at once: thousands due in one minute queue here, not as
-        # thousands of open requests.
-        self._sending = asyncio.Semaphore(concurrency)
+        self.ledger = DeliveryLedger(
+            REMINDER, store.ledger, clock, ReminderCourier(store, clock, sender, standing_of),
+            grace=grace, resend_window=resend_window, pace=pace, concurrency=concurrency,
+        )  # fmt: skip
 
     # --- the member's commands --------------------------------------------------------------
 
@@ -103,14 +134,9 @@ class ReminderPlanner:
         if last is not None and last.local_date >= day:
             day = last.local_date + timedelta(days=1)
         return await self.store.save(
-            guild_id,
-            user_id,
-            local_time=format_local_time(at),
-            time_zone=zone.key,
-            next_date=day,
-            next_fire_at=fire_time(day, at, zone),
-            now=now,
-        )
+            guild_id, user_id, local_time=at, time_zone=zone.key, next_date=day,
+            next_fire_at=fire_time(day, at, zone), now=now,
+        )  # fmt: skip
 
     async def turn_off(self, guild_id: int, user_id: int) -> bool:
         return await self.store.turn_off(guild_id, user_id, self.clock.now())
@@ -129,176 +155,82 @@ class ReminderPlanner:
     # --- the tick ---------------------------------------------------------------------------
 
     async def tick(self) -> ReminderReport:
-        async with self._tick_lock:
-            report = ReminderReport()
-            tasks: list[asyncio.Task[SendOutcome]] = []
-            await self._resolve_unfinished(tasks, report)
+        report = ReminderReport()
+
+        async def claim_due(run: TickRun[ReminderRequest]) -> None:
             now = self.clock.now()
             while True:
                 due = await self.store.due(now, self.batch_size)
                 if due:
-                    await self._claim_and_send(due, now, tasks, report)
+                    await self._claim_batch(due, now, run, report)
                 if len(due) < self.batch_size:
                     break
                 await asyncio.sleep(0)
-            for outcome in await asyncio.gather(*tasks):
-                _count(report, outcome)
-            return report
 
-    async def _claim_and_send(
+        counts = await self.ledger.tick(claim_due)
+        report.sent += counts.sent
+        report.turned_off += counts.refused
+        report.retrying += counts.retrying
+        report.unknown += counts.missed + counts.unknown
+        return report
+
+    async def _claim_batch(
         self,
         due: list[Reminder],
         now: datetime,
-        tasks: list[asyncio.Task[SendOutcome]],
+        run: TickRun[ReminderRequest],
         report: ReminderReport,
     ) -> None:
-        claims: list[ReminderClaim] = []
-        chosen: list[tuple[Roadmap, Topic] | None] = []
         plans = [
             plan_due(
-                reminder.next_date,
-                parse_local_time(reminder.local_time),
-                pick_zone(reminder.time_zone),
-                now,
+                reminder.next_date, reminder.local_time, pick_zone(reminder.time_zone), now,
                 self.grace,
             )
             for reminder in due
-        ]
-        # The members' next topics are independent reads: together they use every reader.
-        topics = await asyncio.gather(
+        ]  # fmt: skip
+        # What each DM shows is read before the claim (the sender reads nothing): the members'
+        # standings are independent reads, together they use every reader.
+        standings = await asyncio.gather(
             *(
-                self._topic_if(plan.post_date is not None, reminder)
+                self._standing_of(reminder.guild_id, reminder.user_id)
                 for reminder, plan in zip(due, plans, strict=True)
+                if plan.post_date is not None
             )
         )
-        for reminder, plan, found in zip(due, plans, topics, strict=True):
-            pick: tuple[Roadmap, Topic] | None = None
+        found = iter(standings)
+        steps: list[ReminderClaim] = []
+        requests: dict[DeliveryKey, ReminderRequest] = {}
+        for reminder, plan in zip(due, plans, strict=True):
+            send = None
+            standing = next(found) if plan.post_date is not None else None
             if plan.post_date is None:
                 report.late += 1
-            elif found is None or found[1] is None:
+            elif standing is None or standing.next_topic is None:
                 report.finished += 1
             else:
-                pick = (found[0], found[1])
-            chosen.append(pick)
-            claims.append(
+                key = reminder_key(reminder.guild_id, reminder.user_id, plan.post_date)
+                send = Claim(
+                    key, channel_id=reminder.dm_channel_id, roadmap_id=standing.roadmap.id,
+                    topic_id=standing.next_topic.id,
+                )  # fmt: skip
+                requests[key] = ReminderRequest(
+                    guild_id=reminder.guild_id, user_id=reminder.user_id,
+                    local_date=plan.post_date, standing=standing,
+                    dm_channel_id=reminder.dm_channel_id, nonce=delivery_nonce(key),
+                )  # fmt: skip
+            steps.append(
                 ReminderClaim(
-                    guild_id=reminder.guild_id,
-                    user_id=reminder.user_id,
-                    from_date=reminder.next_date,
-                    send_date=plan.post_date if pick else None,
-                    topic_id=pick[1].id if pick else None,
-                    next_date=plan.next_date,
+                    guild_id=reminder.guild_id, user_id=reminder.user_id,
+                    from_date=reminder.next_date, send=send, next_date=plan.next_date,
                     next_fire_at=plan.next_fire_at,
                 )
-            )
-        claimed = await self.store.claim(claims, now)
-        for reminder, claim, pick, ours in zip(due, claims, chosen, claimed, strict=True):
-            if ours and pick is not None and claim.send_date is not None:
-                request = ReminderRequest(
-                    guild_id=claim.guild_id,
-                    user_id=claim.user_id,
-                    local_date=claim.send_date,
-                    roadmap=pick[0],
-                    topic=pick[1],
-                    dm_channel_id=reminder.dm_channel_id,
-                    nonce=reminder_nonce(claim.guild_id, claim.user_id, claim.send_date),
-                )
-                tasks.append(self._spawn(request))
-
-    async def _topic_if(
-        self, wanted: bool, reminder: Reminder
-    ) -> tuple[Roadmap, Topic | None] | None:
-        return await self._next_topic(reminder.guild_id, reminder.user_id) if wanted else None
-
-    def _spawn(self, request: ReminderRequest) -> asyncio.Task[SendOutcome]:
-        self._in_flight.add((request.guild_id, request.user_id, request.local_date))
-        return asyncio.ensure_future(self._deliver(request))
-
-    async def _deliver(self, request: ReminderRequest) -> SendOutcome:
-        key = (request.guild_id, request.user_id, request.local_date)
-        try:
-            async with self._sending:
-                return await self._attempt(key, request)
-        finally:
-            self._in_flight.discard(key)
-
-    async def _attempt(self, key: tuple[int, int, date], request: ReminderRequest) -> SendOutcome:
-        outcome = await attempt_counted(
-            pace=self._pace,
-            begin_attempt=lambda: self.store.begin_attempt(*key, self.clock.now()),
-            send=lambda: self.sender.send_reminder(request),
-            what="reminder guild={} member={} date={}".format(*key),
-        )
-        if outcome.kind != "skipped":
-            await self._record(key, outcome)
-        return outcome
-
-    async def _record(self, key: tuple[int, int, date], outcome: SendOutcome) -> None:
-        now = self.clock.now()
-        if outcome.kind == "sent" and outcome.message_id is not None:
-            await self.store.mark_sent(
-                *key, outcome.message_id, dm_channel_id=outcome.channel_id, now=now
-            )
-            log.info("reminder guild=%s member=%s date=%s sent", *key)
-        elif outcome.kind == "refused":
-            reason = outcome.reason or "Discord refused the DM"
-            await self.store.mark_refused(*key, reason, now)
-            log.warning("reminder guild=%s member=%s date=%s refused, turned off: %s", *key, reason)
-        else:
-            await self.store.note_error(*key, outcome.reason or "no answer")
-            log.warning(
-                "reminder guild=%s member=%s date=%s will be retried: %s", *key, outcome.reason
-            )
-
-    # --- crash resolution -------------------------------------------------------------------
-
-    async def _resolve_unfinished(
-        self, tasks: list[asyncio.Task[SendOutcome]], report: ReminderReport
-    ) -> None:
-        now = self.clock.now()
-        for row in await self.store.unfinished():
-            key = (row.guild_id, row.user_id, row.local_date)
-            if key in self._in_flight:
-                continue
-            fate = unfinished_fate(
-                attempts=row.attempts, due=row.claimed_at, first_attempt_at=row.first_attempt_at,
-                now=now, grace=self.grace, resend_window=self.resend_window,
             )  # fmt: skip
-            request = await self._request_from_row(row) if fate == "resend" else None
-            if request is not None:
-                # Never attempted, or attempted minutes ago: the same nonce makes it safe.
-                tasks.append(self._spawn(request))
-                continue
-            # A DM leaves no trace we could look up: a doubtful one is never sent blindly.
-            status = "missed" if row.attempts == 0 else "unknown"
-            error = (
-                "the bot stopped before sending it"
-                if row.attempts == 0
-                else "the bot stopped while sending it; not sent again"
-            )
-            await self.store.settle(*key, status=status, error=error, now=now)
-            report.unknown += 1
-            log.warning("reminder guild=%s member=%s date=%s %s: %s", *key, status, error)
 
-    async def _request_from_row(self, row: Delivery) -> ReminderRequest | None:
-        roadmap, topic = await self._next_topic(row.guild_id, row.user_id)
-        if topic is None:
-            return None
-        return ReminderRequest(
-            guild_id=row.guild_id,
-            user_id=row.user_id,
-            local_date=row.local_date,
-            roadmap=roadmap,
-            topic=topic,
-            dm_channel_id=await self.store.dm_channel(row.guild_id, row.user_id),
-            nonce=reminder_nonce(row.guild_id, row.user_id, row.local_date),
-        )
+        async def write() -> set[DeliveryKey]:
+            claimed = await self.store.claim(steps, now)
+            return {s.send.key for s, ours in zip(steps, claimed, strict=True) if ours and s.send}
 
-
-def _count(report: ReminderReport, outcome: SendOutcome) -> None:
-    if outcome.kind == "sent":
-        report.sent += 1
-    elif outcome.kind == "refused":
-        report.turned_off += 1
-    elif outcome.kind == "retry":
-        report.retrying += 1
+        ours = await self.ledger.claiming(requests, write)
+        for key, request in requests.items():
+            if key in ours:
+                run.spawn(key, request)

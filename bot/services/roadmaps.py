@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.roadmap.model import Roadmap, Topic
+from bot.roadmap.model import Roadmap
 from bot.services.content import ContentHolder
 from bot.services.members import MemberService
 from bot.services.progress import NextTopic, StudyService
 from bot.services.servers import ServerService
+from bot.services.standing import Standing
 
 
 class RoadmapHints:
@@ -92,9 +93,9 @@ class MemberRoadmaps:
             upcoming = await study.next_topic(guild_id, user_id, roadmap, mark_open=True)
         return upcoming
 
-    async def reminder_topic(self, guild_id: int, user_id: int) -> tuple[Roadmap, Topic | None]:
-        """What a reminder DM shows. Read only: a reminder does not mark the topic "in
-        progress"; opening it does."""
+    async def reminder_standing(self, guild_id: int, user_id: int) -> Standing:
+        """What a reminder DM shows: where the member stands in the roadmap they study, and so
+        their next topic. Read only: a reminder does not mark the topic "in progress"; opening
+        it does."""
         roadmap = await self.member_roadmap(guild_id, user_id)
-        upcoming = await self._study.next_topic(guild_id, user_id, roadmap)
-        return roadmap, upcoming.topic
+        return await self._study.standing(guild_id, user_id, roadmap)

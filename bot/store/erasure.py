@@ -25,7 +25,7 @@ from bot.store.dialect import read_one_snapshot
 MEMBER_ROWS: dict[Table, Column[int]] = {
     schema.progress: schema.progress.c.user_id,
     schema.completions: schema.completions.c.user_id,
-    schema.reminder_deliveries: schema.reminder_deliveries.c.user_id,
+    schema.deliveries: schema.deliveries.c.subject_id,  # a reminder's subject: the member
     schema.reminder_schedules: schema.reminder_schedules.c.user_id,
     schema.member_settings: schema.member_settings.c.user_id,
 }
@@ -34,7 +34,6 @@ MEMBER_ROWS: dict[Table, Column[int]] = {
 #: `guild_settings` comes last: it records when the bot left, which decides the deletion.
 SERVER_TABLES: tuple[Table, ...] = (
     *MEMBER_ROWS,
-    schema.daily_posts,
     schema.daily_schedules,
     schema.stage_rewards,
     schema.guild_settings,

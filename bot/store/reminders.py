@@ -1,85 +1,169 @@
-"""Personal reminders: the member's reminder (member_settings), when it fires next
-(reminder_schedules) and the ledger of DMs, one row per server, member and local date
-(reminder_deliveries, the idempotency key). Tables from migrations 0001 and 0002.
+"""Personal reminders: the member's reminder (member_settings) and when it fires next
+(reminder_schedules); the DMs themselves are rows of the delivery ledger (store/ledger.py),
+keyed by server, member and local date.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from typing import Any
 
-from bot.records import Delivery, Reminder
+from sqlalchemy import Connection, bindparam, delete, select, update
+
+from bot.records import REMINDER, Delivery, Reminder
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
-from bot.store.database import Database, Row
+from bot.store.database import Database
+from bot.store.dialect import insert
+from bot.store.ledger import Claim, DeliveryKey, Effect, LedgerRepository, claim_rows
+from bot.store.schema import guild_settings, member_settings, reminder_schedules
 
 
 @dataclass(frozen=True, slots=True)
 class ReminderClaim:
-    """What a tick writes for one due reminder in one transaction: the DM of `send_date` (if
-    any) claimed as `sending`, and the schedule moved from `from_date` to `next_date`."""
+    """What a tick writes for one due reminder in one transaction: the DM (if any) claimed as
+    `sending`, and the schedule moved from `from_date` to `next_date`."""
 
     guild_id: int
     user_id: int
     from_date: date
-    send_date: date | None
-    topic_id: str | None
+    send: Claim | None
     next_date: date
     next_fire_at: datetime
 
 
-_REMINDER_COLUMNS = (
-    "s.guild_id, s.user_id, m.reminder_time, m.reminder_time_zone, s.next_date,"
-    " s.next_fire_at, s.dm_channel_id"
+def reminder_key(guild_id: int, user_id: int, day: date) -> DeliveryKey:
+    """One member's reminder DM of one local date: the member is the subject."""
+    return DeliveryKey.of(REMINDER, guild_id, user_id, day)
+
+
+_r, _m = reminder_schedules.c, member_settings.c
+_REMINDER = select(
+    _r.guild_id, _r.user_id, _m.reminder_time, _m.reminder_time_zone, _r.next_date,
+    _r.next_fire_at, _r.dm_channel_id,
+).select_from(
+    reminder_schedules.join(
+        member_settings, (_m.guild_id == _r.guild_id) & (_m.user_id == _r.user_id)
+    )
+).where(_m.reminder_time.is_not(None))  # fmt: skip
+
+
+# Built once, with named parameters (see store/ledger.py).
+_BY_MEMBER = _REMINDER.where(
+    _r.guild_id == bindparam("at_guild"), _r.user_id == bindparam("at_user")
 )
-_DELIVERY_COLUMNS = (
-    "guild_id, user_id, local_date, status, topic_id, claimed_at, attempts, first_attempt_at,"
-    " message_id, error"
+# The bot left that server: no DMs about it (its data goes 30 days later).
+_LEFT = select(guild_settings.c.guild_id).where(
+    guild_settings.c.guild_id == _r.guild_id, guild_settings.c.left_at.is_not(None)
+)
+_DUE = (
+    _REMINDER.where(_r.next_fire_at <= bindparam("at_now"), ~_LEFT.exists())
+    .order_by(_r.next_fire_at)
+    .limit(bindparam("at_limit"))
+)
+_ADVANCE = (
+    update(reminder_schedules)
+    .where(
+        _r.guild_id == bindparam("at_guild"),
+        _r.user_id == bindparam("at_user"),
+        _r.next_date == bindparam("at_date"),
+    )
+    .values(next_date=bindparam("new_date"), next_fire_at=bindparam("new_fire_at"))
 )
 
 
-def _reminder(row: Row) -> Reminder:
+def _reminder(row: Sequence[Any]) -> Reminder:
+    next_fire_at = decode_time(row[5])
+    assert next_fire_at is not None
     return Reminder(
-        int(row[0]),
-        int(row[1]),
-        row[2],
-        row[3],
-        decode_date(row[4]),
-        decode_time(row[5]) or datetime.min,
-        row[6],
+        guild_id=int(row[0]),
+        user_id=int(row[1]),
+        local_time=time.fromisoformat(row[2]),
+        time_zone=row[3],
+        next_date=decode_date(row[4]),
+        next_fire_at=next_fire_at,
+        dm_channel_id=row[6],
     )
 
 
-def _delivery(row: Row) -> Delivery:
-    return Delivery(
-        int(row[0]),
-        int(row[1]),
-        decode_date(row[2]),
-        row[3],
-        row[4],
-        decode_time(row[5]) or datetime.min,
-        int(row[6]),
-        decode_time(row[7]),
-        row[8],
-        row[9],
-    )
+def _get(conn: Connection, guild_id: int, user_id: int) -> Reminder | None:
+    row = conn.execute(_BY_MEMBER, {"at_guild": guild_id, "at_user": user_id}).first()
+    return _reminder(row) if row is not None else None
 
 
-def _turn_off(conn: sqlite3.Connection, guild_id: int, user_id: int, at: str) -> int:
-    cursor = conn.execute(
-        "UPDATE member_settings SET reminder_time = NULL, reminder_time_zone = NULL,"
-        " updated_at = ? WHERE guild_id = ? AND user_id = ? AND reminder_time IS NOT NULL",
-        (at, guild_id, user_id),
-    )
+def _due(conn: Connection, now: str, limit: int) -> list[Reminder]:
+    rows = conn.execute(_DUE, {"at_now": now, "at_limit": limit})
+    return [_reminder(row) for row in rows]
+
+
+def _save(
+    conn: Connection,
+    guild_id: int,
+    user_id: int,
+    settings: dict[str, Any],
+    schedule: dict[str, Any],
+) -> Reminder:
+    member = insert(conn, member_settings).values(guild_id=guild_id, user_id=user_id, **settings)
     conn.execute(
-        "DELETE FROM reminder_schedules WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        member.on_conflict_do_update(
+            index_elements=[_m.guild_id, _m.user_id],
+            set_={name: member.excluded[name] for name in settings},
+        )
     )
-    return cursor.rowcount
+    # The DM channel id stays: it is the same channel whatever the time.
+    fires = insert(conn, reminder_schedules).values(guild_id=guild_id, user_id=user_id, **schedule)
+    conn.execute(
+        fires.on_conflict_do_update(
+            index_elements=[_r.guild_id, _r.user_id],
+            set_={name: fires.excluded[name] for name in schedule},
+        )
+    )
+    saved = _get(conn, guild_id, user_id)
+    assert saved is not None
+    return saved
+
+
+def _turn_off(conn: Connection, guild_id: int, user_id: int, now: str) -> bool:
+    result = conn.execute(
+        update(member_settings)
+        .where(_m.guild_id == guild_id, _m.user_id == user_id, _m.reminder_time.is_not(None))
+        .values(reminder_time=None, reminder_time_zone=None, updated_at=now)
+    )
+    conn.execute(delete(reminder_schedules).where(_r.guild_id == guild_id, _r.user_id == user_id))
+    return result.rowcount == 1
+
+
+def _claim_all(conn: Connection, claims: Sequence[ReminderClaim], now: datetime) -> list[bool]:
+    moved: list[Claim] = []
+    for claim in claims:
+        moves = {
+            "at_guild": claim.guild_id,
+            "at_user": claim.user_id,
+            "at_date": encode_date(claim.from_date),
+            "new_date": encode_date(claim.next_date),
+            "new_fire_at": encode_time(claim.next_fire_at),
+        }
+        if conn.execute(_ADVANCE, moves).rowcount == 1 and claim.send is not None:
+            moved.append(claim.send)
+    ours = claim_rows(conn, moved, now)
+    return [claim.send is not None and claim.send.key in ours for claim in claims]
+
+
+def _remember_dm_channel(conn: Connection, guild_id: int, user_id: int, channel_id: int) -> None:
+    conn.execute(
+        update(reminder_schedules)
+        .where(_r.guild_id == guild_id, _r.user_id == user_id)
+        .values(dm_channel_id=channel_id)
+    )
 
 
 class ReminderRepository:
+    """Reminders and their schedules, over the shared Database; `ledger` holds the DMs."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self.ledger = LedgerRepository(db)
 
     # --- the member's commands --------------------------------------------------------------
 
@@ -88,206 +172,55 @@ class ReminderRepository:
         guild_id: int,
         user_id: int,
         *,
-        local_time: str,
+        local_time: time,
         time_zone: str,
         next_date: date,
         next_fire_at: datetime,
         now: datetime,
     ) -> Reminder:
         """Set (or change) the reminder and restart its schedule, in one transaction."""
-
-        def write(conn: sqlite3.Connection) -> None:
-            at = encode_time(now)
-            conn.execute(
-                "INSERT INTO member_settings (guild_id, user_id, reminder_time,"
-                " reminder_time_zone, updated_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-                " reminder_time = excluded.reminder_time,"
-                " reminder_time_zone = excluded.reminder_time_zone,"
-                " updated_at = excluded.updated_at",
-                (guild_id, user_id, local_time, time_zone, at),
-            )
-            # The DM channel id stays: it is the same channel whatever the time.
-            conn.execute(
-                "INSERT INTO reminder_schedules (guild_id, user_id, next_date, next_fire_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-                " next_date = excluded.next_date, next_fire_at = excluded.next_fire_at",
-                (guild_id, user_id, encode_date(next_date), encode_time(next_fire_at)),
-            )
-
-        await self._db.write_sqlite(write)
-        reminder = await self.get(guild_id, user_id)
-        assert reminder is not None
-        return reminder
+        settings = {
+            "reminder_time": f"{local_time:%H:%M}",
+            "reminder_time_zone": time_zone,
+            "updated_at": encode_time(now),
+        }
+        schedule = {
+            "next_date": encode_date(next_date),
+            "next_fire_at": encode_time(next_fire_at),
+        }
+        return await self._db.write(_save, guild_id, user_id, settings, schedule)
 
     async def turn_off(self, guild_id: int, user_id: int, now: datetime) -> bool:
         """Turn the reminder off; False when it was not on."""
-        return bool(await self._db.write_sqlite(_turn_off, guild_id, user_id, encode_time(now)))
+        return await self._db.write(_turn_off, guild_id, user_id, encode_time(now))
 
     async def get(self, guild_id: int, user_id: int) -> Reminder | None:
-        row = await self._db.fetchone(
-            f"SELECT {_REMINDER_COLUMNS} FROM reminder_schedules s JOIN member_settings m"
-            " USING (guild_id, user_id) WHERE s.guild_id = ? AND s.user_id = ?"
-            " AND m.reminder_time IS NOT NULL",
-            (guild_id, user_id),
-        )
-        return _reminder(row) if row else None
+        return await self._db.read(_get, guild_id, user_id)
 
     async def last_delivery(self, guild_id: int, user_id: int) -> Delivery | None:
-        row = await self._db.fetchone(
-            f"SELECT {_DELIVERY_COLUMNS} FROM reminder_deliveries"
-            " WHERE guild_id = ? AND user_id = ? ORDER BY local_date DESC LIMIT 1",
-            (guild_id, user_id),
-        )
-        return _delivery(row) if row else None
-
-    async def deliveries(self, guild_id: int, user_id: int) -> list[Delivery]:
-        rows = await self._db.fetchall(
-            f"SELECT {_DELIVERY_COLUMNS} FROM reminder_deliveries"
-            " WHERE guild_id = ? AND user_id = ? ORDER BY local_date",
-            (guild_id, user_id),
-        )
-        return [_delivery(row) for row in rows]
+        return await self.ledger.last(REMINDER, guild_id, user_id)
 
     # --- the tick ---------------------------------------------------------------------------
 
     async def due(self, now: datetime, limit: int) -> list[Reminder]:
-        rows = await self._db.fetchall(
-            f"SELECT {_REMINDER_COLUMNS} FROM reminder_schedules s JOIN member_settings m"
-            " USING (guild_id, user_id) WHERE s.next_fire_at <= ?"
-            " AND m.reminder_time IS NOT NULL"
-            # The bot left that server: no DMs about it (its data goes 30 days later).
-            " AND NOT EXISTS (SELECT 1 FROM guild_settings g"
-            " WHERE g.guild_id = s.guild_id AND g.left_at IS NOT NULL)"
-            " ORDER BY s.next_fire_at LIMIT ?",
-            (encode_time(now), limit),
-        )
-        return [_reminder(row) for row in rows]
+        return await self._db.read(_due, encode_time(now), limit)
 
-    async def claim(self, claims: list[ReminderClaim], now: datetime) -> list[bool]:
+    async def claim(self, claims: Sequence[ReminderClaim], now: datetime) -> list[bool]:
         """Claim each DM and advance each schedule, in one transaction. A claim is ours (True)
         only when the schedule still waited at `from_date` (no other tick moved it) and no row
         existed for that date."""
+        return await self._db.write(_claim_all, claims, now)
 
-        def write(conn: sqlite3.Connection) -> list[bool]:
-            at = encode_time(now)
-            ours = []
-            for claim in claims:
-                moved = conn.execute(
-                    "UPDATE reminder_schedules SET next_date = ?, next_fire_at = ?"
-                    " WHERE guild_id = ? AND user_id = ? AND next_date = ?",
-                    (
-                        encode_date(claim.next_date),
-                        encode_time(claim.next_fire_at),
-                        claim.guild_id,
-                        claim.user_id,
-                        encode_date(claim.from_date),
-                    ),
-                ).rowcount
-                inserted = 0
-                if moved and claim.send_date is not None:
-                    inserted = conn.execute(
-                        "INSERT OR IGNORE INTO reminder_deliveries (guild_id, user_id,"
-                        " local_date, status, topic_id, claimed_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        (
-                            claim.guild_id,
-                            claim.user_id,
-                            encode_date(claim.send_date),
-                            "sending",
-                            claim.topic_id,
-                            at,
-                        ),
-                    ).rowcount
-                ours.append(bool(inserted))
-            return ours
+    # --- what a recorded outcome changes (store/ledger.py runs them) --------------------------
 
-        return await self._db.write_sqlite(write)
+    @staticmethod
+    def after_sent(guild_id: int, user_id: int, dm_channel_id: int | None) -> Effect | None:
+        """Remember the DM channel: it saves opening it again for the next reminder."""
+        if dm_channel_id is None:
+            return None
+        return lambda conn: _remember_dm_channel(conn, guild_id, user_id, dm_channel_id)
 
-    async def begin_attempt(self, guild_id: int, user_id: int, day: date, now: datetime) -> bool:
-        """Count a send about to begin; False when the row is no longer `sending`."""
-
-        def write(conn: sqlite3.Connection) -> int:
-            return conn.execute(
-                "UPDATE reminder_deliveries SET attempts = attempts + 1,"
-                " first_attempt_at = COALESCE(first_attempt_at, ?)"
-                " WHERE guild_id = ? AND user_id = ? AND local_date = ? AND status = 'sending'",
-                (encode_time(now), guild_id, user_id, encode_date(day)),
-            ).rowcount
-
-        return bool(await self._db.write_sqlite(write))
-
-    async def mark_sent(
-        self,
-        guild_id: int,
-        user_id: int,
-        day: date,
-        message_id: int,
-        *,
-        dm_channel_id: int | None,
-        now: datetime,
-    ) -> None:
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE reminder_deliveries SET status = 'sent', message_id = ?, finished_at = ?,"
-                " error = NULL WHERE guild_id = ? AND user_id = ? AND local_date = ?",
-                (message_id, encode_time(now), guild_id, user_id, encode_date(day)),
-            )
-            if dm_channel_id is not None:
-                conn.execute(
-                    "UPDATE reminder_schedules SET dm_channel_id = ?"
-                    " WHERE guild_id = ? AND user_id = ?",
-                    (dm_channel_id, guild_id, user_id),
-                )
-
-        await self._db.write_sqlite(write)
-
-    async def mark_refused(
-        self, guild_id: int, user_id: int, day: date, reason: str, now: datetime
-    ) -> None:
-        """Discord will not deliver it (DMs closed): the row says why and the reminder is off."""
-
-        def write(conn: sqlite3.Connection) -> None:
-            at = encode_time(now)
-            conn.execute(
-                "UPDATE reminder_deliveries SET status = 'failed', error = ?, finished_at = ?"
-                " WHERE guild_id = ? AND user_id = ? AND local_date = ?",
-                (reason, at, guild_id, user_id, encode_date(day)),
-            )
-            _turn_off(conn, guild_id, user_id, at)
-
-        await self._db.write_sqlite(write)
-
-    async def note_error(self, guild_id: int, user_id: int, day: date, reason: str) -> None:
-        await self._db.write_sqlite(
-            lambda conn: conn.execute(
-                "UPDATE reminder_deliveries SET error = ?"
-                " WHERE guild_id = ? AND user_id = ? AND local_date = ?",
-                (reason, guild_id, user_id, encode_date(day)),
-            )
-        )
-
-    async def settle(
-        self, guild_id: int, user_id: int, day: date, *, status: str, error: str, now: datetime
-    ) -> None:
-        """Close a `sending` row for good without a message (`missed` or `unknown`)."""
-        await self._db.write_sqlite(
-            lambda conn: conn.execute(
-                "UPDATE reminder_deliveries SET status = ?, error = ?, finished_at = ?"
-                " WHERE guild_id = ? AND user_id = ? AND local_date = ? AND status = 'sending'",
-                (status, error, encode_time(now), guild_id, user_id, encode_date(day)),
-            )
-        )
-
-    async def unfinished(self) -> list[Delivery]:
-        rows = await self._db.fetchall(
-            f"SELECT {_DELIVERY_COLUMNS} FROM reminder_deliveries WHERE status = 'sending'"
-            " ORDER BY claimed_at"
-        )
-        return [_delivery(row) for row in rows]
-
-    async def dm_channel(self, guild_id: int, user_id: int) -> int | None:
-        row = await self._db.fetchone(
-            "SELECT dm_channel_id FROM reminder_schedules WHERE guild_id = ? AND user_id = ?",
-            (guild_id, user_id),
-        )
-        return row[0] if row else None
+    @staticmethod
+    def after_refused(guild_id: int, user_id: int, now: datetime) -> Effect:
+        """Discord will not deliver it (DMs closed): the reminder is off."""
+        return lambda conn: _turn_off(conn, guild_id, user_id, encode_time(now))

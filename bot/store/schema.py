@@ -1,5 +1,6 @@
 """The schema as SQLAlchemy Core metadata: what `migrations/0001_init.sql` and `0002_daily.sql`
-created, for SQLite and PostgreSQL alike.
+created, for SQLite and PostgreSQL alike, with the later Alembic revisions applied (0004: one
+`deliveries` ledger instead of `daily_posts` and `reminder_deliveries`).
 
 On SQLite every column keeps the declared type the numbered SQL gave it (`INTEGER`, `TEXT`), so a
 database built by those files and one built by Alembic are the same, and `INTEGER PRIMARY KEY`
@@ -36,7 +37,7 @@ from sqlalchemy.types import TypeEngine
 DiscordId: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
 #: A counter or position that fits in 32 bits.
 Count: TypeEngine[int] = Integer()
-#: Shared by every delivery ledger row (daily posts, reminders).
+#: The statuses of a delivery ledger row.
 DELIVERY_STATUSES = ("sending", "sent", "failed", "missed", "unknown")
 PROGRESS_STATUSES = ("done", "skipped", "in_progress")
 
@@ -217,28 +218,6 @@ _partial_index(
     where="enabled = 1",
 )
 
-daily_posts = Table(
-    "daily_posts",
-    metadata,
-    Column("guild_id", DiscordId, nullable=False),
-    Column("local_date", Text, nullable=False),
-    Column("status", Text, _in("status", DELIVERY_STATUSES), nullable=False),
-    Column("channel_id", DiscordId),
-    Column("roadmap_id", Text),
-    Column("topic_id", Text),
-    Column("topic_position", Count),
-    Column("ping_role_id", DiscordId),
-    Column("scheduled_for", Text),
-    *_ledger_columns(),
-    PrimaryKeyConstraint("guild_id", "local_date"),
-    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
-)
-_partial_index(
-    "daily_posts_unfinished",
-    daily_posts.c.claimed_at,
-    where="status = 'sending'",
-)
-
 reminder_schedules = Table(
     "reminder_schedules",
     metadata,
@@ -257,20 +236,34 @@ reminder_schedules = Table(
 )
 Index("reminder_schedules_due", reminder_schedules.c.next_fire_at)
 
-reminder_deliveries = Table(
-    "reminder_deliveries",
+#: The kinds of scheduled send the delivery ledger knows; each nonce starts with its letter.
+DELIVERY_KINDS = ("daily", "reminder", "weekly")
+
+deliveries = Table(
+    "deliveries",
     metadata,
+    # One row per scheduled send: its key is the idempotency key (DESIGN section 4). The
+    # subject is the server itself for a daily or weekly post, the member for a reminder; the
+    # period is the local date (`YYYY-MM-DD`) or the ISO week (`YYYY-Www`).
+    Column("kind", Text, _in("kind", DELIVERY_KINDS), nullable=False),
     Column("guild_id", DiscordId, nullable=False),
-    Column("user_id", DiscordId, nullable=False),
-    Column("local_date", Text, nullable=False),
+    Column("subject_id", DiscordId, nullable=False),
+    Column("period", Text, nullable=False),
     Column("status", Text, _in("status", DELIVERY_STATUSES), nullable=False),
+    # What a resend after a crash needs, as the claim chose it.
+    Column("channel_id", DiscordId),
+    Column("roadmap_id", Text),
     Column("topic_id", Text),
+    Column("topic_position", Count),
+    Column("ping_role_id", DiscordId),
+    Column("scheduled_for", Text),
     *_ledger_columns(),
-    PrimaryKeyConstraint("guild_id", "user_id", "local_date"),
+    PrimaryKeyConstraint("kind", "guild_id", "subject_id", "period"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
 _partial_index(
-    "reminder_deliveries_unfinished",
-    reminder_deliveries.c.claimed_at,
+    "deliveries_unfinished",
+    deliveries.c.kind,
+    deliveries.c.claimed_at,
     where="status = 'sending'",
 )

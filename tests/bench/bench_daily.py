@@ -106,7 +106,8 @@ async def seed_schedules(path: Path, channels: list[tuple[int, int]]) -> None:
             local = DUE.astimezone(zone)
             await repository.save(
                 guild_id=guild_id, channel_id=channel_id,
-                local_time=local.strftime("%H:%M"), time_zone=zone.key, roadmap_id=None,
+                local_time=local.time().replace(second=0, microsecond=0), time_zone=zone.key,
+                roadmap_id=None,
                 ping_role_id=None, next_date=local.date(), next_fire_at=DUE,
                 now=DUE - timedelta(days=1),
             )  # fmt: skip
@@ -116,7 +117,9 @@ async def seed_schedules(path: Path, channels: list[tuple[int, int]]) -> None:
 
 def sent_posts(path: Path) -> int:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        return conn.execute("SELECT count(*) FROM daily_posts WHERE status = 'sent'").fetchone()[0]
+        return conn.execute(
+            "SELECT count(*) FROM deliveries WHERE kind = 'daily' AND status = 'sent'"
+        ).fetchone()[0]
 
 
 async def phase(

@@ -18,13 +18,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.roadmap.loader import load_directory
-from bot.roadmap.model import Roadmap, Topic
+from bot.roadmap.model import Roadmap
 from bot.services.clock import ManualClock
 from bot.services.content import ContentHolder
 from bot.services.daily import DailyPlanner
 from bot.services.delivery import DailyPostRequest, ReminderRequest, SendOutcome
 from bot.services.progress import StudyService
 from bot.services.reminders import ReminderPlanner
+from bot.services.standing import Standing
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
 from bot.store.reminders import ReminderRepository
@@ -63,12 +64,12 @@ async def _reminder_tick(folder: Path, roadmap: Roadmap, count: int) -> tuple[fl
     async with await Database.open(folder / "reminders.sqlite3") as db:
         study = StudyService(db, clock)
 
-        async def next_topic(guild_id: int, user_id: int) -> tuple[Roadmap, Topic | None]:
-            return roadmap, (await study.next_topic(guild_id, user_id, roadmap)).topic
+        async def standing_of(guild_id: int, user_id: int) -> Standing:
+            return await study.standing(guild_id, user_id, roadmap)
 
         discord = InstantDiscord()
         planner = ReminderPlanner(
-            ReminderRepository(db), clock, discord, next_topic, MemberSettingsRepository(db).zones
+            ReminderRepository(db), clock, discord, standing_of, MemberSettingsRepository(db).zones
         )
         await asyncio.gather(
             *(planner.set(GUILD, FIRST_USER + i, "13:00", "UTC") for i in range(count))

@@ -11,6 +11,7 @@ import asyncio
 from datetime import date, timedelta
 
 from bot.services.clock import ManualClock
+from bot.store.daily import post_key
 from tests.e2e.conftest import START, Launch
 from tests.emulator.server import Emulator
 
@@ -89,7 +90,7 @@ async def recorded_as_sent(bot, guild_id: int, day: date) -> None:  # type: igno
     a moment before the bot has read Discord's answer and written it down."""
     store = bot.get_cog("DailyPosts").planner.store
     for _ in range(200):
-        post = await store.post(guild_id, day)
+        post = await store.ledger.get(post_key(guild_id, day))
         if post is not None and post.status == "sent":
             return
         await asyncio.sleep(0.025)

@@ -90,7 +90,7 @@ async def _wait_off(bot, sample) -> None:  # type: ignore[no-untyped-def]
     planner = bot.get_cog("Reminders").planner
     for _ in range(200):
         if await planner.get(sample.guild.id, sample.alice.id) is None:
-            rows = await planner.store.deliveries(sample.guild.id, sample.alice.id)
+            rows = await planner.store.ledger.recent("reminder", sample.guild.id, sample.alice.id)
             assert rows[0].status == "failed" and "50007" in (rows[0].error or "")
             return
         await ticks(bot, 1)

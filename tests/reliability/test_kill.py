@@ -119,7 +119,7 @@ def stored(database: Path) -> dict[str, Any]:
                 " GROUP BY guild_id, user_id, topic_id HAVING COUNT(*) > 1"
             ).fetchall(),
             "daily": conn.execute(
-                "SELECT guild_id, status, message_id FROM daily_posts"
+                "SELECT guild_id, status, message_id FROM deliveries WHERE kind = 'daily'"
             ).fetchall(),
         }
 

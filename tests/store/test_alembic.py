@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Inspector, create_engine, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.alembic_runner import (
     ALEMBIC_USER_VERSION,
     BASELINE,
+    alembic_config,
     head_revision,
     upgrade_sqlite,
     upgrade_url,
@@ -28,6 +30,9 @@ from bot.store.migrations import DEFAULT_MIGRATIONS_DIR, MigrationError, apply_m
 from bot.store.schema import metadata
 
 SNOWFLAKE = 1_234_567_890_123_456_789  # needs 64 bits
+HEAD = head_revision()
+#: The revision files after the baseline, oldest first (0004: one delivery ledger).
+LATER = tuple(sorted(p.name for p in (DEFAULT_MIGRATIONS_DIR / "versions").glob("*.py")))[1:]
 G, U = SNOWFLAKE, SNOWFLAKE + 1
 T = "2024-05-01T09:30:00.000000Z"
 
@@ -97,9 +102,27 @@ def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:
     conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(row.values()))
 
 
+#: The tables revision 0004 replaced by `deliveries` (tests/store/test_ledger.py follows their
+#: rows there); every other table of ROWS keeps its rows as they are.
+OLD_LEDGERS = ("daily_posts", "reminder_deliveries")
+KEPT = tuple(t for t in ROWS if t not in OLD_LEDGERS)
+
+
 def _all_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of every table of ROWS the database has, and of `deliveries` when it has it."""
     with closing(sqlite3.connect(path)) as conn:
-        return {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in ROWS}
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema")}
+        wanted = [t for t in (*ROWS, "deliveries") if t in tables]
+        return {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in wanted}
+
+
+def _scripts_at_baseline(tmp_path: Path) -> Path:
+    """The migration history with the baseline alone."""
+    folder = tmp_path / "baseline-scripts"
+    shutil.copytree(DEFAULT_MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for later in (folder / "versions").glob("000[4-9]_*.py"):
+        later.unlink()
+    return folder
 
 
 def _user_version(path: Path) -> int:
@@ -164,10 +187,10 @@ def _sqlite_schema(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, boo
 def test_the_baseline_builds_exactly_what_the_numbered_sql_built(tmp_path: Path) -> None:
     old, new = tmp_path / "old.sqlite3", tmp_path / "new.sqlite3"
     _numbered_database(old, 2, rows=False)
-    upgrade_sqlite(new)
+    upgrade_sqlite(new, _scripts_at_baseline(tmp_path))
     old_tables, old_rowid = _sqlite_schema(old)
     new_tables, new_rowid = _sqlite_schema(new)
-    assert sorted(new_tables) == sorted(old_tables) == sorted(metadata.tables)
+    assert sorted(new_tables) == sorted(old_tables) == sorted(ROWS)
     for table in old_tables:
         for part in old_tables[table]:
             assert new_tables[table][part] == old_tables[table][part], (table, part)
@@ -217,9 +240,10 @@ def test_schema_module_matches_the_head_revision_on_sqlite(tmp_path: Path) -> No
 
 async def test_alembic_upgrade_on_postgres(postgres_database: str) -> None:
     first = await upgrade_url(postgres_database)
-    assert (first.before, first.after, first.applied) == (None, BASELINE, ("0003_baseline.py",))
+    applied = ("0003_baseline.py", *LATER)
+    assert (first.before, first.after, first.applied) == (None, HEAD, applied)
     again = await upgrade_url(postgres_database)
-    assert (again.before, again.after, again.applied) == (BASELINE, BASELINE, ())
+    assert (again.before, again.after, again.applied) == (HEAD, HEAD, ())
 
     engine = create_async_engine(postgres_database)
     try:
@@ -231,7 +255,7 @@ async def test_alembic_upgrade_on_postgres(postgres_database: str) -> None:
             partial = {i[0]: i[3] for i in described["member_settings"]["indexes"]}
             assert "hide_progress = 1" in partial["member_settings_hidden"]["postgresql_where"]
             # Every row of the SQLite test fits, 64-bit snowflakes and defaults included.
-            for table, row in ROWS.items():
+            for table, row in ((t, ROWS[t]) for t in KEPT):
                 values = {
                     k: v for k, v in row.items() if not (table == "completions" and k == "id")
                 }
@@ -257,7 +281,7 @@ async def test_a_failing_revision_on_postgres_leaves_the_database_untouched(
     postgres_database: str, tmp_path: Path
 ) -> None:
     folder = _scripts_with(tmp_path, BROKEN)
-    with pytest.raises(MigrationError, match=r"0004_broken\.py: revision 0004 failed"):
+    with pytest.raises(MigrationError, match=r"9999_broken\.py: revision 9999 failed"):
         await upgrade_url(postgres_database, folder)
     engine = create_async_engine(postgres_database)
     try:
@@ -277,18 +301,19 @@ async def test_a_database_of_the_numbered_sql_is_carried_over_with_every_row(
     before = _all_rows(path) if version == 2 else None
     async with await Database.open(path) as db:
         assert db.migration.stamped
-        assert (db.migration.numbered_before, db.migration.after) == (version, BASELINE)
-        assert db.migration.applied == ()  # stamped, not rebuilt
-        assert await db.schema_revision() == BASELINE
+        assert (db.migration.numbered_before, db.migration.after) == (version, HEAD)
+        assert db.migration.applied == LATER  # stamped, not rebuilt
+        assert await db.schema_revision() == HEAD
         assert await db.schema_version() == ALEMBIC_USER_VERSION
         # The writer's own SQL still works on the carried-over file.
         await db.write_sqlite(_insert, "meta", {"key": "after", "value": "open"})
     rows = _all_rows(path)
     if before is not None:
-        assert {t: r for t, r in rows.items() if t != "meta"} == {
-            t: r for t, r in before.items() if t != "meta"
+        assert {t: rows[t] for t in KEPT if t != "meta"} == {
+            t: before[t] for t in KEPT if t != "meta"
         }
         assert all(before.values())  # a row in every table
+        assert len(rows["deliveries"]) == 2  # the two old ledgers' rows, in the new one
         assert sorted(rows["meta"]) == sorted([*before["meta"], ("after", "open")])
     else:
         # 0001's tables kept their rows; 0002's were made by the numbered runner, then stamped.
@@ -305,8 +330,8 @@ BROKEN = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "9999"
+down_revision = "HEAD"
 branch_labels = None
 depends_on = None
 
@@ -325,14 +350,14 @@ def downgrade() -> None:
 def _scripts_with(tmp_path: Path, source: str) -> Path:
     folder = tmp_path / "scripts"
     shutil.copytree(DEFAULT_MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "versions" / "0004_broken.py").write_text(source)
+    (folder / "versions" / "9999_broken.py").write_text(source.replace('"HEAD"', f'"{HEAD}"'))
     return folder
 
 
 @pytest.mark.parametrize(
     ("prepare", "revision", "user_version"),
     [
-        (upgrade_sqlite, BASELINE, ALEMBIC_USER_VERSION),
+        (upgrade_sqlite, HEAD, ALEMBIC_USER_VERSION),
         (lambda p: _numbered_database(p, 2), None, 2),
     ],
     ids=["under Alembic", "carrying over the numbered SQL"],
@@ -350,7 +375,7 @@ async def test_a_failing_revision_leaves_the_old_version_and_every_row(
     folder = _scripts_with(tmp_path, BROKEN)
     with pytest.raises(MigrationError) as err:
         await Database.open(path, migrations_dir=folder)
-    assert "0004_broken.py: revision 0004 failed" in str(err.value)
+    assert "9999_broken.py: revision 9999 failed" in str(err.value)
     assert "no_such_table" in str(err.value)
     assert _revision(path) == revision
     assert _user_version(path) == user_version
@@ -358,15 +383,16 @@ async def test_a_failing_revision_leaves_the_old_version_and_every_row(
     assert "half_done" not in _sqlite_schema(path)[0]
 
     # Fixed, it applies on the next start.
-    (folder / "versions" / "0004_broken.py").write_text(
-        BROKEN.replace('    op.execute("DELETE FROM progress")\n', "").replace(
-            'op.execute("INSERT INTO no_such_table VALUES (1)")', "pass"
-        )
+    (folder / "versions" / "9999_broken.py").write_text(
+        BROKEN.replace('"HEAD"', f'"{HEAD}"')
+        .replace('    op.execute("DELETE FROM progress")\n', "")
+        .replace('op.execute("INSERT INTO no_such_table VALUES (1)")', "pass")
     )
     async with await Database.open(path, migrations_dir=folder) as db:
-        assert db.migration.after == "0004"
-        assert await db.schema_revision() == "0004"
-    assert _all_rows(path) == before
+        assert db.migration.after == "9999"
+        assert await db.schema_revision() == "9999"
+    after = _all_rows(path)
+    assert {t: after[t] for t in KEPT} == {t: before[t] for t in KEPT}
 
 
 def test_refuses_a_revision_this_code_does_not_know(tmp_path: Path) -> None:
@@ -380,5 +406,8 @@ def test_refuses_a_revision_this_code_does_not_know(tmp_path: Path) -> None:
     assert _revision(path) == "ffff"
 
 
-def test_head_is_the_baseline_today() -> None:
-    assert head_revision() == BASELINE
+def test_the_history_runs_from_the_baseline_through_the_deliveries_ledger() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = [revision.revision for revision in script.walk_revisions()]  # newest first
+    assert revisions[0] == HEAD and revisions[-1] == BASELINE and "0004" in revisions
+    assert LATER[0] == "0004_deliveries.py"

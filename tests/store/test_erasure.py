@@ -36,7 +36,7 @@ def _count(table: Table, guild_id: int | None = None, user_id: int | None = None
         if guild_id is not None:
             statement = statement.where(table.c.guild_id == guild_id)
         if user_id is not None:
-            statement = statement.where(table.c.user_id == user_id)
+            statement = statement.where(MEMBER_ROWS[table] == user_id)
         return int(conn.scalar(statement))
 
     return count
@@ -52,10 +52,11 @@ def _add_reminder_rows(conn: Connection, user_id: int) -> None:
         )
     )
     conn.execute(
-        insert(schema.reminder_deliveries).values(
+        insert(schema.deliveries).values(
+            kind="reminder",
             guild_id=G,
-            user_id=user_id,
-            local_date="2024-05-15",
+            subject_id=user_id,
+            period="2024-05-15",
             status="sent",
             claimed_at="2024-05-15T08:00:00.000000Z",
         )
@@ -80,7 +81,7 @@ async def test_export_then_forget_me_erases_only_that_member(store_db: Database)
     assert [row["topic_id"] for row in exported["progress"]] == ["a"]
     assert exported["completions"][0]["local_date"] == "2024-05-15"
     assert exported["member_settings"][0]["reminder_time"] == "08:00"
-    assert all(row["user_id"] == U for rows in exported.values() for row in rows)
+    assert all(row[MEMBER_ROWS[t].name] == U for t in MEMBER_ROWS for row in exported[t.name])
 
     deleted = await data.delete_member(G, U)
     # Each count is of rows this deletion removed (the reminder schedule is deleted before
@@ -109,7 +110,7 @@ async def test_a_server_is_deleted_only_when_it_left_before_the_cutoff(store_db:
     assert {name: n for name, n in deleted.items() if n} == {
         "progress": 1,
         "completions": 1,
-        "reminder_deliveries": 1,
+        "deliveries": 1,
         "reminder_schedules": 1,
         "member_settings": 1,
         "guild_settings": 1,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from bot.records import Delivery
 from bot.render.reminders import reminder_off_message
@@ -10,8 +10,8 @@ from bot.render.reminders import reminder_off_message
 
 def refused(error: str | None) -> Delivery:
     return Delivery(
-        guild_id=1, user_id=2, local_date=date(2026, 3, 4), status="failed", topic_id="t",
-        claimed_at=datetime(2026, 3, 4, 12, 30, tzinfo=UTC), attempts=1,
+        kind="reminder", guild_id=1, subject_id=2, period="2026-03-04", status="failed",
+        topic_id="t", claimed_at=datetime(2026, 3, 4, 12, 30, tzinfo=UTC), attempts=1,
         first_attempt_at=None, message_id=None, error=error,
     )  # fmt: skip
 

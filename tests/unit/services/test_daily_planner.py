@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.errors import InvalidTime, InvalidTimeZone, StudyError, UnknownRoadmap
+from bot.records import DAILY, Delivery
 from bot.roadmap.catalog import Catalog
 from bot.services.clock import ManualClock
 from bot.services.content import ContentHolder
 from bot.services.daily import DailyPlanner
-from bot.store.daily import DailyRepository
+from bot.store.daily import DailyRepository, post_key
 from bot.store.database import Database
 from bot.store.settings import ServerSettingsRepository
 from tests.unit.services.fake_discord import FakeDiscord, SimulatedCrash
@@ -54,6 +55,10 @@ class World:
             "Europe/Berlin",
             **options,  # type: ignore[arg-type]
         )
+
+    async def post(self, day: date, guild_id: int = GUILD) -> Delivery | None:
+        """The ledger's row of the server's post of `day`."""
+        return await self.store.ledger.get(post_key(guild_id, day))
 
     def posts(self, guild_id: int = GUILD) -> list[tuple[date, str | None]]:
         return [(m.local_date, m.topic_id) for m in self.discord.channels.get(guild_id * 10, [])]
@@ -158,7 +163,7 @@ async def test_crash_between_send_and_record_resends_with_the_same_nonce(world: 
     await crash_at_nine(world, crash_after_send=1)
     await world.tick_at(NINE + timedelta(minutes=2))  # within the nonce window
     assert world.posts() == [(DAY, "a")]
-    post = await world.store.post(GUILD, DAY)
+    post = await world.post(DAY)
     assert post.status == "sent" and post.attempts == 2
     await world.tick_at(NINE + timedelta(days=1))
     assert world.posts()[-1][1] == "b"  # the cursor moved
@@ -168,7 +173,7 @@ async def test_crash_between_send_and_record_found_in_history_later(world: World
     await crash_at_nine(world, crash_after_send=1)
     await world.tick_at(NINE + timedelta(minutes=40))  # the nonce is forgotten: look instead
     assert world.posts() == [(DAY, "a")]
-    post = await world.store.post(GUILD, DAY)
+    post = await world.post(DAY)
     assert post.status == "sent" and post.attempts == 1
     [message] = world.discord.channels[CHANNEL]
     assert post.message_id == message.id
@@ -181,7 +186,7 @@ async def test_ambiguous_attempt_is_never_sent_blindly_after_the_nonce_window(
     await crash_at_nine(world, crash_before_send=1)
     await world.tick_at(NINE + timedelta(minutes=40))
     assert world.posts() == []
-    post = await world.store.post(GUILD, DAY)
+    post = await world.post(DAY)
     assert post.status == "unknown" and "not sent again" in post.error
     await world.tick_at(NINE + timedelta(days=1))  # the next day is unaffected, same topic
     assert world.posts() == [(DAY + timedelta(days=1), "a")]
@@ -217,7 +222,7 @@ async def test_down_longer_than_grace_records_missed_and_never_posts_the_past(
     await world.set_up()
     await world.tick_at(NINE + timedelta(days=2, hours=3))  # 09:00 passed three times, 3 h ago
     assert world.posts() == []
-    statuses = [(p.local_date, p.status) for p in await world.store.all_posts()]
+    statuses = [(p.local_date, p.status) for p in await world.store.ledger.rows(DAILY)]
     assert statuses == [(DAY + timedelta(days=i), "missed") for i in range(3)]
     await world.tick_at(NINE + timedelta(days=3))
     assert world.posts() == [(DAY + timedelta(days=3), "a")]  # a missed day does not advance
@@ -278,4 +283,4 @@ async def test_passing_failure_is_retried_at_the_next_tick(world: World) -> None
     world.discord.transient_rate = 0.0
     await world.tick_at(NINE + timedelta(seconds=30))
     assert world.posts() == [(DAY, "a")]
-    assert (await world.store.post(GUILD, DAY)).attempts == 2
+    assert (await world.post(DAY)).attempts == 2

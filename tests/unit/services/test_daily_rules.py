@@ -9,12 +9,10 @@ import pytest
 
 from bot.services.daily_rules import (
     MAX_MISSED_RECORDED,
-    daily_nonce,
     fire_time,
     first_date,
     nth_daily_topic,
     plan_due,
-    reminder_nonce,
     topic_of_the_day,
 )
 from tests.unit.services.roadmaps import make_roadmap
@@ -167,18 +165,3 @@ def test_content_edits_move_the_cursor_sensibly() -> None:
     assert topic_of_the_day(removed, last_topic_id="b", last_position=1).id == "c"
     assert topic_of_the_day(removed, last_topic_id="gone", last_position=7).id == "a"
     assert topic_of_the_day(make_roadmap({}), last_topic_id=None, last_position=None) is None
-
-
-def test_nonces_are_deterministic_short_and_distinct() -> None:
-    big = 2**63 - 1
-    day = date(2026, 11, 23)
-    assert daily_nonce(big, day) == daily_nonce(big, day)
-    assert len(daily_nonce(big, day)) <= 25
-    assert daily_nonce(big, day) != daily_nonce(big, day + timedelta(days=1))
-    assert daily_nonce(1, day) != daily_nonce(2, day)
-    assert daily_nonce(123, day).endswith("20261123")
-    reminders = {reminder_nonce(big, big - u, day) for u in range(1000)}
-    assert len(reminders) == 1000
-    assert all(len(n) <= 25 and n.startswith("r") for n in reminders)
-    assert reminder_nonce(1, 2, day) == reminder_nonce(1, 2, day)
-    assert reminder_nonce(1, 2, day) != daily_nonce(1, day)

@@ -18,14 +18,17 @@ from pathlib import Path
 
 import pytest
 
+from bot.records import DAILY
 from bot.roadmap.catalog import Catalog
 from bot.services.clock import ManualClock
 from bot.services.content import ContentHolder
 from bot.services.daily import DailyPlanner
-from bot.services.daily_rules import daily_nonce, fire_time
+from bot.services.daily_rules import fire_time
+from bot.services.ledger import delivery_nonce
 from bot.services.timezones import parse_local_time, parse_zone
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
+from bot.store.ledger import DeliveryKey, LedgerRepository, key_of
 from tests.unit.services.fake_discord import FakeDiscord, SimulatedCrash
 from tests.unit.services.roadmaps import make_roadmap
 
@@ -48,8 +51,8 @@ TICK = timedelta(seconds=30)
 ROADMAP = make_roadmap({"basics": ["a", "b", "c"], "web": ["d", "e"], "data": ["f", "g"]})
 
 
-class ObservedRepository(DailyRepository):
-    """The real repository, also telling how many attempts are being counted right now."""
+class ObservedLedger(LedgerRepository):
+    """The real ledger, also telling how many attempts are being counted right now."""
 
     def __init__(self, db: Database) -> None:
         super().__init__(db)
@@ -57,11 +60,11 @@ class ObservedRepository(DailyRepository):
         self.idle = asyncio.Event()
         self.idle.set()
 
-    async def begin_attempt(self, guild_id: int, day: date, now: datetime) -> bool:
+    async def begin_attempt(self, key: DeliveryKey, now: datetime) -> bool:
         self.counting += 1
         self.idle.clear()
         try:
-            return await super().begin_attempt(guild_id, day, now)
+            return await super().begin_attempt(key, now)
         finally:
             self.counting -= 1
             if not self.counting:
@@ -93,7 +96,8 @@ class Simulation:
 
     async def open(self) -> None:
         self.db = await Database.open(self.path)
-        self.store = ObservedRepository(self.db)
+        self.store = DailyRepository(self.db)
+        self.ledger = self.store.ledger = ObservedLedger(self.db)
         self.planner = self.new_planner()
 
     def new_planner(self) -> DailyPlanner:
@@ -125,12 +129,12 @@ class Simulation:
         Sends whose attempt is being counted first reach Discord: a crash in the instant
         between counting an attempt and the request leaving is the one case DESIGN settles as
         `unknown` once the nonce window has passed (see test_daily_planner.py)."""
-        await self.store.idle.wait()
+        await self.ledger.idle.wait()
         current = asyncio.current_task()
         orphans = [
             t
             for t in asyncio.all_tasks()
-            if t is not current and not t.done() and "DailyPlanner" in t.get_coro().__qualname__
+            if t is not current and not t.done() and "DeliveryLedger" in t.get_coro().__qualname__
         ]
         for task in orphans:
             task.cancel()
@@ -157,8 +161,8 @@ class Simulation:
             self.calm = True
 
     async def retry_pending(self) -> bool:
-        unfinished = await self.store.unfinished_posts()
-        nonces = {daily_nonce(p.guild_id, p.local_date) for p in unfinished}
+        unfinished = await self.ledger.unfinished(DAILY)
+        nonces = {delivery_nonce(key_of(p)) for p in unfinished}
         return bool(nonces & self.discord.retried_nonces)
 
     async def run(self, end: datetime) -> None:
@@ -243,7 +247,7 @@ async def test_sixty_days_two_hundred_servers_exactly_once(
         end = start + timedelta(days=DAYS)
         await sim.run(end)
         schedules = {g: await sim.store.schedule(g) for g in first_dates}
-        ledger = {(p.guild_id, p.local_date): p for p in await sim.store.all_posts()}
+        ledger = {(p.guild_id, p.local_date): p for p in await sim.ledger.rows(DAILY)}
     finally:
         await sim.db.close()
 
@@ -254,7 +258,7 @@ async def test_sixty_days_two_hundred_servers_exactly_once(
     for guild_id, first in first_dates.items():
         schedule = schedules[guild_id]
         assert schedule is not None and schedule.enabled
-        at = parse_local_time(schedule.local_time)
+        at = schedule.local_time
         zone = parse_zone(schedule.time_zone)
         messages = sim.discord.channels.get(guild_id * 10, [])
         dates = [m.local_date for m in messages]

@@ -4,17 +4,20 @@ crashes, late ticks and closed DMs. Real SQLite, a ManualClock and an in-memory 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from bot.errors import InvalidTime, InvalidTimeZone
-from bot.roadmap.model import Roadmap, Topic
+from bot.records import REMINDER, Delivery
+from bot.roadmap.model import Roadmap
 from bot.services.clock import ManualClock
 from bot.services.delivery import ReminderRequest, SendOutcome
 from bot.services.progress import StudyService
 from bot.services.reminders import ReminderPlanner
+from bot.services.standing import Standing
 from bot.store.database import Database
+from bot.store.ledger import LedgerRepository
 from bot.store.reminders import ReminderRepository
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
 from tests.unit.services.fake_discord import SimulatedCrash
@@ -68,12 +71,18 @@ def planner_for(
     """A fresh planner, as after a restart: nothing in memory, everything from the database."""
     study = StudyService(db, clock)
 
-    async def next_topic(guild_id: int, user_id: int) -> tuple[Roadmap, Topic | None]:
-        return roadmap, (await study.next_topic(guild_id, user_id, roadmap)).topic
+    async def standing_of(guild_id: int, user_id: int) -> Standing:
+        return await study.standing(guild_id, user_id, roadmap)
 
     return ReminderPlanner(
-        ReminderRepository(db), clock, dms, next_topic, MemberSettingsRepository(db).zones
+        ReminderRepository(db), clock, dms, standing_of, MemberSettingsRepository(db).zones
     )
+
+
+async def deliveries(db: Database, guild_id: int, user_id: int) -> list[Delivery]:
+    """The member's reminder rows in the ledger, oldest first."""
+    rows = await LedgerRepository(db).rows(REMINDER, guild_id)
+    return [row for row in rows if row.user_id == user_id]
 
 
 @pytest.fixture
@@ -115,7 +124,7 @@ async def test_bad_zone_is_refused_and_the_old_reminder_stays(planner):
     await planner.set(GUILD, ALICE, "09:00", "UTC")
     with pytest.raises(InvalidTimeZone):
         await planner.set(GUILD, ALICE, "10:00", "Mars/Olympus")
-    assert (await planner.get(GUILD, ALICE)).local_time == "09:00"
+    assert (await planner.get(GUILD, ALICE)).local_time == time(9, 0)
 
 
 async def test_one_dm_per_local_day_with_the_next_topic(db, planner, clock, dms):
@@ -181,7 +190,7 @@ async def test_closed_dms_turn_the_reminder_off_with_the_reason(db, planner, clo
     await planner.set(GUILD, ALICE, "13:00", "UTC")
     await run_days(planner, clock, 2)
     assert await planner.get(GUILD, ALICE) is None
-    (row,) = await ReminderRepository(db).deliveries(GUILD, ALICE)
+    (row,) = await deliveries(db, GUILD, ALICE)
     assert row.status == "failed" and "50007" in (row.error or "")
     # Setting it again works, from the next day (today's was refused, not retried).
     dms.closed.clear()
@@ -226,7 +235,7 @@ async def test_crash_between_send_and_record_is_resent_with_the_same_nonce(db, c
     clock.advance(minutes=1)
     await planner_for(db, clock, dms).tick()  # restarted: resends, Discord drops the repeat
     assert len(dms.times(ALICE)) == 1
-    (row,) = await ReminderRepository(db).deliveries(GUILD, ALICE)
+    (row,) = await deliveries(db, GUILD, ALICE)
     assert row.status == "sent"
 
 
@@ -239,7 +248,7 @@ async def test_old_crashed_send_is_never_sent_blindly(db, clock, dms):
     clock.advance(minutes=30)  # the nonce is forgotten by now
     await planner_for(db, clock, dms).tick()
     assert len(dms.times(ALICE)) == 1
-    (row,) = await ReminderRepository(db).deliveries(GUILD, ALICE)
+    (row,) = await deliveries(db, GUILD, ALICE)
     assert row.status == "unknown"
     await run_days(planner_for(db, clock, dms), clock, 1)
     assert len(dms.times(ALICE)) == 2  # the next day goes out as usual
