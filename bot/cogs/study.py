@@ -44,9 +44,14 @@ class Study(SubcommandCog):
         await answer(interaction, **card.send(), ephemeral=not public)
 
     @subcommand("roadmap stage", "A stage's topics and where you stand in each")
-    @app_commands.describe(stage="The stage: pick one from the list, or type its number or name")
+    @app_commands.describe(
+        stage="The stage: pick one from the list, or type its number or name",
+        public="Show the answer to everyone in this channel (default: only you)",
+    )
     @app_commands.autocomplete(stage=stage_choices)
-    async def stage(self, interaction: discord.Interaction, stage: str) -> None:
+    async def stage(
+        self, interaction: discord.Interaction, stage: str, public: bool = False
+    ) -> None:
         guild_id, user_id = _ids(interaction)
         roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         view = await self.bot.services.study.stage_view(guild_id, user_id, roadmap, stage)
@@ -58,15 +63,21 @@ class Study(SubcommandCog):
             statuses=statuses,
             roadmap_minutes=roadmap_study_minutes(roadmap),
         )
-        await answer(interaction, **send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=not public)
 
     @subcommand("roadmap example", "The example code of a stage, or of one of its topics")
     @app_commands.describe(
-        stage="The stage whose example you want", topic="A topic of that stage (optional)"
+        stage="The stage whose example you want",
+        topic="A topic of that stage (optional)",
+        public="Show the answer to everyone in this channel (default: only you)",
     )
     @app_commands.autocomplete(stage=stage_choices, topic=stage_topic_choices)
     async def example(
-        self, interaction: discord.Interaction, stage: str, topic: str | None = None
+        self,
+        interaction: discord.Interaction,
+        stage: str,
+        topic: str | None = None,
+        public: bool = False,
     ) -> None:
         guild_id, user_id = _ids(interaction)
         roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
@@ -81,7 +92,7 @@ class Study(SubcommandCog):
                 f"**{one_line(no_pings(chosen_stage.title))}** has no example code"
                 + (" and neither does that topic." if topic is not None else ".")
             )
-        await answer(interaction, **send_kwargs(message), ephemeral=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=not public)
 
     async def _mark(self, interaction: discord.Interaction, topic: str, status: str | None) -> None:
         guild_id, user_id = _ids(interaction)

@@ -1,4 +1,5 @@
-"""The example message of `/roadmap example` and of the card's **Show example** button."""
+"""The example message of `/roadmap example` and of the card's **Show example** button: each
+example highlighted in an embed and attached as its file, the copy a phone can take."""
 
 from __future__ import annotations
 
@@ -17,21 +18,36 @@ from bot.roadmap.model import Example, Stage, Topic
 _NOTE_RESERVE = 160
 
 
+def _inline(example: Example, block: str) -> bool:
+    """Whether the code shows as a block in the embed: it fits, and it holds no run of three
+    backticks (a block would need a zero-width space in it to stay closed, and that space
+    would come along when the code is copied)."""
+    fits = limits.measure(block) <= limits.EMBED_DESCRIPTION_MAX
+    return fits and limits.FENCE not in example.code
+
+
+def _attached_note(example: Example, file: Attachment, *, short: bool = False) -> str:
+    lines = code.line_count(example.code)
+    if limits.FENCE in example.code:
+        return f"The code is attached as `{file.filename}` ({lines} lines), exactly as written."
+    if short:
+        return f"Too long to show here: attached as `{file.filename}` ({lines} lines)."
+    return (
+        f"The code is too long for a message, so it is attached as `{file.filename}` "
+        f"({lines} lines)."
+    )
+
+
 def example_message_draft(example: Example, *, heading: str, stem: str) -> Message:
-    """`example` as a highlighted code block, or as an attached file named `<stem>.<ext>` when
-    the block does not fit. `heading` says whose example it is (e.g. the stage label)."""
+    """`example` as a highlighted code block, and always as an attached file named
+    `<stem>.<ext>` too: a phone copies the code from the file (not from an embed), exactly as
+    written. `heading` says whose example it is (e.g. the stage label)."""
     title = example_heading(example)
     author = one_line(no_pings(heading))
     block = code.code_block(example.code, example.language)
-    if limits.measure(block) <= limits.EMBED_DESCRIPTION_MAX:
-        embed = Embed(title=title, description=block, author=author, colour=TOPIC_COLOUR)
-        return Message(embeds=(embed,))
     file = code.code_file(example.code, example.language, stem)
-    note = (
-        f"The code is too long for a message, so it is attached as `{file.filename}` "
-        f"({code.line_count(example.code)} lines)."
-    )
-    embed = Embed(title=title, description=note, author=author, colour=TOPIC_COLOUR)
+    description = block if _inline(example, block) else _attached_note(example, file)
+    embed = Embed(title=title, description=description, author=author, colour=TOPIC_COLOUR)
     return Message(embeds=(embed,), files=(file,))
 
 
@@ -40,7 +56,8 @@ example_message = fitted(example_message_draft)
 
 def examples_message_draft(examples: Sequence[Example], *, heading: str, stem: str) -> Message:
     """Several examples in one message, one embed each: a code block while the message stays
-    within Discord's total, else an attached file (`<stem>.<ext>`, `<stem>-2.<ext>`...)."""
+    within Discord's total, else a note; each also attached as a file (`<stem>.<ext>`,
+    `<stem>-2.<ext>`...), the copy a phone can take."""
     if len(examples) == 1:
         return example_message_draft(examples[0], heading=heading, stem=stem)
     author = one_line(no_pings(heading))
@@ -51,21 +68,18 @@ def examples_message_draft(examples: Sequence[Example], *, heading: str, stem: s
     for position, example in enumerate(shown, start=1):
         title = example_heading(example)
         block = code.code_block(example.code, example.language)
-        size = limits.measure(title) + limits.measure(block)
-        room = limits.EMBED_TOTAL_MAX - _NOTE_RESERVE * (len(shown) - position)
-        if limits.measure(block) <= limits.EMBED_DESCRIPTION_MAX and used + size <= room:
-            embeds.append(Embed(title=title, description=block, colour=TOPIC_COLOUR))
-            used += size
-            continue
         file = code.code_file(
             example.code, example.language, stem if position == 1 else f"{stem}-{position}"
         )
-        note = (
-            f"Too long to show here: attached as `{file.filename}` "
-            f"({code.line_count(example.code)} lines)."
-        )
-        embeds.append(Embed(title=title, description=note, colour=TOPIC_COLOUR))
         files.append(file)
+        size = limits.measure(title) + limits.measure(block)
+        room = limits.EMBED_TOTAL_MAX - _NOTE_RESERVE * (len(shown) - position)
+        if _inline(example, block) and used + size <= room:
+            embeds.append(Embed(title=title, description=block, colour=TOPIC_COLOUR))
+            used += size
+            continue
+        note = _attached_note(example, file, short=True)
+        embeds.append(Embed(title=title, description=note, colour=TOPIC_COLOUR))
         used += limits.measure(title) + limits.measure(note)
     embeds[0] = replace(embeds[0], author=author)
     return Message(embeds=tuple(embeds), files=tuple(files))

@@ -175,8 +175,9 @@ async def test_mentions_in_example_code_load_and_ping_nobody(
     example = await emulator.slash(
         sample.guild, sample.alice, "roadmap example", stage="basics", topic="decorators"
     )
-    # Short code comes inline, in a code block, exactly as written.
-    assert example.message is not None and example.message.files == {}
+    # Short code comes inline, in a code block, and as its file, exactly as written.
+    assert example.message is not None
+    assert example.message.files == {"decorators.py": code.encode()}
     assert "```py\n# @everyone" in example.text() or "```python\n# @everyone" in example.text()
     assert "\n@everyone\ndef f():\n    return '<@&" in example.text()
     card = await emulator.slash(sample.guild, sample.alice, "roadmap next", public=True)

@@ -44,12 +44,23 @@ def test_a_stage_with_hundreds_of_topics_still_fits():
     assert message.embed.description.splitlines()[2] == "⬜ Topic number 0"
 
 
-def test_the_example_message_is_a_highlighted_block():
+def test_the_example_message_is_a_highlighted_block_and_the_file_to_copy():
     message = example_message(example(), heading="Stage 1/6 · Basics", stem="basics")
     assert message.embed.title == "Example: Greeting"
     assert message.embed.author == "Stage 1/6 · Basics"
     assert message.embed.description == f"```python\n{SAMPLE_CODE}\n```"
-    assert message.files == ()
+    # A phone cannot copy from an embed: the same code, exactly, as a file.
+    assert [(f.filename, f.data) for f in message.files] == [
+        ("basics.py", SAMPLE_CODE.encode() + b"\n")
+    ]
+
+
+def test_code_with_three_backticks_is_attached_not_shown_with_a_zero_width_space():
+    code = 'doc = """\n```python\nx = 1\n```\n"""'
+    message = example_message(example(code), heading="h", stem="fenced")
+    assert "\u200b" not in message.embed.description
+    assert "attached as `fenced.py`" in message.embed.description
+    assert message.files[0].data == code.encode() + b"\n"
 
 
 def test_a_200_kb_example_is_attached_instead():

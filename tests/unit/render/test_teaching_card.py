@@ -173,7 +173,8 @@ def _codes(message) -> list[str]:
     for embed in message.embeds:
         found += CODE_BLOCK.findall(embed.description or "")
     found += [file.data.decode().rstrip("\n") for file in message.files]
-    return found
+    # An example reply attaches each example it shows too (the copy for phones): once a message.
+    return list(dict.fromkeys(found))
 
 
 def test_no_card_of_the_default_roadmap_shows_the_same_code_twice(default_roadmap):
