@@ -92,7 +92,8 @@ class ContentReload(commands.Cog):
         await defer(interaction)
         trigger = f"/{OWNER_GROUP} reload by member={interaction.user.id}"
         outcome = await self.reload(trigger)
-        await answer(interaction, **send_kwargs(reload_report(outcome)), ephemeral=True)
+        report = reload_report(outcome, content_dir=self.bot.settings.content_dir)
+        await answer(interaction, **send_kwargs(report), ephemeral=True)
 
     async def reload(self, trigger: str) -> ReloadOutcome:
         """Reload now (after any reload under way) and tell listeners what happened."""

@@ -1,4 +1,5 @@
-"""The `/roadmap leaderboard` card: top members by topics done, and the caller's own rank.
+"""The `/roadmap leaderboard` card: top members by topics done, and the caller's own rank
+(marked on their line when listed, else in a "Your rank" field; never both).
 
 Members are `<@id>` mentions in the embed: Discord shows their names and never pings from an
 embed. Equal counts share a rank (the service computes ranks).
@@ -14,6 +15,7 @@ from bot.render.payload import NEUTRAL_COLOUR, Embed, Field, Message
 from bot.render.text import no_pings, one_line
 from bot.services.leaderboard import Leaderboard, Period
 
+_YOU = " ← you"
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 _PERIOD_TITLES = {Period.ALL: "all time", Period.MONTH: "this month", Period.WEEK: "this week"}
 _PERIOD_PHRASES = {Period.ALL: "yet", Period.MONTH: "this month", Period.WEEK: "this week"}
@@ -31,7 +33,7 @@ def leaderboard_card(board: Leaderboard, *, roadmap_title: str, caller_id: int) 
     """Top members of this server for `board.period`, and where the caller stands."""
     lines = [
         f"{_rank(entry.rank)} <@{entry.user_id}> · {_topics(entry.count)}"
-        + (" ← you" if entry.user_id == caller_id else "")
+        + (_YOU if entry.user_id == caller_id else "")
         for entry in board.entries
     ]
     phrase = _PERIOD_PHRASES[board.period]
@@ -50,9 +52,16 @@ def leaderboard_card(board: Leaderboard, *, roadmap_title: str, caller_id: int) 
         footer=f"{one_line(no_pings(roadmap_title))}{since}",
         colour=NEUTRAL_COLOUR,
     )
-    if lines:
-        room = min(limits.EMBED_DESCRIPTION_MAX, limits.EMBED_TOTAL_MAX - capped_size(frame))
-        description = limits.fit_lines(lines, room, lambda n: f"… and {n} more")
-    else:
+    if not lines:
         description = f"Nobody has finished a topic {phrase}. Be the first: `/roadmap next`."
+        return limits.fit_message(Message(embeds=(replace(frame, description=description),)))
+    # The caller's line in the list says it already ("← you"): "Your rank" only when it is not
+    # there (not listed, hidden, or cut off the end of a long list).
+    bare = replace(frame, fields=())
+    room = min(limits.EMBED_DESCRIPTION_MAX, limits.EMBED_TOTAL_MAX - capped_size(bare))
+    description = limits.fit_lines(lines, room, lambda n: f"… and {n} more")
+    if _YOU in description:
+        return limits.fit_message(Message(embeds=(replace(bare, description=description),)))
+    room = min(limits.EMBED_DESCRIPTION_MAX, limits.EMBED_TOTAL_MAX - capped_size(frame))
+    description = limits.fit_lines(lines, room, lambda n: f"… and {n} more")
     return limits.fit_message(Message(embeds=(replace(frame, description=description),)))

@@ -130,7 +130,12 @@ async def test_a_broken_file_keeps_the_old_content_and_logs_file_and_line(
     answer = await emulator.slash(sample.guild, owner, f"{OWNER_GROUP} reload")
     assert answer.ephemeral
     assert answer.embed["title"] == "Content not reloaded"
-    assert expected in answer.embed["description"]
+    # The same error, with the file named as it sits in the content folder: no server path,
+    # and the owner by mention rather than a raw id.
+    shown = answer.embed["description"]
+    assert expected.replace(f"{folder}{os.sep}", "") in shown
+    assert str(folder) not in shown and f"member={owner.id}" not in shown
+    assert f"reload by <@{owner.id}>" in shown
 
 
 async def test_a_topic_renamed_with_replaces_keeps_its_progress(
@@ -212,5 +217,5 @@ async def test_reload_is_for_owners_only_and_only_in_the_dev_server(
     allowed = await emulator.slash(sample.guild, sample.mod, f"{OWNER_GROUP} reload")
     assert allowed.embed["title"] == "Content reloaded"
     assert allowed.embed["description"].startswith(
-        f"Content reloaded (/{OWNER_GROUP} reload by member={sample.mod.id}): 1 roadmap"
+        f"Content reloaded (/{OWNER_GROUP} reload by <@{sample.mod.id}>): 1 roadmap"
     )

@@ -88,7 +88,7 @@ async def test_leaderboard_ranks_members_by_period_and_shows_the_callers_rank(
         f"🥈 <@{sample.alice.id}> · 2 topics ← you",
         f"🥉 <@{sample.mod.id}> · 1 topic",
     ]
-    assert all_time.embed["fields"][0]["value"] == "#2 with 2 topics"
+    assert "fields" not in all_time.embed or not all_time.embed["fields"]  # "← you" says it
     assert all_time.message.pinged_user_ids == []
 
     week = await emulator.slash(sample.guild, sample.bob, "roadmap leaderboard", period="week")

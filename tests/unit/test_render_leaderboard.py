@@ -22,7 +22,7 @@ def test_top_members_with_medals_shared_ranks_and_the_callers_rank() -> None:
         "🥈 <@3> · 7 topics ← you",
         "`4.` <@4> · 1 topic",
     ]
-    assert embed.fields[0].name == "Your rank" and embed.fields[0].value == "#2 with 7 topics"
+    assert embed.fields == ()  # the caller's line says it: no "Your rank" besides
     assert embed.footer == "Python backend · since 2026-03-02 (server time)"
     assert card.content is None  # mentions only inside the embed, which never pings
 
@@ -44,3 +44,13 @@ def test_a_thousand_entries_fit_discord_limits() -> None:
     card = leaderboard_card(board, roadmap_title="R" * 3000, caller_id=1)
     assert limits.fits(card)
     assert (card.embed.description or "").endswith("more")
+
+
+def test_a_caller_off_the_list_gets_their_rank_as_a_field() -> None:
+    entries = tuple(Score(10**18 + n, 1000 - n, n + 1) for n in range(1000))
+    caller = Score(5, 1, 2000)
+    board = Leaderboard(Period.ALL, None, entries, caller, False)
+    card = leaderboard_card(board, roadmap_title="R", caller_id=5)
+    assert "← you" not in (card.embed.description or "")
+    assert card.embed.fields[0].name == "Your rank"
+    assert card.embed.fields[0].value == "#2000 with 1 topic"

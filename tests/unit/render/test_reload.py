@@ -66,3 +66,20 @@ def test_backticks_in_a_problem_cannot_close_the_code_block() -> None:
     problem = Problem("content/x.yaml", 1, 1, "summary", "text with ``` inside")
     message = reload_report(ReloadOutcome("SIGHUP", False, (problem,), 0.1))
     assert message.embed.description.count("```") == 2
+
+
+def test_the_report_names_files_inside_the_content_folder_and_the_member_by_mention(
+    tmp_path,
+) -> None:
+    folder = tmp_path / "srv" / "content"
+    problem = Problem(str(folder / "python.yaml"), 3, 5, "stages[0].id", "duplicate id 'x'")
+    outcome = ReloadOutcome("/roadmap-owner reload by member=1234", False, (problem,), 0.1)
+    message = reload_report(outcome, content_dir=folder)
+    description = message.embed.description or ""
+    assert "python.yaml:3:5: stages[0].id: duplicate id 'x'" in description
+    assert str(tmp_path) not in description and "member=1234" not in description
+    assert "reload by <@1234>" in description
+    refused = Problem(str(folder), None, None, "", "the folder does not exist")
+    gone = reload_report(ReloadOutcome("SIGHUP", False, (refused,), 0.1), content_dir=folder)
+    assert str(tmp_path) not in (gone.embed.description or "")
+    assert "the content folder: the folder does not exist" in (gone.embed.description or "")
