@@ -25,6 +25,7 @@ from bot.store.dialect import read_one_snapshot
 MEMBER_ROWS: dict[Table, Column[int]] = {
     schema.progress: schema.progress.c.user_id,
     schema.completions: schema.completions.c.user_id,
+    schema.review_cards: schema.review_cards.c.user_id,
     schema.deliveries: schema.deliveries.c.subject_id,  # a reminder's subject: the member
     schema.reminder_schedules: schema.reminder_schedules.c.user_id,
     schema.member_settings: schema.member_settings.c.user_id,

@@ -10,10 +10,11 @@ but store code runs inside the write transaction.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import starmap
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy import insert as plain_insert
@@ -22,6 +23,7 @@ from bot.records import DONE, check_status
 from bot.store.codec import decode_date, decode_instant, encode_date, encode_time
 from bot.store.database import Database
 from bot.store.dialect import Prepared, insert, is_postgresql, lock_for_transaction
+from bot.store.reviews import card_values, delete_cards, insert_new_card
 from bot.store.schema import completions, progress
 
 
@@ -36,6 +38,7 @@ class ProgressRow:
     started: str
     updated: str
     completed: str | None
+    checked: str | None = None  # when the topic's self-check was passed; None: not passed
 
     @property
     def started_at(self) -> datetime:
@@ -48,6 +51,10 @@ class ProgressRow:
     @property
     def completed_at(self) -> datetime | None:
         return None if self.completed is None else decode_instant(self.completed)
+
+    @property
+    def checked_at(self) -> datetime | None:
+        return None if self.checked is None else decode_instant(self.checked)
 
 
 def latest_of(rows: Iterable[ProgressRow], topic_ids: Collection[str]) -> ProgressRow | None:
@@ -76,6 +83,11 @@ class StatusChange:
     in progress, but must not undo a done one). `local_day` is the member's local date of the
     change: the completions log records it, so a change to done needs it; other changes may
     leave it None.
+
+    `check_passed` records a passed self-check (`checked_at`) with the change; `review_card`
+    (the `CARD_COLUMNS` values of bot/store/reviews.py) is the topic's first review card,
+    created in the same transaction when the topic becomes done or checked (a topic that has a
+    card keeps it). A reset deletes the topic's cards with its rows.
     """
 
     guild_id: int
@@ -87,6 +99,8 @@ class StatusChange:
     local_day: date | None
     only_if_unset: bool = False
     with_days: bool = True  # read the completion days (for the streak) in the same transaction
+    check_passed: bool = False
+    review_card: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +111,7 @@ class ChangeOutcome:
     changed: bool
     local_date: date | None  # the change's `local_day`
     days: tuple[date, ...]  # distinct local days with a completion, oldest first
+    checked: bool = False  # this change recorded a passed check the topic did not have
 
 
 _row = progress.c
@@ -108,9 +123,14 @@ _in_roadmap = _of_member & (_row.roadmap_id == bindparam("roadmap_id"))
 # A mark runs these on the writer thread, whose statements per second bound the marks per
 # second: compiled once (`Prepared`), not per call.
 _SELECT_ROWS = Prepared(
-    select(_row.topic_id, _row.status, _row.started_at, _row.updated_at, _row.completed_at).where(
-        _in_roadmap
-    )
+    select(
+        _row.topic_id,
+        _row.status,
+        _row.started_at,
+        _row.updated_at,
+        _row.completed_at,
+        _row.checked_at,
+    ).where(_in_roadmap)
 )
 _SELECT_DAYS = Prepared(
     select(_log.local_date)
@@ -145,6 +165,7 @@ def _upsert(conn: Connection) -> Prepared:
                 "status": excluded.status,
                 "updated_at": excluded.updated_at,
                 "completed_at": excluded.completed_at,
+                "checked_at": excluded.checked_at,
             },
         )
         prepared = _UPSERTS[conn.dialect.name] = Prepared(statement)
@@ -182,17 +203,32 @@ def _apply_change(conn: Connection, change: StatusChange) -> ChangeOutcome:
     previous = latest_of(before, change.topic_ids)
     live_id = change.topic_ids[0]
     at = encode_time(change.at)
-    after, changed = before, False
+    after, changed, checked = before, False, False
     if change.status is None:
         conn.execute(_RESET, {**key, "topic_ids": list(change.topic_ids)})
+        delete_cards(conn, key, list(change.topic_ids))
         after = tuple(r for r in before if r.topic_id not in change.topic_ids)
         changed = len(after) != len(before)
-    elif (previous is None or not change.only_if_unset) and (
+        return _outcome(
+            conn, change, before=before, after=after, previous=previous, changed=changed
+        )
+    changed = (previous is None or not change.only_if_unset) and (
         previous is None or previous.status != change.status
-    ):
-        completed = at if change.status == DONE else None
+    )
+    checked = change.check_passed and (previous is None or previous.checked is None)
+    if changed or checked:
+        status = change.status if changed or previous is None else previous.status
+        if changed:
+            completed = at if status == DONE else None
+        else:
+            completed = previous.completed if previous else None
         row = ProgressRow(
-            live_id, change.status, previous.started if previous else at, at, completed
+            live_id,
+            status,
+            previous.started if previous else at,
+            at,
+            completed,
+            at if checked else (previous.checked if previous else None),
         )
         _upsert(conn).run(
             conn,
@@ -202,8 +238,11 @@ def _apply_change(conn: Connection, change: StatusChange) -> ChangeOutcome:
             started_at=row.started,
             updated_at=at,
             completed_at=completed,
+            checked_at=row.checked,
         )
-        if change.status == DONE:
+        if change.review_card is not None and (status == DONE or row.checked is not None):
+            insert_new_card(conn, key, live_id, card_values(change.review_card))
+        if changed and status == DONE:
             assert change.local_day is not None  # checked by ProgressRepository.change
             _LOG.run(
                 conn,
@@ -213,11 +252,32 @@ def _apply_change(conn: Connection, change: StatusChange) -> ChangeOutcome:
                 local_date=encode_date(change.local_day),
             )
         # The rows after the change, without reading them back.
-        after, changed = (*(r for r in before if r.topic_id != live_id), row), True
+        after = (*(r for r in before if r.topic_id != live_id), row)
+    return _outcome(
+        conn,
+        change,
+        before=before,
+        after=after,
+        previous=previous,
+        changed=changed,
+        checked=checked,
+    )
+
+
+def _outcome(
+    conn: Connection,
+    change: StatusChange,
+    *,
+    before: tuple[ProgressRow, ...],
+    after: tuple[ProgressRow, ...],
+    previous: ProgressRow | None,
+    changed: bool,
+    checked: bool = False,
+) -> ChangeOutcome:
     days: tuple[date, ...] = ()
     if change.with_days:
         days = tuple(_days(conn, change.guild_id, change.user_id))
-    return ChangeOutcome(before, after, previous, changed, change.local_day, days)
+    return ChangeOutcome(before, after, previous, changed, change.local_day, days, checked)
 
 
 class ProgressRepository:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Float,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -77,6 +78,7 @@ progress = Table(
     Column("started_at", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
     Column("completed_at", Text),
+    Column("checked_at", Text),  # when the topic's self-check was passed (0005)
     PrimaryKeyConstraint("guild_id", "user_id", "roadmap_id", "topic_id"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
@@ -133,6 +135,8 @@ member_settings = Table(
     Column("reminder_time", Text),  # local `HH:MM`, NULL when reminders are off
     Column("reminder_time_zone", Text),  # zone the reminder time is in (else the member's)
     Column("updated_at", Text, nullable=False),
+    # Spaced review on (1) or off (0) (0005); added last, as ALTER TABLE puts it.
+    Column("reviews_enabled", Count, nullable=False, server_default=text("1")),
     PrimaryKeyConstraint("guild_id", "user_id"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
@@ -174,6 +178,34 @@ stage_rewards = Table(
     Column("role_id", DiscordId, nullable=False),
     PrimaryKeyConstraint("guild_id", "roadmap_id", "stage_id"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+
+#: fsrs's card states as `bot.services.review.CardState` stores them.
+REVIEW_STATES = ("learning", "review", "relearning")
+
+review_cards = Table(
+    "review_cards",
+    metadata,
+    # One spaced-review card per member, server, roadmap and topic (0005).
+    Column("guild_id", DiscordId, nullable=False),
+    Column("user_id", DiscordId, nullable=False),
+    Column("roadmap_id", Text, nullable=False),
+    Column("topic_id", Text, nullable=False),
+    Column("due", Text, nullable=False),  # the member's local day, `YYYY-MM-DD`
+    Column("stability", Float, nullable=False),
+    Column("difficulty", Float, nullable=False),
+    Column("state", Text, _in("state", REVIEW_STATES), nullable=False),
+    Column("step", Count),  # the learning step; NULL once in review
+    Column("last_review", Text, nullable=False),
+    PrimaryKeyConstraint("guild_id", "user_id", "roadmap_id", "topic_id"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+Index(
+    "review_cards_due",
+    review_cards.c.guild_id,
+    review_cards.c.user_id,
+    review_cards.c.roadmap_id,
+    review_cards.c.due,
 )
 
 meta = Table(

@@ -109,11 +109,14 @@ KEPT = tuple(t for t in ROWS if t not in OLD_LEDGERS)
 
 
 def _all_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of every table of ROWS the database has, and of `deliveries` when it has it."""
+    """The rows of every table of ROWS the database has, and of `deliveries` when it has it.
+    A table of ROWS is read by the columns ROWS gives it, so a later revision's new column
+    (0005: `progress.checked_at`, `member_settings.reviews_enabled`) leaves them comparable."""
     with closing(sqlite3.connect(path)) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema")}
         wanted = [t for t in (*ROWS, "deliveries") if t in tables]
-        return {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in wanted}
+        columns = {t: ", ".join(ROWS[t]) if t in ROWS else "*" for t in wanted}
+        return {t: conn.execute(f"SELECT {columns[t]} FROM {t}").fetchall() for t in wanted}
 
 
 def _scripts_at_baseline(tmp_path: Path) -> Path:

@@ -12,6 +12,15 @@ from bot.store.progress import ProgressRepository, StatusChange
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
 
 NOW = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
+#: The first review card a topic done gets (bot/store/reviews.py's columns).
+_CARD = {
+    "due": NOW.date() + timedelta(days=1),
+    "stability": 2.3,
+    "difficulty": 2.1,
+    "state": "learning",
+    "step": 1,
+    "last_review": NOW,
+}
 G, U, OTHER = 10**18, 2**63 - 1, 10**17
 
 
@@ -66,7 +75,7 @@ def _add_reminder_rows(conn: Connection, user_id: int) -> None:
 async def _member_with_everything(db: Database, user_id: int) -> None:
     await MemberSettingsRepository(db).update(G, user_id, NOW, reminder_time="08:00")
     await ProgressRepository(db).change(
-        StatusChange(G, user_id, "rm", ("a",), "done", NOW, NOW.date())
+        StatusChange(G, user_id, "rm", ("a",), "done", NOW, NOW.date(), review_card=_CARD)
     )
     await db.write(_add_reminder_rows, user_id)
 
@@ -110,6 +119,7 @@ async def test_a_server_is_deleted_only_when_it_left_before_the_cutoff(store_db:
     assert {name: n for name, n in deleted.items() if n} == {
         "progress": 1,
         "completions": 1,
+        "review_cards": 1,
         "deliveries": 1,
         "reminder_schedules": 1,
         "member_settings": 1,
