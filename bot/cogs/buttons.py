@@ -32,11 +32,13 @@ def _bot(interaction: discord.Interaction) -> StudyBot:
     return cast("StudyBot", interaction.client)
 
 
-async def only_owner(interaction: discord.Interaction, owner_id: int) -> bool:
-    """True for the owner; anyone else gets a polite ephemeral refusal."""
+async def only_owner(
+    interaction: discord.Interaction, owner_id: int, refusal: str = NOT_YOURS
+) -> bool:
+    """True for the owner; anyone else gets a polite ephemeral refusal (`refusal`)."""
     if interaction.user.id == owner_id:
         return True
-    await answer(interaction, NOT_YOURS, ephemeral=True)
+    await answer(interaction, refusal, ephemeral=True)
     log.info(
         "refused button of member=%s to member=%s guild=%s",
         owner_id,
@@ -51,9 +53,11 @@ class OwnedButton:
     `press` runs with its failures answered like a command's (discord.py only logs them)."""
 
     owner_id: int
+    #: What anyone else is told; a button that is not a topic card's says its own.
+    not_yours: str = NOT_YOURS
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await only_owner(interaction, self.owner_id)
+        return await only_owner(interaction, self.owner_id, self.not_yours)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         guard(interaction)
@@ -73,6 +77,11 @@ class ForgetButton(
     OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORGET_TEMPLATE
 ):
     """ "Delete my data" / "Keep it" under the forget-me question."""
+
+    not_yours = (
+        "This question was asked of another member and can only delete their data. "
+        "To delete yours, run `/roadmap forget-me` yourself."
+    )
 
     def __init__(self, answer: str, owner_id: int) -> None:
         yes = answer == "yes"

@@ -127,6 +127,11 @@ def setup_text(draft: Draft, post: FirstPost | None) -> str:
 class SetupItem(OwnedButton, discord.ui.DynamicItem[discord.ui.Item[Any]], template=SETUP_TEMPLATE):
     """Any component of the setup message; its `part` says which."""
 
+    not_yours = (
+        "This setup belongs to the moderator who started it. "
+        "Run `/roadmap-admin setup` to set up the daily post yourself."
+    )
+
     def __init__(self, item: discord.ui.Item[Any], part: str, draft: Draft) -> None:
         super().__init__(item)
         self.part = part

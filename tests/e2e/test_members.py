@@ -42,3 +42,17 @@ async def test_public_stage_overview_is_posted_for_everyone(
     assert shown.message in emulator.messages(sample.general)
     private = await emulator.slash(sample.guild, sample.alice, "roadmap stage", stage="1")
     assert private.ephemeral
+
+
+async def test_another_member_pressing_a_forget_me_button_is_told_how_to_delete_their_own(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    await launch()
+    await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http")
+    question = await emulator.slash(sample.guild, sample.alice, "roadmap forget-me")
+    refused = await emulator.click(question, "Delete my data", sample.bob)
+    assert refused.ephemeral
+    assert "run `/roadmap forget-me` yourself" in refused.text()
+    assert "/roadmap next" not in refused.text()  # the topic card's hint does not fit here
+    progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert "1 of 20 topics done" in progress.embed["description"]  # nothing was deleted

@@ -121,7 +121,8 @@ async def test_setup_refuses_a_bad_time_a_member_and_another_moderators_message(
     other = sample.guild.add_member("mod2", roles=[sample.moderator_role])
     emulator.changed(other)
     refused = await emulator.click(opened, CHANNEL, other, values=[sample.general])
-    assert refused.ephemeral and "belong to the member who asked" in refused.text()
+    assert refused.ephemeral and "belongs to the moderator who started it" in refused.text()
+    assert "/roadmap next" not in refused.text()
 
     choices = await emulator.autocomplete(
         sample.guild, sample.mod, "roadmap-admin setup", "timezone", "India"
