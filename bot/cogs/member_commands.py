@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING
 from bot.cogs.account import Account
 from bot.cogs.buttons import ForgetButton
 from bot.cogs.card import ProgressCard
+from bot.cogs.check_yourself import CheckAnswerButton, CheckStartButton
 from bot.cogs.progress_commands import Standings
 from bot.cogs.study import Study
+from bot.cogs.study_loop import PERSISTENT_ITEMS as REVIEW_BUTTONS
+from bot.cogs.study_loop import StudyLoop
 from bot.cogs.topic_card import TopicButton
 
 if TYPE_CHECKING:
@@ -18,7 +21,10 @@ if TYPE_CHECKING:
 async def setup(bot: StudyBot) -> None:
     # Order is the order members see in the command list and in /roadmap help.
     await bot.add_cog(Study(bot))
+    await bot.add_cog(StudyLoop(bot))
     await bot.add_cog(Standings(bot))
     await bot.add_cog(ProgressCard(bot))
     await bot.add_cog(Account(bot))
-    bot.add_persistent_items(TopicButton, ForgetButton)
+    bot.add_persistent_items(
+        TopicButton, ForgetButton, CheckStartButton, CheckAnswerButton, *REVIEW_BUTTONS
+    )

@@ -40,7 +40,7 @@ class Study(SubcommandCog):
     async def next_topic(self, interaction: discord.Interaction, public: bool = False) -> None:
         guild_id, user_id = _ids(interaction)
         upcoming = await self.bot.services.roadmaps.next_topic(guild_id, user_id)
-        card = card_for(upcoming.standing, user_id)
+        card = card_for(upcoming.standing, user_id, reviews_due=upcoming.reviews_due)
         await answer(interaction, **card.send(), ephemeral=not public)
 
     @subcommand("roadmap stage", "A stage's topics and where you stand in each")

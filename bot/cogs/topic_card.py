@@ -5,36 +5,45 @@ Done and Skip record the status and turn the same message into the following top
 Show example answers with the examples the card does not show, visible only to the presser. When
 a choice group's pick is due the card offers the group's topics as buttons; pressing one makes
 it the member's pick and turns the message into its card. A button whose topic left the content
-(or whose roadmap did) says so instead of guessing.
+(or whose roadmap did) says so instead of guessing. After Done, the next card also carries a
+"Check yourself" button for the topic just done (when it has questions and is not checked).
+
+`/roadmap topic` opens any topic's card with the member's status (`topic_view_card`): the same
+buttons, and opening it changes no status.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.cogs.answers import answer, answer_edit
 from bot.cogs.buttons import OwnedButton, persistent_view
+from bot.cogs.check_yourself import check_start_button
 from bot.cogs.events import announce_mark
 from bot.records import DONE, SKIPPED
 from bot.render.example import more_examples_reply
 from bot.render.payload import Message
 from bot.render.progress_card import pressed_note
+from bot.render.study_loop import CHECKED_MARK, reviews_due_line
 from bot.render.to_discord import edit_kwargs, send_kwargs
 from bot.render.topic import (
     DONE_BUTTON,
     EXAMPLE_BUTTON,
+    MAX_BUTTONS,
     PICK_ACTION,
     SKIP_BUTTON,
     choice_card_buttons,
     standing_card,
+    topic_card,
     topic_card_buttons,
 )
 from bot.roadmap.model import Roadmap, Stage, Topic
+from bot.services.progress import MarkResult
 from bot.services.standing import Standing
 
 if TYPE_CHECKING:
@@ -128,10 +137,14 @@ def topic_buttons(owner_id: int, roadmap_id: str, topic: Topic, stage: Stage) ->
     )
 
 
-def card_for(standing: Standing, owner_id: int) -> Card:
+def card_for(standing: Standing, owner_id: int, *, reviews_due: int = 0) -> Card:
     """The card of the member's next topic in `standing` with its buttons, the choice card
-    with a button per topic when a pick is due, or the finished card."""
+    with a button per topic when a pick is due, or the finished card; above it, how many
+    reviews are due when some are."""
     message = standing_card(standing)
+    due = reviews_due_line(reviews_due)
+    if due is not None:
+        message = replace(message, content=due)
     topic, stage = standing.next_topic, standing.next_stage
     if topic is None or stage is None:
         return Card(message, None)
@@ -144,10 +157,61 @@ def card_for(standing: Standing, owner_id: int) -> Card:
     return Card(message, topic_buttons(owner_id, standing.roadmap.id, topic, stage.stage))
 
 
+_STATUS_WORDS = {DONE: "done ✅", SKIPPED: "skipped ⏭️", "in_progress": "in progress"}
+
+
+def status_line(standing: Standing, topic: Topic) -> str:
+    """The member's status of a topic: `Your status: done ✅ · checked ☑️`."""
+    status = standing.status_of(topic.id)
+    line = f"Your status: {_STATUS_WORDS.get(status or '', 'not started')}"
+    if standing.is_checked(topic.id):
+        line += f" · checked {CHECKED_MARK}"
+    return line
+
+
+def topic_view_card(
+    standing: Standing, topic: Topic, owner_id: int, *, extra: discord.ui.Item[Any] | None = None
+) -> Card:
+    """Any topic's card for `/roadmap topic`, with the member's status above it and the topic
+    card's buttons (and `extra`, the Check yourself button)."""
+    roadmap = standing.roadmap
+    stage = roadmap.stage_of(topic.id)
+    assert stage is not None  # a live topic is in a stage
+    number = (roadmap.stage_position(stage.id) or 0) + 1
+    drawn = topic_card(
+        topic,
+        stage,
+        stage_number=number,
+        stage_count=standing.stage_count,
+        done=standing.done,
+        total=standing.total,
+    )
+    message = Message(content=status_line(standing, topic), embeds=drawn.embeds)
+    buttons: list[discord.ui.Item[Any]] = [
+        TopicButton(action, owner_id, roadmap.id, topic.id)
+        for action, _ in topic_card_buttons(topic, stage)
+    ]
+    if extra is not None:
+        buttons.append(extra)
+    return Card(message, persistent_view(*buttons))
+
+
+def with_check_button(card: Card, owner_id: int, roadmap_id: str, result: MarkResult) -> Card:
+    """The card with a Check yourself button for the topic just marked done, when it has
+    questions and is not checked yet (and the card has room for one more button)."""
+    if result.status != DONE or result.standing.is_checked(result.topic.id):
+        return card
+    button = check_start_button(owner_id, roadmap_id, result.topic)
+    items = list(card.view.children) if card.view is not None else []
+    if button is None or len(items) >= MAX_BUTTONS:
+        return card
+    return Card(card.message, persistent_view(*items, button))
+
+
 async def next_topic_card(bot: StudyBot, guild_id: int, user_id: int, roadmap: Roadmap) -> Card:
     """The member's next topic in `roadmap` (shown now, so it becomes "in progress")."""
     upcoming = await bot.services.study.next_topic(guild_id, user_id, roadmap, mark_open=True)
-    return card_for(upcoming.standing, user_id)
+    return card_for(upcoming.standing, user_id, reviews_due=upcoming.reviews_due)
 
 
 async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicButton) -> None:
@@ -186,6 +250,7 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicB
     )
     announce_mark(bot, guild_id, user_id, result)
     card = await next_topic_card(bot, guild_id, user_id, roadmap)
+    card = with_check_button(card, user_id, roadmap.id, result)
     edit = card.edit()
-    edit["content"] = pressed_note(result)
+    edit["content"] = "\n".join(filter(None, (pressed_note(result), card.message.content)))
     await answer_edit(interaction, **edit)

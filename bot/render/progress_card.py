@@ -12,11 +12,12 @@ from bot.render import limits
 from bot.render.parts import capped_size
 from bot.render.payload import DONE_COLOUR, NEUTRAL_COLOUR, TOPIC_COLOUR, Embed, Message
 from bot.render.progress import bar
+from bot.render.study_loop import CHECKED_MARK, reviews_due_line
 from bot.render.text import no_pings, one_line
 from bot.render.topic import standing_line
 from bot.services.progress import MarkResult, ProgressSummary
 from bot.services.standing import StageProgress, Standing
-from bot.services.streaks import Streak
+from bot.services.streaks import FREEZES_MAX, Streak
 
 _STATUS_WORDS = {
     "done": "done ✅",
@@ -45,12 +46,25 @@ def streak_line(streak: Streak) -> str:
     return line
 
 
-def _stage_line(stage: StageProgress) -> str:
+def freeze_line(streak: Streak) -> str:
+    """`🧊 Streak freezes: 1 held of 2 · 3 used`: a freeze is earned per 7-day streak and
+    used up by a missed day instead of the streak."""
+    return (
+        f"🧊 Streak freezes: {streak.freezes_held} held of {FREEZES_MAX} · "
+        f"{streak.freezes_used} used"
+    )
+
+
+def _stage_line(stage: StageProgress, standing: Standing) -> str:
     counts = f"{stage.done}/{stage.total} done"
     if stage.skipped:
         counts += f", {stage.skipped} skipped"
+    checked = standing.checked_in(stage.stage)
+    if checked:
+        counts += f", {checked} checked {CHECKED_MARK}"
     title = one_line(no_pings(stage.stage.title))
-    mark = " ✅" if stage.finished else ""
+    # Complete by the one rule (completion.py): a skipped topic counts once its check passed.
+    mark = " ✅" if standing.stage_complete(stage.stage) else ""
     return (
         f"`{bar(_fraction(stage.done, stage.total))}` **{stage.number}. {title}** · {counts}{mark}"
     )
@@ -62,12 +76,16 @@ def progress_card(summary: ProgressSummary, *, viewer_id: int) -> Message:
     roadmap_title = one_line(no_pings(standing.roadmap.title))
     whose = "Your progress" if viewer_id == summary.user_id else "Progress"
     head = [
-        f"<@{summary.user_id}> · **{roadmap_title}**",
+        f"<@{summary.user_id}>",  # the title names the roadmap; once is enough
         f"`{bar(_fraction(standing.done, standing.total))}` "
         f"{standing.done} of {standing.total} topics done · {standing.percent}%",
         streak_line(summary.streak),
-        "",
+        freeze_line(summary.streak),
     ]
+    due = reviews_due_line(summary.reviews_due) if viewer_id == summary.user_id else None
+    if due is not None:
+        head.append(due)
+    head.append("")
     finished = standing.finished and standing.total > 0
     frame = Embed(
         title=f"{whose} · {roadmap_title}",
@@ -76,7 +94,14 @@ def progress_card(summary: ProgressSummary, *, viewer_id: int) -> Message:
     )
     room = min(limits.EMBED_DESCRIPTION_MAX, limits.EMBED_TOTAL_MAX - capped_size(frame))
     room -= limits.measure("\n".join(head)) + 1
-    lines = [_stage_line(stage) for stage in standing.stages]
+    lines = [_stage_line(stage, standing) for stage in standing.stages]
+    checked_titles = [
+        one_line(no_pings(topic.title))
+        for topic in standing.roadmap.topics
+        if standing.is_checked(topic.id)
+    ]
+    if checked_titles:
+        lines.append(f"{CHECKED_MARK} Checked: " + ", ".join(checked_titles))
     body = limits.fit_lines(lines, room, lambda n: f"… and {n} more stages")
     embed = replace(frame, description="\n".join([*head, body]))
     return limits.fit_message(Message(embeds=(embed,)))
@@ -86,7 +111,11 @@ def pressed_note(result: MarkResult) -> str:
     """One line above the next card after Done / Skip, saying what the press did."""
     title = one_line(no_pings(result.topic.title))
     mark = "✅" if result.status == "done" else "⏭️"
-    note = f"{mark} **{title}** {_STATUS_WORDS.get(result.status or '', 'reset').split()[0]}."
+    word = _STATUS_WORDS.get(result.status or "", "reset").split()[0]
+    note = f"{mark} **{title}** {word}."
+    if not result.changed and result.status is not None:
+        # A press on an older card of a topic already marked so: say so, rather than "done".
+        note = f"{mark} **{title}** was already {word}; nothing changed."
     if result.completed_stage is not None:
         note += f" 🎉 Stage **{one_line(no_pings(result.completed_stage.title))}** finished!"
     if result.streak is not None and result.streak.current > 1:

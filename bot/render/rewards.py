@@ -73,6 +73,14 @@ def _position(reward: StageReward, catalog: Catalog) -> tuple[int, int, str]:
     return (roadmap_at, stage_at if stage_at is not None else 10**6, reward.stage_id)
 
 
+#: How a stage's role is earned (the rule of bot/services/completion.py), under the list.
+COMPLETION_RULE = (
+    "Members get the role when they complete the stage: every topic done (a skipped topic "
+    "counts only once its check is passed; of a choice group, the topics they pick). "
+    "Roles already given are kept."
+)
+
+
 def reward_list_message(
     rewards: Sequence[StageReward], catalog: Catalog, live_role_ids: Collection[int]
 ) -> Message:
@@ -92,7 +100,7 @@ def reward_list_message(
         lines.extend(
             _reward_line(reward, roadmap, reward.role_id in live_role_ids) for reward in group
         )
-    frame = replace(frame, footer="Members get the role when they finish the stage.")
+    frame = replace(frame, footer=COMPLETION_RULE)
     room = min(limits.EMBED_DESCRIPTION_MAX, limits.EMBED_TOTAL_MAX - capped_size(frame))
     description = limits.fit_lines(lines, room, lambda n: f"… and {n} more")
     return limits.fit_message(Message(embeds=(replace(frame, description=description),)))

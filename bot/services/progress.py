@@ -1,4 +1,5 @@
-"""Study use cases of one member: next topic, marking topics, stage views, progress, streaks.
+"""Study use cases of one member: next topic, marking topics, stage views, progress, streaks,
+and the study loop: a passed self-check, spaced review.
 
 Every method takes the roadmap to work on (the caller resolves which one the member follows,
 see MemberService.roadmap_for) and ids; results are plain dataclasses for the render layer.
@@ -6,26 +7,40 @@ see MemberService.roadmap_for) and ids; results are plain dataclasses for the re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.errors import NotSaved, ProgressHidden
+from bot.errors import NotSaved, ProgressHidden, StudyError
 from bot.records import DONE, IN_PROGRESS, check_status
 from bot.roadmap.catalog import require_stage, require_topic
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import Clock
+from bot.services.completion import stage_completion
+from bot.services.review import CardState, Rating, ReviewScheduler
+from bot.services.self_check import Score
 from bot.services.standing import (
     Standing,
+    live_rows,
     roadmap_finished,
-    stage_finished,
     standing,
     topic_ids,
 )
 from bot.services.streaks import Streak, compute_streak
+from bot.services.study_loop import (
+    RatedReview,
+    ReviewsDue,
+    all_live,
+    card_of,
+    next_due_at,
+    reviews_due,
+)
 from bot.services.timezones import local_date, pick_zone
 from bot.store.database import Database
 from bot.store.progress import ProgressRepository, StatusChange
+from bot.store.reviews import ReviewRepository
 from bot.store.settings import MemberSettingsRepository
 
 log = logging.getLogger(__name__)
@@ -35,6 +50,7 @@ log = logging.getLogger(__name__)
 class NextTopic:
     standing: Standing  # next_topic is None when the roadmap is finished
     status: str | None  # the next topic's status: None (not started) or in_progress
+    reviews_due: int = 0  # spaced reviews due today (0 when reviews are off)
 
     @property
     def topic(self) -> Topic | None:
@@ -56,6 +72,7 @@ class MarkResult:
     finished_roadmap: bool  # this change just finished the whole roadmap
     streak: Streak | None  # after a mark as done only: no other mark reads the completion days
     standing: Standing  # counts, percentage and the next topic after the change
+    checked: bool = False  # this change recorded the topic's passed check
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +95,29 @@ class ProgressSummary:
     user_id: int
     standing: Standing  # per-stage counts in `standing.stages`
     streak: Streak
+    reviews_due: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """A finished self-check: its score, and what passing it changed (None when it failed)."""
+
+    topic: Topic
+    score: Score
+    mark: MarkResult | None
+
+
+class ReviewGone(StudyError):
+    """A review button whose card is gone (reset, forgotten) or whose topic left the content."""
 
 
 class StudyService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._progress = ProgressRepository(db)
         self._settings = MemberSettingsRepository(db)
+        self._reviews = ReviewRepository(db)
         self._clock = clock
+        self._scheduler = ReviewScheduler(clock)
 
     async def standing(self, guild_id: int, user_id: int, roadmap: Roadmap) -> Standing:
         return standing(roadmap, await self._progress.rows(guild_id, user_id, roadmap.id))
@@ -95,7 +128,9 @@ class StudyService:
         """The first topic in roadmap order neither done nor skipped. With `mark_open`, a topic
         shown for the first time becomes "in progress" (one write, only the first time). When
         a pick is due (`standing.next_choice`) nothing is marked: the member chooses first."""
-        current = await self.standing(guild_id, user_id, roadmap)
+        current, due = await asyncio.gather(
+            self.standing(guild_id, user_id, roadmap), self.reviews_due(guild_id, user_id, roadmap)
+        )
         topic = current.next_topic
         status = current.status_of(topic.id) if topic else None
         choosing = current.next_choice is not None
@@ -114,7 +149,7 @@ class StudyService:
                 )
             else:
                 current, status = result.standing, result.status
-        return NextTopic(current, status)
+        return NextTopic(current, status, due.count)
 
     async def mark(
         self, guild_id: int, user_id: int, roadmap: Roadmap, topic_text: str, status: str
@@ -149,15 +184,20 @@ class StudyService:
         status: str | None,
         *,
         only_if_unset: bool = False,
+        check_passed: bool = False,
     ) -> MarkResult:
         now = self._clock.now()
 
         local_day: date | None = None
-        if status == DONE:
-            # The completions log records the member's local day. It is worked out here,
-            # before the store's write transaction, which runs no services code.
-            zones = await self._settings.zones(guild_id, user_id)
-            local_day = local_date(now, pick_zone(*zones))
+        first_card = None
+        if status == DONE or check_passed:
+            # The completions log records the member's local day, and the first review card
+            # is due on a local day. Both are worked out here, before the store's write
+            # transaction, which runs no services code; the card is written only when the
+            # topic has none.
+            zone = pick_zone(*await self._settings.zones(guild_id, user_id))
+            local_day = local_date(now, zone)
+            first_card = self._scheduler.first(zone).to_row()
 
         outcome = await self._progress.change(
             StatusChange(
@@ -170,32 +210,43 @@ class StudyService:
                 local_day,
                 only_if_unset=only_if_unset,
                 with_days=status == DONE,
+                check_passed=check_passed,
+                review_card=first_card,
             )
         )
         after = standing(roadmap, outcome.after)
         # Only this topic's rows changed, so the statuses before differ from those after in this
         # topic alone, whose status before was the previous row's (no second pass over rows).
         before = dict(after.statuses)
+        checked_before = set(after.checked)
         if outcome.previous is None:
             before.pop(topic.id, None)
+            checked_before.discard(topic.id)
         else:
             before[topic.id] = outcome.previous.status
+            if outcome.previous.checked is None:
+                checked_before.discard(topic.id)
+            else:
+                checked_before.add(topic.id)
         stage = roadmap.stage_of(topic.id)
         assert stage is not None  # find_topic returns live topics only
-        stage_now = after.stage_progress(stage.id)
-        assert stage_now is not None
+        # The one completion rule (completion.py) decides whether this change completed the
+        # stage, so earned its reward: a skipped topic counts only once its check is passed.
+        completed = (
+            after.stage_complete(stage)
+            and not stage_completion(stage, before, checked_before).complete
+        )
         return MarkResult(
             topic=topic,
             stage=stage,
             status=after.status_of(topic.id),
             previous_status=before.get(topic.id),
             changed=outcome.changed,
-            completed_stage=(
-                stage if stage_now.finished and not stage_finished(stage, before) else None
-            ),
+            completed_stage=stage if completed else None,
             finished_roadmap=after.finished and not roadmap_finished(roadmap, before),
             streak=compute_streak(outcome.days, local_day) if local_day is not None else None,
             standing=after,
+            checked=outcome.checked,
         )
 
     async def stage_view(
@@ -224,5 +275,101 @@ class StudyService:
             settings = await self._settings.get(guild_id, member_id)
             if settings.hide_progress:
                 raise ProgressHidden(member_id)
-        current = await self.standing(guild_id, member_id, roadmap)
-        return ProgressSummary(member_id, current, await self.streak(guild_id, member_id))
+        current, streak, due = await asyncio.gather(
+            self.standing(guild_id, member_id, roadmap),
+            self.streak(guild_id, member_id),
+            self.reviews_due(guild_id, member_id, roadmap),
+        )
+        return ProgressSummary(member_id, current, streak, due.count)
+
+    async def record_check(
+        self, guild_id: int, user_id: int, roadmap: Roadmap, topic: Topic, score: Score
+    ) -> CheckOutcome:
+        """A finished self-check. Passed, it marks the topic checked and, if it is not done,
+        done (a completion in the log, so streaks and leaderboards see it), and creates its
+        review card: one write. A failed check changes nothing."""
+        if not score.passed:
+            return CheckOutcome(topic, score, None)
+        mark = await self._change(guild_id, user_id, roadmap, topic, DONE, check_passed=True)
+        return CheckOutcome(topic, score, mark)
+
+    async def check_topic(self, guild_id: int, user_id: int, roadmap: Roadmap) -> Topic | None:
+        """The topic `/roadmap check` asks about when none is named: the one done last, if it
+        has questions and is not checked yet, else the member's current topic."""
+        rows = await self._progress.rows(guild_id, user_id, roadmap.id)
+        chosen = live_rows(roadmap, rows)
+        done = [(row.completed, live_id) for live_id, row in chosen.items() if row.completed]
+        if done:
+            _, last_id = max(done)
+            last = roadmap.topic(last_id)
+            row = chosen[last_id]
+            has_questions = last is not None and last.check is not None and last.check.questions
+            if has_questions and row.status == DONE and row.checked is None:
+                return last
+        return standing(roadmap, rows).next_topic
+
+    async def review_card(
+        self, guild_id: int, user_id: int, roadmap: Roadmap, topic: Topic
+    ) -> CardState | None:
+        """The member's review card of the topic (None when it has none)."""
+        found = card_of(roadmap, await self._reviews.cards(guild_id, user_id, roadmap.id), topic)
+        return None if found is None else found[1]
+
+    async def zone(self, guild_id: int, user_id: int) -> ZoneInfo:
+        """The member's zone (theirs, else the server's, else UTC)."""
+        return pick_zone(*await self._settings.zones(guild_id, user_id))
+
+    async def reviews_due(self, guild_id: int, user_id: int, roadmap: Roadmap) -> ReviewsDue:
+        """The member's reviews due today in their local day: one read of the cards due by
+        the latest local day it can be anywhere (UTC's day after), then the member's own."""
+        now = self._clock.now()
+        upto = local_date(now, ZoneInfo("UTC")) + timedelta(days=1)
+        found = await self._reviews.member_reviews(guild_id, user_id, roadmap.id, upto)
+        zone = pick_zone(found.member_zone, found.server_zone)
+        today = local_date(now, zone)
+        cards = [card for card in found.cards if card.due <= today]
+        if not all_live(roadmap, cards):
+            # A card under an id a topic replaces: a newer card under the live id may exist
+            # and not be due; only all the cards tell.
+            cards = await self._reviews.cards(guild_id, user_id, roadmap.id)
+        return reviews_due(roadmap, cards, today, zone, found.enabled)
+
+    async def rate_review(
+        self, guild_id: int, user_id: int, roadmap: Roadmap, topic_id: str, rating: Rating
+    ) -> RatedReview:
+        """Rate the member's card of the topic now (ReviewGone when it has none). A second
+        press of a rating already given saves nothing (`saved` False) and says when it is due."""
+        live_id = roadmap.resolve(topic_id)
+        topic = roadmap.topic(live_id) if live_id else None
+        stage = roadmap.stage_of(topic.id) if topic else None
+        if topic is None or stage is None:
+            raise ReviewGone("This topic is no longer in the roadmap, so it is not reviewed.")
+        zone = await self.zone(guild_id, user_id)
+        found = card_of(roadmap, await self._reviews.cards(guild_id, user_id, roadmap.id), topic)
+        if found is None:
+            raise ReviewGone("This topic has no review card any more (it was reset).")
+        stored_id, card = found
+        today = self._scheduler.today(zone)
+        saved = False
+        if card.is_due(today):
+            rated = self._scheduler.review(card, rating, zone)
+            saved = await self._reviews.rate(
+                guild_id,
+                user_id,
+                roadmap.id,
+                stored_id,
+                expected_last_review=card.last_review,
+                card=rated.to_row(),
+            )
+            card = rated if saved else card
+        remaining = await self.reviews_due(guild_id, user_id, roadmap)
+        return RatedReview(
+            topic, stage, int(rating), card, next_due_at(card, zone), remaining, saved
+        )
+
+    async def reviews_enabled(self, guild_id: int, user_id: int) -> bool:
+        return await self._reviews.enabled(guild_id, user_id)
+
+    async def set_reviews_enabled(self, guild_id: int, user_id: int, enabled: bool) -> None:
+        """Turn spaced review on or off for the member in the server (cards are kept)."""
+        await self._reviews.set_enabled(guild_id, user_id, enabled, self._clock.now())

@@ -7,6 +7,10 @@ Choice groups are counted here and nowhere else: a stage's `total` counts a grou
 topics the member chooses, so the topics not picked never hold a member below 100% nor keep a
 stage open. A group topic that is in progress or done is picked; once the picks are done the
 group is settled. When a pick is due, `Standing.next_choice` says which topics to choose from.
+
+Whether a stage is *complete* (what earns its reward) is bot/services/completion.py's rule, the
+one place for it: `Standing.stage_complete` asks it with the member's statuses and passed
+checks. A stage's `finished` here only says the member is past all of it (done or skipped).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 
 from bot.records import DONE, IN_PROGRESS, SKIPPED
 from bot.roadmap.model import ChoiceGroup, Roadmap, Stage, Topic
+from bot.services.completion import stage_completion
 from bot.store.progress import ProgressRow, latest_of
 
 #: Statuses that move a member past a topic.
@@ -66,6 +71,7 @@ class Standing:
     next_topic: Topic | None
     next_stage: StageProgress | None
     next_choice: PendingChoice | None = None
+    checked: frozenset[str] = frozenset()  # live ids of the topics whose check was passed
 
     @property
     def percent(self) -> int:
@@ -87,6 +93,17 @@ class Standing:
     def stage_progress(self, stage_id: str) -> StageProgress | None:
         return next((s for s in self.stages if s.stage.id == stage_id), None)
 
+    def is_checked(self, topic_id: str) -> bool:
+        return topic_id in self.checked
+
+    def stage_complete(self, stage: Stage) -> bool:
+        """Whether the stage is complete by the one rule (completion.py): what earns its role."""
+        return stage_completion(stage, self.statuses, self.checked).complete
+
+    def checked_in(self, stage: Stage) -> int:
+        """How many of the stage's topics have a passed check."""
+        return sum(topic.id in self.checked for topic in stage.topics)
+
 
 def topic_ids(roadmap: Roadmap, topic: Topic) -> tuple[str, ...]:
     """The ids whose progress counts for `topic`: its own first, then those it replaces."""
@@ -95,6 +112,11 @@ def topic_ids(roadmap: Roadmap, topic: Topic) -> tuple[str, ...]:
 
 def live_statuses(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, str]:
     """Live topic id -> status, from rows stored under live or replaced ids."""
+    return {live_id: row.status for live_id, row in live_rows(roadmap, rows).items()}
+
+
+def live_rows(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, ProgressRow]:
+    """Live topic id -> the row that decides it, from rows under live or replaced ids."""
     chosen: dict[str, ProgressRow] = {}
     for row in rows:
         live_id = roadmap.resolve(row.topic_id)
@@ -110,7 +132,7 @@ def live_statuses(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, st
         winner = latest_of((other, row), topic_ids(roadmap, topic))
         assert winner is not None
         chosen[live_id] = winner
-    return {live_id: row.status for live_id, row in chosen.items()}
+    return chosen
 
 
 def all_passed(statuses: Mapping[str, str], topics: Iterable[Topic]) -> bool:
@@ -244,7 +266,9 @@ def roadmap_study_minutes(roadmap: Roadmap) -> int:
 
 
 def standing(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> Standing:
-    statuses = live_statuses(roadmap, rows)
+    chosen = live_rows(roadmap, rows)
+    statuses = {live_id: row.status for live_id, row in chosen.items()}
+    checked = frozenset(live_id for live_id, row in chosen.items() if row.checked is not None)
     stages = []
     next_topic: Topic | None = None
     next_stage: StageProgress | None = None
@@ -257,5 +281,5 @@ def standing(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> Standing:
     done = sum(s.done for s in stages)
     total = sum(s.total for s in stages)
     return Standing(
-        roadmap, statuses, tuple(stages), done, total, next_topic, next_stage, next_choice
+        roadmap, statuses, tuple(stages), done, total, next_topic, next_stage, next_choice, checked
     )

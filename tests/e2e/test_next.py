@@ -166,7 +166,8 @@ async def test_the_card_shows_practice_minutes_self_checks_and_resource_kinds(
     assert "def test_add():" in testing["description"]  # short: on the card
     names = [field["name"] for field in testing["fields"]]
     assert names == ["Checkpoint project: A tiny calculator", "Resources"]  # the stage's last
-    assert [b["label"] for b in card.message.buttons()] == ["Done", "Skip"]  # nothing more
+    # No Show example (nothing more to show), and Check yourself for the topic just done.
+    assert [b["label"] for b in card.message.buttons()] == ["Done", "Skip", "Check yourself"]
 
 
 async def test_picking_fastapi_of_the_framework_group_completes_the_stage_and_moves_on(

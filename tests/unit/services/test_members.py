@@ -100,7 +100,8 @@ async def test_forget_me_deletes_everything_of_the_member_in_that_server(
     await study.mark(GUILD, ALICE, roadmap, "setup", "done")
     await study.mark(GUILD, BOB, roadmap, "setup", "done")
     await study.mark(OTHER_GUILD, ALICE, roadmap, "setup", "done")
-    assert await members.forget(GUILD, ALICE) == 3  # settings, progress row, completion
+    # Settings, the progress row, its completion and its review card.
+    assert await members.forget(GUILD, ALICE) == 4
     assert json.loads(await members.export(GUILD, ALICE))["data"] == {}
     assert (await study.streak(GUILD, ALICE)).longest == 0
     assert (await study.standing(GUILD, BOB, roadmap)).done == 1

@@ -57,11 +57,15 @@ async def test_stage_completion_is_reported_once(study: StudyService, roadmap: R
     await study.mark(GUILD, ALICE, roadmap, "setup", "done")
     middle = await study.mark(GUILD, ALICE, roadmap, "syntax", "done")
     assert middle.completed_stage is None
-    last = await study.mark(GUILD, ALICE, roadmap, "functions", "skipped")
-    assert last.completed_stage is not None and last.completed_stage.id == "basics"
-    assert last.standing.next_stage.number == 2
-    again = await study.mark(GUILD, ALICE, roadmap, "functions", "done")
-    assert again.changed and again.completed_stage is None
+    # A skipped topic (without a passed check) does not count toward the stage's completion:
+    # the member moves on, but the stage is not complete and earns no reward.
+    skipped = await study.mark(GUILD, ALICE, roadmap, "functions", "skipped")
+    assert skipped.completed_stage is None
+    assert skipped.standing.next_stage.number == 2
+    assert not skipped.standing.stage_complete(skipped.stage)
+    last = await study.mark(GUILD, ALICE, roadmap, "functions", "done")
+    assert last.changed and last.completed_stage is not None
+    assert last.completed_stage.id == "basics"
     same = await study.mark(GUILD, ALICE, roadmap, "functions", "done")
     assert not same.changed and same.completed_stage is None
 

@@ -1,0 +1,290 @@
+"""`/roadmap check | review | topic`: check yourself, spaced review, open any topic; and the
+review's buttons (its answers and the Again / Hard / Good / Easy ratings).
+
+Every button is a DynamicItem on a template of bot/render/custom_ids.py carrying all its press
+needs, so a review goes on after a restart with nothing kept in memory; only the member it was
+made for may press it. The check's buttons are in check_yourself.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+from discord import app_commands
+
+from bot.cogs.answers import answer, answer_edit
+from bot.cogs.autocomplete import MAX_CHOICES
+from bot.cogs.buttons import OwnedButton, persistent_view
+from bot.cogs.check_yourself import (
+    OUTDATED,
+    TOPIC_LEFT,
+    check_send,
+    check_start_button,
+    live_topic,
+    questions_of,
+)
+from bot.cogs.groups import SubcommandCog, subcommand
+from bot.cogs.topic_card import topic_view_card
+from bot.errors import StudyError
+from bot.render import study_loop as views
+from bot.render.custom_ids import ReviewAnswer, ReviewRating
+from bot.render.payload import Message
+from bot.render.to_discord import edit_kwargs, send_kwargs
+from bot.roadmap.catalog import require_topic
+from bot.roadmap.model import Answer, Roadmap, SelfCheck, Topic
+from bot.services.review import Rating, review_question, suggested_rating
+from bot.services.self_check import (
+    Feedback,
+    Progress,
+    ShownQuestion,
+    answer_order,
+    check_fingerprint,
+)
+from bot.services.study_loop import ReviewsDue
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+log = logging.getLogger(__name__)
+
+
+def _bot(interaction: discord.Interaction) -> StudyBot:
+    return cast("StudyBot", interaction.client)
+
+
+# -- spaced review -------------------------------------------------------------------------
+
+
+def _shown_review_question(
+    check: SelfCheck, user_id: int, topic: Topic, index: int
+) -> ShownQuestion:
+    question = check.questions[index]
+    order = answer_order(user_id, topic.id, index, len(question.answers))
+    answers = tuple(question.answers[i].text for i in order)
+    return ShownQuestion(index, len(check.questions), question.question, answers)
+
+
+def _rating_view(
+    owner_id: int, roadmap_id: str, topic_id: str, suggested: Rating | None
+) -> discord.ui.View:
+    return persistent_view(
+        *(
+            ReviewRatingButton(
+                ReviewRating(owner_id, roadmap_id, topic_id, int(rating)),
+                label,
+                highlighted=rating == suggested,
+            )
+            for rating, label in views.RATING_BUTTONS
+        )
+    )
+
+
+def review_card(
+    owner_id: int, roadmap: Roadmap, due: ReviewsDue
+) -> tuple[Message, discord.ui.View | None]:
+    """The first review due (a check question, else the summary and the ratings), or the
+    message that nothing is due."""
+    item = due.first
+    if item is None:
+        return views.reviews_done(due), None
+    topic = item.topic
+    check = questions_of(topic)
+    index = review_question(check, owner_id, topic.id, item.card)
+    if check is None or index < 0:
+        message = views.review_summary(topic, due)
+        return message, _rating_view(owner_id, roadmap.id, topic.id, None)
+    shown = _shown_review_question(check, owner_id, topic, index)
+    fingerprint = check_fingerprint(check)
+    view = persistent_view(
+        *(
+            ReviewAnswerButton(
+                ReviewAnswer(owner_id, roadmap.id, topic.id, index, fingerprint, position),
+                views.answer_label(position, text),
+            )
+            for position, text in enumerate(shown.answers)
+        )
+    )
+    return views.review_question(topic, shown, due), view
+
+
+class ReviewAnswerButton(
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=ReviewAnswer.TEMPLATE
+):
+    """An answer to a review's question: right or wrong with why, then the rating buttons
+    (Good suggested for a right answer, Again for a wrong one)."""
+
+    def __init__(self, spec: ReviewAnswer | None, label: str = "Answer") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=spec.custom_id if spec else "ra:0:x:x:0:0000:0",
+            )
+        )
+        self.spec = spec
+        self.owner_id = spec.owner_id if spec else 0
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ReviewAnswerButton:
+        return cls(ReviewAnswer.from_match(match))
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        spec = self.spec
+        found = live_topic(_bot(interaction), spec.roadmap_id, spec.topic_id) if spec else None
+        if spec is None or found is None:
+            await answer(interaction, TOPIC_LEFT if spec else OUTDATED, ephemeral=True)
+            return
+        roadmap, topic = found
+        check = questions_of(topic)
+        if (
+            check is None
+            or check_fingerprint(check) != spec.fingerprint
+            or spec.question_index >= len(check.questions)
+        ):
+            # The questions changed: rate from memory instead.
+            text = "The questions changed since this review was shown; rate from memory."
+            message = views.review_answered(topic, text, Rating.Good)
+            view = _rating_view(spec.owner_id, roadmap.id, topic.id, None)
+            await answer_edit(interaction, **edit_kwargs(message), view=view)
+            return
+        question = check.questions[spec.question_index]
+        order = answer_order(spec.owner_id, topic.id, spec.question_index, len(question.answers))
+        if not 0 <= spec.position < len(order):
+            await answer(interaction, OUTDATED, ephemeral=True)
+            return
+        chosen = question.answers[order[spec.position]]
+        right_answer = next((a for a in question.answers if a.right), question.answers[0])
+        feedback = _feedback(chosen, right_answer)
+        suggested = suggested_rating(chosen.right)
+        message = views.review_answered(topic, views.feedback_line(feedback), suggested)
+        view = _rating_view(spec.owner_id, roadmap.id, topic.id, suggested)
+        await answer_edit(interaction, **edit_kwargs(message), view=view)
+
+
+def _feedback(chosen: Answer, right_answer: Answer) -> Feedback:
+    return Feedback(chosen.right, chosen, right_answer, Progress(), None, None)
+
+
+class ReviewRatingButton(
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=ReviewRating.TEMPLATE
+):
+    """Again / Hard / Good / Easy: rates the card, says when it comes back, and shows the
+    next review due (in the same message)."""
+
+    def __init__(
+        self, spec: ReviewRating | None, label: str = "Rate", *, highlighted: bool = False
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.success if highlighted else discord.ButtonStyle.secondary,
+                custom_id=spec.custom_id if spec else "rv:0:x:x:3",
+            )
+        )
+        self.spec = spec
+        self.owner_id = spec.owner_id if spec else 0
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ReviewRatingButton:
+        return cls(ReviewRating.from_match(match))
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        bot = _bot(interaction)
+        spec = self.spec
+        roadmap = bot.content.catalog.get(spec.roadmap_id) if spec else None
+        if spec is None or roadmap is None or interaction.guild_id is None:
+            await answer(interaction, TOPIC_LEFT if spec else OUTDATED, ephemeral=True)
+            return
+        rated = await bot.services.study.rate_review(
+            interaction.guild_id, spec.owner_id, roadmap, spec.topic_id, Rating(spec.rating)
+        )
+        log.info(
+            "review topic=%s rating=%d guild=%s member=%s saved=%s",
+            rated.topic.id,
+            rated.rating,
+            interaction.guild_id,
+            spec.owner_id,
+            rated.saved,
+        )
+        message, view = review_card(spec.owner_id, roadmap, rated.remaining)
+        edit = edit_kwargs(message)
+        edit["content"] = views.rated_line(rated)
+        await answer_edit(interaction, **edit, view=view)
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+async def staged_topic_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Topics of every stage for what was typed, each named with its stage's number."""
+    bot = _bot(interaction)
+    catalog = bot.content.catalog
+    roadmap = catalog.default
+    if interaction.guild_id is not None:
+        roadmap = await bot.services.roadmaps.member_roadmap(
+            interaction.guild_id, interaction.user.id
+        )
+    choices = []
+    for topic in catalog.search_topics(roadmap.id, current, MAX_CHOICES):
+        stage = roadmap.stage_of(topic.id)
+        number = (roadmap.stage_position(stage.id) or 0) + 1 if stage else 0
+        name = f"{number}. {topic.title}"
+        choices.append(app_commands.Choice(name=name[:100], value=topic.id))
+    return choices
+
+
+class StudyLoop(SubcommandCog):
+    @subcommand("roadmap check", "Check yourself: a topic's questions, one at a time")
+    @app_commands.describe(topic="The topic (default: the one you just finished, else your next)")
+    @app_commands.autocomplete(topic=staged_topic_choices)
+    async def check(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
+        if topic is not None:
+            chosen: Topic | None = require_topic(roadmap, topic)
+        else:
+            chosen = await self.bot.services.study.check_topic(guild_id, user_id, roadmap)
+        if chosen is None:
+            raise StudyError(
+                "You finished the roadmap: name a topic to check, e.g. `/roadmap check topic:...`."
+            )
+        await answer(interaction, **check_send(user_id, roadmap.id, chosen), ephemeral=True)
+
+    @subcommand("roadmap review", "Spaced review: the topics due today, rated as you remember them")
+    async def review(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
+        due = await self.bot.services.study.reviews_due(guild_id, user_id, roadmap)
+        message, view = review_card(user_id, roadmap, due)
+        kwargs = send_kwargs(message)
+        if view is not None:
+            kwargs["view"] = view
+        await answer(interaction, **kwargs, ephemeral=True)
+
+    @subcommand("roadmap topic", "Open any topic's card, with your status and its buttons")
+    @app_commands.describe(topic="The topic: pick one from the list (stage number first)")
+    @app_commands.autocomplete(topic=staged_topic_choices)
+    async def topic(self, interaction: discord.Interaction, topic: str) -> None:
+        assert interaction.guild_id is not None
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
+        chosen = require_topic(roadmap, topic)
+        standing = await self.bot.services.study.standing(guild_id, user_id, roadmap)
+        card = topic_view_card(
+            standing, chosen, user_id, extra=check_start_button(user_id, roadmap.id, chosen)
+        )
+        await answer(interaction, **card.send(), ephemeral=True)
+
+
+PERSISTENT_ITEMS = (ReviewAnswerButton, ReviewRatingButton)
