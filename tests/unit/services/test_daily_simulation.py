@@ -131,10 +131,14 @@ class Simulation:
         `unknown` once the nonce window has passed (see test_daily_planner.py)."""
         await self.ledger.idle.wait()
         current = asyncio.current_task()
+        # Its ticks (overlapping ones too) and the ledger's send tasks.
+        processes = ("DailyPlanner", "DeliveryLedger")
         orphans = [
             t
             for t in asyncio.all_tasks()
-            if t is not current and not t.done() and "DeliveryLedger" in t.get_coro().__qualname__
+            if t is not current
+            and not t.done()
+            and any(name in t.get_coro().__qualname__ for name in processes)
         ]
         for task in orphans:
             task.cancel()
