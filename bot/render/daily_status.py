@@ -11,7 +11,7 @@ from bot.records import DailySchedule, Delivery
 from bot.render import limits
 from bot.render.payload import NEUTRAL_COLOUR, Embed, Field, Message
 from bot.render.text import no_pings, one_line, role_mention
-from bot.roadmap.model import Topic
+from bot.roadmap.model import Roadmap, Topic
 from bot.services.daily import DailyStatus
 
 _STATUS_WORDS = {
@@ -60,13 +60,23 @@ def daily_off_message(was_on: bool) -> Message:
     )
 
 
-def _post_line(post: Delivery) -> str:
+def _topic_name(topic_id: str, roadmap: Roadmap | None) -> str:
+    """The topic's title (followed through renames), else its id for a topic no longer there."""
+    resolved = roadmap.resolve(topic_id) if roadmap is not None else None
+    topic = roadmap.topic(resolved) if roadmap is not None and resolved else None
+    return f"**{one_line(no_pings(topic.title))}**" if topic else f"`{topic_id}`"
+
+
+def _post_line(post: Delivery, roadmap: Roadmap | None, said: set[str]) -> str:
+    """One post; a failure's reason only the first time it is said (`said` holds those)."""
     word = _STATUS_WORDS.get(post.status, post.status)
     line = f"`{post.local_date}` {word}"
     if post.topic_id:
-        line += f" · `{post.topic_id}`"
+        line += f" · {_topic_name(post.topic_id, roadmap)}"
     if post.error and post.status != "sent":
-        line += f" · {one_line(no_pings(post.error))}"
+        reason = one_line(no_pings(post.error))
+        line += " · the reason above" if reason in said else f" · {reason}"
+        said.add(reason)
     return line
 
 
@@ -84,12 +94,18 @@ def daily_status_message(status: DailyStatus) -> Message:
     if schedule.enabled:
         state = f"On. Next post: {_next_post(schedule)}."
         if schedule.jump_topic_id:
-            state += f" It will show `{schedule.jump_topic_id}` (set by `daily jump`)."
-    else:
+            jumped = _topic_name(schedule.jump_topic_id, status.roadmap)
+            state += f" It will show {jumped} (set by `daily jump`)."
+    said: set[str] = set()
+    if not schedule.enabled:
         reason = one_line(no_pings(schedule.disabled_reason or "turned off"))
-        state = f"**Off**: {reason}.\n`/roadmap-admin daily set` turns it on again."
+        said.add(reason)
+        state = f"**Off**: {reason}."
+        if "daily set" not in reason:  # a reason that says how to fix it says it already
+            state += "\n`/roadmap-admin daily set` turns it on again."
     if status.recent:
-        fields.append(Field("Last posts", "\n".join(_post_line(p) for p in status.recent)))
+        lines = [_post_line(post, status.roadmap, said) for post in status.recent]
+        fields.append(Field("Last posts", "\n".join(lines)))
     else:
         fields.append(Field("Last posts", "None yet."))
     embed = Embed(
