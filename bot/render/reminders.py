@@ -7,11 +7,14 @@ and zone the member chose.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from bot.records import Delivery, Reminder
 from bot.render.daily_status import discord_timestamp
 from bot.render.payload import Message
 from bot.render.text import no_pings, one_line
+
+_DISCORD_CODE = re.compile(r"\s*\(Discord answered [0-9]+\)")
 
 
 def reminder_set_message(reminder: Reminder) -> Message:
@@ -32,7 +35,10 @@ def reminder_off_message(was_on: bool, refusal: Delivery | None = None) -> Messa
     if was_on:
         return Message(content="Your daily reminder is off. `/roadmap remind set` starts it again.")
     if refusal is not None:
-        reason = one_line(no_pings(refusal.error or "Discord refused the DM"))
+        # The ledger keeps Discord's code for operators ("(Discord answered 50007)"); a
+        # member reads the words only.
+        error = _DISCORD_CODE.sub("", refusal.error or "") or "Discord refused the DM"
+        reason = one_line(no_pings(error))
         return Message(
             content=(
                 f"You have no daily reminder in this server: it was turned off on "

@@ -72,6 +72,7 @@ async def test_closed_dms_turn_it_off_and_set_again_works(
     assert "no daily reminder" in off.text()  # it was turned off by the refusal,
     assert "turned off on 2026-03-04" in off.text()  # and the member reads when and why
     assert "could not send you a DM" in off.text() and off.ephemeral
+    assert "50007" not in off.text() and "Discord answered" not in off.text()  # words only
 
     sample.alice.user.dms_open = True
     again = await emulator.slash(sample.guild, sample.alice, "roadmap remind set", time="12:30")

@@ -36,3 +36,10 @@ def test_the_stored_reason_cannot_ping_or_break_the_layout() -> None:
     text = reminder_off_message(False, refused("@everyone\nrefused")).content or ""
     assert "@everyone" not in text and "\nrefused" not in text
     assert "Discord refused the DM" in (reminder_off_message(False, refused(None)).content or "")
+
+
+def test_a_reason_recorded_with_discords_code_is_shown_in_words_only() -> None:
+    recorded = refused("I could not send you a DM (privacy settings) (Discord answered 50007)")
+    text = reminder_off_message(False, recorded).content or ""
+    assert "50007" not in text and "Discord answered" not in text
+    assert "I could not send you a DM (privacy settings)." in text
