@@ -49,6 +49,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.reminders",
     "bot.cogs.setup",
     "bot.cogs.welcome",
+    "bot.cogs.save",
 )
 
 OLD_BUTTON = "This button is from an older message; use `/roadmap next` to see your next topic."
