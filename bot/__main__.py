@@ -85,16 +85,25 @@ def _run(args: argparse.Namespace) -> int:
                 raw=args.raw,
             )
         if command == "migrate":
-            from bot.cli.store import run_migrate
+            from bot.cli.store import run_migrate, run_migrate_url
 
+            if settings.database_url is not None:
+                return run_migrate_url(settings.database_url, settings.database_name)
             check_database_path(settings.database_path)
             return run_migrate(settings.database_path)
         if command == "backup":
             from bot.cli.store import run_backup
 
+            if settings.database_url is not None:
+                raise ConfigError(
+                    "`python -m bot backup` copies the SQLite file; with DATABASE_URL set, "
+                    f"back up PostgreSQL with its own tool: pg_dump --format=custom "
+                    f"--file={args.path} DBNAME (or your host's backups)."
+                )
             return run_backup(settings.database_path, args.path)
         settings.require_token()  # run and sync need it; say how to get one before anything else
-        check_database_path(settings.database_path)
+        if settings.database_url is None:
+            check_database_path(settings.database_path)
         if command == "sync":
             from bot.cli.run import run_sync
 

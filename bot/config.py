@@ -42,6 +42,25 @@ class Settings:
     daily_grace_minutes: int = 120
     api_base: str | None = None
     gateway_url: str | None = None
+    #: PostgreSQL (`postgresql+asyncpg://...`); None keeps SQLite at `database_path`.
+    database_url: str | None = None
+    #: Shards across every process of the bot; None: one process, discord.py's own choice.
+    shard_count: int | None = None
+
+    @property
+    def database(self) -> Path | str:
+        """What `Database.open` takes: the PostgreSQL URL when set, else the SQLite path."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_name(self) -> str:
+        """The database for a log line or a message, without the URL's password."""
+        if self.database_url is None:
+            return str(self.database_path)
+        parts = urlsplit(self.database_url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{host}{port}{parts.path}"
 
     def __repr__(self) -> str:  # never show the token, even in a debug dump
         return (
@@ -50,6 +69,8 @@ class Settings:
             f"owner_ids={sorted(self.owner_ids)}, "
             f"log_level={self.log_level}, daily_grace_minutes={self.daily_grace_minutes}, "
             f"api_base={self.api_base}, gateway_url={self.gateway_url}, "
+            f"database_url={self.database_name if self.database_url else None}, "
+            f"shard_count={self.shard_count}, "
             f"token={'set' if self.token else 'unset'})"
         )
 
@@ -76,6 +97,37 @@ def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
     if parts.query:
         raise ConfigError(f"{name} must not have a query string (discord.py adds its own).")
     return text
+
+
+#: The drivers a DATABASE_URL may name: the store runs on an async engine (asyncpg).
+DATABASE_SCHEMES = ("postgresql+asyncpg",)
+
+
+def _database_url(raw: str) -> str:
+    text = raw.strip()
+    scheme = text.split("://", 1)[0] if "://" in text else ""
+    if scheme in ("postgres", "postgresql"):
+        # The form libpq and most hosts print: the same server through asyncpg.
+        text = "postgresql+asyncpg://" + text.split("://", 1)[1]
+    elif scheme not in DATABASE_SCHEMES:
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL such as "
+            "postgresql+asyncpg://user:password@host:5432/dbname, "
+            f"not one starting {scheme + '://' if scheme else repr(text[:20])}."
+        )
+    parts = urlsplit(text)
+    if not parts.hostname or not parts.path.strip("/"):
+        raise ConfigError(
+            "DATABASE_URL must name a host and a database: "
+            "postgresql+asyncpg://user:password@host:5432/dbname."
+        )
+    return text
+
+
+def _shard_count(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+        raise ConfigError(f"SHARD_COUNT must be a whole number of shards, 1 or more, not {raw!r}.")
+    return int(raw)
 
 
 def _flag(name: str, raw: str | None) -> bool:
@@ -127,6 +179,14 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         raise ConfigError("DEV_GUILD_SYNC_ALL=true needs DEV_GUILD_ID: the server to sync to.")
     api_base = get("DISCORD_API_BASE")
     gateway = get("DISCORD_GATEWAY_URL")
+    database_url = _database_url(raw_url) if (raw_url := get("DATABASE_URL")) else None
+    shard_count = _shard_count(raw_shards) if (raw_shards := get("SHARD_COUNT")) else None
+    if shard_count is not None and database_url is None:
+        raise ConfigError(
+            "SHARD_COUNT needs DATABASE_URL: shards run in several processes, and several "
+            "processes cannot share one SQLite file. Set DATABASE_URL to a PostgreSQL database "
+            "(run `python -m bot migrate` once), or unset SHARD_COUNT to run one process on SQLite."
+        )
     return Settings(
         token=get("DISCORD_TOKEN"),
         database_path=Path(get("DATABASE_PATH") or "data/bot.sqlite3"),
@@ -138,6 +198,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         daily_grace_minutes=int(grace_raw),
         api_base=_url("DISCORD_API_BASE", api_base, ("http", "https")) if api_base else None,
         gateway_url=_url("DISCORD_GATEWAY_URL", gateway, ("ws", "wss")) if gateway else None,
+        database_url=database_url,
+        shard_count=shard_count,
     )
 
 

@@ -141,9 +141,21 @@ def _with_bot(
             loop.call_soon_threadsafe(_settle, database_lost, reason)
 
         try:
-            database = await Database.open(settings.database_path, on_fatal=on_fatal)
-        except (MigrationError, OSError, sqlite3.Error, SQLAlchemyError) as exc:
-            log.error("cannot open the database %s: %s", settings.database_path, exc)
+            database = await Database.open(settings.database, on_fatal=on_fatal)
+        except MigrationError as exc:
+            if settings.database_url is None:  # a SQLite migration failed at start
+                log.error("cannot open the database %s: %s", settings.database_name, exc)
+                return 1
+            # PostgreSQL is migrated once per deploy, never by a starting process (several
+            # would race): a schema behind the code is a deploy step left out.
+            log.error(
+                "the database %s is not ready for this version: %s (exit code 2)",
+                settings.database_name,
+                exc,
+            )
+            return 2
+        except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+            log.error("cannot open the database %s: %s", settings.database_name, exc)
             return 1
         bot = StudyBot(settings, database, content, sync_on_start=sync_on_start)
         watcher = loop.create_task(_stop_when_lost(bot, database_lost))

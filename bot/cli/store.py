@@ -1,7 +1,8 @@
 """`python -m bot migrate` and `python -m bot backup PATH`.
 
-Exit codes: 0 done; 1 failure (a migration failed, no database to back up, SQLite error);
-2 bad usage (the backup PATH already exists: a backup never overwrites anything).
+Exit codes: 0 done; 1 failure (a migration failed, no database to back up, SQLite error, a
+PostgreSQL server out of reach); 2 bad usage (the backup PATH already exists: a backup never
+overwrites anything; a backup asked of PostgreSQL, which pg_dump makes).
 """
 
 from __future__ import annotations
@@ -32,6 +33,24 @@ def run_migrate(db_path: Path) -> int:
         print(f"Cannot open the database {db_path}: {exc}", file=sys.stderr)
         return 1
     print(describe_upgrade(str(db_path), result))
+    return 0
+
+
+def run_migrate_url(url: str, where: str) -> int:
+    """`python -m bot migrate` with DATABASE_URL: every pending revision in one PostgreSQL
+    transaction (all or none), once per deploy; the bot itself never migrates PostgreSQL."""
+    from bot.store.alembic_runner import upgrade_url
+
+    try:
+        result = asyncio.run(upgrade_url(url))
+    except MigrationError as exc:
+        print(f"Migration failed: {exc}", file=sys.stderr)
+        print(f"The database {where} was left at its previous version.", file=sys.stderr)
+        return 1
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"Cannot open the database {where}: {exc}", file=sys.stderr)
+        return 1
+    print(describe_upgrade(where, result))
     return 0
 
 
