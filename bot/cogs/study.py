@@ -8,8 +8,11 @@ from discord.ext import commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
+from bot.cogs.buttons import persistent_view
+from bot.cogs.check_yourself import check_start_button
 from bot.cogs.events import announce_mark
 from bot.cogs.groups import SubcommandCog, subcommand
+from bot.cogs.save import with_save_button
 from bot.cogs.topic_card import card_for
 from bot.errors import StudyError
 from bot.records import DONE, SKIPPED
@@ -92,7 +95,9 @@ class Study(SubcommandCog):
                 f"**{one_line(no_pings(chosen_stage.title))}** has no example code"
                 + (" and neither does that topic." if topic is not None else ".")
             )
-        await answer(interaction, **send_kwargs(message), ephemeral=not public)
+        # Save to DMs: an ephemeral answer vanishes, a DM is kept.
+        view = with_save_button()
+        await answer(interaction, **send_kwargs(message), view=view, ephemeral=not public)
 
     async def _mark(self, interaction: discord.Interaction, topic: str, status: str | None) -> None:
         guild_id, user_id = _ids(interaction)
@@ -103,7 +108,12 @@ class Study(SubcommandCog):
         else:
             result = await study.mark(guild_id, user_id, roadmap, topic, status)
         announce_mark(self.bot, guild_id, user_id, result)
-        await answer(interaction, **send_kwargs(mark_reply(result)), ephemeral=True)
+        reply = send_kwargs(mark_reply(result))
+        if result.status == DONE and not result.standing.is_checked(result.topic.id):
+            button = check_start_button(user_id, roadmap.id, result.topic)
+            if button is not None:  # the topic has questions: offer its check at once
+                reply["view"] = persistent_view(button)
+        await answer(interaction, **reply, ephemeral=True)
 
     @subcommand("roadmap done", "Mark a topic as done")
     @app_commands.describe(topic="The topic you finished")

@@ -123,16 +123,20 @@ async def test_a_full_check_right_and_wrong_then_checked_everywhere_and_reset(
     assert "<t:" in _description(passed)  # the first review's date
     assert "marked done too" not in _description(passed)  # it was done already
 
-    # The check of a topic not done yet marks it done too (a completion: progress counts it).
-    second = await emulator.slash(sample.guild, sample.alice, "roadmap check", topic=SECOND)
+    # /roadmap done offers the check of a topic with questions at once.
+    done = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="file-handling")
+    assert _labels(done) == []  # no questions
+    second = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=SECOND)
+    assert _labels(second) == ["Check yourself"]
+    second = await emulator.click(second, "Check yourself", sample.alice)
     passed = await _answer_all(emulator, sample, second, ["A tuple", "Three"])
-    assert "marked done too" in _description(passed)
+    assert "marked done too" not in _description(passed)
 
     shown = await emulator.slash(sample.guild, sample.alice, "roadmap topic", topic=FIRST)
     assert shown.content == "Your status: done ✅ · checked ☑️"
     progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
     text = _description(progress)
-    assert "2 of 20 topics done" in text
+    assert "3 of 20 topics done" in text
     assert "2 checked ☑️" in text
     assert "☑️ Checked: " in text
 
@@ -142,7 +146,7 @@ async def test_a_full_check_right_and_wrong_then_checked_everywhere_and_reset(
     rows = {row["topic_id"]: row for row in document["data"]["progress"]}
     assert rows[FIRST]["checked_at"] is not None
     cards = sorted(card["topic_id"] for card in document["data"]["review_cards"])
-    assert cards == sorted([FIRST, SECOND])
+    assert cards == sorted([FIRST, SECOND, "file-handling"])  # every topic done has one
 
     await emulator.slash(sample.guild, sample.alice, "roadmap reset", topic=FIRST)
     shown = await emulator.slash(sample.guild, sample.alice, "roadmap topic", topic=FIRST)
@@ -150,7 +154,8 @@ async def test_a_full_check_right_and_wrong_then_checked_everywhere_and_reset(
     export = await emulator.slash(sample.guild, sample.alice, "roadmap export")
     assert export.message is not None
     document = json.loads(export.message.files["study-companion-export.json"])
-    assert [card["topic_id"] for card in document["data"]["review_cards"]] == [SECOND]
+    cards = sorted(card["topic_id"] for card in document["data"]["review_cards"])
+    assert cards == sorted([SECOND, "file-handling"])
 
 
 def _timestamp(text: str) -> int:
@@ -309,7 +314,11 @@ async def test_a_skipped_stage_earns_its_role_only_once_the_checks_pass(
     for topic in rest:  # those without questions: done, as a skipped one never counts
         await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic)
     check = await emulator.slash(sample.guild, sample.alice, "roadmap check", topic=first)
-    await _answer_all(emulator, sample, check, ["A tuple", "Three"])
+    passed = await _answer_all(emulator, sample, check, ["A tuple", "Three"])
+    # The check of a topic not done marks it done too (a completion: progress counts it).
+    assert "marked done too" in _description(passed)
+    progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert f"{len(rest) + 1} of 20 topics done" in _description(progress)
     assert graduate not in sample.alice.roles  # one topic is still only skipped
     check = await emulator.slash(sample.guild, sample.alice, "roadmap check", topic=second)
     await _answer_all(emulator, sample, check, ["A tuple", "Three"])
