@@ -25,6 +25,7 @@ from bot.cogs.answers import answer, answer_edit
 from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.check_yourself import check_start_button
 from bot.cogs.events import announce_mark
+from bot.cogs.save import with_save_button
 from bot.records import DONE, SKIPPED
 from bot.render.example import more_examples_reply
 from bot.render.payload import Message
@@ -237,7 +238,8 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicB
         if message is None:
             await answer(interaction, NO_EXAMPLE, ephemeral=True)
         else:
-            await answer(interaction, **send_kwargs(message), ephemeral=True)
+            view = with_save_button()  # the examples shown only to the presser, to keep
+            await answer(interaction, **send_kwargs(message), view=view, ephemeral=True)
         return
 
     if button.action == PICK_ACTION:
