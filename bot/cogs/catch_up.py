@@ -1,0 +1,157 @@
+"""`/roadmap skip stage:<stage>`: a whole stage a member already knows, skipped after one
+confirmation. The question's buttons carry the owner and the stage id, nothing is kept, and
+the skip goes through the study service's own mark (services/catch_up.py), so a finished stage
+is announced (rewards) by the usual rule."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+from discord.ext import commands
+
+from bot.cogs.answers import answer, answer_edit
+from bot.cogs.buttons import OwnedButton, persistent_view
+from bot.cogs.events import announce_mark
+from bot.render.custom_ids import from_base36, to_base36
+from bot.render.progress_card import where_line
+from bot.render.text import no_pings, one_line
+from bot.services.catch_up import plan_stage_skip, skip_stage
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+log = logging.getLogger(__name__)
+
+SKIP_STAGE_TEMPLATE = re.compile(
+    r"study:skipstage:(?P<answer>yes|no):(?P<owner>[0-9a-z]{1,13}):(?P<stage>[a-z0-9-]{1,32})"
+)
+#: Topic titles listed in the question and the answer before "and N more".
+LISTED = 10
+
+
+def _bot(interaction: discord.Interaction) -> StudyBot:
+    return cast("StudyBot", interaction.client)
+
+
+def _titles(topics: list[str]) -> str:
+    shown = ", ".join(f"**{one_line(no_pings(title))}**" for title in topics[:LISTED])
+    more = len(topics) - LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+class SkipStageButton(
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=SKIP_STAGE_TEMPLATE
+):
+    """ "Skip them" / "Cancel" under the question."""
+
+    not_yours = (
+        "This question was asked of another member. To skip a stage yourself, run "
+        "`/roadmap skip stage:`."
+    )
+
+    def __init__(self, answer: str, owner_id: int, stage_id: str, *, count: int = 0) -> None:
+        yes = answer == "yes"
+        label = (f"Skip {count} topic" + ("" if count == 1 else "s")) if yes else "Cancel"
+        super().__init__(
+            discord.ui.Button(
+                label=label if count or not yes else "Skip them",
+                style=discord.ButtonStyle.primary if yes else discord.ButtonStyle.secondary,
+                custom_id=f"study:skipstage:{answer}:{to_base36(owner_id)}:{stage_id}",
+            )
+        )
+        self.answer, self.owner_id, self.stage_id = answer, owner_id, stage_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> SkipStageButton:
+        return cls(match["answer"], from_base36(match["owner"]) or 0, match["stage"])
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        if self.answer != "yes":
+            await answer_edit(interaction, content="Nothing was skipped.", view=None)
+            return
+        bot = _bot(interaction)
+        guild_id = interaction.guild_id
+        assert guild_id is not None  # asked in a server only
+        roadmap = await bot.services.roadmaps.member_roadmap(guild_id, self.owner_id)
+        results = await skip_stage(
+            bot.services.study, guild_id, self.owner_id, roadmap, self.stage_id
+        )
+        for result in results:
+            announce_mark(bot, guild_id, self.owner_id, result)
+        stage = roadmap.stage(self.stage_id)
+        name = one_line(no_pings(stage.title)) if stage else self.stage_id
+        if not results:
+            text = f"Nothing to skip: every topic of **{name}** is already done or skipped."
+        else:
+            standing = results[-1].standing
+            lines = [
+                f"⏭️ Skipped {_titles([r.topic.title for r in results])} in **{name}**.",
+                where_line(standing),
+            ]
+            finished = [r.completed_stage for r in results if r.completed_stage is not None]
+            if finished:
+                lines.append(
+                    f"🎉 You finished the stage **{one_line(no_pings(finished[-1].title))}**!"
+                )
+            if standing.next_topic is not None:
+                lines.append(
+                    f"Next up: **{one_line(no_pings(standing.next_topic.title))}** "
+                    "(`/roadmap next`)"
+                )
+            text = "\n".join(lines)
+        log.info(
+            "skipped stage=%s (%d topics) guild=%s member=%s",
+            self.stage_id,
+            len(results),
+            guild_id,
+            self.owner_id,
+        )
+        await answer_edit(interaction, content=text, view=None)
+
+
+async def ask_stage_skip(interaction: discord.Interaction, stage_text: str) -> None:
+    """The confirmation question of `/roadmap skip stage:`, or why there is nothing to skip."""
+    bot = _bot(interaction)
+    guild_id, user_id = interaction.guild_id, interaction.user.id
+    assert guild_id is not None  # every command checks it is used in a server
+    roadmap = await bot.services.roadmaps.member_roadmap(guild_id, user_id)
+    plan = await plan_stage_skip(bot.services.study, guild_id, user_id, roadmap, stage_text)
+    name = one_line(no_pings(plan.stage.title))
+    if not plan.to_skip:
+        await answer(
+            interaction,
+            f"Nothing to skip: every topic of stage {plan.number}, **{name}**, is already done "
+            "or skipped.",
+            ephemeral=True,
+        )
+        return
+    count = len(plan.to_skip)
+    question = (
+        f"Skip stage {plan.number}, **{name}**? {count} topic{'' if count == 1 else 's'} "
+        f"not done yet will be marked skipped: {_titles([t.title for t in plan.to_skip])}. "
+        "Topics you finished stay done; `/roadmap reset` undoes one."
+    )
+    view = persistent_view(
+        SkipStageButton("yes", user_id, plan.stage.id, count=count),
+        SkipStageButton("no", user_id, plan.stage.id),
+    )
+    await answer(interaction, question, view=view, ephemeral=True)
+
+
+class CatchUp(commands.Cog):
+    """Registers the question's buttons; the command itself is `/roadmap skip` (study.py)."""
+
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_persistent_items(SkipStageButton)
+
+
+async def setup(bot: StudyBot) -> None:
+    await bot.add_cog(CatchUp(bot))
