@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
 from bot.cogs.buttons import persistent_view
+from bot.cogs.catch_up import ask_stage_skip
 from bot.cogs.check_yourself import check_start_button
 from bot.cogs.events import announce_mark
 from bot.cogs.groups import SubcommandCog, subcommand
@@ -25,6 +26,10 @@ from bot.render.topic import forget_rendered_cards
 from bot.roadmap.catalog import require_stage, require_topic
 from bot.services.content import ReloadOutcome
 from bot.services.standing import roadmap_study_minutes
+
+#: done / skip / reset per member: catching up marks many topics in a row (the default, 8 in
+#: 20 s, refused the 9th); a flood of other commands is still held by the default.
+MARK_COOLDOWN = (30, 20.0)
 
 
 def _ids(interaction: discord.Interaction) -> tuple[int, int]:
@@ -65,6 +70,7 @@ class Study(SubcommandCog):
             stage_count=view.stage_count,
             statuses=statuses,
             roadmap_minutes=roadmap_study_minutes(roadmap),
+            checked=view.standing.checked,
         )
         await answer(interaction, **send_kwargs(message), ephemeral=not public)
 
@@ -115,19 +121,31 @@ class Study(SubcommandCog):
                 reply["view"] = persistent_view(button)
         await answer(interaction, **reply, ephemeral=True)
 
-    @subcommand("roadmap done", "Mark a topic as done")
+    @subcommand("roadmap done", "Mark a topic as done", cooldown=MARK_COOLDOWN)
     @app_commands.describe(topic="The topic you finished")
     @app_commands.autocomplete(topic=topic_choices)
     async def done(self, interaction: discord.Interaction, topic: str) -> None:
         await self._mark(interaction, topic, DONE)
 
-    @subcommand("roadmap skip", "Skip a topic you already know or don't need")
-    @app_commands.describe(topic="The topic to skip")
-    @app_commands.autocomplete(topic=topic_choices)
-    async def skip(self, interaction: discord.Interaction, topic: str) -> None:
+    @subcommand(
+        "roadmap skip", "Skip a topic, or a whole stage, you already know", cooldown=MARK_COOLDOWN
+    )
+    @app_commands.describe(
+        topic="The topic to skip", stage="A whole stage to skip (asks first); instead of a topic"
+    )
+    @app_commands.autocomplete(topic=topic_choices, stage=stage_choices)
+    async def skip(
+        self, interaction: discord.Interaction, topic: str | None = None, stage: str | None = None
+    ) -> None:
+        if (topic is None) == (stage is None):
+            raise StudyError("Give a `topic` to skip, or a `stage` to skip all of it (not both).")
+        if stage is not None:
+            await ask_stage_skip(interaction, stage)
+            return
+        assert topic is not None
         await self._mark(interaction, topic, SKIPPED)
 
-    @subcommand("roadmap reset", "Set a topic back to not started")
+    @subcommand("roadmap reset", "Set a topic back to not started", cooldown=MARK_COOLDOWN)
     @app_commands.describe(topic="The topic to reset")
     @app_commands.autocomplete(topic=topic_choices)
     async def reset(self, interaction: discord.Interaction, topic: str) -> None:

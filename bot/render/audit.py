@@ -72,7 +72,8 @@ def _drafts(roadmap: Roadmap, where: Mapping[str, str]) -> Iterator[tuple[str, M
         stage_path = where.get(stage.id, f"stages[{i}]")
         numbers = {"stage_number": i + 1, "stage_count": stage_count}
         statuses = {topic.id: SKIPPED for topic in stage.topics}  # the widest status mark
-        overview = stage_overview_draft(stage, statuses=statuses, **numbers)
+        checked = frozenset(statuses)  # and every topic's checked mark beside it
+        overview = stage_overview_draft(stage, statuses=statuses, checked=checked, **numbers)
         yield "stage overview", overview, _stage_paths(stage, stage_path)
         for k, group in enumerate(stage.choices):  # the card asking for the pick, all offered
             offered = tuple(topic for topic in stage.topics if topic.id in group.topic_ids)

@@ -3,7 +3,7 @@ the stage's choice groups, its checkpoint project, and the time the stage and ro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from bot.render import parts
 from bot.render.limits import fitted
@@ -29,8 +29,13 @@ def status_mark(status: str | None) -> str:
     return STATUS_MARKS.get(status or "", NOT_STARTED_MARK)
 
 
-def _topic_line(topic: Topic, status: str | None) -> str:
+CHECKED_MARK = "☑️"  # beside the status: the topic's self-check was passed
+
+
+def _topic_line(topic: Topic, status: str | None, checked: bool = False) -> str:
     line = f"{status_mark(status)} {one_line(no_pings(topic.title))}"
+    if checked:
+        line += f" {CHECKED_MARK}"
     return f"{line} · {parts.duration(topic.minutes)}" if topic.minutes else line
 
 
@@ -38,14 +43,17 @@ def _group_line(group: ChoiceGroup, size: int) -> str:
     return f"**{one_line(no_pings(group.title))}** ({group.pick} of {size}):"
 
 
-def topic_lines(stage: Stage, statuses: Mapping[str, str]) -> list[str]:
-    """One line per topic in stage order; a choice group's topics under the group's line."""
+def topic_lines(
+    stage: Stage, statuses: Mapping[str, str], checked: Collection[str] = ()
+) -> list[str]:
+    """One line per topic in stage order; a choice group's topics under the group's line;
+    ☑️ after a topic whose check was passed (`checked`)."""
     group_of = {topic_id: group for group in stage.choices for topic_id in group.topic_ids}
     seen: set[int] = set()
     lines = []
     for topic in stage.topics:
         group = group_of.get(topic.id)
-        line = _topic_line(topic, statuses.get(topic.id))
+        line = _topic_line(topic, statuses.get(topic.id), topic.id in checked)
         if group is None:
             lines.append(line)
             continue
@@ -76,6 +84,7 @@ def stage_overview_draft(
     stage_count: int,
     statuses: Mapping[str, str],
     roadmap_minutes: int | None = None,
+    checked: Collection[str] = (),
 ) -> Message:
     """A stage's summary and its topics, each marked done / in progress / skipped / not started,
     with the stage's choice groups, checkpoint project and time estimates.
@@ -85,7 +94,7 @@ def stage_overview_draft(
     `roadmap_minutes`, when given, is the whole roadmap's estimate.
     """
     summary = no_pings(stage.summary.strip())
-    listing = "\n".join(topic_lines(stage, statuses))
+    listing = "\n".join(topic_lines(stage, statuses, checked))
     description = "\n\n".join(part for part in (summary, listing) if part)
     progress = stage_progress(stage, statuses, stage_number)
     counts = f"{progress.done} of {progress.total} done" + (

@@ -134,6 +134,9 @@ async def test_a_full_check_right_and_wrong_then_checked_everywhere_and_reset(
 
     shown = await emulator.slash(sample.guild, sample.alice, "roadmap topic", topic=FIRST)
     assert shown.content == "Your status: done ✅ · checked ☑️"
+    overview = await emulator.slash(sample.guild, sample.alice, "roadmap stage", stage="1")
+    assert f"✅ {TITLES[FIRST]} ☑️" in _description(overview)
+    assert "✅ File handling ☑️" not in _description(overview)
     progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
     text = _description(progress)
     assert "3 of 20 topics done" in text
