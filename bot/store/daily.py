@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, literal_column, select, update
+from sqlalchemy import Connection, bindparam, case, literal_column, select, tuple_, update
 
 from bot.records import DAILY, DailySchedule, Delivery
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
@@ -269,17 +269,34 @@ def _jump(conn: Connection, guild_id: int, topic_id: str, now: str) -> bool:
 
 
 def _claim_all(conn: Connection, claims: Sequence[TickClaim], now: datetime) -> list[bool]:
-    moved: list[TickClaim] = []
-    for claim in claims:
-        moves = {
-            "at_guild": claim.guild_id,
-            "at_revision": claim.revision,
-            "at_date": encode_date(claim.from_date),
-            "new_date": encode_date(claim.next_date),
-            "new_fire_at": encode_time(claim.next_fire_at),
-        }
-        if conn.execute(_ADVANCE, moves).rowcount == 1:
-            moved.append(claim)
+    if not claims:
+        return []
+    # The schedules still as the tick read them, locked (PostgreSQL) until the transaction
+    # ends; then all move in one batched statement (one statement per batch, not per server).
+    read_at = [(c.guild_id, c.revision, encode_date(c.from_date)) for c in claims]
+    unchanged = {
+        int(guild_id)
+        for (guild_id,) in conn.execute(
+            select(_s.guild_id)
+            .where(tuple_(_s.guild_id, _s.revision, _s.next_date).in_(read_at), _ENABLED)
+            .with_for_update()
+        )
+    }
+    moved = [claim for claim in claims if claim.guild_id in unchanged]
+    if moved:
+        conn.execute(
+            _ADVANCE,
+            [
+                {
+                    "at_guild": c.guild_id,
+                    "at_revision": c.revision,
+                    "at_date": encode_date(c.from_date),
+                    "new_date": encode_date(c.next_date),
+                    "new_fire_at": encode_time(c.next_fire_at),
+                }
+                for c in moved
+            ],
+        )
     rows = [
         Claim(post_key(claim.guild_id, day), status="missed", error=OFFLINE)
         for claim in moved

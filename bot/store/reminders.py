@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
 
 from bot.records import REMINDER, Delivery, Reminder
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
@@ -70,6 +70,12 @@ _ADVANCE = (
         _r.next_date == bindparam("at_date"),
     )
     .values(next_date=bindparam("new_date"), next_fire_at=bindparam("new_fire_at"))
+)
+
+_DM_CHANNEL = (
+    update(reminder_schedules)
+    .where(_r.guild_id == bindparam("at_guild"), _r.user_id == bindparam("at_user"))
+    .values(dm_channel_id=bindparam("new_channel"))
 )
 
 
@@ -135,27 +141,41 @@ def _turn_off(conn: Connection, guild_id: int, user_id: int, now: str) -> bool:
 
 
 def _claim_all(conn: Connection, claims: Sequence[ReminderClaim], now: datetime) -> list[bool]:
-    moved: list[Claim] = []
-    for claim in claims:
-        moves = {
-            "at_guild": claim.guild_id,
-            "at_user": claim.user_id,
-            "at_date": encode_date(claim.from_date),
-            "new_date": encode_date(claim.next_date),
-            "new_fire_at": encode_time(claim.next_fire_at),
-        }
-        if conn.execute(_ADVANCE, moves).rowcount == 1 and claim.send is not None:
-            moved.append(claim.send)
-    ours = claim_rows(conn, moved, now)
+    if not claims:
+        return []
+    # The schedules still waiting where the tick read them, locked (PostgreSQL) until the
+    # transaction ends; then all move in one batched statement: one statement per batch, not
+    # one per reminder, keeps the writer's Python work (and its hold on the GIL) small.
+    read_at = [(c.guild_id, c.user_id, encode_date(c.from_date)) for c in claims]
+    waiting = {
+        (int(guild_id), int(user_id))
+        for guild_id, user_id in conn.execute(
+            select(_r.guild_id, _r.user_id)
+            .where(tuple_(_r.guild_id, _r.user_id, _r.next_date).in_(read_at))
+            .with_for_update()
+        )
+    }
+    moving = [c for c in claims if (c.guild_id, c.user_id) in waiting]
+    if moving:
+        conn.execute(
+            _ADVANCE,
+            [
+                {
+                    "at_guild": c.guild_id,
+                    "at_user": c.user_id,
+                    "at_date": encode_date(c.from_date),
+                    "new_date": encode_date(c.next_date),
+                    "new_fire_at": encode_time(c.next_fire_at),
+                }
+                for c in moving
+            ],
+        )
+    ours = claim_rows(conn, [c.send for c in moving if c.send is not None], now)
     return [claim.send is not None and claim.send.key in ours for claim in claims]
 
 
 def _remember_dm_channel(conn: Connection, guild_id: int, user_id: int, channel_id: int) -> None:
-    conn.execute(
-        update(reminder_schedules)
-        .where(_r.guild_id == guild_id, _r.user_id == user_id)
-        .values(dm_channel_id=channel_id)
-    )
+    conn.execute(_DM_CHANNEL, {"at_guild": guild_id, "at_user": user_id, "new_channel": channel_id})
 
 
 class ReminderRepository:

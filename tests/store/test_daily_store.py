@@ -3,11 +3,14 @@ same transaction, and the ledger row is the idempotency key of the post."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from bot.records import DAILY, DailySchedule
+from bot.store.alembic_runner import upgrade_url
 from bot.store.daily import DailyRepository, TickClaim, post_key
 from bot.store.database import Database
 from bot.store.ledger import Claim
@@ -195,3 +198,30 @@ async def test_recent_posts_are_the_servers_newest_first(daily_store: DailyRepos
     recent = await daily_store.recent_posts(GUILD, 3)
     assert [p.local_date for p in recent] == days[:3]
     assert await daily_store.recent_posts(GUILD + 1) == []
+
+
+async def test_two_processes_ticking_on_postgres_claim_each_post_once(
+    postgres_database: str,
+) -> None:
+    """Two Database objects on one PostgreSQL database, as two bot processes whose ticks read
+    the same due schedules: each schedule moves once and each post is claimed once."""
+    await upgrade_url(postgres_database)
+    first, second = await Database.open(postgres_database), await Database.open(postgres_database)
+    try:
+        one, two = DailyRepository(first), DailyRepository(second)
+        schedules = [await make_schedule(one, guild_id=GUILD + n) for n in range(20)]
+        steps = [
+            step(s, post=dataclasses.replace(post_claim(), key=post_key(s.guild_id, DAY)))
+            for s in schedules
+        ]
+        results = await asyncio.gather(
+            *(store.claim([s], NOW) for s in steps for store in (one, two))
+        )
+        assert sorted(map(tuple, results)) == [(False,)] * 20 + [(True,)] * 20
+        rows = await one.ledger.rows(DAILY)
+        assert len(rows) == 20 and {r.status for r in rows} == {"sending"}
+        moved = [await one.schedule(s.guild_id) for s in schedules]
+        assert all(m is not None and m.next_date == DAY + timedelta(days=1) for m in moved)
+    finally:
+        await first.close()
+        await second.close()
