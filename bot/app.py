@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Self
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -56,6 +57,12 @@ OLD_BUTTON = "This button is from an older message; use `/roadmap next` to see y
 
 #: How long a stop waits for the interactions under way to answer.
 STOP_GRACE = 10.0
+
+#: Connections the REST client opens at most (discord.py's default: no bound). A crowd of
+#: 2,000 presses would otherwise open 2,000 connections at once, and the handshakes (and a
+#: server's full accept queue: SYNs retried after 1 s, 3 s) delay first answers past Discord's
+#: 3 s; over kept-alive connections requests queue for milliseconds instead.
+REST_CONNECTIONS = 64
 
 #: The meta key remembering the command tree that was last synced globally.
 TREE_HASH_KEY = "command_tree_hash"
@@ -166,6 +173,11 @@ class StudyBot(commands.Bot):
         self._persistent_items.extend(items)
 
     # -- lifecycle -----------------------------------------------------------------------
+
+    async def login(self, token: str) -> None:
+        if self.http.connector is discord.utils.MISSING:
+            self.http.connector = aiohttp.TCPConnector(limit=REST_CONNECTIONS)
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         await self.install_commands()

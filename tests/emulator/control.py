@@ -7,6 +7,7 @@ name; user, channel and role options of a slash command take names or ids too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,17 @@ def result_json(result: InteractionResult) -> dict[str, Any]:
         "message": message_json(result.message) if result.message else None,
         "followups": [message_json(m) for m in result.followups],
         "text": result.text(),
+        "first_response_seconds": result.first_response_seconds,
+    }
+
+
+def timing_json(result: InteractionResult) -> dict[str, Any]:
+    """What a benchmark needs of one answer: when it came, whether Discord took it."""
+    return {
+        "first_response_seconds": result.first_response_seconds,
+        "type": result.type,
+        "refused": [{"status": s, "body": b} for s, b in result.refused],
+        "text": result.text()[:200],
     }
 
 
@@ -265,6 +277,37 @@ def add_control_routes(app: web.Application, emu: Emulator, shutdown: Any = None
         )
         return result_json(result)
 
+    async def click_many(body: dict[str, Any], query: Any) -> Any:
+        """Every click of body["clicks"] pressed in the same moment (one loop turn creates
+        them all, names resolved beforehand), as a crowd does; then one wait for all the
+        answers, up to body["within"] seconds. Each answer's timing (timing_json), in order;
+        first_response_seconds is None for one the bot did not answer."""
+        members: dict[int, dict[str, Member]] = {}
+        pressed = []
+        for click in body["clicks"]:
+            message = emu.store.by_id[int(click["message_id"])]
+            guild_id = message.guild_id
+            assert guild_id is not None, "click_many presses buttons in servers"
+            if guild_id not in members:
+                everyone = emu.world.guilds[guild_id].members.values()
+                members[guild_id] = {m.user.name: m for m in everyone} | {
+                    str(m.id): m for m in everyone
+                }
+            pressed.append((message, click["custom_id"], members[guild_id][str(click["member"])]))
+        results = [
+            await emu.click(message, custom_id, member, until="sent")
+            for message, custom_id, member in pressed
+        ]
+        pending = list(results)
+
+        def all_answered() -> bool:
+            pending[:] = [r for r in pending if not r.state.answered()]
+            return not pending
+
+        with contextlib.suppress(AssertionError):  # the unanswered ones say so below
+            await emu.wait_for(all_answered, within=body.get("within"), what="every answer")
+        return [timing_json(result) for result in results]
+
     async def submit_modal(body: dict[str, Any], query: Any) -> Any:
         state = next(
             s for s in emu.interactions.values() if str(s.id) == str(body["interaction_id"])
@@ -368,6 +411,7 @@ def add_control_routes(app: web.Application, emu: Emulator, shutdown: Any = None
         ("POST", "/slash"): slash,
         ("POST", "/autocomplete"): autocomplete,
         ("POST", "/click"): click,
+        ("POST", "/click_many"): click_many,
         ("POST", "/submit_modal"): submit_modal,
         ("GET", "/messages"): messages,
         ("GET", "/dms"): dms,

@@ -146,6 +146,7 @@ class Driver:
             "answer": state.answered,
             "ack": lambda: state.acknowledged,
             "any": lambda: state.acknowledged or state.refused,
+            "sent": lambda: True,  # the caller waits itself (a crowd: one wait for all)
         }[until]
         limit = self.answer_timeout if within is None else within
         try:

@@ -162,6 +162,20 @@ class RemoteEmulator:
             },
         )
 
+    async def click_many(
+        self, clicks: list[tuple[str | int, str, str | int]], *, within: float | None = None
+    ) -> list[dict[str, Any]]:
+        """(message id, custom_id, member) each, all pressed at the same moment; the timing
+        of each answer (control.timing_json), in order."""
+        body = [
+            {"message_id": str(message_id), "custom_id": custom_id, "member": member}
+            for message_id, custom_id, member in clicks
+        ]
+        result: list[dict[str, Any]] = await self._call(
+            "POST", "/click_many", {"clicks": body, "within": within}
+        )
+        return result
+
     async def submit_modal(
         self, interaction_id: str, member: str | int, values: dict[str, Any]
     ) -> dict[str, Any]:
