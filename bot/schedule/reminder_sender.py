@@ -73,7 +73,9 @@ class DiscordReminderSender:
             return SendOutcome.refused(f"Discord refused the DM ({exc.status} {exc.text})")
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
-        return SendOutcome.sent(sent.id, channel_id=channel_id)
+        # The channel is worth remembering only when it is not the one already known.
+        known = channel_id == request.dm_channel_id
+        return SendOutcome.sent(sent.id, channel_id=None if known else channel_id)
 
     async def _open_dm(self, user_id: int) -> int:
         if self._pace is not None:
