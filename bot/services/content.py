@@ -21,6 +21,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +97,12 @@ def accept_content(directory: Path, *, audit: Audit) -> ContentAcceptance:
     while files:
         files.pop()
     return acceptance
+
+
+#: The one thread every reload loads on. Loading on whichever thread of the default pool is
+#: free touched a new glibc malloc arena per thread, which keeps its memory: the RSS stepped up
+#: at each reload (the soak's 0.57 MB/min); one thread reuses one arena (flat).
+_LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="content-load")
 
 
 class ContentHolder:
@@ -214,7 +221,9 @@ class ContentReloader:
             started = time.perf_counter()
             previous = self.holder.catalog
             try:
-                accepted, diff = await asyncio.to_thread(self._accept, previous)
+                accepted, diff = await asyncio.get_running_loop().run_in_executor(
+                    _LOADER, self._accept, previous
+                )
             except ContentDirectoryError as exc:
                 problem = Problem(str(self.directory), None, None, "", str(exc))
                 outcome = ReloadOutcome(trigger, False, (problem,), time.perf_counter() - started)
