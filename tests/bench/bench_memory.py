@@ -244,7 +244,7 @@ async def measure(guilds: int, soak_minutes: float, traffic_seconds: float) -> l
             log = tmp / "bot.log"
             bot = await start_bot(env, log)
             try:
-                await wait_for_line(log, f"to {guilds} servers", bot)
+                await wait_for_line(log, f"in {guilds} servers", bot)
                 idle_rss = await settled_rss(bot.pid)
                 print(f"Study Companion, {guilds:,} servers, connected: RSS {idle_rss:.1f} MB")
                 counts = Traffic()
