@@ -90,12 +90,23 @@ _ADVANCE = (
     .values(next_date=bindparam("new_date"), next_fire_at=bindparam("new_fire_at"))
 )
 _d = deliveries.c
-_POSTED = select(_d.roadmap_id, _d.topic_id, _d.topic_position).where(
-    _d.kind == DAILY,
-    _d.guild_id == bindparam("at_guild"),
-    _d.subject_id == bindparam("at_guild"),
-    _d.period == bindparam("at_date"),
-)
+
+
+def _posted(column: Any) -> Any:
+    """A column of the post's own ledger row, read inside the cursor's UPDATE."""
+    return (
+        select(column)
+        .where(
+            _d.kind == DAILY,
+            _d.guild_id == bindparam("at_guild"),
+            _d.subject_id == bindparam("at_guild"),
+            _d.period == bindparam("at_date"),
+        )
+        .scalar_subquery()
+    )
+
+
+# One statement: the cursor moves to the post's roadmap, topic and position.
 _MOVE_CURSOR = (
     update(daily_schedules)
     .where(
@@ -103,12 +114,12 @@ _MOVE_CURSOR = (
         _s.last_posted_date.is_(None) | (_s.last_posted_date < bindparam("at_date")),
     )
     .values(
-        cursor_roadmap_id=bindparam("new_roadmap"),
-        last_topic_id=bindparam("new_topic"),
-        last_position=bindparam("new_position"),
+        cursor_roadmap_id=_posted(_d.roadmap_id),
+        last_topic_id=_posted(_d.topic_id),
+        last_position=_posted(_d.topic_position),
         last_posted_date=bindparam("at_date"),
         jump_topic_id=case(
-            (_s.jump_topic_id == bindparam("new_topic"), None), else_=_s.jump_topic_id
+            (_s.jump_topic_id == _posted(_d.topic_id), None), else_=_s.jump_topic_id
         ),
     )
 )
@@ -320,9 +331,4 @@ def _claim_now(conn: Connection, revision: int, post: Claim, now: datetime) -> D
 
 
 def _move_cursor(conn: Connection, guild_id: int, day: str) -> None:
-    at = {"at_guild": guild_id, "at_date": day}
-    roadmap_id, topic_id, position = conn.execute(_POSTED, at).one()
-    conn.execute(
-        _MOVE_CURSOR,
-        {**at, "new_roadmap": roadmap_id, "new_topic": topic_id, "new_position": position},
-    )
+    conn.execute(_MOVE_CURSOR, {"at_guild": guild_id, "at_date": day})
