@@ -51,6 +51,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.setup",
     "bot.cogs.welcome",
     "bot.cogs.save",
+    "bot.cogs.catch_up",
 )
 
 OLD_BUTTON = "This button is from an older message; use `/roadmap next` to see your next topic."
