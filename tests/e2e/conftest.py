@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the real StudyBot (real discord.py, SQLite, content) against the emulator.
+"""End-to-end fixtures: the real StudyBot (real discord.py, store, content) against the emulator.
 
     async def test_next(emulator, sample, launch):
         bot = await launch()
@@ -7,10 +7,18 @@
 `launch()` may be called again after `await bot.close()` to restart on the same database;
 `clock` is the ManualClock every bot of the test shares, so a test moves time itself. Other
 keyword arguments go to StudyBot (a test's own `rest_gate` or `rest_pacer`, say).
+
+The store: SQLite at `database_path` for every test; the modules in `BOTH_BACKENDS` run each
+test a second time on a fresh PostgreSQL database (tests/postgres.py), migrated as a deploy
+does (`upgrade_url`, then the bot opens it and checks the head). Not the whole suite: it would
+double the e2e time for little, and these modules cover every repository the bot writes in a
+command or a scheduled send. A test there that asks for `database_path` itself (it reads the
+SQLite file) stays SQLite-only.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +32,7 @@ from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import load_directory
 from bot.services.clock import ManualClock
 from bot.services.content import ContentHolder
+from bot.store.alembic_runner import upgrade_url
 from bot.store.database import Database
 from tests.emulator.server import Emulator
 
@@ -34,6 +43,49 @@ CONTENT_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "roadmap"
 START = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
 Launch = Callable[..., Awaitable[StudyBot]]
+
+#: The e2e modules whose every test runs on SQLite and on PostgreSQL (README "Development and
+#: tests"): /roadmap next and done, the study loop, the daily post, reminders, export and
+#: forget-me, stats, the leaderboard and standing, rewards.
+BOTH_BACKENDS = frozenset(
+    {
+        "test_next",
+        "test_study_commands",
+        "test_study_loop",
+        "test_daily",
+        "test_reminders",
+        "test_account",
+        "test_stats",
+        "test_standing",
+        "test_rewards",
+    }
+)
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_backend" not in metafunc.fixturenames:
+        return
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    reads_the_file = "database_path" in inspect.signature(metafunc.function).parameters
+    if module in BOTH_BACKENDS and not reads_the_file:
+        metafunc.parametrize("store_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """ "sqlite", or "postgresql" for the second run of a BOTH_BACKENDS test."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def bot_database(
+    request: pytest.FixtureRequest, store_backend: str, database_path: Path
+) -> Path | str:
+    """What the test's bots open: the SQLite path, or a fresh PostgreSQL database's URL."""
+    if store_backend == "postgresql":
+        return str(request.getfixturevalue("postgres_database"))
+    return database_path
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +112,10 @@ def launch(
     start_bot: Callable[..., Awaitable[StudyBot]],
     shipped_catalog: Catalog,
     clock: ManualClock,
-    database_path: Path,
+    bot_database: Path | str,
 ) -> Launch:
     """`await launch(...)`: a StudyBot on the test's database, ready; closed after the test."""
+    migrated: list[str] = []
 
     async def start(
         *,
@@ -76,9 +129,11 @@ def launch(
         tick_interval: float = 30.0,
         **bot_options: Any,
     ) -> StudyBot:
+        on_postgresql = isinstance(bot_database, str)
         settings = Settings(
             token=emulator.world.token,
-            database_path=database_path,
+            database_path=Settings().database_path if on_postgresql else Path(bot_database),
+            database_url=str(bot_database) if on_postgresql else None,
             content_dir=content_dir,
             dev_guild_id=dev_guild_id,
             dev_guild_sync_all=dev_guild_sync_all,
@@ -87,7 +142,12 @@ def launch(
             gateway_url=emulator.gateway_url,
         )
         holder = content or ContentHolder(catalog or shipped_catalog)
-        database = await Database.open(database_path)
+        if on_postgresql and not migrated:
+            # `python -m bot migrate`, once: the bot itself never migrates PostgreSQL.
+            migrated.append(str(bot_database))
+            await upgrade_url(migrated[0])
+        database = await Database.open(bot_database)
+        assert database.dialect == ("postgresql" if on_postgresql else "sqlite")
         bot = StudyBot(
             settings,
             database,

@@ -6,6 +6,14 @@ tests/e2e/conftest.py: the real StudyBot on a real SQLite file against the emula
 
 from __future__ import annotations
 
-from tests.e2e.conftest import clock, database_path, launch, shipped_catalog
+from tests.e2e.conftest import (
+    bot_database,
+    clock,
+    database_path,
+    launch,
+    shipped_catalog,
+    store_backend,
+)
 
-__all__ = ["clock", "database_path", "launch", "shipped_catalog"]
+# store_backend and bot_database are never parametrized here: this suite stays on SQLite.
+__all__ = ["bot_database", "clock", "database_path", "launch", "shipped_catalog", "store_backend"]
