@@ -18,6 +18,7 @@ from bot.render.account import (
     settings_message,
 )
 from bot.render.help import help_message
+from bot.render.study_loop import with_reviews_setting
 from bot.render.to_discord import send_kwargs
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Account(SubcommandCog):
     @app_commands.describe(
         timezone="An IANA time zone such as Europe/Berlin (`default` uses the server's)",
         hide_progress="Hide your progress from other members and the leaderboard",
+        reviews="Spaced review of the topics you finished (/roadmap review); on by default",
     )
     @app_commands.autocomplete(timezone=time_zone_choices)
     async def settings(
@@ -54,19 +56,24 @@ class Account(SubcommandCog):
         interaction: discord.Interaction,
         timezone: str | None = None,
         hide_progress: bool | None = None,
+        reviews: bool | None = None,
     ) -> None:
         guild_id, user_id = _ids(interaction)
         members = self.bot.services.members
         mine = await members.update_settings(
             guild_id, user_id, time_zone=timezone, hide_progress=hide_progress
         )
+        study = self.bot.services.study
+        if reviews is not None:
+            await study.set_reviews_enabled(guild_id, user_id, reviews)
         server = await self.bot.services.servers.settings(guild_id)
         message = settings_message(
             time_zone=mine.time_zone,
             server_zone=server.time_zone,
             hide_progress=mine.hide_progress,
-            changed=timezone is not None or hide_progress is not None,
+            changed=timezone is not None or hide_progress is not None or reviews is not None,
         )
+        message = with_reviews_setting(message, await study.reviews_enabled(guild_id, user_id))
         await answer(interaction, **send_kwargs(message), ephemeral=True)
 
     @subcommand("roadmap roadmaps", "The roadmaps on offer and the one you study")

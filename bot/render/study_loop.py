@@ -8,6 +8,7 @@ with the start of each answer, so a long answer is never cut to fit a button's 8
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.render.limits import fit_message
@@ -170,6 +171,14 @@ def reviews_done(due: ReviewsDue) -> Message:
             "when they are due."
         )
     return Message(embeds=(Embed(description=text, colour=DONE_COLOUR),))
+
+
+def with_reviews_setting(settings: Message, enabled: bool) -> Message:
+    """The `/roadmap settings` answer with the spaced-review setting as its last line."""
+    state = "on (`/roadmap review`)" if enabled else "off: no spaced review comes due"
+    line = f"• Reviews: {state}; `/roadmap settings reviews:` turns them on or off"
+    content = f"{settings.content}\n{line}" if settings.content else line
+    return fit_message(replace(settings, content=content))
 
 
 def reviews_due_line(count: int) -> str | None:
