@@ -16,6 +16,7 @@ from bot.services.daily import DailyPlanner
 from bot.store.daily import DailyRepository, post_key
 from bot.store.database import Database
 from bot.store.settings import ServerSettingsRepository
+from tests.store import fixtures as store_fixtures
 from tests.unit.services.fake_discord import FakeDiscord, SimulatedCrash
 from tests.unit.services.roadmaps import make_roadmap
 
@@ -66,6 +67,17 @@ class World:
     async def tick_at(self, moment: datetime) -> None:
         self.clock.set(moment)
         await self.planner.tick()
+
+
+# The store's both-backends fixtures, and `db` (the services' conftest's SQLite) made one of them.
+database_target = store_fixtures.database_target
+store_db = store_fixtures.store_db
+
+
+@pytest.fixture
+def db(store_db: Database) -> Database:
+    """Every test here runs on SQLite and on PostgreSQL: the ledger's statements on both."""
+    return store_db
 
 
 @pytest.fixture

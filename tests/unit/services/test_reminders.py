@@ -1,5 +1,6 @@
 """ReminderPlanner and its store: one DM per member and local day, through restarts, DST,
-crashes, late ticks and closed DMs. Real SQLite, a ManualClock and an in-memory DM sender."""
+crashes, late ticks and closed DMs. Real SQLite and PostgreSQL, a ManualClock and an in-memory DM
+sender."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bot.store.database import Database
 from bot.store.ledger import LedgerRepository
 from bot.store.reminders import ReminderRepository
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
+from tests.store import fixtures as store_fixtures
 from tests.unit.services.fake_discord import SimulatedCrash
 from tests.unit.services.roadmaps import make_roadmap
 
@@ -53,6 +55,17 @@ class DMs:
 
     def times(self, user_id: int) -> list[datetime]:
         return [at for at, _, _ in self.sent.get(user_id, [])]
+
+
+# The store's both-backends fixtures, and `db` (the services' conftest's SQLite) made one of them.
+database_target = store_fixtures.database_target
+store_db = store_fixtures.store_db
+
+
+@pytest.fixture
+def db(store_db: Database) -> Database:
+    """Every test here runs on SQLite and on PostgreSQL: the ledger's statements on both."""
+    return store_db
 
 
 @pytest.fixture
