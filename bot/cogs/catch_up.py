@@ -1,7 +1,12 @@
-"""`/roadmap skip stage:<stage>`: a whole stage a member already knows, skipped after one
-confirmation. The question's buttons carry the owner and the stage id, nothing is kept, and
-the skip goes through the study service's own mark (services/catch_up.py), so a finished stage
-is announced (rewards) by the usual rule."""
+"""Catching up. `/roadmap skip stage:<stage>`: a whole stage a member already knows, skipped
+after one confirmation. The question's buttons carry the owner and the stage id, nothing is
+kept, and the skip goes through the study service's own mark (services/catch_up.py), so a
+finished stage is announced (rewards) by the usual rule.
+
+**Undo** under the card after a Done or Skip press takes it back (services/undo.py): the
+status before, the completion Done logged, so the streak, and the review card it made. Its
+custom_id carries the owner, both statuses, roadmap and topic; it undoes only while the topic
+still has the status the press gave (a compare-and-set), so a second press changes nothing."""
 
 from __future__ import annotations
 
@@ -15,10 +20,13 @@ from discord.ext import commands
 from bot.cogs.answers import answer, answer_edit
 from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.events import announce_mark
+from bot.records import DONE, IN_PROGRESS, SKIPPED
 from bot.render.custom_ids import from_base36, to_base36
 from bot.render.progress_card import where_line
 from bot.render.text import no_pings, one_line
 from bot.services.catch_up import plan_stage_skip, skip_stage
+from bot.services.progress import MarkResult
+from bot.services.undo import UndoService
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -28,6 +36,13 @@ log = logging.getLogger(__name__)
 SKIP_STAGE_TEMPLATE = re.compile(
     r"study:skipstage:(?P<answer>yes|no):(?P<owner>[0-9a-z]{1,13}):(?P<stage>[a-z0-9-]{1,32})"
 )
+UNDO_TEMPLATE = re.compile(
+    r"study:undo:(?P<owner>[0-9a-z]{1,13}):(?P<given>[ds]):(?P<before>[dspn]):"
+    r"(?P<roadmap>[a-z0-9-]{1,32}):(?P<topic>[a-z0-9-]{1,32})"
+)
+_CODES = {DONE: "d", SKIPPED: "s", IN_PROGRESS: "p", None: "n"}
+_STATUSES = {code: status for status, code in _CODES.items()}
+_BACK_TO = {DONE: "done", SKIPPED: "skipped", IN_PROGRESS: "in progress", None: "not started"}
 #: Topic titles listed in the question and the answer before "and N more".
 LISTED = 10
 
@@ -143,14 +158,95 @@ async def ask_stage_skip(interaction: discord.Interaction, stage_text: str) -> N
     await answer(interaction, question, view=view, ephemeral=True)
 
 
+class UndoButton(
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNDO_TEMPLATE
+):
+    """Undo under the card after Done or Skip."""
+
+    not_yours = "This Undo belongs to the member who pressed. Use `/roadmap next` for your own."
+
+    def __init__(
+        self, owner_id: int, given: str, before: str | None, roadmap_id: str, topic_id: str
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Undo",
+                style=discord.ButtonStyle.secondary,
+                custom_id=(
+                    f"study:undo:{to_base36(owner_id)}:{_CODES[given]}:{_CODES[before]}:"
+                    f"{roadmap_id}:{topic_id}"
+                ),
+            )
+        )
+        self.owner_id, self.given, self.before = owner_id, given, before
+        self.roadmap_id, self.topic_id = roadmap_id, topic_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> UndoButton:
+        given = _STATUSES[match["given"]]
+        assert given is not None  # the template allows d and s only
+        return cls(
+            from_base36(match["owner"]) or 0,
+            given,
+            _STATUSES[match["before"]],
+            match["roadmap"],
+            match["topic"],
+        )
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        from bot.cogs.topic_card import next_topic_card
+
+        bot = _bot(interaction)
+        guild_id = interaction.guild_id
+        assert guild_id is not None  # buttons are only ever sent in servers
+        roadmap = bot.content.catalog.get(self.roadmap_id)
+        live = roadmap.resolve(self.topic_id) if roadmap else None
+        topic = roadmap.topic(live) if roadmap and live else None
+        if roadmap is None or topic is None:
+            await answer(interaction, "That topic is no longer in the roadmap.", ephemeral=True)
+            return
+        undo = UndoService(bot.database, bot.services.study)
+        standing = await undo.undo(
+            guild_id, self.owner_id, roadmap, topic.id, given=self.given, before=self.before
+        )
+        title = one_line(no_pings(topic.title))
+        if standing is None:
+            await answer(
+                interaction,
+                f"Nothing to undo: **{title}** has changed since (or was undone already).",
+                ephemeral=True,
+            )
+            return
+        log.info(
+            "undid %s of topic=%s guild=%s member=%s", self.given, topic.id, guild_id, self.owner_id
+        )
+        card = await next_topic_card(bot, guild_id, self.owner_id, roadmap)
+        edit = card.edit()
+        note = f"↩️ Undone: **{title}** is {_BACK_TO[self.before]} again."
+        edit["content"] = "\n".join(filter(None, (note, card.message.content)))
+        await answer_edit(interaction, **edit)
+
+
+def undo_button(owner_id: int, result: MarkResult) -> UndoButton | None:
+    """Undo for a Done or Skip press that changed the topic's status; None otherwise."""
+    if not result.changed or result.status not in (DONE, SKIPPED):
+        return None
+    return UndoButton(
+        owner_id, result.status, result.previous_status, result.standing.roadmap.id, result.topic.id
+    )
+
+
 class CatchUp(commands.Cog):
-    """Registers the question's buttons; the command itself is `/roadmap skip` (study.py)."""
+    """Registers the buttons; the command itself is `/roadmap skip` (study.py), and Undo is
+    put under the card by topic_card.py."""
 
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_persistent_items(SkipStageButton)
+        self.bot.add_persistent_items(SkipStageButton, UndoButton)
 
 
 async def setup(bot: StudyBot) -> None:

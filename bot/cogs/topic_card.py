@@ -23,6 +23,7 @@ import discord
 
 from bot.cogs.answers import answer, answer_edit
 from bot.cogs.buttons import OwnedButton, persistent_view
+from bot.cogs.catch_up import undo_button
 from bot.cogs.check_yourself import check_start_button
 from bot.cogs.events import announce_mark
 from bot.cogs.save import with_save_button
@@ -253,6 +254,11 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicB
     announce_mark(bot, guild_id, user_id, result)
     card = await next_topic_card(bot, guild_id, user_id, roadmap)
     card = with_check_button(card, user_id, roadmap.id, result)
+    undo = undo_button(user_id, result)
+    if undo is not None and card.view is not None and len(card.view.children) < MAX_BUTTONS:
+        card = Card(card.message, persistent_view(*card.view.children, undo))
+    elif undo is not None and card.view is None:  # the roadmap finished: Undo alone
+        card = Card(card.message, persistent_view(undo))
     edit = card.edit()
     edit["content"] = "\n".join(filter(None, (pressed_note(result), card.message.content)))
     await answer_edit(interaction, **edit)

@@ -166,8 +166,10 @@ async def test_the_card_shows_practice_minutes_self_checks_and_resource_kinds(
     assert "def test_add():" in testing["description"]  # short: on the card
     names = [field["name"] for field in testing["fields"]]
     assert names == ["Checkpoint project: A tiny calculator", "Resources"]  # the stage's last
-    # No Show example (nothing more to show), and Check yourself for the topic just done.
-    assert [b["label"] for b in card.message.buttons()] == ["Done", "Skip", "Check yourself"]
+    # No Show example (nothing more to show), Check yourself for the topic just done, and
+    # Undo for the press.
+    labels = [b["label"] for b in card.message.buttons()]
+    assert labels == ["Done", "Skip", "Check yourself", "Undo"]
 
 
 async def test_picking_fastapi_of_the_framework_group_completes_the_stage_and_moves_on(
@@ -273,7 +275,7 @@ async def test_finishing_a_stage_says_so_and_the_last_topic_shows_the_finished_c
     for _ in range(len(shipped_catalog.default.topics) - 4):
         await emulator.click(card, "Skip", sample.alice)
     assert card.message.embeds[0]["title"] == "You finished the roadmap 🎉"
-    assert card.message.buttons() == []
+    assert [b["label"] for b in card.message.buttons()] == ["Undo"]  # of the last Skip only
 
     again = await emulator.slash(sample.guild, sample.alice, "roadmap next")
     assert again.embed["title"] == "You finished the roadmap 🎉"
