@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.cogs.answers import answer, defer
 from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices, time_zone_choices
+from bot.cogs.daily_buttons import PERSISTENT_ITEMS as DAILY_POST_ITEMS
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
 from bot.render import daily_status as views
@@ -273,3 +274,4 @@ def _guild(interaction: discord.Interaction) -> discord.Guild:
 
 async def setup(bot: StudyBot) -> None:
     await bot.add_cog(DailyPosts(bot))
+    bot.add_persistent_items(*DAILY_POST_ITEMS)

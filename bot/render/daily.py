@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from bot.render import parts
+from bot.render.custom_ids import DailyPostButton
 from bot.render.limits import fitted
 from bot.render.payload import DAILY_COLOUR, Attachment, Embed, Field, Message
 from bot.render.text import no_pings, one_line, role_mention
@@ -19,7 +20,33 @@ from bot.roadmap.model import Example, Roadmap, Stage, Topic
 
 FOOTER_PREFIX = "Topic of the day · "
 _FOOTER_DATE = re.compile(r"Topic of the day · (\d{4})-(\d{2})-(\d{2})(?: ·|$)")
-HINT = "Work through it at your own pace: `/roadmap next` shows your own next topic and tracks it."
+HINT = (
+    "Press **Done** when you have studied it; **My next topic** (or `/roadmap next`) shows "
+    "your own next one; **Check yourself** asks its questions. Only you see the answers."
+)
+NO_CHECK_ON_POST = (
+    "This topic has no questions to check yourself with. `/roadmap next` shows your next topic."
+)
+
+_BUTTON_LABELS = {
+    DailyPostButton.DONE: "Done",
+    DailyPostButton.MY_NEXT: "My next topic",
+    DailyPostButton.CHECK: "Check yourself",
+}
+
+
+def daily_button_label(action: str) -> str:
+    """The label of a daily post's button (`DailyPostButton` action)."""
+    return _BUTTON_LABELS[action]
+
+
+def daily_post_buttons(roadmap_id: str, topic: Topic) -> tuple[DailyPostButton, ...]:
+    """The buttons under the daily post: Done, My next topic, and Check yourself when the
+    topic has questions."""
+    actions = [DailyPostButton.DONE, DailyPostButton.MY_NEXT]
+    if topic.check is not None and topic.check.questions:
+        actions.append(DailyPostButton.CHECK)
+    return tuple(DailyPostButton(action, roadmap_id, topic.id) for action in actions)
 
 
 def daily_footer(local_date: date, topic_number: int, topic_count: int) -> str:
@@ -60,7 +87,7 @@ def daily_post_draft(
     ping_role_id: int | None = None,
 ) -> Message:
     """The topic of the day: the topic, its example when it has one (see `daily_example`), its
-    resources, a hint to use `/roadmap next`, and a footer with the server's local date.
+    resources, a hint to its buttons, and a footer with the server's local date.
     `ping_role_id` puts that role's mention in the content: the only mention meant to ping."""
     fields = [Field("Your turn", HINT)]
     resources = parts.resources_field(topic.resources)

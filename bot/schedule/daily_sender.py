@@ -16,7 +16,7 @@ from datetime import date
 import aiohttp
 import discord
 
-from bot.render.daily import daily_post_date, daily_post_for
+from bot.render.daily import daily_button_label, daily_post_buttons, daily_post_date, daily_post_for
 from bot.render.permissions import DAILY_POST_PERMISSIONS, permission_names
 from bot.render.to_discord import send_kwargs
 from bot.services.delivery import DailyPostRequest, SendOutcome
@@ -41,6 +41,24 @@ def daily_mentions(ping_role_id: int | None) -> discord.AllowedMentions:
         [discord.Object(id=ping_role_id)] if ping_role_id is not None else False
     )
     return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
+
+
+def daily_post_view(request: DailyPostRequest) -> discord.ui.View:
+    """The post's buttons as plain buttons with their custom_ids: the DynamicItems the daily
+    cog registers answer the presses (the schedule layer cannot import the cogs). The view is
+    stopped so discord.py keeps no view per post in memory and routes presses by custom_id."""
+    view = discord.ui.View(timeout=None)
+    for spec in daily_post_buttons(request.roadmap.id, request.topic):
+        done = spec.action == spec.DONE
+        view.add_item(
+            discord.ui.Button(
+                label=daily_button_label(spec.action),
+                style=discord.ButtonStyle.success if done else discord.ButtonStyle.secondary,
+                custom_id=spec.custom_id,
+            )
+        )
+    view.stop()
+    return view
 
 
 def refusal_reason(error: discord.HTTPException, channel_id: int) -> str | None:
@@ -97,6 +115,7 @@ class DiscordDailySender:
                     **send_kwargs(message),
                     nonce=request.nonce,
                     allowed_mentions=daily_mentions(request.ping_role_id),
+                    view=daily_post_view(request),
                 ),
                 timeout=self._timeout,
             )

@@ -1,0 +1,67 @@
+"""The daily post's buttons end to end: Done, My next topic and Check yourself pressed by two
+members on one post, each answered only to the presser; an older day's post after a restart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.services.clock import ManualClock
+from tests.e2e.conftest import START, Launch
+from tests.e2e.test_daily import TICK, posts, set_daily
+from tests.e2e.test_study_loop import FIRST, SECOND, TITLES, checked_catalog
+from tests.emulator.server import Emulator
+from tests.emulator.world import StandardWorld
+
+
+def _labels(message) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(button.get("label")) for button in message.buttons()]
+
+
+async def test_two_members_press_the_daily_posts_buttons_each_for_themselves(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock, tmp_path: Path
+) -> None:
+    catalog = checked_catalog(tmp_path / "content")
+    bot = await launch(tick_interval=TICK, catalog=catalog)
+    await set_daily(emulator, sample)
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
+    post = posts(emulator, sample.general)[0]
+    assert post.embeds[0]["title"] == TITLES[FIRST]
+    assert _labels(post) == ["Done", "My next topic", "Check yourself"]
+
+    # Alice marks the day's topic done: only she is answered, and only her progress moves.
+    done = await emulator.click(post, "Done", sample.alice)
+    assert done.ephemeral
+    assert TITLES[FIRST] in done.text()
+    assert done.message is not None and _labels(done.message) == ["Check yourself"]
+    alice_next = await emulator.click(post, "My next topic", sample.alice)
+    assert alice_next.ephemeral and alice_next.embed["title"] == TITLES[SECOND]
+    bob_next = await emulator.click(post, "My next topic", sample.bob)
+    assert bob_next.ephemeral and bob_next.embed["title"] == TITLES[FIRST]  # Bob did nothing
+
+    # Bob checks himself from the post: his own check, ephemeral, which he alone answers.
+    check = await emulator.click(post, "Check yourself", sample.bob)
+    assert check.ephemeral and "Question 1 of 2" in str(check.embed.get("description"))
+    assert check.message is not None
+    refused = await emulator.click(check, _first_answer(check.message), sample.alice)
+    assert "belong to the member who asked" in refused.content
+    # Pressing Done twice tells Alice it was done already, and changes nothing for Bob.
+    again = await emulator.click(post, "Done", sample.alice)
+    assert again.ephemeral
+    bob_after = await emulator.click(post, "My next topic", sample.bob)
+    assert bob_after.embed["title"] == TITLES[FIRST]
+
+    # After a restart, yesterday's post still answers (the buttons are DynamicItems).
+    await bot.close()
+    await launch(tick_interval=TICK, catalog=catalog)
+    clock.set(START + timedelta(days=1, hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 2, what="day two")
+    old = await emulator.click(post, "Done", sample.bob)
+    assert old.ephemeral and TITLES[FIRST] in old.text()
+    bob_next = await emulator.click(post, "My next topic", sample.bob)
+    assert bob_next.embed["title"] == TITLES[SECOND]
+
+
+def _first_answer(message) -> str:  # type: ignore[no-untyped-def]
+    return str(message.buttons()[0]["custom_id"])
