@@ -75,10 +75,17 @@ def export_message(data: bytes) -> Message:
 
 def followed_message(roadmap_title: str, *, server_default: bool) -> Message:
     """After `/roadmap follow`."""
-    how = "the server's roadmap" if server_default else "your roadmap in this server"
+    title = one_line(no_pings(roadmap_title))
+    # Following "default" changes the member's choice, never the server's: say it that way.
+    first = (
+        f"You now follow the server's roadmap, **{title}** (and whichever the moderators pick "
+        "next)."
+        if server_default
+        else f"**{title}** is now your roadmap in this server."
+    )
     return Message(
-        content=f"**{one_line(no_pings(roadmap_title))}** is now {how}. `/roadmap next` shows "
-        "your next topic in it; your progress in other roadmaps is kept."
+        content=f"{first} `/roadmap next` shows your next topic in it; your progress in other "
+        "roadmaps is kept."
     )
 
 

@@ -17,14 +17,17 @@ INTRO = (
 # (usage, what it does): the member commands of SPEC section 1, in the order a newcomer meets them.
 MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/roadmap next", "your next topic, with Done / Skip / Show example buttons"),
-    ("/roadmap stage <stage>", "a stage's topics and where you are in each"),
-    ("/roadmap example <stage> [topic]", "the example code of a stage or topic"),
+    ("/roadmap stage <stage> [public]", "a stage's topics and where you are in each"),
+    ("/roadmap example <stage> [topic] [public]", "the example code of a stage or topic"),
+    ("/roadmap topic <topic>", "any topic's card, to look ahead or go back"),
+    ("/roadmap check [topic]", "check yourself: a topic's questions, one at a time"),
+    ("/roadmap review", "spaced review of the topics you finished, when they are due"),
     ("/roadmap done|skip|reset <topic>", "set a topic's status directly"),
     ("/roadmap progress [member]", "progress per stage, totals and streaks"),
     ("/roadmap card [public]", "your progress as a picture"),
     ("/roadmap leaderboard [period]", "this server's most active learners"),
     ("/roadmap remind set <time> [timezone]", "a daily DM with your next topic"),
-    ("/roadmap settings [timezone] [hide_progress]", "your time zone and privacy"),
+    ("/roadmap settings [timezone] [hide_progress] [reviews]", "time zone, privacy, reviews"),
     ("/roadmap roadmaps", "the roadmaps on offer; `/roadmap follow` picks one"),
     ("/roadmap export", "your data in this server as a file; `/roadmap forget-me` deletes it"),
 )

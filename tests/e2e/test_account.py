@@ -116,7 +116,10 @@ async def test_roadmaps_and_follow_switch_what_next_shows_and_keep_progress(
     assert bob.embed["title"] == "Syntax and data types"  # bob still follows the default
 
     back = await emulator.slash(sample.guild, sample.alice, "roadmap follow", roadmap="default")
-    assert back.content.startswith("**Python backend developer** is now the server's roadmap.")
+    assert back.content.startswith(
+        "You now follow the server's roadmap, **Python backend developer**"
+    )
+    assert "is now the server's roadmap" not in back.content  # the member did not change it
     progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
     assert "1 of 20 topics done" in progress.embed["description"]
 
@@ -191,7 +194,7 @@ async def test_forget_me_asks_first_and_then_deletes_everything(
 
     question = await emulator.slash(sample.guild, sample.alice, "roadmap forget-me")
     other = await emulator.click(question, "Delete my data", sample.bob)
-    assert "belong to the member who asked" in other.content
+    assert "run `/roadmap forget-me` yourself" in other.content
     deleted = await emulator.click(question, "Delete my data", sample.alice)
     assert deleted.message.content.startswith("Done: everything the bot stored about you")
     assert deleted.message.buttons() == []
@@ -212,5 +215,6 @@ async def test_help_lists_every_member_command_in_one_message(
     for command in bot.command_groups.member.walk_commands():
         if not command.name.startswith("remind"):  # a group: its subcommands are listed
             assert f"/{command.qualified_name}" in text
-    assert "`/roadmap example <stage> [topic]`" in text
-    assert "`/roadmap settings [timezone] [hide_progress]`" in text
+    assert "`/roadmap example <stage> [topic] [public]`" in text
+    assert "`/roadmap settings [timezone] [hide_progress] [reviews]`" in text
+    assert "`/roadmap check [topic]`" in text and "`/roadmap review`" in text
