@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.render import code, parts
-from bot.render.limits import fit_message, fitted
+from bot.render.limits import FENCE, fit_message, fitted
 from bot.render.payload import DONE_COLOUR, TOPIC_COLOUR, Embed, Field, Message
 from bot.render.text import no_pings, one_line
 from bot.roadmap.model import Example, Stage, Topic
@@ -161,7 +161,10 @@ def _card_plan(topic: Topic, stage: Stage) -> CardPlan:
     planned = CardPlan(first, rest)
     base = _base_embed(topic, stage, footer=study_line(topic) or "", author=stage_label_max(stage))
     embed = _with_field(base, _more_field(planned))
-    if parts.fits_inline(embed, first, reserve=_STANDING_RESERVE):
+    # Code with a run of three backticks is never inline: the block would need a zero-width
+    # space to stay closed, and it would come along when the code is copied. Behind Show
+    # example it is attached as its file, exactly as written.
+    if FENCE not in first.code and parts.fits_inline(embed, first, reserve=_STANDING_RESERVE):
         return planned
     return CardPlan(None, examples)
 

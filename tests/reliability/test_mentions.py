@@ -99,7 +99,7 @@ async def test_free_text_in_every_option_of_every_command_pings_nobody(
     quoted = f"`{text[:40]}"  # the value as typed, cut (with …) to fit the reply
     for path, wanted in {
         "roadmap done": f"Unknown topic {quoted}",
-        "roadmap skip": f"Unknown topic {quoted}",
+        "roadmap skip": "Give a `topic` to skip, or a `stage`",  # both given: one is asked
         "roadmap reset": f"Unknown topic {quoted}",
         "roadmap stage": f"Unknown stage {quoted}",
         "roadmap example": f"Unknown stage {quoted}",
