@@ -13,6 +13,7 @@ from discord import app_commands
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import time_zone_choices
 from bot.cogs.groups import SubcommandCog, subcommand
+from bot.cogs.reminder_buttons import PERSISTENT_ITEMS as REMINDER_ITEMS
 from bot.render.reminders import reminder_off_message, reminder_set_message
 from bot.render.to_discord import send_kwargs
 
@@ -84,3 +85,4 @@ class Reminders(SubcommandCog):
 
 async def setup(bot: StudyBot) -> None:
     await bot.add_cog(Reminders(bot))
+    bot.add_persistent_items(*REMINDER_ITEMS)

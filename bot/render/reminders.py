@@ -10,9 +10,12 @@ import dataclasses
 import re
 
 from bot.records import Delivery, Reminder
+from bot.render.custom_ids import ReminderMemberButton, ReminderTopicButton
 from bot.render.daily_status import discord_timestamp
 from bot.render.payload import Message
 from bot.render.text import no_pings, one_line
+from bot.render.topic import topic_card_buttons
+from bot.roadmap.model import Stage, Topic
 
 _DISCORD_CODE = re.compile(r"\s*\(Discord answered [0-9]+\)")
 
@@ -57,4 +60,56 @@ def reminder_dm(card: Message, guild_name: str | None) -> Message:
     where = f" from **{one_line(no_pings(guild_name))}**" if guild_name else ""
     return dataclasses.replace(
         card, content=f"Your daily reminder{where}: here is your next topic."
+    )
+
+
+_TOPIC_LABELS = {
+    ReminderTopicButton.DONE: "Done",
+    ReminderTopicButton.SKIP: "Skip",
+    ReminderTopicButton.EXAMPLE: "Show example",
+    ReminderTopicButton.CHECK: "Check yourself",
+}
+_MEMBER_LABELS = {
+    ReminderMemberButton.STOP: "Stop reminders",
+    ReminderMemberButton.REVIEW: "Review now",
+}
+
+
+def reminder_button_label(spec: ReminderTopicButton | ReminderMemberButton) -> str:
+    """The label of a reminder DM's button."""
+    if isinstance(spec, ReminderTopicButton):
+        return _TOPIC_LABELS[spec.action]
+    return _MEMBER_LABELS[spec.action]
+
+
+def reminder_dm_buttons(
+    guild_id: int, user_id: int, roadmap_id: str, topic: Topic, stage: Stage
+) -> tuple[ReminderTopicButton | ReminderMemberButton, ...]:
+    """The buttons under a reminder DM: Done, Skip, Show example (when the card does not show
+    all the code) for the topic, then Stop reminders. Each names the server and the member,
+    since a DM has no server and the press must be the member's own."""
+    actions = [ReminderTopicButton.DONE, ReminderTopicButton.SKIP]
+    if len(topic_card_buttons(topic, stage)) > 2:
+        actions.append(ReminderTopicButton.EXAMPLE)
+    buttons: list[ReminderTopicButton | ReminderMemberButton] = [
+        ReminderTopicButton(action, guild_id, user_id, roadmap_id, topic.id) for action in actions
+    ]
+    buttons.append(ReminderMemberButton(ReminderMemberButton.STOP, guild_id, user_id))
+    return tuple(buttons)
+
+
+def reminder_press_header(guild_name: str | None) -> str:
+    """The first line of an answer to a DM's button: which server it acted in."""
+    where = f"**{one_line(no_pings(guild_name))}**" if guild_name else "that server"
+    return f"In {where}:"
+
+
+def reminder_stopped_message(guild_name: str | None, was_on: bool) -> str:
+    """The answer to Stop reminders."""
+    where = f"**{one_line(no_pings(guild_name))}**" if guild_name else "that server"
+    if not was_on:
+        return f"You have no daily reminder in {where} any more."
+    return (
+        f"Your daily reminder from {where} is off. "
+        "`/roadmap remind set` in that server starts it again."
     )

@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from bot.render.payload import Message
-from bot.render.reminders import reminder_dm
+from bot.render.reminders import reminder_button_label, reminder_dm, reminder_dm_buttons
 from bot.render.to_discord import send_kwargs
 from bot.render.topic import standing_card
 from bot.schedule.daily_sender import REQUEST_TIMEOUT
@@ -26,10 +26,35 @@ log = logging.getLogger(__name__)
 CANNOT_DM = 50007
 UNKNOWN_CHANNEL = 10003
 
+#: Done green, Stop reminders red, the others grey (as the cog's DynamicItems draw them).
+_REMINDER_STYLES = {"d": discord.ButtonStyle.success, "x": discord.ButtonStyle.danger}
+
 DMS_CLOSED = (
     "I could not send you a DM (your privacy settings block direct messages from this "
     "server's members), so your reminder was turned off"
 )
+
+
+def reminder_view(request: ReminderRequest) -> discord.ui.View | None:
+    """The DM's buttons as plain buttons with their custom_ids: the DynamicItems the reminders
+    cog registers answer the presses (the schedule layer cannot import the cogs). Stopped, so
+    discord.py keeps no view per DM in memory and routes presses by custom_id."""
+    topic, stage = request.standing.next_topic, request.standing.next_stage
+    if topic is None or stage is None or request.standing.next_choice is not None:
+        return None  # a pick is due: the member chooses in the server
+    view = discord.ui.View(timeout=None)
+    for spec in reminder_dm_buttons(
+        request.guild_id, request.user_id, request.roadmap.id, topic, stage.stage
+    ):
+        view.add_item(
+            discord.ui.Button(
+                label=reminder_button_label(spec),
+                style=_REMINDER_STYLES.get(spec.action, discord.ButtonStyle.secondary),
+                custom_id=spec.custom_id,
+            )
+        )
+    view.stop()
+    return view
 
 
 class DiscordReminderSender:
@@ -50,21 +75,22 @@ class DiscordReminderSender:
 
     async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
         guild = self._client.get_guild(request.guild_id)
-        # No buttons: a DM has no server, and the buttons record progress per server. The card
-        # shows where the member stood when the DM was claimed (done counts, stage).
+        # The card shows where the member stood when the DM was claimed (done counts, stage);
+        # its buttons name the server, since a DM has none.
         card = standing_card(request.standing)
         message = reminder_dm(card, guild.name if guild else None)
+        view = reminder_view(request)
         try:
             async with asyncio.timeout(self._timeout):
                 channel_id = request.dm_channel_id or await self._open_dm(request.user_id)
                 try:
-                    sent = await self._send(channel_id, message, request.nonce)
+                    sent = await self._send(channel_id, message, request.nonce, view)
                 except discord.NotFound:
                     if request.dm_channel_id is None:
                         raise
                     # The remembered channel is gone: open it again once.
                     channel_id = await self._open_dm(request.user_id)
-                    sent = await self._send(channel_id, message, request.nonce)
+                    sent = await self._send(channel_id, message, request.nonce, view)
         except discord.HTTPException as exc:
             if exc.code == CANNOT_DM or exc.status == 403:
                 return SendOutcome.refused(f"{DMS_CLOSED} (Discord answered {exc.code})")
@@ -83,10 +109,13 @@ class DiscordReminderSender:
         channel = await self._client.create_dm(discord.Object(id=user_id))
         return channel.id
 
-    async def _send(self, channel_id: int, message: Message, nonce: str) -> discord.Message:
+    async def _send(
+        self, channel_id: int, message: Message, nonce: str, view: discord.ui.View | None
+    ) -> discord.Message:
         channel = self._client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        kwargs = send_kwargs(message)
+        if view is not None:
+            kwargs["view"] = view
         return await channel.send(
-            **send_kwargs(message),
-            nonce=nonce,
-            allowed_mentions=discord.AllowedMentions.none(),
+            **kwargs, nonce=nonce, allowed_mentions=discord.AllowedMentions.none()
         )
