@@ -4,9 +4,11 @@ reminders' scheduler tick. The ReminderPlanner (bot/services/reminders.py) decid
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -14,7 +16,13 @@ from bot.cogs.answers import answer
 from bot.cogs.autocomplete import time_zone_choices
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.cogs.reminder_buttons import PERSISTENT_ITEMS as REMINDER_ITEMS
-from bot.render.reminders import reminder_off_message, reminder_set_message
+from bot.records import Reminder
+from bot.render.reminders import (
+    reminder_confirmation_dm,
+    reminder_dms_closed_message,
+    reminder_off_message,
+    reminder_set_message,
+)
 from bot.render.to_discord import send_kwargs
 
 if TYPE_CHECKING:
@@ -23,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_NAME = "reminders"
+#: How long `remind set` waits for its confirmation DM (an answer is due within 3 s; the
+#: command defers after a moment, so this only bounds a stuck request).
+CONFIRM_TIMEOUT = 10.0
 
 
 class Reminders(SubcommandCog):
@@ -66,8 +77,41 @@ class Reminders(SubcommandCog):
             reminder.local_time,
             reminder.time_zone,
         )
+        guild_name = interaction.guild.name if interaction.guild else None
+        refusal = await self._confirm_by_dm(interaction.user, reminder, guild_name)
+        if refusal is not None:
+            # The first reminder would be refused the same way: say so now, not tomorrow.
+            await self.planner.turn_off(interaction.guild_id, interaction.user.id)
+            log.info(
+                "remind set refused, DMs closed guild=%s member=%s: %s",
+                interaction.guild_id,
+                interaction.user.id,
+                refusal,
+            )
+            await answer(interaction, **send_kwargs(reminder_dms_closed_message()), ephemeral=True)
+            return
         message = reminder_set_message(reminder)
         await answer(interaction, **send_kwargs(message), ephemeral=True)
+
+    async def _confirm_by_dm(
+        self, user: discord.User | discord.Member, reminder: Reminder, guild_name: str | None
+    ) -> str | None:
+        """DM the member that their reminder is set; what Discord answered when it refused
+        the DM (closed DMs), None when it arrived. A passing failure counts as arrived: the
+        reminder's own sends retry."""
+        try:
+            await asyncio.wait_for(
+                user.send(
+                    **send_kwargs(reminder_confirmation_dm(reminder, guild_name)),
+                    allowed_mentions=discord.AllowedMentions.none(),
+                ),
+                timeout=CONFIRM_TIMEOUT,
+            )
+        except discord.Forbidden as exc:
+            return f"{exc.status} {exc.code}"
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning("reminder confirmation DM not sent member=%s: %r", user.id, exc)
+        return None
 
     @subcommand("roadmap remind off", "Stop your daily reminder DM")
     async def remind_off(self, interaction: discord.Interaction) -> None:

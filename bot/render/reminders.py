@@ -113,3 +113,27 @@ def reminder_stopped_message(guild_name: str | None, was_on: bool) -> str:
         f"Your daily reminder from {where} is off. "
         "`/roadmap remind set` in that server starts it again."
     )
+
+
+def reminder_confirmation_dm(reminder: Reminder, guild_name: str | None) -> Message:
+    """The DM sent when a reminder is set: proof that DMs arrive, and when the first comes."""
+    where = f" from **{one_line(no_pings(guild_name))}**" if guild_name else ""
+    at = reminder.next_fire_at
+    return Message(
+        content=(
+            f"Reminder set{where}: every day at **{reminder.local_time:%H:%M}** "
+            f"({reminder.time_zone or 'UTC'}), the first {discord_timestamp(at)}. "
+            "Each one carries your next topic with Done, Skip and Stop reminders buttons."
+        )
+    )
+
+
+def reminder_dms_closed_message() -> Message:
+    """The answer to `remind set` when the confirmation DM was refused."""
+    return Message(
+        content=(
+            "I could not send you a DM: your privacy settings block direct messages from this "
+            "server's members, so no reminder was set. Allow them (Server menu → Privacy "
+            "Settings → Direct Messages), then run `/roadmap remind set` again."
+        )
+    )

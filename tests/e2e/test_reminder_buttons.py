@@ -50,3 +50,21 @@ async def test_dm_buttons_act_in_the_dms_server_for_its_member_only(
     assert await bot.get_cog("Reminders").planner.get(sample.guild.id, sample.alice.id) is None
     again = await emulator.click(dm, "Stop reminders", sample.alice)
     assert "no daily reminder" in again.text()
+
+
+async def test_set_confirms_by_dm_and_closed_dms_are_told_at_once(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
+) -> None:
+    bot = await launch(tick_interval=TICK)
+    answer = await emulator.slash(sample.guild, sample.alice, "roadmap remind set", time="18:30")
+    assert "**18:30**" in answer.text()
+    confirmations = [m for m in emulator.dms(sample.alice) if m.content.startswith("Reminder set")]
+    assert len(confirmations) == 1
+    assert sample.guild.name in confirmations[0].content and "18:30" in confirmations[0].content
+
+    sample.bob.user.dms_open = False
+    refused = await emulator.slash(sample.guild, sample.bob, "roadmap remind set", time="18:30")
+    assert refused.ephemeral and "could not send you a DM" in refused.text()
+    assert "no reminder was set" in refused.text()
+    assert await bot.get_cog("Reminders").planner.get(sample.guild.id, sample.bob.id) is None
+    assert await bot.get_cog("Reminders").planner.get(sample.guild.id, sample.alice.id)
