@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,7 +11,7 @@ from discord.ext import commands
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import stage_choices, stage_topic_choices, topic_choices
 from bot.cogs.buttons import persistent_view
-from bot.cogs.catch_up import ask_stage_skip
+from bot.cogs.catch_up import ask_stage_skip, undo_button
 from bot.cogs.check_yourself import check_start_button
 from bot.cogs.events import announce_mark
 from bot.cogs.groups import SubcommandCog, subcommand
@@ -115,10 +117,16 @@ class Study(SubcommandCog):
             result = await study.mark(guild_id, user_id, roadmap, topic, status)
         announce_mark(self.bot, guild_id, user_id, result)
         reply = send_kwargs(mark_reply(result))
+        buttons: list[discord.ui.Item[Any]] = []
         if result.status == DONE and not result.standing.is_checked(result.topic.id):
             button = check_start_button(user_id, roadmap.id, result.topic)
             if button is not None:  # the topic has questions: offer its check at once
-                reply["view"] = persistent_view(button)
+                buttons.append(button)
+        undo = undo_button(user_id, result)  # a Done or Skip that changed something
+        if undo is not None:
+            buttons.append(undo)
+        if buttons:
+            reply["view"] = persistent_view(*buttons)
         await answer(interaction, **reply, ephemeral=True)
 
     @subcommand("roadmap done", "Mark a topic as done", cooldown=MARK_COOLDOWN)

@@ -125,9 +125,9 @@ async def test_a_full_check_right_and_wrong_then_checked_everywhere_and_reset(
 
     # /roadmap done offers the check of a topic with questions at once.
     done = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="file-handling")
-    assert _labels(done) == []  # no questions
+    assert _labels(done) == ["Undo"]  # no questions; the mark can be taken back
     second = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=SECOND)
-    assert _labels(second) == ["Check yourself"]
+    assert _labels(second) == ["Check yourself", "Undo"]
     second = await emulator.click(second, "Check yourself", sample.alice)
     passed = await _answer_all(emulator, sample, second, ["A tuple", "Three"])
     assert "marked done too" not in _description(passed)

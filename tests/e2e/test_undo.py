@@ -71,3 +71,21 @@ async def test_undo_after_skip_and_nothing_to_undo_once_changed_since(
     stale = await emulator.click(done, "Undo", sample.alice)
     assert stale.ephemeral and "Nothing to undo" in stale.text()
     assert "0 of 20 topics done" in await progress_text(emulator, sample)
+
+
+async def test_undo_under_the_answer_of_roadmap_done(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    bot = await launch()
+    topic = bot.content.catalog.default.topics[3]
+    done = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic.id)
+    assert "Undo" in [b["label"] for b in done.message.buttons()]
+    assert "1 of 20 topics done" in await progress_text(emulator, sample)
+    undone = await emulator.click(done, "Undo", sample.alice)
+    assert f"Undone: **{topic.title}** is not started again." in undone.message.content
+    assert "0 of 20 topics done" in await progress_text(emulator, sample)
+    # Done on a topic already done changes nothing, so there is nothing to undo.
+    await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic.id)
+    again = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic.id)
+    assert "already done" in again.text()
+    assert "Undo" not in [b["label"] for b in again.message.buttons()]
