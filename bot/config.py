@@ -42,6 +42,8 @@ class Settings:
     daily_grace_minutes: int = 120
     api_base: str | None = None
     gateway_url: str | None = None
+    #: Where interaction answers go when api_base is a rate-limit proxy (None: api_base too).
+    interactions_api_base: str | None = None
     #: PostgreSQL (`postgresql+asyncpg://...`); None keeps SQLite at `database_path`.
     database_url: str | None = None
     #: Shards across every process of the bot; None: one process, discord.py's own choice.
@@ -69,6 +71,7 @@ class Settings:
             f"owner_ids={sorted(self.owner_ids)}, "
             f"log_level={self.log_level}, daily_grace_minutes={self.daily_grace_minutes}, "
             f"api_base={self.api_base}, gateway_url={self.gateway_url}, "
+            f"interactions_api_base={self.interactions_api_base}, "
             f"database_url={self.database_name if self.database_url else None}, "
             f"shard_count={self.shard_count}, "
             f"token={'set' if self.token else 'unset'})"
@@ -179,6 +182,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         raise ConfigError("DEV_GUILD_SYNC_ALL=true needs DEV_GUILD_ID: the server to sync to.")
     api_base = get("DISCORD_API_BASE")
     gateway = get("DISCORD_GATEWAY_URL")
+    interactions = get("DISCORD_INTERACTIONS_API_BASE")
+    if interactions and not api_base:
+        raise ConfigError(
+            "DISCORD_INTERACTIONS_API_BASE needs DISCORD_API_BASE: it sends interaction answers "
+            "past a REST proxy, and without DISCORD_API_BASE there is no proxy."
+        )
     database_url = _database_url(raw_url) if (raw_url := get("DATABASE_URL")) else None
     shard_count = _shard_count(raw_shards) if (raw_shards := get("SHARD_COUNT")) else None
     if shard_count is not None and database_url is None:
@@ -198,6 +207,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         daily_grace_minutes=int(grace_raw),
         api_base=_url("DISCORD_API_BASE", api_base, ("http", "https")) if api_base else None,
         gateway_url=_url("DISCORD_GATEWAY_URL", gateway, ("ws", "wss")) if gateway else None,
+        interactions_api_base=(
+            _url("DISCORD_INTERACTIONS_API_BASE", interactions, ("http", "https"))
+            if interactions
+            else None
+        ),
         database_url=database_url,
         shard_count=shard_count,
     )

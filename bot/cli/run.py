@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import StudyBot
 from bot.config import ConfigError, Settings
+from bot.rest_proxy import retry_proxy_rate_limits, route_base
 from bot.roadmap.loader import plural
 from bot.services.content import ContentHolder
 from bot.store.database import Database
@@ -67,13 +68,19 @@ def configure_logging(level: str, stream: Any = None) -> None:
     discord.utils.setup_logging(handler=handler, formatter=plain, level=logging.getLevelName(level))
 
 
-def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
+def point_discord_at(
+    api_base: str | None, gateway_url: str | None, interactions_api_base: str | None = None
+) -> None:
     """Send discord.py's REST and gateway traffic to another host (a proxy, or the test emulator).
 
     A plain (unsharded) client connects to DiscordWebSocket.DEFAULT_GATEWAY and reconnects to the
     `resume_gateway_url` Discord gives it, so both settings are enough to redirect it entirely.
+    `interactions_api_base` takes interaction callbacks and followups past a REST proxy, so a
+    member's answer never queues behind a fan-out (bot.rest_proxy).
     """
-    if api_base:
+    if api_base and interactions_api_base and interactions_api_base != api_base:
+        route_base(api_base, interactions_api_base)
+    elif api_base:
         discord.http.Route.BASE = api_base
     if gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
@@ -129,7 +136,7 @@ def _with_bot(
     content = load_content(settings)
     if content is None:
         return 1
-    point_discord_at(settings.api_base, settings.gateway_url)
+    point_discord_at(settings.api_base, settings.gateway_url, settings.interactions_api_base)
 
     async def main() -> int:
         from bot.store.migrations import MigrationError
@@ -158,6 +165,9 @@ def _with_bot(
             log.error("cannot open the database %s: %s", settings.database_name, exc)
             return 1
         bot = StudyBot(settings, database, content, sync_on_start=sync_on_start)
+        if settings.api_base:
+            # Behind a proxy, a 429 may come from the proxy itself, without Discord's body.
+            retry_proxy_rate_limits(bot.http)
         watcher = loop.create_task(_stop_when_lost(bot, database_lost))
         try:
             code = await use(bot, token)
