@@ -27,8 +27,14 @@ from bot.cogs.events import announce_mark
 from bot.cogs.topic_card import card_for
 from bot.cogs.tree import answer_error
 from bot.records import DONE
-from bot.render.custom_ids import DailyPostButton
-from bot.render.daily import NO_CHECK_ON_POST, daily_button_label
+from bot.render.custom_ids import DailyPostButton, NotifyMe
+from bot.render.daily import (
+    NO_CHECK_ON_POST,
+    NOTIFY_ME_LABEL,
+    daily_button_label,
+    notify_me_answer,
+)
+from bot.render.permissions import notify_role_problem
 from bot.render.progress_card import mark_reply
 from bot.render.to_discord import send_kwargs
 
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+NOT_PINGED_NOW = "The daily post no longer pings this role, so Notify me does nothing now."
 OUTDATED = "This button is outdated. Use `/roadmap next` to see your next topic."
 
 
@@ -119,4 +126,59 @@ class DailyPostItem(
         await answer(interaction, **reply, ephemeral=True)
 
 
-PERSISTENT_ITEMS = (DailyPostItem,)
+class NotifyMeItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NotifyMe.TEMPLATE):
+    """Notify me: adds the role the daily post pings to the presser, or removes it. Checked
+    again at each press: the schedule must still ping that role, and the role must still be
+    one members may give themselves (no permissions, manageable by the bot)."""
+
+    def __init__(self, spec: NotifyMe | None) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=NOTIFY_ME_LABEL,
+                style=discord.ButtonStyle.secondary,
+                custom_id=spec.custom_id if spec else "nm:0",
+            )
+        )
+        self.spec = spec
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> NotifyMeItem:
+        return cls(NotifyMe.from_match(match))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        guard(interaction)
+        if stopping(interaction):
+            await answer(interaction, RESTARTING, ephemeral=True)
+            return
+        try:
+            await self.press(interaction)
+        except Exception as error:
+            await answer_error(interaction, error)
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        guild, spec, member = interaction.guild, self.spec, interaction.user
+        if spec is None or guild is None or not isinstance(member, discord.Member):
+            await answer(interaction, OUTDATED, ephemeral=True)
+            return
+        status = await _bot(interaction).wiring.daily.status(guild.id, recent=0)
+        if status is None or status.schedule.ping_role_id != spec.role_id:
+            await answer(interaction, NOT_PINGED_NOW, ephemeral=True)
+            return
+        role = guild.get_role(spec.role_id)
+        problem = notify_role_problem(guild, role)
+        if problem is not None or role is None:
+            await answer(interaction, problem or NOT_PINGED_NOW, ephemeral=True)
+            return
+        reason = "Notify me on the daily post"
+        adding = role not in member.roles
+        if adding:
+            await member.add_roles(role, reason=reason)
+        else:
+            await member.remove_roles(role, reason=reason)
+        log.info("notify me role=%s member=%s added=%s", role.id, member.id, adding)
+        await answer(interaction, notify_me_answer(role.name, adding), ephemeral=True)
+
+
+PERSISTENT_ITEMS = (DailyPostItem, NotifyMeItem)

@@ -35,6 +35,17 @@ _BUTTON_LABELS = {
 }
 
 
+NOTIFY_ME_LABEL = "Notify me"
+
+
+def notify_me_answer(role_name: str, added: bool) -> str:
+    """The answer to Notify me: what changed for the presser."""
+    role = f"**@{one_line(no_pings(role_name))}**"
+    if added:
+        return f"You now have {role}: the daily post will ping you. Press again to stop."
+    return f"{role} is removed: the daily post no longer pings you. Press again to opt in."
+
+
 def daily_button_label(action: str) -> str:
     """The label of a daily post's button (`DailyPostButton` action)."""
     return _BUTTON_LABELS[action]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import discord
+
 #: discord.py's attribute names -> the names Discord shows in a server's settings.
 PERMISSION_LABELS = {
     "manage_guild": "Manage Server",
@@ -44,3 +46,24 @@ def joined(words: Iterable[str]) -> str:
 def permission_names(names: Iterable[str]) -> str:
     """`["manage_guild"]` -> "Manage Server" (several joined with "and")."""
     return joined(permission_label(name) for name in names) or "a permission"
+
+
+def notify_role_problem(guild: discord.Guild, role: discord.Role | None) -> str | None:
+    """Why members may not give themselves `role` with Notify me, None when they may: the role
+    must exist, carry no permissions at all (so opting in grants nothing but the ping), and be
+    one the bot can manage (Manage Roles, below the bot's highest role, not an integration's)."""
+    if role is None:
+        return "The role this post pings no longer exists."
+    name = f"**@{role.name}**"
+    if role.permissions.value != 0:
+        return (
+            f"{name} carries permissions, so members cannot give it to themselves; "
+            "a moderator can give it, or ping a role without permissions."
+        )
+    me = guild.me
+    if role.managed or me is None or not me.guild_permissions.manage_roles or role >= me.top_role:
+        return (
+            f"I cannot manage {name}: I need Manage Roles and a role above it "
+            "(Server Settings → Roles)."
+        )
+    return None

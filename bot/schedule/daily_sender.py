@@ -16,8 +16,15 @@ from datetime import date
 import aiohttp
 import discord
 
-from bot.render.daily import daily_button_label, daily_post_buttons, daily_post_date, daily_post_for
-from bot.render.permissions import DAILY_POST_PERMISSIONS, permission_names
+from bot.render.custom_ids import NotifyMe
+from bot.render.daily import (
+    NOTIFY_ME_LABEL,
+    daily_button_label,
+    daily_post_buttons,
+    daily_post_date,
+    daily_post_for,
+)
+from bot.render.permissions import DAILY_POST_PERMISSIONS, notify_role_problem, permission_names
 from bot.render.to_discord import send_kwargs
 from bot.services.delivery import DailyPostRequest, SendOutcome
 
@@ -43,7 +50,9 @@ def daily_mentions(ping_role_id: int | None) -> discord.AllowedMentions:
     return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
 
 
-def daily_post_view(request: DailyPostRequest) -> discord.ui.View:
+def daily_post_view(
+    request: DailyPostRequest, guild: discord.Guild | None = None
+) -> discord.ui.View:
     """The post's buttons as plain buttons with their custom_ids: the DynamicItems the daily
     cog registers answer the presses (the schedule layer cannot import the cogs). The view is
     stopped so discord.py keeps no view per post in memory and routes presses by custom_id."""
@@ -57,6 +66,17 @@ def daily_post_view(request: DailyPostRequest) -> discord.ui.View:
                 custom_id=spec.custom_id,
             )
         )
+    if request.ping_role_id is not None and guild is not None:
+        role = guild.get_role(request.ping_role_id)
+        if notify_role_problem(guild, role) is None:  # a role members may opt in to
+            notify = NotifyMe(request.ping_role_id)
+            view.add_item(
+                discord.ui.Button(
+                    label=NOTIFY_ME_LABEL,
+                    style=discord.ButtonStyle.secondary,
+                    custom_id=notify.custom_id,
+                )
+            )
     view.stop()
     return view
 
@@ -115,7 +135,7 @@ class DiscordDailySender:
                     **send_kwargs(message),
                     nonce=request.nonce,
                     allowed_mentions=daily_mentions(request.ping_role_id),
-                    view=daily_post_view(request),
+                    view=daily_post_view(request, self._client.get_guild(request.guild_id)),
                 ),
                 timeout=self._timeout,
             )

@@ -11,7 +11,7 @@ from tests.e2e.conftest import START, Launch
 from tests.e2e.test_daily import TICK, posts, set_daily
 from tests.e2e.test_study_loop import FIRST, SECOND, TITLES, checked_catalog
 from tests.emulator.server import Emulator
-from tests.emulator.world import StandardWorld
+from tests.emulator.world import StandardWorld, permission_value
 
 
 def _labels(message) -> list[str]:  # type: ignore[no-untyped-def]
@@ -65,3 +65,46 @@ async def test_two_members_press_the_daily_posts_buttons_each_for_themselves(
 
 def _first_answer(message) -> str:  # type: ignore[no-untyped-def]
     return str(message.buttons()[0]["custom_id"])
+
+
+async def test_notify_me_toggles_the_pinged_role_and_refuses_a_role_with_permissions(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
+) -> None:
+    learners = sample.guild.add_role("Daily learners", mentionable=True)
+    helpers = sample.guild.add_role("Helpers", mentionable=True)
+    bot = await launch(tick_interval=TICK)
+    await set_daily(emulator, sample, ping_role=learners)
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
+    post = posts(emulator, sample.general)[0]
+    assert _labels(post)[-1] == "Notify me"
+
+    added = await emulator.click(post, "Notify me", sample.alice)
+    assert added.ephemeral and "You now have **@Daily learners**" in added.text()
+    await emulator.wait_for(lambda: learners in sample.alice.roles, what="the role")
+    assert learners not in sample.bob.roles
+    removed = await emulator.click(post, "Notify me", sample.alice)
+    assert "is removed" in removed.text()
+    await emulator.wait_for(lambda: learners not in sample.alice.roles, what="removed")
+
+    # The role gains a permission: refused, nothing changes.
+    learners.permissions = permission_value(["manage_messages"])
+    emulator.changed(learners)  # GUILD_ROLE_UPDATE
+    await emulator.wait_for(
+        lambda: _bot_role(bot, learners).permissions.value != 0, what="the role update"
+    )
+    refused = await emulator.click(post, "Notify me", sample.bob)
+    assert refused.ephemeral and "carries permissions" in refused.text()
+    assert learners not in sample.bob.roles
+    # The schedule pings another role now: the old post's button says so.
+    learners.permissions = 0
+    emulator.changed(learners)
+    await set_daily(emulator, sample, ping_role=helpers)
+    stale = await emulator.click(post, "Notify me", sample.bob)
+    assert "no longer pings this role" in stale.text()
+    assert learners not in sample.bob.roles
+
+
+def _bot_role(bot, role):  # type: ignore[no-untyped-def]
+    """The bot's cached copy of a world role."""
+    return bot.get_guild(role.guild_id).get_role(role.id)
