@@ -26,7 +26,7 @@ from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.catch_up import undo_button
 from bot.cogs.check_yourself import check_start_button
 from bot.cogs.events import announce_mark
-from bot.cogs.save import with_save_button
+from bot.cogs.save import save_button, with_save_button
 from bot.records import DONE, SKIPPED
 from bot.render.example import more_examples_reply
 from bot.render.payload import Message
@@ -130,12 +130,14 @@ class TopicButton(
 
 
 def topic_buttons(owner_id: int, roadmap_id: str, topic: Topic, stage: Stage) -> discord.ui.View:
-    """The buttons under a topic card: persistent items only, so the view never times out."""
+    """The buttons under a topic card: persistent items only, so the view never times out;
+    Save to DMs last, for a copy the member keeps (an ephemeral card vanishes)."""
     return persistent_view(
         *(
             TopicButton(action, owner_id, roadmap_id, topic.id)
             for action, _ in topic_card_buttons(topic, stage)
-        )
+        ),
+        save_button(),
     )
 
 

@@ -158,7 +158,7 @@ async def test_the_card_shows_practice_minutes_self_checks_and_resource_kinds(
     assert card.embed["footer"]["text"] == (
         "About 45 min · 2 self-check questions\nStage 1/3 · 0 of 4 topics · 0%"
     )
-    assert _labels(card) == ["Done", "Skip", "Show example"]
+    assert _labels(card) == ["Done", "Skip", "Show example", "Save to DMs"]
 
     await emulator.click(card, "Done", sample.alice)
     testing = card.message.embeds[0]
@@ -169,7 +169,7 @@ async def test_the_card_shows_practice_minutes_self_checks_and_resource_kinds(
     # No Show example (nothing more to show), Check yourself for the topic just done, and
     # Undo for the press.
     labels = [b["label"] for b in card.message.buttons()]
-    assert labels == ["Done", "Skip", "Check yourself", "Undo"]
+    assert labels == ["Done", "Skip", "Save to DMs", "Check yourself", "Undo"]
 
 
 async def test_picking_fastapi_of_the_framework_group_completes_the_stage_and_moves_on(
@@ -191,7 +191,7 @@ async def test_picking_fastapi_of_the_framework_group_completes_the_stage_and_mo
     picked = card.message.embeds[0]
     assert picked["title"] == "FastAPI"
     assert picked["footer"]["text"] == "About 3 h\nStage 2/3 · 2 of 4 topics · 50%"
-    assert [b["label"] for b in card.message.buttons()] == ["Done", "Skip"]
+    assert [b["label"] for b in card.message.buttons()] == ["Done", "Skip", "Save to DMs"]
 
     done = await emulator.click(card, "Done", sample.alice)
     assert "🎉 Stage **Web framework** finished!" in done.message.content
@@ -222,10 +222,11 @@ async def test_next_shows_the_first_topic_privately_with_its_buttons(
     assert "```python" in embed["description"]  # the stage's example, highlighted
     assert "Resources" in [field["name"] for field in embed["fields"]]
     # The one example is on the card already: no button offers the same code again.
-    assert _labels(result) == ["Done", "Skip"]
+    assert _labels(result) == ["Done", "Skip", "Save to DMs"]
     for button in result.message.buttons():
         assert len(button["custom_id"]) <= 100
-        assert str(sample.alice.id) in button["custom_id"]
+        if button["label"] != "Save to DMs":  # anyone who sees a card may save a copy
+            assert str(sample.alice.id) in button["custom_id"]
 
 
 async def test_public_next_is_visible_to_the_channel(

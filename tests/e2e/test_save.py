@@ -45,3 +45,17 @@ async def test_save_to_dms_with_dms_closed_says_how_to_open_them(
     assert "privacy settings block direct messages" in refused.text()
     assert "Something went wrong" not in refused.text()
     assert emulator.dms(sample.alice) == []
+
+
+async def test_save_to_dms_on_a_topic_card_sends_the_card(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    bot = await launch()
+    first = bot.content.catalog.default.topics[0]
+    card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    saved = await emulator.click(card, "Save to DMs", sample.alice)
+    assert saved.ephemeral and "sent you a copy" in saved.text()
+    (copy,) = emulator.dms(sample.alice)
+    assert copy.embeds[0]["title"] == first.title
+    assert copy.components == []  # a copy to keep: no buttons that act in a server
+    assert card.message is not None and card.message.embeds[0]["title"] == first.title
