@@ -5,6 +5,7 @@ nothing else constructs a service, a repository or a sender.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ import discord
 
 from bot.config import Settings
 from bot.render.audit import accept_for_discord
+from bot.roadmap.model import Roadmap
 from bot.schedule.daily_sender import DiscordDailySender
 from bot.schedule.pacer import RestPacer
 from bot.schedule.reminder_sender import DiscordReminderSender
@@ -64,6 +66,15 @@ def build_services(database: Database, content: ContentHolder, clock: Clock) -> 
     )
 
 
+def reviews_due_count(study: StudyService) -> Callable[[int, int, Roadmap], Awaitable[int]]:
+    """What the reminder planner asks: how many reviews a member has due today (0 when off)."""
+
+    async def count(guild_id: int, user_id: int, roadmap: Roadmap) -> int:
+        return (await study.reviews_due(guild_id, user_id, roadmap)).count
+
+    return count
+
+
 def build_wiring(
     client: discord.Client,
     *,
@@ -91,6 +102,7 @@ def build_wiring(
         DiscordReminderSender(client, pace=pacer.acquire),
         services.roadmaps.reminder_standing,
         MemberSettingsRepository(database).zones,
+        reviews_of=reviews_due_count(services.study),
         grace=grace,
         pace=pacer.acquire,
     )

@@ -13,6 +13,7 @@ from bot.records import Delivery, Reminder
 from bot.render.custom_ids import ReminderMemberButton, ReminderTopicButton
 from bot.render.daily_status import discord_timestamp
 from bot.render.payload import Message
+from bot.render.study_loop import reviews_due_line
 from bot.render.text import no_pings, one_line
 from bot.render.topic import topic_card_buttons
 from bot.roadmap.model import Stage, Topic
@@ -55,12 +56,15 @@ def reminder_off_message(was_on: bool, refusal: Delivery | None = None) -> Messa
     )
 
 
-def reminder_dm(card: Message, guild_name: str | None) -> Message:
-    """The topic card with a first line saying which server the reminder is from."""
+def reminder_dm(card: Message, guild_name: str | None, reviews_due: int = 0) -> Message:
+    """The topic card with a first line saying which server the reminder is from, and the
+    reviews due there today when there are some."""
     where = f" from **{one_line(no_pings(guild_name))}**" if guild_name else ""
-    return dataclasses.replace(
-        card, content=f"Your daily reminder{where}: here is your next topic."
-    )
+    content = f"Your daily reminder{where}: here is your next topic."
+    reviews = reviews_due_line(reviews_due)
+    if reviews is not None:
+        content += f"\n{reviews} in the server."
+    return dataclasses.replace(card, content=content)
 
 
 _TOPIC_LABELS = {

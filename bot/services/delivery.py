@@ -73,6 +73,8 @@ class ReminderRequest:
     standing: Standing
     dm_channel_id: int | None
     nonce: str
+    #: The member's reviews due on that local day (the DM lists them).
+    reviews_due: int = 0
 
     @property
     def roadmap(self) -> Roadmap:

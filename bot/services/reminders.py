@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.records import REMINDER, Delivery, Reminder
+from bot.roadmap.model import Roadmap
 from bot.services.clock import Clock
 from bot.services.daily_rules import fire_time, first_date, plan_due
 from bot.services.delivery import ReminderRequest, ReminderSender, SendOutcome
@@ -30,6 +31,12 @@ BATCH_SIZE = 100
 #: (guild_id, user_id) -> where the member stands in the roadmap they study there (its next
 #: topic is None when they finished it). Reading it must not change the member's progress.
 StandingSource = Callable[[int, int], Awaitable[Standing]]
+#: How many reviews a member has due today in a roadmap (0 with reviews turned off).
+ReviewsSource = Callable[[int, int, Roadmap], Awaitable[int]]
+
+
+async def _no_reviews(guild_id: int, user_id: int, roadmap: Roadmap) -> int:
+    return 0
 
 
 @dataclass
@@ -57,11 +64,13 @@ class ReminderCourier:
         clock: Clock,
         sender: ReminderSender,
         standing_of: StandingSource,
+        reviews_of: ReviewsSource = _no_reviews,
     ) -> None:
         self.store = store
         self.clock = clock
         self.sender = sender
         self.standing_of = standing_of
+        self.reviews_of = reviews_of
 
     async def send(self, request: ReminderRequest) -> SendOutcome:
         return await self.sender.send_reminder(request)
@@ -70,6 +79,7 @@ class ReminderCourier:
         standing = await self.standing_of(row.guild_id, row.user_id)
         if standing.next_topic is None:
             return None
+        reviews_due = await self.reviews_of(row.guild_id, row.user_id, standing.roadmap)
         return ReminderRequest(
             guild_id=row.guild_id,
             user_id=row.user_id,
@@ -77,6 +87,7 @@ class ReminderCourier:
             standing=standing,
             dm_channel_id=row.channel_id,
             nonce=delivery_nonce(reminder_key(row.guild_id, row.user_id, row.local_date)),
+            reviews_due=reviews_due,
         )
 
     async def find_sent(self, row: Delivery) -> None:
@@ -98,6 +109,7 @@ class ReminderPlanner:
         standing_of: StandingSource,
         zones: Callable[[int, int], Awaitable[tuple[str | None, str | None]]],
         *,
+        reviews_of: ReviewsSource = _no_reviews,
         grace: timedelta = timedelta(minutes=120),
         resend_window: timedelta = RESEND_WINDOW,
         pace: Callable[[], Awaitable[object]] | None = None,
@@ -109,9 +121,11 @@ class ReminderPlanner:
         self.grace = grace
         self.batch_size = batch_size
         self._standing_of = standing_of
+        self._reviews_of = reviews_of
         self._zones = zones  # (member's zone, server's zone)
         self.ledger = DeliveryLedger(
-            REMINDER, store.ledger, clock, ReminderCourier(store, clock, sender, standing_of),
+            REMINDER, store.ledger, clock,
+            ReminderCourier(store, clock, sender, standing_of, reviews_of),
             grace=grace, resend_window=resend_window, pace=pace, concurrency=concurrency,
         )  # fmt: skip
 
@@ -197,6 +211,19 @@ class ReminderPlanner:
                 if plan.post_date is not None
             )
         )
+        # The reviews due, for the members who get a DM (those with a next topic).
+        reviews = await asyncio.gather(
+            *(
+                self._reviews_of(reminder.guild_id, reminder.user_id, standing.roadmap)
+                for reminder, standing in zip(
+                    (r for r, p in zip(due, plans, strict=True) if p.post_date is not None),
+                    standings,
+                    strict=True,
+                )
+                if standing.next_topic is not None
+            )
+        )
+        reviews_found = iter(reviews)
         found = iter(standings)
         steps: list[ReminderClaim] = []
         requests: dict[DeliveryKey, ReminderRequest] = {}
@@ -217,6 +244,7 @@ class ReminderPlanner:
                     guild_id=reminder.guild_id, user_id=reminder.user_id,
                     local_date=plan.post_date, standing=standing,
                     dm_channel_id=reminder.dm_channel_id, nonce=delivery_nonce(key),
+                    reviews_due=next(reviews_found),
                 )  # fmt: skip
             steps.append(
                 ReminderClaim(

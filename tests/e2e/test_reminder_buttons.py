@@ -68,3 +68,24 @@ async def test_set_confirms_by_dm_and_closed_dms_are_told_at_once(
     assert "no reminder was set" in refused.text()
     assert await bot.get_cog("Reminders").planner.get(sample.guild.id, sample.bob.id) is None
     assert await bot.get_cog("Reminders").planner.get(sample.guild.id, sample.alice.id)
+
+
+async def test_the_dm_lists_the_reviews_due_in_its_server(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
+) -> None:
+    bot = await launch(tick_interval=TICK)
+    topics = bot.content.catalog.default.topics
+    await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topics[0].id)
+    await emulator.slash(sample.guild, sample.alice, "roadmap remind set", time="12:30")
+    clock.set(START + timedelta(minutes=30))
+    await emulator.wait_for(lambda: len(reminders(emulator, sample.alice)) == 1, what="day 0")
+    assert "review" not in reminders(emulator, sample.alice)[0].content  # done today: not due
+
+    # Weeks later the first topic's review is due, and the DM says so.
+    await emulator.slash(sample.guild, sample.alice, "roadmap remind off")
+    clock.set(START + timedelta(days=30))
+    await emulator.slash(sample.guild, sample.alice, "roadmap remind set", time="12:30")
+    clock.set(START + timedelta(days=30, minutes=30))
+    await emulator.wait_for(lambda: len(reminders(emulator, sample.alice)) == 2, what="day 30")
+    later = reminders(emulator, sample.alice)[1]
+    assert "🔁 1 review due today: `/roadmap review`" in later.content
