@@ -2,6 +2,10 @@
 through the real SQLite store, with an instant in-memory DM sender (Discord's pacing is the
 daily benchmark's subject; this measures the planner's own cost).
 
+Reviews included: every member holds progress and review cards (seeded as bench_review does,
+each with a review due), so each DM's request also counts the member's reviews due, as the
+running bot's does.
+
 Figures: time to plan, claim, send and record N reminders, against the DailyPlanner doing the
 same for N servers in the same run; and the longest event-loop stall during the tick (goal
 < 20 ms), against the same ticker with the loop idle.
@@ -30,7 +34,9 @@ from bot.store.daily import DailyRepository
 from bot.store.database import Database
 from bot.store.reminders import ReminderRepository
 from bot.store.settings import MemberSettingsRepository
+from bot.wiring import reviews_due_count
 from tests.bench.bench_reload import stall_during
+from tests.bench.bench_review import seed
 from tests.bench.figures import BenchOptions, Figure
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
@@ -44,9 +50,11 @@ class InstantDiscord:
 
     def __init__(self) -> None:
         self.sent = 0
+        self.with_reviews = 0
 
     async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
         self.sent += 1
+        self.with_reviews += request.reviews_due > 0
         await asyncio.sleep(0)
         return SendOutcome.sent(self.sent, channel_id=request.user_id + 1)
 
@@ -59,24 +67,37 @@ class InstantDiscord:
         return SendOutcome.missing()
 
 
-async def _reminder_tick(folder: Path, roadmap: Roadmap, count: int) -> tuple[float, float, int]:
+async def _reminder_tick(
+    folder: Path, roadmap: Roadmap, count: int
+) -> tuple[float, float, int, int, int]:
     clock = ManualClock(START)
     async with await Database.open(folder / "reminders.sqlite3") as db:
         study = StudyService(db, clock)
+        members = [FIRST_USER + i for i in range(count)]
+        _, cards = await db.write(
+            lambda conn: seed(
+                conn, roadmap, guild_id=GUILD, user_ids=members, senders=set(members), now=START
+            )
+        )
 
         async def standing_of(guild_id: int, user_id: int) -> Standing:
             return await study.standing(guild_id, user_id, roadmap)
 
         discord = InstantDiscord()
         planner = ReminderPlanner(
-            ReminderRepository(db), clock, discord, standing_of, MemberSettingsRepository(db).zones
+            ReminderRepository(db),
+            clock,
+            discord,
+            standing_of,
+            MemberSettingsRepository(db).zones,
+            reviews_of=reviews_due_count(study),
         )
         await asyncio.gather(
             *(planner.set(GUILD, FIRST_USER + i, "13:00", "UTC") for i in range(count))
         )
         clock.set(START + timedelta(hours=1))
         elapsed, stall, _ = await stall_during(planner.tick)
-        return elapsed, stall, discord.sent
+        return elapsed, stall, discord.sent, discord.with_reviews, cards
 
 
 async def _daily_tick(folder: Path, content: ContentHolder, count: int) -> tuple[float, int]:
@@ -99,19 +120,25 @@ async def run(options: BenchOptions) -> list[Figure]:
     content = ContentHolder(loaded.catalog)
     with tempfile.TemporaryDirectory() as folder:
         _, idle_stall, _ = await stall_during(lambda: asyncio.sleep(0.5))
-        elapsed, stall, sent = await _reminder_tick(Path(folder), content.catalog.default, count)
+        elapsed, stall, sent, with_reviews, cards = await _reminder_tick(
+            Path(folder), content.catalog.default, count
+        )
         daily_elapsed, posted = await _daily_tick(Path(folder), content, count)
     assert sent == count and posted == count, (sent, posted)
+    assert with_reviews == count, with_reviews  # every DM counted its reviews due
     print(
-        f"{count:,} reminders in one tick: {elapsed * 1000:.0f} ms "
+        f"{count:,} reminders (members holding {cards:,} review cards, every one with "
+        f"reviews due) in one tick: {elapsed * 1000:.0f} ms "
         f"({count / elapsed:,.0f}/s), longest stall {stall * 1000:.1f} ms; "
         f"{count:,} daily posts: {daily_elapsed * 1000:.0f} ms; "
         f"idle stall {idle_stall * 1000:.1f} ms"
     )
     return [
-        Figure(f"{count:,} reminders due at one minute: one tick", elapsed * 1000, "ms",
+        Figure(f"{count:,} reminders due at one minute, reviews included: one tick",
+               elapsed * 1000, "ms",
                daily_elapsed * 1000, f"daily posts for {count:,} servers", "informative"),
-        Figure(f"{count:,} reminders: longest event-loop stall", stall * 1000, "ms",
+        Figure(f"{count:,} reminders, reviews included: longest event-loop stall",
+               stall * 1000, "ms",
                idle_stall * 1000, "same ticker, loop idle", "< 20 ms", stall * 1000 < 20),
     ]  # fmt: skip
 
