@@ -219,10 +219,12 @@ class DeliveryLedger(Generic[RequestT]):
         """Send one claimed request (its key in flight) and record the outcome; the row stays
         `sending` on a passing failure (the resolver retries it with the same nonce)."""
         try:
+            # The record stays inside the bound: thousands of sends finishing at once would
+            # otherwise queue thousands of writes, and their answers, in one burst.
             async with self._sending:
                 outcome = await self._attempt(key, request)
-            if outcome.kind != "skipped":
-                await self._record(key, outcome)
+                if outcome.kind != "skipped":
+                    await self._record(key, outcome)
             return outcome
         finally:
             self.in_flight.discard(key)
