@@ -8,6 +8,8 @@ Fixtures (registered as a plugin in tests/conftest.py):
   package, or `postgres` on PATH). Without either the fixture fails, naming both; it never skips.
 - `postgres_database` (per test): the URL of a new, empty database made from a template
   database (`CREATE DATABASE ... TEMPLATE ...`, a file copy: fast), dropped after the test.
+- `postgres_migrated_database` (per test): the same, copied from a template migrated to head
+  once per session with `upgrade_url` (the end-to-end suite's PostgreSQL runs).
 
 The server: `python tests/postgres.py --serve BINDIR` runs as a child of pytest. It makes a data
 folder in a temporary folder (owned by `postgres` when run as root: the server refuses to run as
@@ -311,6 +313,37 @@ async def postgres_database(postgres_url: str, postgres_template: str) -> AsyncI
     """The async URL of a fresh database, copied from the template, dropped afterwards."""
     name = f"test_{os.getpid()}_{next(_numbers)}"
     await admin(postgres_url, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated_template(postgres_url: str) -> Iterator[str]:
+    """A database migrated to head once per session with `upgrade_url` (as `python -m bot
+    migrate` does), for tests that need the schema but do not test migrating it."""
+    from bot.store.alembic_runner import upgrade_url
+
+    name = f"{TEMPLATE}_head_{os.getpid()}"
+    asyncio.run(
+        admin(postgres_url, f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
+    )
+    try:
+        asyncio.run(upgrade_url(make_url(postgres_url).set(database=name).render_as_string(False)))
+        yield name
+    finally:
+        asyncio.run(admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def postgres_migrated_database(
+    postgres_url: str, postgres_migrated_template: str
+) -> AsyncIterator[str]:
+    """The async URL of a fresh database at the head revision (a copy of the migrated
+    template: a file copy, where migrating each test's database costs about a second)."""
+    name = f"test_{os.getpid()}_{next(_numbers)}"
+    await admin(postgres_url, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_migrated_template}"')
     try:
         yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     finally:

@@ -9,8 +9,9 @@
 keyword arguments go to StudyBot (a test's own `rest_gate` or `rest_pacer`, say).
 
 The store: SQLite at `database_path` for every test; the modules in `BOTH_BACKENDS` run each
-test a second time on a fresh PostgreSQL database (tests/postgres.py), migrated as a deploy
-does (`upgrade_url`, then the bot opens it and checks the head). Not the whole suite: it would
+test a second time on a fresh PostgreSQL database (tests/postgres.py), a copy of a template
+migrated once per session with `upgrade_url` as a deploy does (the bot opens it and checks the
+head; migrating each test's own database cost about a second a test). Not the whole suite: it would
 double the e2e time for little, and these modules cover every repository the bot writes in a
 command or a scheduled send. A test there that asks for `database_path` itself (it reads the
 SQLite file) stays SQLite-only.
@@ -32,7 +33,6 @@ from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import load_directory
 from bot.services.clock import ManualClock
 from bot.services.content import ContentHolder
-from bot.store.alembic_runner import upgrade_url
 from bot.store.database import Database
 from tests.emulator.server import Emulator
 
@@ -46,7 +46,7 @@ Launch = Callable[..., Awaitable[StudyBot]]
 
 #: The e2e modules whose every test runs on SQLite and on PostgreSQL (README "Development and
 #: tests"): /roadmap next and done, the study loop, the daily post, reminders, export and
-#: forget-me, stats, the leaderboard and standing, rewards.
+#: forget-me, stats, the leaderboard and standing. PostgreSQL runs cost about twice SQLite's.
 BOTH_BACKENDS = frozenset(
     {
         "test_next",
@@ -57,7 +57,6 @@ BOTH_BACKENDS = frozenset(
         "test_account",
         "test_stats",
         "test_standing",
-        "test_rewards",
     }
 )
 BACKENDS = ("sqlite", "postgresql")
@@ -84,7 +83,7 @@ def bot_database(
 ) -> Path | str:
     """What the test's bots open: the SQLite path, or a fresh PostgreSQL database's URL."""
     if store_backend == "postgresql":
-        return str(request.getfixturevalue("postgres_database"))
+        return str(request.getfixturevalue("postgres_migrated_database"))
     return database_path
 
 
@@ -115,7 +114,6 @@ def launch(
     bot_database: Path | str,
 ) -> Launch:
     """`await launch(...)`: a StudyBot on the test's database, ready; closed after the test."""
-    migrated: list[str] = []
 
     async def start(
         *,
@@ -142,10 +140,6 @@ def launch(
             gateway_url=emulator.gateway_url,
         )
         holder = content or ContentHolder(catalog or shipped_catalog)
-        if on_postgresql and not migrated:
-            # `python -m bot migrate`, once: the bot itself never migrates PostgreSQL.
-            migrated.append(str(bot_database))
-            await upgrade_url(migrated[0])
         database = await Database.open(bot_database)
         assert database.dialect == ("postgresql" if on_postgresql else "sqlite")
         bot = StudyBot(
