@@ -220,7 +220,7 @@ async def test_interaction_answers_do_not_queue_behind_a_fan_out(
     print(f"/roadmap next answered in {answered:.2f} s during a {took:.2f} s fan-out")
     assert result.content or result.embeds
     assert still_queued, "the fan-out ended before the answer: nothing was shown"
-    assert answered < 1.5
+    assert answered < 2.0  # queued behind the fan-out it would wait seconds
     assert failed == 0 and emulator.rate_limited_count == 0
 
 
