@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.cogs.answers import RESTARTING, answer, answer_edit, guard, stopping
-from bot.cogs.tree import answer_error
+from bot.cogs.answers import answer, answer_edit
+from bot.cogs.tree import handle_press
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -60,14 +60,7 @@ class OwnedButton:
         return await only_owner(interaction, self.owner_id, self.not_yours)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        guard(interaction)
-        if stopping(interaction):
-            await answer(interaction, RESTARTING, ephemeral=True)
-            return
-        try:
-            await self.press(interaction)
-        except Exception as error:
-            await answer_error(interaction, error)
+        await handle_press(interaction, self.press)
 
     async def press(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.cogs.answers import RESTARTING, answer, guard, stopping
+from bot.cogs.answers import answer
 from bot.cogs.buttons import persistent_view
 from bot.cogs.check_yourself import (
     TOPIC_LEFT,
@@ -25,7 +25,7 @@ from bot.cogs.check_yourself import (
 )
 from bot.cogs.events import announce_mark
 from bot.cogs.topic_card import card_for
-from bot.cogs.tree import answer_error
+from bot.cogs.tree import handle_press
 from bot.records import DONE
 from bot.render.custom_ids import DailyPostButton, NotifyMe
 from bot.render.daily import (
@@ -76,14 +76,7 @@ class DailyPostItem(
         return cls(DailyPostButton.from_match(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        guard(interaction)
-        if stopping(interaction):
-            await answer(interaction, RESTARTING, ephemeral=True)
-            return
-        try:
-            await self.press(interaction)
-        except Exception as error:
-            await answer_error(interaction, error)
+        await handle_press(interaction, self.press)
 
     async def press(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -148,14 +141,7 @@ class NotifyMeItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=Noti
         return cls(NotifyMe.from_match(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        guard(interaction)
-        if stopping(interaction):
-            await answer(interaction, RESTARTING, ephemeral=True)
-            return
-        try:
-            await self.press(interaction)
-        except Exception as error:
-            await answer_error(interaction, error)
+        await handle_press(interaction, self.press)
 
     async def press(self, interaction: discord.Interaction) -> None:
         guild, spec, member = interaction.guild, self.spec, interaction.user

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot.cogs.answers import RESTARTING, answer, guard, stopping
+from bot.cogs.answers import answer
 from bot.cogs.buttons import persistent_view
-from bot.cogs.tree import answer_error
+from bot.cogs.tree import handle_press
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -54,14 +54,7 @@ class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=re.esc
         return cls()
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        guard(interaction)
-        if stopping(interaction):
-            await answer(interaction, RESTARTING, ephemeral=True)
-            return
-        try:
-            await save_to_dms(interaction)
-        except Exception as error:
-            await answer_error(interaction, error)
+        await handle_press(interaction, save_to_dms)
 
 
 def save_button() -> SaveButton:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -50,6 +51,23 @@ def explain(error: BaseException) -> str | None:
 #: answer within 3 s) or it was answered already. Nobody is left to tell, and it is no bug here.
 UNKNOWN_INTERACTION = 10062
 ALREADY_ACKNOWLEDGED = 40060
+
+
+async def handle_press(
+    interaction: discord.Interaction,
+    press: Callable[[discord.Interaction], Awaitable[None]],
+) -> None:
+    """How every persistent button answers: the answer guard starts (it defers a slow press),
+    a press while the bot stops is told to retry, and an error the press raised is answered
+    like a command's (`answer_error`), never left unanswered."""
+    guard(interaction)
+    if stopping(interaction):
+        await answer(interaction, RESTARTING, ephemeral=True)
+        return
+    try:
+        await press(interaction)
+    except Exception as error:
+        await answer_error(interaction, error)
 
 
 async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
