@@ -180,16 +180,21 @@ class WriterThread:
         conn = self._conn
         try:
             transaction = conn.begin()  # BEGIN IMMEDIATE (see `sqlite_engine`)
+            # Savepoints straight on the driver's connection, inside SQLAlchemy's transaction:
+            # `begin_nested()` compiles a SAVEPOINT and a RELEASE construct on every call, a
+            # third of the writer's time per mark (marks/s halved).
+            driver = conn.connection.driver_connection
+            assert driver is not None
             for job in batch:
                 if job.future.cancelled():
                     continue  # the caller is gone and was never told it committed
-                savepoint = conn.begin_nested()
+                driver.execute("SAVEPOINT operation")
                 try:
-                    target = conn.connection.driver_connection if job.raw else conn
-                    result = job.operation(target, *job.args)
+                    result = job.operation(driver if job.raw else conn, *job.args)
                 except Exception as exc:
                     try:
-                        savepoint.rollback()
+                        driver.execute("ROLLBACK TO operation")
+                        driver.execute("RELEASE operation")
                     except Exception:
                         # SQLite already rolled the whole transaction back (a full disk, an
                         # I/O error): no operation of the batch is kept, and the operation's
@@ -197,7 +202,7 @@ class WriterThread:
                         raise exc from None
                     outcomes.append((job, None, not_saved(exc)))
                 else:
-                    savepoint.commit()
+                    driver.execute("RELEASE operation")
                     outcomes.append((job, result, None))
             transaction.commit()
         except Exception as exc:

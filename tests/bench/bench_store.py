@@ -84,7 +84,11 @@ def build(path: Path, members: int) -> float:
                 log.append((GUILD, user, ROADMAP.id, topic, at, day))
         if len(batch) >= 200_000 or index == members - 1:
             conn.execute("BEGIN")
-            conn.executemany("INSERT INTO progress VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
+            conn.executemany(
+                "INSERT INTO progress (guild_id, user_id, roadmap_id, topic_id, status,"
+                " started_at, updated_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                batch,
+            )
             conn.executemany(
                 "INSERT INTO completions (guild_id, user_id, roadmap_id, topic_id,"
                 " completed_at, local_date) VALUES (?, ?, ?, ?, ?, ?)",
