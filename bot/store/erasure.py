@@ -26,6 +26,7 @@ MEMBER_ROWS: dict[Table, Column[int]] = {
     schema.progress: schema.progress.c.user_id,
     schema.completions: schema.completions.c.user_id,
     schema.review_cards: schema.review_cards.c.user_id,
+    schema.reward_grants: schema.reward_grants.c.user_id,
     schema.deliveries: schema.deliveries.c.subject_id,  # a reminder's subject: the member
     schema.reminder_schedules: schema.reminder_schedules.c.user_id,
     schema.member_settings: schema.member_settings.c.user_id,
@@ -37,6 +38,8 @@ SERVER_TABLES: tuple[Table, ...] = (
     *MEMBER_ROWS,
     schema.daily_schedules,
     schema.stage_rewards,
+    schema.weekly_schedules,
+    schema.moderator_notices,
     schema.guild_settings,
 )
 

@@ -50,6 +50,17 @@ def _partial_index(name: str, *columns: Column[Any], where: str) -> Index:
     return Index(name, *columns, sqlite_where=condition, postgresql_where=condition)
 
 
+def _flag(name: str) -> Column[int]:
+    """A 0/1 setting, off unless set."""
+    return Column(
+        name,
+        Count,
+        CheckConstraint(f"{name} IN (0, 1)"),
+        nullable=False,
+        server_default=text("0"),
+    )
+
+
 def _ledger_columns() -> list[Column[Any]]:
     """The columns every delivery ledger ends with: the claim, the attempts, the outcome."""
     return [
@@ -137,6 +148,8 @@ member_settings = Table(
     Column("updated_at", Text, nullable=False),
     # Spaced review on (1) or off (0) (0005); added last, as ALTER TABLE puts it.
     Column("reviews_enabled", Count, nullable=False, server_default=text("1")),
+    # No reminder on a local day the member already studied (0006).
+    _flag("reminder_only_if_idle"),
     PrimaryKeyConstraint("guild_id", "user_id"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
@@ -162,6 +175,8 @@ guild_settings = Table(
     Column("time_zone", Text),
     Column("left_at", Text),  # when the bot was removed; the server's data goes 30 days later
     Column("updated_at", Text, nullable=False),
+    Column("log_channel_id", DiscordId),  # the moderators' log channel (0006)
+    Column("announce_channel_id", DiscordId),  # where stage completions are celebrated (0006)
 )
 _partial_index(
     "guild_settings_left",
@@ -243,6 +258,7 @@ daily_schedules = Table(
     Column("revision", Count, nullable=False, server_default=text("1")),
     Column("created_at", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
+    _flag("open_thread"),  # a discussion thread on each day's post (0006)
 )
 _partial_index(
     "daily_schedules_due",
@@ -290,6 +306,7 @@ deliveries = Table(
     Column("ping_role_id", DiscordId),
     Column("scheduled_for", Text),
     *_ledger_columns(),
+    Column("thread_id", DiscordId),  # the thread opened on a daily post (0006)
     PrimaryKeyConstraint("kind", "guild_id", "subject_id", "period"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
@@ -298,4 +315,58 @@ _partial_index(
     deliveries.c.kind,
     deliveries.c.claimed_at,
     where="status = 'sending'",
+)
+
+weekly_schedules = Table(
+    "weekly_schedules",
+    metadata,
+    # The optional weekly leaderboard post (0006), planned like the daily post; its sends are
+    # `deliveries` rows of kind `weekly` whose period is the ISO week (`YYYY-Www`).
+    Column("guild_id", DiscordId, primary_key=True, autoincrement=False),
+    Column("channel_id", DiscordId, nullable=False),
+    Column("weekday", Count, CheckConstraint("weekday BETWEEN 0 AND 6"), nullable=False),  # 0 = Mon
+    Column("local_time", Text, nullable=False),  # `HH:MM`
+    Column("time_zone", Text, nullable=False),
+    Column(
+        "enabled",
+        Count,
+        CheckConstraint("enabled IN (0, 1)"),
+        nullable=False,
+        server_default=text("1"),
+    ),
+    Column("disabled_reason", Text),
+    Column("next_period", Text, nullable=False),  # the ISO week of the next post
+    Column("next_fire_at", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+)
+_partial_index(
+    "weekly_schedules_due",
+    weekly_schedules.c.next_fire_at,
+    where="enabled = 1",
+)
+
+reward_grants = Table(
+    "reward_grants",
+    metadata,
+    # The stage roles the bot gave (0006), so an Undo takes back only the role its press earned.
+    Column("guild_id", DiscordId, nullable=False),
+    Column("user_id", DiscordId, nullable=False),
+    Column("roadmap_id", Text, nullable=False),
+    Column("stage_id", Text, nullable=False),
+    Column("role_id", DiscordId, nullable=False),
+    Column("granted_at", Text, nullable=False),
+    PrimaryKeyConstraint("guild_id", "user_id", "roadmap_id", "stage_id"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+
+moderator_notices = Table(
+    "moderator_notices",
+    metadata,
+    # What a server's log channel was already told (0006; a key like `content:<version>`).
+    Column("guild_id", DiscordId, nullable=False),
+    Column("notice_key", Text, nullable=False),
+    Column("sent_at", Text, nullable=False),
+    PrimaryKeyConstraint("guild_id", "notice_key"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )

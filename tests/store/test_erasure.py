@@ -70,6 +70,16 @@ def _add_reminder_rows(conn: Connection, user_id: int) -> None:
             claimed_at="2024-05-15T08:00:00.000000Z",
         )
     )
+    conn.execute(
+        insert(schema.reward_grants).values(
+            guild_id=G,
+            user_id=user_id,
+            roadmap_id="rm",
+            stage_id="basics",
+            role_id=42,
+            granted_at="2024-05-15T08:00:00.000000Z",
+        )
+    )
 
 
 async def _member_with_everything(db: Database, user_id: int) -> None:
@@ -120,6 +130,7 @@ async def test_a_server_is_deleted_only_when_it_left_before_the_cutoff(store_db:
         "progress": 1,
         "completions": 1,
         "review_cards": 1,
+        "reward_grants": 1,
         "deliveries": 1,
         "reminder_schedules": 1,
         "member_settings": 1,
