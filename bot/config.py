@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.sharding import ShardPlan, SlotLayout, parse_shard_ids
+
 TOKEN_HELP = """\
 DISCORD_TOKEN is not set, so the bot cannot log in.
 Create a bot token: open https://discord.com/developers/applications, choose (or create) your
@@ -48,6 +50,32 @@ class Settings:
     database_url: str | None = None
     #: Shards across every process of the bot; None: one process, discord.py's own choice.
     shard_count: int | None = None
+    #: SHARD_IDS: the shards this process runs, named outright (None: a slot's, or all).
+    shard_ids: tuple[int, ...] | None = None
+    #: SHARD_SLOT: the slots this process may run (one, or several for a spare; None: no slot).
+    shard_slots: tuple[int, ...] | None = None
+    #: How SHARD_COUNT shards are cut into slots (SHARDS_PER_SLOT or SHARD_SLOTS).
+    slot_layout: SlotLayout | None = None
+    #: Seconds between two identifies of one bucket: Discord's 5 (lower only for an emulator).
+    identify_interval: float = 5.0
+    #: HEALTH_PORT: where GET /health answers (None: no health check); HEALTH_HOST its address.
+    health_port: int | None = None
+    health_host: str = "127.0.0.1"
+
+    def shard_plan(self, slot: int | None = None) -> ShardPlan | None:
+        """The shards this process runs (None: unsharded). A spare (several slots) has none
+        until it holds a slot: pass the slot it took."""
+        if self.shard_count is None:
+            return None
+        if self.shard_ids is not None:
+            return ShardPlan(self.shard_count, self.shard_ids)
+        if self.slot_layout is None or self.shard_slots is None:
+            return ShardPlan.whole(self.shard_count)
+        if slot is None:
+            if len(self.shard_slots) != 1:
+                raise ValueError("a spare runs the shards of the slot it takes: name the slot")
+            slot = self.shard_slots[0]
+        return self.slot_layout.plan(slot)
 
     @property
     def database(self) -> Path | str:
@@ -73,7 +101,9 @@ class Settings:
             f"api_base={self.api_base}, gateway_url={self.gateway_url}, "
             f"interactions_api_base={self.interactions_api_base}, "
             f"database_url={self.database_name if self.database_url else None}, "
-            f"shard_count={self.shard_count}, "
+            f"shard_count={self.shard_count}, shard_ids={self.shard_ids}, "
+            f"shard_slots={self.shard_slots}, slot_layout={self.slot_layout}, "
+            f"health={self.health_host}:{self.health_port}, "
             f"token={'set' if self.token else 'unset'})"
         )
 
@@ -131,6 +161,59 @@ def _shard_count(raw: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
         raise ConfigError(f"SHARD_COUNT must be a whole number of shards, 1 or more, not {raw!r}.")
     return int(raw)
+
+
+def _whole(name: str, raw: str, low: int, high: int, what: str) -> int:
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be {what} from {low} to {high}, not {raw!r}.")
+    return int(raw)
+
+
+def _slot_layout(shard_count: int, per_slot: str | None, slots: str | None) -> SlotLayout:
+    if per_slot and slots:
+        raise ConfigError(
+            "Set SHARDS_PER_SLOT or SHARD_SLOTS, not both: each alone says how the shards are "
+            "cut into slots (README, 'Running past one machine')."
+        )
+    if per_slot:
+        size = _whole("SHARDS_PER_SLOT", per_slot, 1, shard_count, "a number of shards")
+        return SlotLayout.by_size(shard_count, size)
+    if slots:
+        count = _whole("SHARD_SLOTS", slots, 1, shard_count, "a number of slots")
+        return SlotLayout.even(shard_count, count)
+    raise ConfigError(
+        "SHARD_SLOT needs SHARDS_PER_SLOT (slot s runs shards s*k to s*k+k-1) or SHARD_SLOTS "
+        "(the shards split evenly into that many slots), the same on every process."
+    )
+
+
+def _shard_slots(raw: str, layout: SlotLayout) -> tuple[int, ...]:
+    """SHARD_SLOT: a slot number, `spare` (any slot), or `spare:1,2` (a spare for those)."""
+    text = raw.strip().lower()
+    if text == "spare":
+        return layout.slots
+    listed = text.removeprefix("spare:")
+    if listed != text and not listed.strip():
+        raise ConfigError("SHARD_SLOT=spare: must list slots, such as spare:0,1.")
+    slots: list[int] = []
+    for part in listed.split(","):
+        number = part.strip()
+        if not number.isdigit():
+            raise ConfigError(
+                f"SHARD_SLOT must be a slot number (0, 1, ...), spare, or spare:1,2, not {raw!r}."
+            )
+        if int(number) >= layout.slot_count:
+            raise ConfigError(
+                f"SHARD_SLOT {number} does not exist: SHARD_COUNT={layout.shard_count} makes "
+                f"{layout.slot_count} slots, 0 to {layout.slot_count - 1}."
+            )
+        if int(number) not in slots:
+            slots.append(int(number))
+    if listed == text and len(slots) > 1:
+        raise ConfigError(
+            f"SHARD_SLOT names one slot; a spare that may take several is spare:{listed}."
+        )
+    return tuple(slots)
 
 
 def _flag(name: str, raw: str | None) -> bool:
@@ -196,6 +279,54 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
             "processes cannot share one SQLite file. Set DATABASE_URL to a PostgreSQL database "
             "(run `python -m bot migrate` once), or unset SHARD_COUNT to run one process on SQLite."
         )
+    shard_ids: tuple[int, ...] | None = None
+    shard_slots: tuple[int, ...] | None = None
+    layout: SlotLayout | None = None
+    raw_ids, raw_slot = get("SHARD_IDS"), get("SHARD_SLOT")
+    per_slot, slot_count = get("SHARDS_PER_SLOT"), get("SHARD_SLOTS")
+    if shard_count is None and (raw_ids or raw_slot or per_slot or slot_count):
+        named = next(
+            name
+            for name, value in (
+                ("SHARD_IDS", raw_ids),
+                ("SHARD_SLOT", raw_slot),
+                ("SHARDS_PER_SLOT", per_slot),
+                ("SHARD_SLOTS", slot_count),
+            )
+            if value
+        )
+        raise ConfigError(f"{named} needs SHARD_COUNT: the number of shards across every process.")
+    if shard_count is not None:
+        if raw_ids and raw_slot:
+            raise ConfigError(
+                "Set SHARD_IDS or SHARD_SLOT, not both: SHARD_IDS names the shards outright, "
+                "SHARD_SLOT derives them from a slot number."
+            )
+        if raw_ids:
+            try:
+                shard_ids = parse_shard_ids(raw_ids, shard_count)
+            except ValueError as exc:
+                raise ConfigError(f"SHARD_IDS={raw_ids}: {exc}.") from None
+        if raw_slot:
+            layout = _slot_layout(shard_count, per_slot, slot_count)
+            shard_slots = _shard_slots(raw_slot, layout)
+        elif per_slot or slot_count:
+            raise ConfigError(
+                f"{'SHARDS_PER_SLOT' if per_slot else 'SHARD_SLOTS'} is for slots: "
+                "set SHARD_SLOT too (or unset it)."
+            )
+    identify_raw = get("DISCORD_IDENTIFY_INTERVAL") or "5"
+    try:
+        identify_interval = float(identify_raw)
+    except ValueError:
+        identify_interval = -1.0
+    if not 0 <= identify_interval <= 60:
+        raise ConfigError(
+            "DISCORD_IDENTIFY_INTERVAL must be a number of seconds from 0 to 60 "
+            f"(Discord's is 5), not {identify_raw!r}."
+        )
+    health_raw = get("HEALTH_PORT")
+    health_port = _whole("HEALTH_PORT", health_raw, 1, 65535, "a TCP port") if health_raw else None
     return Settings(
         token=get("DISCORD_TOKEN"),
         database_path=Path(get("DATABASE_PATH") or "data/bot.sqlite3"),
@@ -214,6 +345,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: bool = Tr
         ),
         database_url=database_url,
         shard_count=shard_count,
+        shard_ids=shard_ids,
+        shard_slots=shard_slots,
+        slot_layout=layout,
+        identify_interval=identify_interval,
+        health_port=health_port,
+        health_host=get("HEALTH_HOST") or "127.0.0.1",
     )
 
 
