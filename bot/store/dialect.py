@@ -139,3 +139,20 @@ def read_one_snapshot(connection: Connection) -> None:
     transaction's first statement. SQLite: a write transaction (the writer's) already is one."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def try_session_lock(connection: Connection, namespace: int, key: int) -> bool:
+    """Take the lock named (`namespace`, `key`) for as long as this connection's session lasts,
+    if no other session holds it; whether it was taken. PostgreSQL: a session advisory lock
+    (`pg_try_advisory_lock`; it ends with the session, so a process that dies or loses its
+    connection lets it go). SQLite: True, one process owns the file."""
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(connection.scalar(select(func.pg_try_advisory_lock(namespace, key))))
+
+
+def notify(connection: Connection, channel: str, payload: str) -> None:
+    """Tell every session listening on `channel`, once this transaction commits. PostgreSQL:
+    `pg_notify`. SQLite: nothing to do, no other process shares the file."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_notify(channel, payload)))
