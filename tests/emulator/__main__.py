@@ -37,6 +37,19 @@ def _parser() -> argparse.ArgumentParser:
         " checking a payload costs the emulator milliseconds, more than the bot's own work)",
     )
     parser.add_argument(
+        "--identify-interval",
+        type=float,
+        default=0.0,
+        help="seconds between two IDENTIFYs of one bucket, a sooner one refused with op 9 "
+        "(Discord's rule is 5; default 0: off, as bots restart within seconds in tests)",
+    )
+    parser.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=1,
+        help="identify buckets (shard_id %% N), as /gateway/bot's session_start_limit says",
+    )
+    parser.add_argument(
         "--answer-timeout",
         type=float,
         default=10.0,
@@ -52,6 +65,8 @@ async def serve(args: argparse.Namespace) -> None:
         nonce_window=args.nonce_window,
         answer_timeout=args.answer_timeout,
         check_openapi=not args.no_openapi_check,
+        identify_interval=args.identify_interval,
+        max_concurrency=args.max_concurrency,
     )
     shutdown = asyncio.Event()
     await emu.start(args.port, extra=lambda app: add_control_routes(app, emu, shutdown))

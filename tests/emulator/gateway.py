@@ -3,9 +3,12 @@
 Frames are always uncompressed text, whatever `compress=` the client asks for: discord.py's
 `received_message` only inflates binary frames. Sessions outlive their connection so a RESUME
 replays what was missed; a client that closes with 1000/1001 ends its session, as on Discord.
-Faults: RECONNECT (op 7), INVALID_SESSION (op 9, resumable or not), closing with any code,
-dropping the connection without a close frame, and a raw frame of any text or bytes (a malformed
-dispatch, truncated JSON, a binary frame that is not zlib).
+Identify concurrency as Discord enforces it: shards identify in buckets `shard_id %
+max_concurrency` (the `session_start_limit` of /gateway/bot), one IDENTIFY per bucket per
+`identify_interval` (Discord's 5 s; tests shorten it); one too soon gets op 9 (d=false) and
+starts no session. Faults: RECONNECT (op 7), INVALID_SESSION (op 9, resumable or not), closing
+with any code, dropping the connection without a close frame, and a raw frame of any text or
+bytes (a malformed dispatch, truncated JSON, a binary frame that is not zlib).
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT = 1 << 9, 1 << 12, 1 << 15
 PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 ALL_INTENTS = (1 << 26) - 1
 REPLAY_BUFFER = 2000
+#: Discord's identify rate: one IDENTIFY per bucket per 5 seconds.
+IDENTIFY_INTERVAL = 5.0
+#: What /gateway/bot says a bot may start in a day (Discord's default for a bot under 150,000
+#: servers); every accepted IDENTIFY takes one.
+SESSION_STARTS_PER_DAY = 1000
 
 _EVENT_INTENTS = {
     "GUILD_CREATE": GUILDS,
@@ -77,10 +85,33 @@ class Session:
         return shard_id == 0 if guild_id is None else (guild_id >> 22) % count == shard_id
 
 
+@dataclass(frozen=True)
+class IdentifyRecord:
+    """One IDENTIFY as the gateway saw it (accepted or refused as too soon for its bucket)."""
+
+    at: float  # time.monotonic() when it arrived
+    shard: tuple[int, int]
+    bucket: int
+    accepted: bool
+
+
 class Gateway:
-    def __init__(self, emulator: Emulator, *, heartbeat_interval_ms: int = 41250) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        *,
+        heartbeat_interval_ms: int = 41250,
+        max_concurrency: int = 1,
+        identify_interval: float = IDENTIFY_INTERVAL,
+    ) -> None:
         self.emulator = emulator
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        #: Identify buckets (`shard_id % max_concurrency`), told to the bot by /gateway/bot.
+        self.max_concurrency = max_concurrency
+        #: Seconds between two IDENTIFYs of one bucket; a sooner one gets op 9.
+        self.identify_interval = identify_interval
+        self.identify_log: list[IdentifyRecord] = []
+        self._bucket_last: dict[int, float] = {}
         self.sessions: dict[str, Session] = {}
         self.sent: list[tuple[str, dict[str, Any]]] = []  # (session id, frame) of every dispatch
         self.identifies = 0
@@ -91,6 +122,15 @@ class Gateway:
         self._changed = asyncio.Event()
 
     # -- what tests use -------------------------------------------------------------------------
+    @property
+    def identifies_refused(self) -> list[IdentifyRecord]:
+        """IDENTIFYs that came too soon after another of their bucket (each got op 9)."""
+        return [record for record in self.identify_log if not record.accepted]
+
+    @property
+    def session_starts_remaining(self) -> int:
+        return max(0, SESSION_STARTS_PER_DAY - self.identifies)
+
     @property
     def connected(self) -> list[Session]:
         return [s for s in self.sessions.values() if s.ws is not None and not s.ws.closed]
@@ -304,6 +344,11 @@ class Gateway:
         if len(shard) != 2 or not 0 <= shard[0] < shard[1]:
             await ws.close(code=4010, message=b"Invalid shard.")
             return None
+        if not self._identify_allowed(shard):
+            # Discord: "you will receive an Opcode 9 Invalid Session" (not resumable); the
+            # connection stays open and the client identifies again later.
+            self._send(ws, {"op": 9, "d": False, "s": None, "t": None})
+            return None
         self.identifies += 1
         session = Session(secrets.token_hex(16), data["token"], intents, (shard[0], shard[1]), ws)
         self.sessions[session.id] = session
@@ -335,6 +380,25 @@ class Gateway:
             )
         self._changed.set()
         return session
+
+    def _identify_allowed(self, shard: tuple[int, ...]) -> bool:
+        """Whether an IDENTIFY of `shard` may start a session now; recorded either way."""
+        now = time.monotonic()
+        bucket = shard[0] % self.max_concurrency
+        last = self._bucket_last.get(bucket)
+        accepted = last is None or now - last >= self.identify_interval
+        self.identify_log.append(IdentifyRecord(now, (shard[0], shard[1]), bucket, accepted))
+        if accepted:
+            self._bucket_last[bucket] = now
+        else:
+            log.info(
+                "IDENTIFY of shard %s refused: bucket %d identified %.2f s ago (< %.2f s)",
+                shard,
+                bucket,
+                now - (last or now),
+                self.identify_interval,
+            )
+        return accepted
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> Session | None:
         session = self.sessions.get(str(data.get("session_id")))

@@ -33,7 +33,9 @@ def sample() -> StandardWorld:
 @pytest.fixture
 async def emulator(sample: StandardWorld) -> AsyncIterator[Emulator]:
     """An emulator serving `sample`'s world on a free 127.0.0.1 port."""
-    emu = Emulator(sample.world)
+    # Identify concurrency off (0 s): these tests restart bots within seconds, which the rule
+    # (5 s per bucket) would delay; tests of the rule build an emulator with their interval.
+    emu = Emulator(sample.world, identify_interval=0.0)
     await emu.start()
     try:
         yield emu

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.emulator.commands import check_commands
+from tests.emulator.gateway import SESSION_STARTS_PER_DAY
 from tests.emulator.payloads import (
     application_payload,
     channel_payload,
@@ -84,10 +85,10 @@ async def get_gateway_bot(call: Call) -> Reply:
         "url": call.emu.gateway_url,
         "shards": 1,
         "session_start_limit": {
-            "total": 1000,
-            "remaining": 999,
+            "total": SESSION_STARTS_PER_DAY,
+            "remaining": call.emu.gateway.session_starts_remaining,
             "reset_after": 0,
-            "max_concurrency": 1,
+            "max_concurrency": call.emu.gateway.max_concurrency,
         },
     }
 

@@ -22,7 +22,7 @@ from aiohttp import web
 from tests.emulator.commands import CommandRegistry
 from tests.emulator.driver import Driver
 from tests.emulator.faults import Faults
-from tests.emulator.gateway import Gateway
+from tests.emulator.gateway import IDENTIFY_INTERVAL, Gateway
 from tests.emulator.messages import MessageStore, StoredMessage
 from tests.emulator.openapi import OpenAPIChecker
 from tests.emulator.records import Recorder, RestCall, RoleChange
@@ -50,6 +50,8 @@ class Emulator(Driver, WorldEvents):
         answer_timeout: float = 5.0,
         check_openapi: bool = True,
         heartbeat_interval_ms: int = 41250,
+        max_concurrency: int = 1,
+        identify_interval: float = IDENTIFY_INTERVAL,
     ) -> None:
         self.world = world if world is not None else standard_world().world
         self.interaction_deadline = interaction_deadline  # first answer later than this: 10062
@@ -59,7 +61,12 @@ class Emulator(Driver, WorldEvents):
         self.faults = Faults()
         self.store = MessageStore(nonce_window)
         self.commands = CommandRegistry(self.world)
-        self.gateway = Gateway(self, heartbeat_interval_ms=heartbeat_interval_ms)
+        self.gateway = Gateway(
+            self,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            max_concurrency=max_concurrency,
+            identify_interval=identify_interval,
+        )
         self.openapi = OpenAPIChecker.shared() if check_openapi else None
         self.schema_problems: list[str] = []
         self.role_changes: list[RoleChange] = []
