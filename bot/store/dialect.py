@@ -8,6 +8,7 @@ connection's dialect, so no repository names a dialect.
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, func, pool, select
@@ -133,6 +134,16 @@ def lock_for_transaction(connection: Connection, namespace: int, key: int) -> No
         connection.execute(select(func.pg_advisory_xact_lock(namespace, key)))
 
 
+def lock_tables(connection: Connection, *tables: Table) -> None:
+    """Hold `tables` against every other writer until the transaction ends (reads go on), for
+    a rebuild of derived rows that no concurrent change may fall between the read and the write
+    of. PostgreSQL: `LOCK TABLE ... IN EXCLUSIVE MODE` (locked in the order given). SQLite:
+    nothing to do, its one writer runs write transactions one at a time."""
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(connection.dialect.identifier_preparer.format_table(t) for t in tables)
+        connection.exec_driver_sql(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+
+
 def read_one_snapshot(connection: Connection) -> None:
     """Make the rest of this transaction read one snapshot of the database, for several reads
     that must agree (a member's export across tables). PostgreSQL: REPEATABLE READ, set as the
@@ -156,3 +167,13 @@ def notify(connection: Connection, channel: str, payload: str) -> None:
     `pg_notify`. SQLite: nothing to do, no other process shares the file."""
     if connection.dialect.name == "postgresql":
         connection.execute(select(func.pg_notify(channel, payload)))
+
+
+def database_clock(connection: Connection) -> float:
+    """Seconds since 1970 by the database server's clock, the one clock every process sharing
+    the database agrees on (machines' own clocks drift apart). PostgreSQL: `clock_timestamp()`,
+    the time now rather than the transaction's start. SQLite: this machine's clock, the only one."""
+    if connection.dialect.name == "postgresql":
+        seconds = connection.scalar(select(func.extract("epoch", func.clock_timestamp())))
+        return float(seconds or 0)
+    return time.time()
