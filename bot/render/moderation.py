@@ -1,0 +1,171 @@
+"""What the moderators' log, announce and weekly features show: the weekly leaderboard post,
+the answers to `/roadmap-admin log-channel`, `announce` and `weekly`, and the lines members
+read about a role earned, a stage celebrated or a followed roadmap that left the content.
+
+The weekly post's footer starts with `Weekly leaderboard · <ISO week>`: after a crash the
+sender finds the post of a week by it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.render import limits
+from bot.render.daily_status import discord_timestamp
+from bot.render.payload import NEUTRAL_COLOUR, Embed, Message
+from bot.render.text import no_pings, one_line, role_mention
+from bot.services.leaderboard import Leaderboard
+from bot.services.weekly import WEEKDAYS, WeeklySchedule
+
+_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+_FOOTER = re.compile(r"Weekly leaderboard · (?P<period>[0-9]{4}-W[0-9]{2})\b")
+
+
+def _topics(count: int) -> str:
+    return f"{count} topic" if count == 1 else f"{count} topics"
+
+
+def weekly_post(board: Leaderboard, *, roadmap_title: str, period: str) -> Message:
+    """The weekly post: this week's top members (mentions in an embed never ping)."""
+    lines = [
+        f"{_MEDALS.get(entry.rank, f'`{entry.rank}.`')} <@{entry.user_id}> · {_topics(entry.count)}"
+        for entry in board.entries
+    ]
+    since = f"since {board.since.isoformat()} " if board.since else ""
+    if lines:
+        description = limits.fit_lines(
+            [f"Topics finished this week ({since}server time):", *lines],
+            limits.EMBED_DESCRIPTION_MAX,
+            lambda n: f"… and {n} more",
+        )
+    else:
+        description = "Nobody finished a topic this week. A fresh start: `/roadmap next`."
+    embed = Embed(
+        title="🏆 This week's leaderboard",
+        description=description,
+        footer=f"Weekly leaderboard · {period} · {one_line(no_pings(roadmap_title))}",
+        colour=NEUTRAL_COLOUR,
+    )
+    return limits.fit_message(Message(embeds=(embed,)))
+
+
+def weekly_post_period(footer: str | None) -> str | None:
+    """The ISO week a weekly post's footer names; None for any other message."""
+    found = _FOOTER.match(footer or "")
+    return found["period"] if found else None
+
+
+def weekday_name(weekday: int) -> str:
+    return WEEKDAYS[weekday].capitalize()
+
+
+def weekly_set_message(schedule: WeeklySchedule) -> Message:
+    return Message(
+        content=(
+            f"The weekly leaderboard will be posted in <#{schedule.channel_id}> every "
+            f"**{weekday_name(schedule.weekday)} at {schedule.local_time:%H:%M} "
+            f"{schedule.time_zone}**, once per week. Next post: "
+            f"{discord_timestamp(schedule.next_fire_at)} "
+            f"({discord_timestamp(schedule.next_fire_at, 'R')}), for {schedule.next_period}."
+        )
+    )
+
+
+def weekly_status_message(schedule: WeeklySchedule | None, last: list[tuple[str, str]]) -> Message:
+    """`weekly` without options: the schedule and its last posts (week, status word)."""
+    if schedule is None:
+        return Message(
+            content="No weekly leaderboard post is set up. `/roadmap-admin weekly channel:#…` "
+            "starts one."
+        )
+    when = (
+        f"every {weekday_name(schedule.weekday)} at {schedule.local_time:%H:%M} "
+        f"{schedule.time_zone} in <#{schedule.channel_id}>"
+    )
+    if schedule.enabled:
+        state = (
+            f"On: {when}. Next post: {discord_timestamp(schedule.next_fire_at)}, "
+            f"for {schedule.next_period}."
+        )
+    else:
+        reason = one_line(no_pings(schedule.disabled_reason or "turned off"))
+        state = f"**Off** ({reason}). `/roadmap-admin weekly channel:#…` turns it on again."
+    lines = [state]
+    if last:
+        lines.append("Last posts: " + ", ".join(f"`{week}` {word}" for week, word in last))
+    return Message(content="\n".join(lines))
+
+
+def weekly_off_message(was_on: bool) -> Message:
+    if not was_on:
+        return Message(content="The weekly leaderboard post was not on; nothing changed.")
+    return Message(
+        content="The weekly leaderboard post is off. `/roadmap-admin weekly channel:#…` "
+        "turns it on again."
+    )
+
+
+def log_channel_message(channel_id: int | None, *, changed: bool) -> Message:
+    if channel_id is None:
+        text = (
+            "The moderators' log is off: nothing is reported."
+            if changed
+            else "No log channel is set. `/roadmap-admin log-channel channel:#…` sets one."
+        )
+        return Message(content=text)
+    prefix = "From now on" if changed else "Right now"
+    return Message(
+        content=(
+            f"{prefix} I report in <#{channel_id}> what I turn off or cannot do on my own: a "
+            "daily or weekly post Discord refused (and how to fix it), a reward role I could "
+            "not give, members' reminders turned off because their DMs are closed, and errors "
+            "in an update of the roadmap this server uses. `off:True` stops it."
+        )
+    )
+
+
+def announce_channel_message(channel_id: int | None, *, changed: bool) -> Message:
+    if channel_id is None:
+        text = (
+            "Stage completions are no longer announced."
+            if changed
+            else "No announce channel is set. `/roadmap-admin announce channel:#…` sets one."
+        )
+        return Message(content=text)
+    prefix = "From now on" if changed else "Right now"
+    return Message(
+        content=(
+            f"{prefix} I celebrate in <#{channel_id}> every member who finishes a stage "
+            "(members who hide their progress are left out). `off:True` stops it."
+        )
+    )
+
+
+def role_earned_line(role_id: int, stage_title: str) -> str:
+    """What the member reads after the press that earned a stage's role."""
+    return (
+        f"🏅 You earned the role {role_mention(role_id)} for finishing the stage "
+        f"**{one_line(no_pings(stage_title))}**."
+    )
+
+
+def stage_announcement(user_id: int, stage_title: str, roadmap_title: str) -> str:
+    """The announce channel's line (the mention shows the name and pings no one)."""
+    return (
+        f"🎉 <@{user_id}> finished the stage **{one_line(no_pings(stage_title))}** of "
+        f"**{one_line(no_pings(roadmap_title))}**!"
+    )
+
+
+def role_taken_back_line(role_id: int) -> str:
+    return f"The role {role_mention(role_id)} that finishing this stage gave you is taken back."
+
+
+def roadmap_gone_line(old_roadmap_id: str, now_title: str) -> str:
+    """Told once to a member whose followed roadmap left the content."""
+    return (
+        f"ℹ️ The roadmap `{one_line(no_pings(old_roadmap_id))}` you followed is no longer in "
+        f"this bot's content, so you now study **{one_line(no_pings(now_title))}** (this "
+        "server's). Your progress there is kept and counts again if it comes back; "
+        "`/roadmap follow` picks another roadmap."
+    )

@@ -1,0 +1,163 @@
+"""The Discord side of the moderators' features: a line in the log channel, the weekly
+leaderboard post (sent, or found again in the channel after a crash), and the daily and
+reminder senders that tell the log channel what they turned off.
+
+Every answer from Discord becomes a plain SendOutcome, as for the daily post
+(bot/schedule/daily_sender.py): refused for good with a reason a moderator can act on, or a
+passing failure the ledger retries with the same nonce.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import discord
+
+from bot.render.moderation import weekly_post, weekly_post_period
+from bot.render.permissions import DAILY_POST_PERMISSIONS, permission_names
+from bot.render.to_discord import send_kwargs
+from bot.schedule.daily_sender import (
+    HISTORY_LIMIT,
+    MISSING_ACCESS,
+    MISSING_PERMISSIONS,
+    REQUEST_TIMEOUT,
+    UNKNOWN_CHANNEL,
+    DiscordDailySender,
+)
+from bot.schedule.reminder_sender import DMS_CLOSED, DiscordReminderSender
+from bot.services.delivery import DailyPostRequest, ReminderRequest, SendOutcome
+from bot.services.moderator_log import daily_off_line, reminder_off_line
+from bot.services.weekly import WeeklyBoard, WeeklyPostRequest
+
+log = logging.getLogger(__name__)
+
+#: Tells a server's moderators one line (ModeratorLog.report).
+Report = Callable[[int, str], Awaitable[object]]
+
+
+def weekly_refusal(error: discord.HTTPException, channel_id: int) -> str | None:
+    """Why the weekly post can never go to the channel; None when a retry may work."""
+    where = f"<#{channel_id}>"
+    if error.status == 404 or error.code == UNKNOWN_CHANNEL:
+        return f"the channel {where} no longer exists (Discord answered 404 Unknown Channel)"
+    if error.status == 403 or error.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
+        return (
+            f"I may no longer post in {where} (Discord answered 403 "
+            f"{error.text or 'Missing Permissions'}); give me "
+            f"{permission_names(DAILY_POST_PERMISSIONS)} there"
+        )
+    if error.status >= 500 or error.status == 429:
+        return None
+    return f"Discord refused the post in {where} ({error.status} {error.text or 'error'})"
+
+
+class DiscordModerationSender:
+    """Log lines and weekly posts through the logged-in client."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        history_limit: int = HISTORY_LIMIT,
+        timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        self._client = client
+        self._history_limit = history_limit
+        self._timeout = timeout
+
+    async def send_log_line(self, channel_id: int, text: str) -> SendOutcome:
+        channel = self._client.get_partial_messageable(channel_id)
+        try:
+            sent = await asyncio.wait_for(
+                channel.send(content=text[:2000], allowed_mentions=discord.AllowedMentions.none()),
+                timeout=self._timeout,
+            )
+        except discord.HTTPException as exc:
+            return SendOutcome.refused(f"Discord answered {exc.status} {exc.text or ''}".strip())
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
+        return SendOutcome.sent(sent.id)
+
+    async def send_weekly(self, request: WeeklyPostRequest, board: WeeklyBoard) -> SendOutcome:
+        message = weekly_post(board.board, roadmap_title=board.roadmap.title, period=request.period)
+        channel = self._client.get_partial_messageable(
+            request.channel_id, guild_id=request.guild_id
+        )
+        try:
+            sent = await asyncio.wait_for(
+                channel.send(
+                    **send_kwargs(message),
+                    nonce=request.nonce,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                ),
+                timeout=self._timeout,
+            )
+        except discord.HTTPException as exc:
+            reason = weekly_refusal(exc, request.channel_id)
+            if reason is None:
+                return SendOutcome.retry(f"Discord answered {exc.status}")
+            return SendOutcome.refused(reason)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
+        return SendOutcome.sent(sent.id)
+
+    async def find_weekly_post(self, channel_id: int, period: str) -> SendOutcome:
+        channel = self._client.get_partial_messageable(channel_id)
+        me = self._client.user
+        try:
+            async with asyncio.timeout(self._timeout):
+                async for message in channel.history(limit=self._history_limit):
+                    if me is not None and message.author.id != me.id:
+                        continue
+                    footer = message.embeds[0].footer.text if message.embeds else None
+                    if weekly_post_period(footer) == period:
+                        return SendOutcome.sent(message.id)
+        except discord.HTTPException as exc:
+            reason = weekly_refusal(exc, channel_id)
+            if reason is None:
+                return SendOutcome.retry(f"Discord answered {exc.status}")
+            return SendOutcome.refused(reason)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
+        return SendOutcome.missing()
+
+
+class ReportingDailySender(DiscordDailySender):
+    """The daily sender, telling the log channel when Discord refuses a post for good (the
+    ledger then turns the schedule off with that reason)."""
+
+    def __init__(self, client: discord.Client, report: Report, **options: float) -> None:
+        super().__init__(client, **options)  # type: ignore[arg-type]
+        self._report = report
+
+    async def send_daily(self, request: DailyPostRequest) -> SendOutcome:
+        outcome = await super().send_daily(request)
+        if outcome.kind == "refused":
+            await self._report(request.guild_id, daily_off_line(outcome.reason or "refused"))
+        return outcome
+
+
+class ReportingReminderSender(DiscordReminderSender):
+    """The reminder sender, telling the log channel of a reminder turned off because the
+    member's DMs are closed (in words, not Discord's error code)."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        report: Report,
+        *,
+        pace: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        super().__init__(client, pace=pace)
+        self._report = report
+
+    async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
+        outcome = await super().send_reminder(request)
+        if outcome.kind == "refused":
+            closed = (outcome.reason or "").startswith(DMS_CLOSED)
+            line = reminder_off_line(request.user_id, None if closed else outcome.reason)
+            await self._report(request.guild_id, line)
+        return outcome
