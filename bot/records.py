@@ -42,6 +42,7 @@ class DailySchedule:
     jump_topic_id: str | None
     revision: int
     default_roadmap: str | None = None  # the server's default, joined in for convenience
+    open_thread: bool = False  # a discussion thread is opened on each day's post
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class Delivery:
     topic_position: int | None = None
     ping_role_id: int | None = None
     scheduled_for: datetime | None = None
+    thread_id: int | None = None  # the thread opened on a daily post
 
     @property
     def local_date(self) -> date:

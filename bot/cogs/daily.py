@@ -23,7 +23,12 @@ from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
 from bot.render import daily_status as views
 from bot.render.daily import daily_post_for
-from bot.render.permissions import DAILY_POST_PERMISSIONS, joined, permission_label
+from bot.render.permissions import (
+    DAILY_POST_PERMISSIONS,
+    THREAD_PERMISSIONS,
+    joined,
+    permission_label,
+)
 from bot.render.to_discord import send_kwargs
 
 if TYPE_CHECKING:
@@ -37,18 +42,22 @@ PURGE_EVERY = timedelta(hours=1)
 POSTABLE_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
 
 
-def missing_permissions(permissions: discord.Permissions) -> list[str]:
-    """Names of the needed permissions that `permissions` lacks."""
-    return [
-        permission_label(name) for name in DAILY_POST_PERMISSIONS if not getattr(permissions, name)
-    ]
+def missing_permissions(permissions: discord.Permissions, *, thread: bool = False) -> list[str]:
+    """Names of the needed permissions that `permissions` lacks (`thread`: the post opens a
+    discussion thread too)."""
+    needed = (*DAILY_POST_PERMISSIONS, *(THREAD_PERMISSIONS if thread else ()))
+    return [permission_label(name) for name in needed if not getattr(permissions, name)]
 
 
 def check_daily_channel(
-    guild: discord.Guild, channel_id: int, ping_role: discord.Role | None
+    guild: discord.Guild,
+    channel_id: int,
+    ping_role: discord.Role | None,
+    *,
+    thread: bool = False,
 ) -> discord.abc.GuildChannel:
-    """The channel, if the bot can post the daily topic there; else StudyError naming what
-    is missing."""
+    """The channel, if the bot can post the daily topic there (and open its thread, with
+    `thread`); else StudyError naming what is missing."""
     channel = guild.get_channel(channel_id)
     if channel is None:
         raise StudyError("I can't see that channel. Give me View Channel there and try again.")
@@ -59,7 +68,7 @@ def check_daily_channel(
     if guild.me is None:  # the server is still arriving after a (re)connect
         raise StudyError("I'm still loading this server; try again in a minute.")
     permissions = channel.permissions_for(guild.me)
-    missing = missing_permissions(permissions)
+    missing = missing_permissions(permissions, thread=thread)
     if missing:
         raise StudyError(
             f"I can't post the topic of the day in {channel.mention}: I'm missing "
@@ -154,6 +163,7 @@ class DailyPosts(SubcommandCog):
         timezone="IANA time zone, e.g. Europe/Berlin (also the server's zone for leaderboards)",
         roadmap="The roadmap to walk through (default: the server's)",
         ping_role="A role to ping with each post",
+        thread="Open a discussion thread on each post, named after the topic",
     )
     @app_commands.autocomplete(timezone=time_zone_choices, roadmap=roadmap_choices)
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -166,9 +176,10 @@ class DailyPosts(SubcommandCog):
         timezone: str,
         roadmap: str | None = None,
         ping_role: discord.Role | None = None,
+        thread: bool = False,
     ) -> None:
         guild = _guild(interaction)
-        check_daily_channel(guild, channel.id, ping_role)
+        check_daily_channel(guild, channel.id, ping_role, thread=thread)
         schedule = await self.planner.configure(
             guild.id,
             channel.id,
@@ -176,17 +187,19 @@ class DailyPosts(SubcommandCog):
             timezone,
             roadmap_id=roadmap,
             ping_role_id=ping_role.id if ping_role else None,
+            open_thread=thread,
         )
         await self.bot.services.servers.set_time_zone(guild.id, schedule.time_zone)
         status = await self.planner.status(guild.id)
         walk = status.roadmap if status else None
         preview = await self.planner.preview(guild.id)
         log.info(
-            "daily set guild=%s channel=%s at %s %s by member=%s",
+            "daily set guild=%s channel=%s at %s %s thread=%s by member=%s",
             guild.id,
             channel.id,
             schedule.local_time,
             schedule.time_zone,
+            schedule.open_thread,
             interaction.user.id,
         )
         message = views.daily_set_message(

@@ -36,6 +36,17 @@ _BUTTON_LABELS = {
 
 
 NOTIFY_ME_LABEL = "Notify me"
+#: Discord's limit on a thread's name.
+THREAD_NAME_MAX = 100
+
+
+def thread_name(topic_title: str) -> str:
+    """The discussion thread's name: the topic's title on one line, cut to Discord's 100
+    characters with an ellipsis (a thread's name is plain text: nothing in it pings)."""
+    name = one_line(topic_title).strip() or "Topic of the day"
+    if len(name) <= THREAD_NAME_MAX:
+        return name
+    return name[: THREAD_NAME_MAX - 1].rstrip() + "…"
 
 
 def notify_me_answer(role_name: str, added: bool) -> str:

@@ -45,6 +45,8 @@ def daily_set_message(schedule: DailySchedule, roadmap_title: str, topic: Topic 
         f"**{_when(schedule)}**{ping}, from **{one_line(no_pings(roadmap_title))}**.",
         f"Next post: {_next_post(schedule)}.",
     ]
+    if schedule.open_thread:
+        lines.append("Each post opens a discussion thread named after its topic.")
     if topic is not None:
         lines.append(f"It will show **{one_line(no_pings(topic.title))}**.")
     lines.append("This server's leaderboard weeks and months now follow that time zone too.")
@@ -73,6 +75,8 @@ def _post_line(post: Delivery, roadmap: Roadmap | None, said: set[str]) -> str:
     line = f"`{post.local_date}` {word}"
     if post.topic_id:
         line += f" · {_topic_name(post.topic_id, roadmap)}"
+    if post.thread_id:
+        line += f" · thread <#{post.thread_id}>"
     if post.error and post.status != "sent":
         reason = one_line(no_pings(post.error))
         line += " · the reason above" if reason in said else f" · {reason}"
@@ -91,6 +95,13 @@ def daily_status_message(status: DailyStatus) -> Message:
     ]
     if schedule.ping_role_id:
         fields.append(Field("Pings", role_mention(schedule.ping_role_id), inline=True))
+    fields.append(
+        Field(
+            "Thread",
+            "A discussion thread on each post" if schedule.open_thread else "Off",
+            inline=True,
+        )
+    )
     if schedule.enabled:
         state = f"On. Next post: {_next_post(schedule)}."
         if schedule.jump_topic_id:

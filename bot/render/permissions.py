@@ -17,6 +17,7 @@ PERMISSION_LABELS = {
     "view_channel": "View Channel",
     "read_message_history": "Read Message History",
     "mention_everyone": "Mention @everyone, @here, and All Roles",
+    "create_public_threads": "Create Public Threads",
 }
 
 #: What the bot needs in the daily post's channel (and so in any channel it answers in).
@@ -27,6 +28,8 @@ DAILY_POST_PERMISSIONS = (
     "attach_files",
     "read_message_history",
 )
+#: Only for the daily post's discussion thread (`daily set ... thread:True`).
+THREAD_PERMISSIONS = ("create_public_threads",)
 #: Only for stage reward roles.
 REWARD_PERMISSIONS = ("manage_roles",)
 

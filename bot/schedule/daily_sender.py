@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date
+from typing import Final, Literal
 
 import aiohttp
 import discord
@@ -23,6 +24,7 @@ from bot.render.daily import (
     daily_post_buttons,
     daily_post_date,
     daily_post_for,
+    thread_name,
 )
 from bot.render.permissions import DAILY_POST_PERMISSIONS, notify_role_problem, permission_names
 from bot.render.to_discord import send_kwargs
@@ -40,6 +42,10 @@ REQUEST_TIMEOUT = 60.0
 UNKNOWN_CHANNEL = 10003
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
+#: "A thread has already been created for this message": a resend's thread was opened before.
+THREAD_ALREADY_CREATED = 160004
+#: A day's discussion thread hides itself after a day without messages (Discord's 1440 minutes).
+THREAD_ARCHIVE_MINUTES: Final[Literal[1440]] = 1440
 
 
 def daily_mentions(ping_role_id: int | None) -> discord.AllowedMentions:
@@ -144,6 +150,42 @@ class DiscordDailySender:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
         return SendOutcome.sent(sent.id)
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> int | None:
+        """A public thread on the post (POST /channels/{c}/messages/{m}/threads): its id, or
+        None when Discord refuses it (logged; the post stays). A thread opened from a message
+        has the message's id, so Discord's "already created" (160004, a resend after a crash)
+        names the thread that exists."""
+        try:
+            data = await asyncio.wait_for(
+                self._client.http.start_thread_with_message(
+                    channel_id,
+                    message_id,
+                    name=thread_name(name),
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                ),
+                timeout=self._timeout,
+            )
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_ALREADY_CREATED:
+                return message_id
+            log.warning(
+                "no thread on daily post channel=%s message=%s: Discord answered %s %s",
+                channel_id,
+                message_id,
+                exc.status,
+                exc.text or exc.code,
+            )
+            return None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning(
+                "no thread on daily post channel=%s message=%s: %s",
+                channel_id,
+                message_id,
+                type(exc).__name__,
+            )
+            return None
+        return int(data["id"])
 
     async def find_daily_post(self, channel_id: int, local_date: date) -> SendOutcome:
         channel = self._client.get_partial_messageable(channel_id)

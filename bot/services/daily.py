@@ -1,14 +1,19 @@
 """The DailyPlanner: the topic of the day, posted exactly once per server and local date.
 
 What is the daily post's own: the moderators' settings, which topic a date shows, where it goes
-and when. Each tick takes the due schedules in batches: one transaction records missed dates,
-claims the post rows and advances each schedule in its own zone; the delivery ledger
-(services/ledger.py) sends, records and resolves crashes, as for every scheduled send.
+and when, and the discussion thread opened on it (`daily set ... thread:True`): opened right
+after the post is sent (or found again after a crash), at most once per post, since Discord
+refuses a second thread on one message and the sender reads that refusal as the thread's id.
+Each tick takes the due schedules in batches: one transaction records missed dates, claims the
+post rows and advances each schedule in its own zone; the delivery ledger (services/ledger.py)
+sends, records and resolves crashes, as for every scheduled send.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,6 +35,8 @@ from bot.services.ledger import (
 from bot.services.timezones import local_date, parse_local_time, parse_zone, zone_or_utc
 from bot.store.daily import DailyRepository, TickClaim, post_key
 from bot.store.ledger import Claim, DeliveryKey, Effect
+
+log = logging.getLogger(__name__)
 
 #: Schedules planned and claimed per transaction: planning one costs ~60 µs of loop time, so a
 #: batch stays well under the 20 ms stall budget of the fan-out.
@@ -89,14 +96,42 @@ class DailyCourier:
         self.sender = sender
 
     async def send(self, request: DailyPostRequest) -> SendOutcome:
-        return await self.sender.send_daily(request)
+        outcome = await self.sender.send_daily(request)
+        if not request.open_thread or outcome.kind != "sent" or outcome.message_id is None:
+            return outcome
+        return await self._with_thread(
+            outcome, request.guild_id, request.channel_id, request.topic.title
+        )
 
-    async def rebuild(self, row: Delivery) -> DailyPostRequest | None:
+    async def _with_thread(
+        self, outcome: SendOutcome, guild_id: int, channel_id: int, title: str
+    ) -> SendOutcome:
+        """The sent post's outcome with the thread opened on it; a thread Discord refuses
+        (no Create Public Threads any more) never costs the post: it is logged and left out."""
+        assert outcome.message_id is not None
+        thread_id = await self.sender.open_thread(channel_id, outcome.message_id, title)
+        if thread_id is None:
+            log.warning(
+                "daily post guild=%s message=%s: no thread opened", guild_id, outcome.message_id
+            )
+            return outcome
+        return dataclasses.replace(outcome, thread_id=thread_id)
+
+    def _live_topic(self, row: Delivery) -> tuple[Roadmap, Topic] | None:
         roadmap = self.content.catalog.get(row.roadmap_id or "")
         live = roadmap.resolve(row.topic_id or "") if roadmap else None
         topic = roadmap.topic(live) if roadmap and live else None
-        if roadmap is None or topic is None or row.channel_id is None:
+        return (roadmap, topic) if roadmap is not None and topic is not None else None
+
+    async def _wants_thread(self, guild_id: int) -> bool:
+        schedule = await self.store.schedule(guild_id)
+        return schedule is not None and schedule.open_thread
+
+    async def rebuild(self, row: Delivery) -> DailyPostRequest | None:
+        found = self._live_topic(row)
+        if found is None or row.channel_id is None:
             return None
+        roadmap, topic = found
         return DailyPostRequest(
             guild_id=row.guild_id,
             channel_id=row.channel_id,
@@ -105,16 +140,25 @@ class DailyCourier:
             topic=topic,
             ping_role_id=row.ping_role_id,
             nonce=delivery_nonce(post_key(row.guild_id, row.local_date)),
+            open_thread=await self._wants_thread(row.guild_id),
         )
 
     async def find_sent(self, row: Delivery) -> SendOutcome:
         if row.channel_id is None:
             return SendOutcome.missing(NOT_IN_HISTORY)
         found = await self.sender.find_daily_post(row.channel_id, row.local_date)
-        return SendOutcome.missing(NOT_IN_HISTORY) if found.kind == "missing" else found
+        if found.kind == "missing":
+            return SendOutcome.missing(NOT_IN_HISTORY)
+        live = self._live_topic(row)
+        if found.kind == "sent" and live is not None and await self._wants_thread(row.guild_id):
+            # The crash may have come between the post and its thread.
+            return await self._with_thread(found, row.guild_id, row.channel_id, live[1].title)
+        return found
 
     def on_sent(self, key: DeliveryKey, outcome: SendOutcome) -> Effect:
-        return self.store.after_sent(key.guild_id, date.fromisoformat(key.period))
+        return self.store.after_sent(
+            key.guild_id, date.fromisoformat(key.period), outcome.thread_id
+        )
 
     def on_refused(self, key: DeliveryKey, reason: str) -> Effect:
         return self.store.after_refused(key.guild_id, reason, self.clock.now())
@@ -158,9 +202,11 @@ class DailyPlanner:
         *,
         roadmap_id: str | None = None,
         ping_role_id: int | None = None,
+        open_thread: bool = False,
     ) -> DailySchedule:
         """`daily set`: validates the time, zone and roadmap, then (re)starts the schedule from
-        the next occurrence of that local time. Raises InvalidTime / InvalidTimeZone /
+        the next occurrence of that local time (`open_thread`: a discussion thread on each
+        post). Raises InvalidTime / InvalidTimeZone /
         UnknownRoadmap with a message for the moderator."""
         at = parse_local_time(time_text)
         zone = parse_zone(zone_name)
@@ -171,7 +217,7 @@ class DailyPlanner:
         return await self.store.save(
             guild_id=guild_id, channel_id=channel_id, local_time=at, time_zone=zone.key,
             roadmap_id=roadmap_id, ping_role_id=ping_role_id, next_date=day,
-            next_fire_at=fire_time(day, at, zone), now=now,
+            next_fire_at=fire_time(day, at, zone), now=now, open_thread=open_thread,
         )  # fmt: skip
 
     async def turn_off(self, guild_id: int, reason: str = "turned off by a moderator") -> bool:
@@ -361,4 +407,5 @@ def _request(
         topic=topic,
         ping_role_id=schedule.ping_role_id,
         nonce=delivery_nonce(claim.key),
+        open_thread=schedule.open_thread,
     )

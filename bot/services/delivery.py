@@ -27,6 +27,7 @@ class SendOutcome:
     message_id: int | None = None
     reason: str | None = None
     channel_id: int | None = None  # the DM channel a reminder went to, worth remembering
+    thread_id: int | None = None  # the discussion thread opened on a daily post
 
     @classmethod
     def sent(cls, message_id: int, *, channel_id: int | None = None) -> SendOutcome:
@@ -60,6 +61,8 @@ class DailyPostRequest:
     topic: Topic
     ping_role_id: int | None
     nonce: str
+    #: Open a discussion thread on the post, named after the topic.
+    open_thread: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,11 @@ class DailySender(Protocol):
         """Look for our post of that local date in the channel's recent history:
         `sent` with its id when found, `missing` when not, `refused`/`retry` when the history
         cannot be read."""
+        ...
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> int | None:
+        """Open a public thread named `name` on the post: the thread's id (also when one was
+        opened on it before, so a resend never opens a second), None when Discord refused."""
         ...
 
 

@@ -1,8 +1,12 @@
-"""REST routes for channel and DM messages: create (JSON or multipart), list, get, edit, delete.
+"""REST routes for channel and DM messages: create (JSON or multipart), list, get, edit, delete,
+and a public thread started from a message.
 
 Creation applies Discord's checks in Discord's order: the channel exists and the bot may post
 (50001/50013, 50007 for closed DMs), the body fits the limits (50035), a repeated nonce with
-`enforce_nonce` inside the window returns the earlier message instead of a second one.
+`enforce_nonce` inside the window returns the earlier message instead of a second one. A thread
+from a message needs Create Public Threads (50013), a text or announcement channel (50024) and a
+name of 1 to 100 characters (50035); it takes the message's id, as on Discord, and a second one
+on the same message is refused with 400 / 160004.
 """
 
 from __future__ import annotations
@@ -22,12 +26,26 @@ from tests.emulator.messages import (
 from tests.emulator.payloads import member_payload
 from tests.emulator.rest import Call, DiscordError, RestRouter
 from tests.emulator.routes_core import channel_of
-from tests.emulator.world import CATEGORY, Channel, User
+from tests.emulator.snowflakes import iso_timestamp
+from tests.emulator.world import (
+    ANNOUNCEMENT,
+    ANNOUNCEMENT_THREAD,
+    CATEGORY,
+    PUBLIC_THREAD,
+    TEXT,
+    Channel,
+    User,
+)
 
 if TYPE_CHECKING:
     from tests.emulator.server import Emulator
 
 Reply = tuple[int, Any]
+
+#: The message flag Discord sets on a message a thread was started from.
+HAS_THREAD = 1 << 5
+THREAD_NAME_MAX = 100
+ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
 
 
 def create_message(
@@ -232,9 +250,87 @@ async def serve_attachment(emu: Emulator, request: web.Request) -> web.Response:
     return web.Response(status=404, text="Not Found")
 
 
+def _thread_payload(emu: Emulator, thread: Channel, archive_minutes: int) -> dict[str, Any]:
+    now = iso_timestamp()
+    return {
+        "id": str(thread.id),
+        "type": thread.type,
+        "flags": 0,
+        "guild_id": str(thread.guild_id),
+        "name": thread.name,
+        "parent_id": str(thread.parent_id),
+        "owner_id": str(emu.world.bot.id),
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "thread_metadata": {
+            "archived": False,
+            "archive_timestamp": now,
+            "auto_archive_duration": archive_minutes,
+            "locked": False,
+            "create_timestamp": now,
+        },
+    }
+
+
+def _bad_length(field_name: str, low: int, high: int) -> DiscordError:
+    return DiscordError(
+        400,
+        50035,
+        "Invalid Form Body",
+        {
+            field_name: {
+                "_errors": [
+                    {
+                        "code": "BASE_TYPE_BAD_LENGTH",
+                        "message": f"Must be between {low} and {high} in length.",
+                    }
+                ]
+            }
+        },
+    )
+
+
+async def start_thread_from_message(call: Call) -> Reply:
+    emu = call.emu
+    channel = channel_of(call, need=("view_channel", "read_message_history"))
+    if channel.type not in (TEXT, ANNOUNCEMENT):
+        raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+    assert channel.guild_id is not None
+    if not emu.world.guilds[channel.guild_id].me.has("create_public_threads", channel):
+        raise DiscordError(403, 50013, "Missing Permissions")
+    message = message_of(call, channel)
+    body = call.body if isinstance(call.body, dict) else {}
+    name = body.get("name")
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= THREAD_NAME_MAX:
+        raise _bad_length("name", 1, THREAD_NAME_MAX)
+    archive = body.get("auto_archive_duration") or 4320
+    if archive not in ARCHIVE_DURATIONS:
+        raise DiscordError(400, 50035, "Invalid Form Body")
+    if message.payload.get("thread") is not None or message.id in emu.world.channels:
+        raise DiscordError(400, 160004, "A thread has already been created for this message")
+    kind = ANNOUNCEMENT_THREAD if channel.type == ANNOUNCEMENT else PUBLIC_THREAD
+    thread = Channel(
+        message.id, kind, name.strip(), guild_id=channel.guild_id, parent_id=channel.id
+    )
+    emu.world.channels[thread.id] = thread
+    payload = _thread_payload(emu, thread, archive)
+    message.payload["thread"] = payload
+    message.payload["flags"] = message.flags | HAS_THREAD
+    emu.gateway.dispatch(
+        "THREAD_CREATE", {**payload, "newly_created": True}, guild_id=channel.guild_id
+    )
+    return 201, payload
+
+
 def add_message_routes(router: RestRouter) -> None:
     router.add("POST", "/channels/{channel_id}/messages", post_message)
     router.add("GET", "/channels/{channel_id}/messages", list_messages)
     router.add("GET", "/channels/{channel_id}/messages/{message_id}", get_message)
     router.add("PATCH", "/channels/{channel_id}/messages/{message_id}", edit_message)
     router.add("DELETE", "/channels/{channel_id}/messages/{message_id}", delete_message)
+    router.add(
+        "POST", "/channels/{channel_id}/messages/{message_id}/threads", start_thread_from_message
+    )

@@ -31,6 +31,8 @@ BOT_ROLE_POSITION = 50
 PermissionSpec = int | str | Iterable[str] | discord.Permissions | None
 
 TEXT, DM, VOICE, CATEGORY, ANNOUNCEMENT = 0, 1, 2, 4, 5
+ANNOUNCEMENT_THREAD, PUBLIC_THREAD = 10, 11
+THREADS = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD)
 
 
 def permission_value(spec: PermissionSpec) -> int:
@@ -139,6 +141,8 @@ class Member:
             return ALL_PERMISSIONS
         if channel is None or channel.guild_id != guild.id:
             return base
+        if channel.type in THREADS and channel.parent_id in guild.channels:
+            channel = guild.channels[channel.parent_id]  # a thread has its channel's overwrites
         perms = base
         everyone = channel.overwrites.get(guild.id)
         if everyone:
