@@ -26,6 +26,7 @@ from bot.services.progress import StudyService
 from bot.services.reminders import ReminderPlanner
 from bot.services.roadmaps import MemberRoadmaps
 from bot.services.servers import ServerService
+from bot.sharding import ShardPlan
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
 from bot.store.reminders import ReminderRepository
@@ -83,13 +84,15 @@ def build_wiring(
     content: ContentHolder,
     clock: Clock,
     pacer: RestPacer,
+    shards: ShardPlan | None = None,
 ) -> Wiring:
     """Wire the services to the database and clock, and the planners to Discord through
-    `client`, each scheduled send paced by `pacer`."""
+    `client`, each scheduled send paced by `pacer`. With `shards`, the planners plan only the
+    servers on those shards (another process plans the rest)."""
     services = build_services(database, content, clock)
     grace = timedelta(minutes=settings.daily_grace_minutes)
     daily = DailyPlanner(
-        DailyRepository(database),
+        DailyRepository(database, shards),
         content,
         clock,
         DiscordDailySender(client),
@@ -97,7 +100,7 @@ def build_wiring(
         pace=pacer.acquire,
     )
     reminders = ReminderPlanner(
-        ReminderRepository(database),
+        ReminderRepository(database, shards),
         clock,
         DiscordReminderSender(client, pace=pacer.acquire),
         services.roadmaps.reminder_standing,

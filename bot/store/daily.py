@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, case, literal_column, select, tuple_, update
 
 from bot.records import DAILY, DailySchedule, Delivery
+from bot.sharding import ShardPlan
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database
 from bot.store.dialect import insert
@@ -29,6 +30,7 @@ from bot.store.ledger import (
     replace_claim,
 )
 from bot.store.schema import daily_schedules, deliveries, guild_settings
+from bot.store.shards import narrowed
 
 #: Written in the ledger for the dates the bot was offline through.
 OFFLINE = "the bot was offline too long"
@@ -154,17 +156,19 @@ def _read_schedule(conn: Connection, guild_id: int) -> DailySchedule | None:
     return _schedule(row) if row is not None else None
 
 
-def _due(conn: Connection, now: str, limit: int) -> list[DailySchedule]:
-    rows = conn.execute(_DUE, {"at_now": now, "at_limit": limit})
+def _due(conn: Connection, now: str, limit: int, statement: Any = _DUE) -> list[DailySchedule]:
+    rows = conn.execute(statement, {"at_now": now, "at_limit": limit})
     return [_schedule(row) for row in rows]
 
 
 class DailyRepository:
     """Reads and writes of daily schedules, over the shared Database; `ledger` holds the posts."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, shards: ShardPlan | None = None) -> None:
         self.db = db
-        self.ledger = LedgerRepository(db)
+        # With shards, a tick reads only the schedules of the servers on this process's shards.
+        self._due = narrowed(_DUE, _s.guild_id, shards)
+        self.ledger = LedgerRepository(db, shards)
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -173,7 +177,7 @@ class DailyRepository:
 
     async def due(self, now: datetime, limit: int) -> list[DailySchedule]:
         """Enabled schedules whose next post time has come, in servers the bot is still in."""
-        return await self.db.read(_due, encode_time(now), limit)
+        return await self.db.read(_due, encode_time(now), limit, self._due)
 
     async def recent_posts(self, guild_id: int, limit: int = 5) -> list[Delivery]:
         return await self.ledger.recent(DAILY, guild_id, guild_id, limit)

@@ -29,10 +29,12 @@ from sqlalchemy import (
 )
 
 from bot.records import Delivery
+from bot.sharding import ShardPlan
 from bot.store.codec import decode_time, encode_date, encode_time
 from bot.store.database import Database
 from bot.store.dialect import Prepared, insert
 from bot.store.schema import deliveries
+from bot.store.shards import narrowed
 
 #: A write a kind's store makes in the same transaction as a recorded outcome (the daily
 #: post's topic cursor, a refused reminder turned off...). It runs only when the status changed.
@@ -239,8 +241,10 @@ def replace_claim(conn: Connection, claim: Claim, now: datetime) -> Delivery | N
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def _unfinished(conn: Connection, kind: str, limit: int) -> list[Delivery]:
-    rows = conn.execute(_UNFINISHED, {"at_kind": kind, "at_limit": limit})
+def _unfinished(
+    conn: Connection, kind: str, limit: int, statement: Any = _UNFINISHED
+) -> list[Delivery]:
+    rows = conn.execute(statement, {"at_kind": kind, "at_limit": limit})
     return [_delivery(row) for row in rows]
 
 
@@ -302,15 +306,18 @@ def _note_error(conn: Connection, key: DeliveryKey, error: str) -> bool:
 class LedgerRepository:
     """The ledger's reads and status changes, over the shared Database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, shards: ShardPlan | None = None) -> None:
         self.db = db
+        # With shards, the crash resolver reads only the rows of this process's servers: a
+        # spare that took a slot over settles what its dead process left, and no one else's.
+        self._unfinished = narrowed(_UNFINISHED, _d.guild_id, shards)
 
     async def get(self, key: DeliveryKey) -> Delivery | None:
         return await self.db.read(_get, key)
 
     async def unfinished(self, kind: str, limit: int = 500) -> list[Delivery]:
         """Rows of `kind` still `sending`: in flight somewhere, or left by a crash."""
-        return await self.db.read(_unfinished, kind, limit)
+        return await self.db.read(_unfinished, kind, limit, self._unfinished)
 
     async def recent(
         self, kind: str, guild_id: int, subject_id: int, limit: int = 5

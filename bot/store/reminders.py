@@ -13,11 +13,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
 
 from bot.records import REMINDER, Delivery, Reminder
+from bot.sharding import ShardPlan
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database
 from bot.store.dialect import insert
 from bot.store.ledger import Claim, DeliveryKey, Effect, LedgerRepository, claim_rows
 from bot.store.schema import guild_settings, member_settings, reminder_schedules
+from bot.store.shards import narrowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +100,8 @@ def _get(conn: Connection, guild_id: int, user_id: int) -> Reminder | None:
     return _reminder(row) if row is not None else None
 
 
-def _due(conn: Connection, now: str, limit: int) -> list[Reminder]:
-    rows = conn.execute(_DUE, {"at_now": now, "at_limit": limit})
+def _due(conn: Connection, now: str, limit: int, statement: Any = _DUE) -> list[Reminder]:
+    rows = conn.execute(statement, {"at_now": now, "at_limit": limit})
     return [_reminder(row) for row in rows]
 
 
@@ -181,9 +183,11 @@ def _remember_dm_channel(conn: Connection, guild_id: int, user_id: int, channel_
 class ReminderRepository:
     """Reminders and their schedules, over the shared Database; `ledger` holds the DMs."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, shards: ShardPlan | None = None) -> None:
         self._db = db
-        self.ledger = LedgerRepository(db)
+        # A reminder belongs to a member of a server: the server's shard plans it.
+        self._due = narrowed(_DUE, _r.guild_id, shards)
+        self.ledger = LedgerRepository(db, shards)
 
     # --- the member's commands --------------------------------------------------------------
 
@@ -223,7 +227,7 @@ class ReminderRepository:
     # --- the tick ---------------------------------------------------------------------------
 
     async def due(self, now: datetime, limit: int) -> list[Reminder]:
-        return await self._db.read(_due, encode_time(now), limit)
+        return await self._db.read(_due, encode_time(now), limit, self._due)
 
     async def claim(self, claims: Sequence[ReminderClaim], now: datetime) -> list[bool]:
         """Claim each DM and advance each schedule, in one transaction. A claim is ours (True)
