@@ -26,6 +26,8 @@ MEMBER_ROWS: dict[Table, Column[int]] = {
     schema.progress: schema.progress.c.user_id,
     schema.completions: schema.completions.c.user_id,
     schema.review_cards: schema.review_cards.c.user_id,
+    schema.member_scores: schema.member_scores.c.user_id,  # summaries (bot/store/summaries.py)
+    schema.period_scores: schema.period_scores.c.user_id,
     schema.reward_grants: schema.reward_grants.c.user_id,
     schema.deliveries: schema.deliveries.c.subject_id,  # a reminder's subject: the member
     schema.reminder_schedules: schema.reminder_schedules.c.user_id,
@@ -40,6 +42,8 @@ SERVER_TABLES: tuple[Table, ...] = (
     schema.stage_rewards,
     schema.weekly_schedules,
     schema.moderator_notices,
+    schema.period_heads,  # after period_scores (a member table): the periods kept
+    schema.summary_builds,
     schema.guild_settings,
 )
 

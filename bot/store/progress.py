@@ -25,6 +25,7 @@ from bot.store.database import Database
 from bot.store.dialect import Prepared, insert, is_postgresql, lock_for_transaction
 from bot.store.reviews import card_values, delete_cards, insert_new_card
 from bot.store.schema import completions, progress
+from bot.store.summaries import refresh_member
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +276,11 @@ def _outcome(
     checked: bool = False,
 ) -> ChangeOutcome:
     days: tuple[date, ...] = ()
+    if changed:  # the whole-server summaries follow every change of the rows (summaries.py)
+        logged = encode_time(change.at) if change.status == DONE else None
+        refresh_member(
+            conn, change.guild_id, change.user_id, change.roadmap_id, completion_at=logged
+        )
     if change.with_days:
         days = tuple(_days(conn, change.guild_id, change.user_id))
     return ChangeOutcome(before, after, previous, changed, change.local_day, days, checked)

@@ -370,3 +370,103 @@ moderator_notices = Table(
     PrimaryKeyConstraint("guild_id", "notice_key"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
+
+# -- Summaries (0007): whole-server answers kept up to date by the writes (bot/store/summaries.py)
+summary_topics = Table(
+    "summary_topics",
+    metadata,
+    # The content the summaries count by, per roadmap: each stored topic id (live ids and the
+    # old ids they replace) -> the live id it counts for and its stage's position.
+    Column("roadmap_id", Text, nullable=False),
+    Column("topic_id", Text, nullable=False),
+    Column("live_id", Text, nullable=False),
+    Column("stage", Count),
+    PrimaryKeyConstraint("roadmap_id", "topic_id"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+
+summary_contents = Table(
+    "summary_contents",
+    metadata,
+    # The fingerprint of each roadmap's `summary_topics` rows.
+    Column("roadmap_id", Text, primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+)
+
+summary_builds = Table(
+    "summary_builds",
+    metadata,
+    # Which content fingerprint a server's summary rows of a roadmap were built against.
+    Column("guild_id", DiscordId, nullable=False),
+    Column("roadmap_id", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    PrimaryKeyConstraint("guild_id", "roadmap_id"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+
+member_scores = Table(
+    "member_scores",
+    metadata,
+    # Per member and roadmap: live topics done (all-time leaderboard) and the position of the
+    # furthest stage with any progress (the stats funnel; NULL: none).
+    Column("guild_id", DiscordId, nullable=False),
+    Column("roadmap_id", Text, nullable=False),
+    Column("user_id", DiscordId, nullable=False),
+    Column("done", Count, nullable=False),
+    Column("furthest", Count),
+    PrimaryKeyConstraint("guild_id", "roadmap_id", "user_id"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+Index(
+    "member_scores_by_done",
+    member_scores.c.guild_id,
+    member_scores.c.roadmap_id,
+    member_scores.c.done.desc(),
+    member_scores.c.user_id,
+)
+Index(
+    "member_scores_by_stage",
+    member_scores.c.guild_id,
+    member_scores.c.roadmap_id,
+    member_scores.c.furthest,
+)
+
+period_heads = Table(
+    "period_heads",
+    metadata,
+    # A period (week or month in the server's zone) whose scores are kept: from `since` (UTC).
+    Column("id", Count, primary_key=True, autoincrement=True),
+    Column("guild_id", DiscordId, nullable=False),
+    Column("roadmap_id", Text, nullable=False),
+    Column("period", Text, _in("period", ("week", "month")), nullable=False),
+    Column("starts_on", Text, nullable=False),  # the period's first local day
+    Column("since", Text, nullable=False),
+)
+Index(
+    "period_heads_by_period",
+    period_heads.c.guild_id,
+    period_heads.c.roadmap_id,
+    period_heads.c.period,
+    period_heads.c.starts_on,
+    unique=True,
+)
+
+period_scores = Table(
+    "period_scores",
+    metadata,
+    # Per period and member: live topics completed since the period's start, and completions
+    # logged (any topic of the roadmap: "active").
+    Column("head_id", Count, nullable=False),
+    Column("guild_id", DiscordId, nullable=False),
+    Column("user_id", DiscordId, nullable=False),
+    Column("done", Count, nullable=False),
+    Column("logged", Count, nullable=False),
+    PrimaryKeyConstraint("head_id", "user_id"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+Index(
+    "period_scores_by_done",
+    period_scores.c.head_id,
+    period_scores.c.done.desc(),
+    period_scores.c.user_id,
+)

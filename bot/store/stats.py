@@ -48,7 +48,7 @@ def _live_id(topic_id: ColumnElement[str], live_of: Mapping[str, str]) -> Column
     return case(renamed, value=topic_id, else_=topic_id)
 
 
-def _not_an_index_column(column: ColumnElement[Any]) -> ColumnElement[Any]:
+def not_an_index_column(column: ColumnElement[Any]) -> ColumnElement[Any]:
     """`+column`: the same value, but no longer a column an index can deliver in order.
 
     Grouping a period's completions by member, SQLite would otherwise walk the per-member
@@ -106,7 +106,7 @@ def _period_scores(
     guild_id: int, roadmap_id: str, live_of: Mapping[str, str], since: str
 ) -> Select[Any]:
     log = completions.c
-    member = _not_an_index_column(log.user_id)
+    member = not_an_index_column(log.user_id)
     return (
         select(
             member.label("user_id"),

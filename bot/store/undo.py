@@ -16,6 +16,7 @@ from bot.records import DONE
 from bot.store.database import Database
 from bot.store.progress import _lock_member
 from bot.store.schema import completions, progress, review_cards
+from bot.store.summaries import LATEST_INSTANT, refresh_member
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +86,20 @@ def _undo(conn: Connection, request: UndoRequest) -> bool:
     return True
 
 
+def _undo_and_refresh(conn: Connection, request: UndoRequest) -> bool:
+    undone = _undo(conn, request)
+    if undone:  # the whole-server summaries follow every change of the rows (summaries.py)
+        removed = LATEST_INSTANT if request.status_given == DONE else None
+        refresh_member(
+            conn, request.guild_id, request.user_id, request.roadmap_id, completion_at=removed
+        )
+    return undone
+
+
 class UndoRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     async def undo(self, request: UndoRequest) -> bool:
         """Whether the change was undone (False: the topic has changed since)."""
-        return bool(await self._db.write(_undo, request))
+        return bool(await self._db.write(_undo_and_refresh, request))

@@ -10,6 +10,7 @@ from bot.store.database import Database
 from bot.store.erasure import MEMBER_ROWS, SERVER_TABLES, MemberDataRepository
 from bot.store.progress import ProgressRepository, StatusChange
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
+from bot.store.summaries import PeriodStart, SummaryContent, SummaryRepository
 
 NOW = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
 #: The first review card a topic done gets (bot/store/reviews.py's columns).
@@ -88,6 +89,11 @@ async def _member_with_everything(db: Database, user_id: int) -> None:
         StatusChange(G, user_id, "rm", ("a",), "done", NOW, NOW.date(), review_card=_CARD)
     )
     await db.write(_add_reminder_rows, user_id)
+    # The whole-server summaries, with this week kept: the member's rows there too.
+    week = PeriodStart("week", NOW.date(), NOW - timedelta(hours=1))
+    await SummaryRepository(db).leaderboard(
+        G, SummaryContent("rm", {"a": ("a", 0)}), period=(week,), caller_id=user_id, limit=10
+    )
 
 
 async def test_export_then_forget_me_erases_only_that_member(store_db: Database) -> None:
@@ -134,6 +140,10 @@ async def test_a_server_is_deleted_only_when_it_left_before_the_cutoff(store_db:
         "deliveries": 1,
         "reminder_schedules": 1,
         "member_settings": 1,
+        "member_scores": 1,
+        "period_scores": 1,
+        "period_heads": 1,
+        "summary_builds": 1,
         "guild_settings": 1,
     }
     assert list(deleted) == [table.name for table in SERVER_TABLES]
