@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run | check | preview | migrate | sync | backup]`.
+"""Command line: `python -m bot [run | check | preview | migrate | sync | backup | reload]`.
 
 Exit codes: 0 success, 1 failure, 2 bad usage or configuration. Each command's work lives in
 its layer; this module only parses arguments and reports configuration errors without a traceback.
@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
 
     backup = sub.add_parser("backup", help="online backup of the database to PATH")
     backup.add_argument("path", type=Path)
+
+    sub.add_parser("reload", help="ask every bot process on the database to reload its content")
     return parser
 
 
@@ -101,6 +103,12 @@ def _run(args: argparse.Namespace) -> int:
                     f"--file={args.path} DBNAME (or your host's backups)."
                 )
             return run_backup(settings.database_path, args.path)
+        if command == "reload":
+            from bot.cli.reload import run_reload
+
+            if settings.database_url is None:
+                check_database_path(settings.database_path)
+            return run_reload(settings)
         settings.require_token()  # run and sync need it; say how to get one before anything else
         if settings.database_url is None:
             check_database_path(settings.database_path)

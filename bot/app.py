@@ -35,7 +35,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.content import ContentHolder
 from bot.store.database import Database
 from bot.store.meta import MetaRepository
-from bot.wiring import build_wiring
+from bot.wiring import build_reload_broadcast, build_wiring
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,8 @@ class StudyBot(commands.Bot):
             pacer=self.rest_pacer,
         )
         self.services = self.wiring.services
+        # `python -m bot reload` reaching this process (started with the content watcher).
+        self.reload_broadcast = build_reload_broadcast(settings, database)
         self.add_background("scheduler", self.ticks.start, self.ticks.stop)
 
     # -- wiring used by cogs -------------------------------------------------------------

@@ -23,12 +23,14 @@ from bot.services.daily import DailyPlanner
 from bot.services.leaderboard import LeaderboardService
 from bot.services.members import MemberService
 from bot.services.progress import StudyService
+from bot.services.reload_broadcast import OpenListener, ReloadBroadcast
 from bot.services.reminders import ReminderPlanner
 from bot.services.roadmaps import MemberRoadmaps
 from bot.services.servers import ServerService
 from bot.sharding import ShardPlan
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
+from bot.store.notify import ReloadListener, ReloadRequests
 from bot.store.reminders import ReminderRepository
 from bot.store.settings import MemberSettingsRepository
 
@@ -74,6 +76,20 @@ def reviews_due_count(study: StudyService) -> Callable[[int, int, Roadmap], Awai
         return (await study.reviews_due(guild_id, user_id, roadmap)).count
 
     return count
+
+
+def build_reload_broadcast(settings: Settings, database: Database) -> ReloadBroadcast:
+    """How `python -m bot reload` reaches this process: PostgreSQL notifications on a listening
+    connection of its own, and a poll of the request generation (the poll alone on SQLite)."""
+    open_listener: OpenListener | None = None
+    url = settings.database_url
+    if url is not None:
+
+        async def listen(on_request: Callable[[str], object]) -> ReloadListener:
+            return await ReloadListener.open(url, on_request)
+
+        open_listener = listen
+    return ReloadBroadcast(ReloadRequests(database), open_listener)
 
 
 def build_wiring(

@@ -1,4 +1,5 @@
-"""Extension: content hot reload on file change, on SIGHUP and by `/roadmap-owner reload`.
+"""Extension: content hot reload on file change, on SIGHUP, by `/roadmap-owner reload`, and by
+`python -m bot reload` (every process on the database: bot/services/reload_broadcast.py).
 
 Content is shared by every server, so no server's moderators may reload it: the command is
 registered only in DEV_GUILD_ID (not at all without one) and answers only the bot's owners
@@ -119,6 +120,7 @@ class ContentReload(commands.Cog):
 
     async def _start(self) -> None:
         await self.watcher.start()
+        await self.bot.reload_broadcast.start(self.reload)
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_sighup)
             self._sighup_installed = True
@@ -131,6 +133,7 @@ class ContentReload(commands.Cog):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
             self._sighup_installed = False
         await self.watcher.stop()
+        await self.bot.reload_broadcast.stop()
         for task in list(self._signal_tasks):
             task.cancel()
         await asyncio.gather(*self._signal_tasks, return_exceptions=True)
