@@ -20,6 +20,7 @@ import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.state import AutoShardedConnectionState
 
 from bot.cogs.answers import InFlight
 from bot.cogs.groups import CommandGroups
@@ -27,13 +28,17 @@ from bot.cogs.tree import StudyTree, answer_error
 from bot.config import Settings
 from bot.errors import StudyError
 from bot.gateway_guard import GuardedConnectionState
+from bot.health import HealthReport, HealthServer, build_report
 from bot.render.permissions import DAILY_POST_PERMISSIONS, REWARD_PERMISSIONS
 from bot.roadmap.loader import plural
 from bot.schedule.pacer import RestGate, RestPacer, rest_trace
 from bot.schedule.runner import TICK_INTERVAL, TickRunner
 from bot.services.clock import Clock, SystemClock
 from bot.services.content import ContentHolder
+from bot.services.identify import IdentifyPacer
+from bot.sharding import ShardPlan
 from bot.store.database import Database
+from bot.store.identify import IdentifyTurns
 from bot.store.meta import MetaRepository
 from bot.wiring import build_reload_broadcast, build_wiring
 
@@ -111,8 +116,11 @@ class StudyBot(commands.Bot):
         rest_gate: RestGate | None = None,
         rest_pacer: RestPacer | None = None,
         stop_grace: float = STOP_GRACE,
+        shard_plan: ShardPlan | None = None,
         **options: Any,
     ) -> None:
+        #: The shards this process runs (None: unsharded); set before the wiring is built.
+        self.shard_plan = shard_plan
         intents = discord.Intents.none()
         intents.guilds = True
         # The bot never joins voice: discord.py's warnings about missing voice libraries
@@ -147,6 +155,7 @@ class StudyBot(commands.Bot):
         self.in_flight = InFlight()
         self._stop_grace = stop_grace
         self._ready_once = False
+        self.health_server: HealthServer | None = None
         # One scheduler job runs every feature's tick (`ticks.add_tick`); one pacer spaces all
         # scheduled REST traffic (daily posts, reminders) evenly under the gate's bound.
         self.ticks = TickRunner(tick_interval)
@@ -205,7 +214,11 @@ class StudyBot(commands.Bot):
         """The dev server's commands on every start (instant there); the global ones only when
         the tree changed since the last global sync, so a fresh database syncs once and a
         restart sends nothing. With DEV_GUILD_SYNC_ALL, everything goes to the dev server and
-        nothing globally, so no command is listed twice."""
+        nothing globally, so no command is listed twice. Sharded, only the process running
+        shard 0 syncs (the dev server's too): once per deploy, not once per process."""
+        if self.shard_plan is not None and not self.shard_plan.runs_shard_zero:
+            log.info("not syncing commands: the process running shard 0 does")
+            return
         if self.settings.dev_guild_id is not None:
             await self.sync_guild(self.settings.dev_guild_id)
         if self.settings.dev_guild_sync_all:
@@ -301,6 +314,19 @@ class StudyBot(commands.Bot):
         gc.collect()
         gc.freeze()
 
+    def ready_shard_ids(self) -> set[int]:
+        """The shards of this process connected and ready now (unsharded: shard 0)."""
+        ws = self.ws
+        if self.is_ready() and not self.is_closed() and ws is not None and ws.open:
+            return {0}
+        return set()
+
+    async def health_report(self) -> HealthReport:
+        """What GET /health answers (bot/health.py)."""
+        return await build_report(
+            self.shard_plan, self.ready_shard_ids(), self.database, self.content.catalog
+        )
+
     def ready_line(self) -> str:
         """What an operator needs once logged in: who, in how many servers, how to invite."""
         servers = plural(len(self.guilds), "server")
@@ -338,3 +364,105 @@ class StudyBot(commands.Bot):
             interaction.guild_id,
             interaction.user.id,
         )
+
+
+class GuardedShardedState(GuardedConnectionState[Any], AutoShardedConnectionState):
+    """The sharded client's connection state, with the same guard on malformed frames."""
+
+
+class ShardedStudyBot(StudyBot, commands.AutoShardedBot):
+    """StudyBot as discord.py's AutoShardedBot, running the shards of one ShardPlan.
+
+    Each IDENTIFY waits for its bucket's turn, shared through PostgreSQL by every process of the
+    bot (bot/services/identify.py); on SQLite (one process) discord.py's own pacing. With an
+    explicit shard count discord.py connects to DiscordWebSocket.DEFAULT_GATEWAY (set from
+    DISCORD_GATEWAY_URL), not to the URL of /gateway/bot.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        content: ContentHolder,
+        clock: Clock | None = None,
+        *,
+        shard_plan: ShardPlan,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            settings,
+            database,
+            content,
+            clock,
+            shard_plan=shard_plan,
+            shard_count=shard_plan.count,
+            shard_ids=list(shard_plan.ids),
+            **options,
+        )
+        self._ready_shards: set[int] = set()
+        self.identify_pacer: IdentifyPacer | None = None
+        if database.dialect == "postgresql":
+            self.identify_pacer = IdentifyPacer(
+                IdentifyTurns(database),
+                self._max_concurrency,
+                interval=settings.identify_interval,
+            )
+
+    async def _max_concurrency(self) -> int:
+        return (await self.fetch_session_start_limits()).max_concurrency
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if self.identify_pacer is None or shard_id is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        await self.identify_pacer.wait_turn(shard_id)
+
+    def _get_state(self, **options: Any) -> GuardedShardedState:
+        return GuardedShardedState(
+            dispatch=self.dispatch,
+            handlers=self._handlers,
+            hooks=self._hooks,
+            http=self.http,
+            **options,
+        )
+
+    def ready_shard_ids(self) -> set[int]:
+        shards = self.shards
+        return {
+            shard_id
+            for shard_id in self._ready_shards
+            if shard_id in shards and not shards[shard_id].is_closed()
+        }
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self._ready_shards.add(shard_id)
+        log.info("shard %d ready", shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._ready_shards.add(shard_id)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._ready_shards.discard(shard_id)
+
+
+def create_bot(
+    settings: Settings,
+    database: Database,
+    content: ContentHolder,
+    clock: Clock | None = None,
+    *,
+    shard_plan: ShardPlan | None = None,
+    **options: Any,
+) -> StudyBot:
+    """The bot this process runs: a StudyBot, or with a shard plan a ShardedStudyBot; with
+    HEALTH_PORT set, its health check starts with the rest of its background work."""
+    bot: StudyBot
+    if shard_plan is None:
+        bot = StudyBot(settings, database, content, clock, **options)
+    else:
+        bot = ShardedStudyBot(settings, database, content, clock, shard_plan=shard_plan, **options)
+    if settings.health_port is not None:
+        health = HealthServer(bot.health_report, settings.health_host, settings.health_port)
+        bot.health_server = health
+        bot.add_background("health check", health.start, health.stop)
+    return bot

@@ -62,6 +62,11 @@ class Settings:
     health_port: int | None = None
     health_host: str = "127.0.0.1"
 
+    @property
+    def is_spare(self) -> bool:
+        """A spare process: SHARD_SLOT names several slots, and it runs the one it takes."""
+        return self.shard_slots is not None and len(self.shard_slots) > 1
+
     def shard_plan(self, slot: int | None = None) -> ShardPlan | None:
         """The shards this process runs (None: unsharded). A spare (several slots) has none
         until it holds a slot: pass the slot it took."""

@@ -22,7 +22,7 @@ import discord
 import yarl
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import StudyBot
+from bot.app import StudyBot, create_bot
 from bot.config import ConfigError, Settings
 from bot.rest_proxy import retry_proxy_rate_limits, route_base
 from bot.roadmap.loader import plural
@@ -52,10 +52,43 @@ class OneLinePerEvent(logging.Filter):
         return True
 
 
-def configure_logging(level: str, stream: Any = None) -> None:
-    """One line per event on stdout; ANSI colours only when a person watches a terminal."""
+class ProcessShards(logging.Filter):
+    """Gives every record the field `shards`: this process's slot and shards ("slot=1
+    shards=4-7/16"), so that the lines of many processes, merged, say whose each one is. The
+    label may change once (a spare learns its slot when it takes one)."""
+
+    def __init__(self, label: str = "slot=- shards=-") -> None:
+        super().__init__()
+        self.label = label
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.shards = self.label
+        return True
+
+
+#: The one filter of this process's log handler when it is sharded.
+PROCESS_SHARDS = ProcessShards()
+
+
+def configure_logging(level: str, stream: Any = None, shards: str | None = None) -> None:
+    """One line per event on stdout; ANSI colours only when a person watches a terminal.
+    `shards` (a sharded process's slot and shards) goes on every line, after the level."""
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.addFilter(OneLinePerEvent())
+    if shards is not None:
+        PROCESS_SHARDS.label = shards
+        handler.addFilter(PROCESS_SHARDS)
+        # discord.py's colour formatter has no place for the field: plain lines, always.
+        sharded = logging.Formatter(
+            "[{asctime}] [{levelname:<8}] [{shards}] {name}: {message}",
+            "%Y-%m-%d %H:%M:%S",
+            style="{",
+        )
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        discord.utils.setup_logging(
+            handler=handler, formatter=sharded, level=logging.getLevelName(level)
+        )
+        return
     # Alembic narrates every start ("Context impl SQLiteImpl."), which an operator never acts
     # on; its warnings still show.
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -131,7 +164,13 @@ def _with_bot(
 ) -> int:
     """Logging, token, content and URLs first (each failing with its exit code), then the
     database and the bot inside one event loop, handed to `use`."""
-    configure_logging(settings.log_level)
+    plan = settings.shard_plan() if not settings.is_spare else None
+    configure_logging(settings.log_level, shards=plan.label if plan is not None else None)
+    if settings.is_spare:
+        raise ConfigError(
+            f"SHARD_SLOT={','.join(map(str, settings.shard_slots or ()))} names several slots "
+            "(a spare), and this version has no slot lease to choose one: give one slot."
+        )
     token = settings.require_token()
     content = load_content(settings)
     if content is None:
@@ -164,7 +203,14 @@ def _with_bot(
         except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
             log.error("cannot open the database %s: %s", settings.database_name, exc)
             return 1
-        bot = StudyBot(settings, database, content, sync_on_start=sync_on_start)
+        # `sync` needs no gateway: a plain client, whatever the shards.
+        bot = create_bot(
+            settings,
+            database,
+            content,
+            sync_on_start=sync_on_start,
+            shard_plan=plan if sync_on_start else None,
+        )
         if settings.api_base:
             # Behind a proxy, a 429 may come from the proxy itself, without Discord's body.
             retry_proxy_rate_limits(bot.http)
