@@ -167,6 +167,7 @@ class StudyBot(commands.Bot):
             content=content,
             clock=self.clock,
             pacer=self.rest_pacer,
+            shards=shard_plan,
         )
         self.services = self.wiring.services
         # `python -m bot reload` reaching this process (started with the content watcher).
