@@ -27,7 +27,9 @@ from bot.config import ConfigError, Settings
 from bot.rest_proxy import retry_proxy_rate_limits, route_base
 from bot.roadmap.loader import plural
 from bot.services.content import ContentHolder
+from bot.services.lease import SlotKeeper, hold_slot
 from bot.store.database import Database
+from bot.store.lease import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -165,12 +167,9 @@ def _with_bot(
     """Logging, token, content and URLs first (each failing with its exit code), then the
     database and the bot inside one event loop, handed to `use`."""
     plan = settings.shard_plan() if not settings.is_spare else None
-    configure_logging(settings.log_level, shards=plan.label if plan is not None else None)
-    if settings.is_spare:
-        raise ConfigError(
-            f"SHARD_SLOT={','.join(map(str, settings.shard_slots or ()))} names several slots "
-            "(a spare), and this version has no slot lease to choose one: give one slot."
-        )
+    # A spare learns its slot, and so its shards, once it holds a slot's lease.
+    label = plan.label if plan is not None else "slot=spare shards=-"
+    configure_logging(settings.log_level, shards=label if settings.shard_count else None)
     token = settings.require_token()
     content = load_content(settings)
     if content is None:
@@ -203,6 +202,22 @@ def _with_bot(
         except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
             log.error("cannot open the database %s: %s", settings.database_name, exc)
             return 1
+        keeper: SlotKeeper | None = None
+        if sync_on_start and settings.shard_slots is not None and settings.database_url:
+            # A slot's shards run in one process at a time: wait for its lease (a spare: any
+            # free slot's) before connecting any shard.
+            try:
+                keeper = await hold_slot(settings.database_url, settings.shard_slots)
+            except (OSError, LeaseLost, SQLAlchemyError) as exc:
+                log.error("cannot take a slot's lease on %s: %s", settings.database_name, exc)
+                await database.close()
+                return 1
+            plan = settings.shard_plan(keeper.slot)
+            assert plan is not None
+            PROCESS_SHARDS.label = plan.label
+            log.info("running slot %s: shards %s", keeper.slot, plan.label)
+            # A lease lost is another process free to take the slot: stop, as for a lost file.
+            keeper.watch(lambda reason: _settle(database_lost, reason))
         # `sync` needs no gateway: a plain client, whatever the shards.
         bot = create_bot(
             settings,
@@ -221,6 +236,8 @@ def _with_bot(
             lost = database_lost.done()
             if not lost:
                 watcher.cancel()
+            if keeper is not None:
+                await keeper.close()  # after the shards stopped: only then may a spare start
         if not lost:
             return code
         await watcher  # the stop it began (the database closing) ends before the loop does

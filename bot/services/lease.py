@@ -91,3 +91,16 @@ class SlotKeeper:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.lease.close()
+
+
+async def hold_slot(url: str, candidates: Sequence[int], **options: float) -> SlotKeeper:
+    """Open a lease connection on `url` and wait until this process holds one of
+    `candidates` (`keeper.slot`). Raises LeaseLost (or the driver's error) when the database
+    cannot be reached."""
+    keeper = SlotKeeper(await LeaseConnection.open(url), candidates, **options)
+    try:
+        await keeper.acquire()
+    except BaseException:
+        await keeper.close()
+        raise
+    return keeper
