@@ -20,13 +20,14 @@ from bot.records import DAILY, DailySchedule, Delivery
 from bot.sharding import ShardPlan
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database
-from bot.store.dialect import insert
+from bot.store.dialect import Prepared, insert
 from bot.store.ledger import (
     Claim,
     DeliveryKey,
     Effect,
     LedgerRepository,
     claim_rows,
+    record_thread,
     replace_claim,
 )
 from bot.store.schema import daily_schedules, deliveries, guild_settings
@@ -62,7 +63,7 @@ _SCHEDULE = select(
     _s.guild_id, _s.channel_id, _s.local_time, _s.time_zone, _s.roadmap_id, _s.ping_role_id,
     _s.enabled, _s.disabled_reason, _s.next_date, _s.next_fire_at, _s.cursor_roadmap_id,
     _s.last_topic_id, _s.last_position, _s.last_posted_date, _s.jump_topic_id, _s.revision,
-    guild_settings.c.default_roadmap,
+    guild_settings.c.default_roadmap, _s.open_thread,
 ).select_from(
     daily_schedules.outerjoin(guild_settings, guild_settings.c.guild_id == _s.guild_id)
 )  # fmt: skip
@@ -125,6 +126,9 @@ _MOVE_CURSOR = (
         ),
     )
 )
+# Every sent post runs it on the writer thread: compiled once, on SQLite's cursor (through
+# SQLAlchemy it cost ~250 us of the writer's Python per post, holding the GIL against the loop).
+_MOVE_CURSOR_PREPARED = Prepared(_MOVE_CURSOR)
 
 
 def _schedule(row: Sequence[Any]) -> DailySchedule:
@@ -148,6 +152,7 @@ def _schedule(row: Sequence[Any]) -> DailySchedule:
         jump_topic_id=row[14],
         revision=int(row[15]),
         default_roadmap=row[16],
+        open_thread=bool(row[17]),
     )
 
 
@@ -196,10 +201,12 @@ class DailyRepository:
         next_date: date,
         next_fire_at: datetime,
         now: datetime,
+        open_thread: bool = False,
     ) -> DailySchedule:
         """Create or replace the server's schedule (turning it on); the topic cursor is kept."""
         at = encode_time(now)
         values = {
+            "open_thread": int(open_thread),
             "channel_id": channel_id,
             "local_time": f"{local_time:%H:%M}",
             "time_zone": time_zone,
@@ -235,10 +242,17 @@ class DailyRepository:
     # --- what a recorded outcome changes in the schedule (store/ledger.py runs them) ----------
 
     @staticmethod
-    def after_sent(guild_id: int, day: date) -> Effect:
+    def after_sent(guild_id: int, day: date, thread_id: int | None = None) -> Effect:
         """Move the topic cursor to the post's topic, only forward in time: a late resolution
-        of an older claim leaves a newer post's cursor alone."""
-        return lambda conn: _move_cursor(conn, guild_id, encode_date(day))
+        of an older claim leaves a newer post's cursor alone. The thread opened on the post,
+        if any, is remembered on its ledger row."""
+
+        def effect(conn: Connection) -> None:
+            _move_cursor(conn, guild_id, encode_date(day))
+            if thread_id is not None:
+                record_thread(conn, post_key(guild_id, day), thread_id)
+
+        return effect
 
     @staticmethod
     def after_refused(guild_id: int, reason: str, now: datetime) -> Effect:
@@ -335,4 +349,4 @@ def _claim_now(conn: Connection, revision: int, post: Claim, now: datetime) -> D
 
 
 def _move_cursor(conn: Connection, guild_id: int, day: str) -> None:
-    conn.execute(_MOVE_CURSOR, {"at_guild": guild_id, "at_date": day})
+    _MOVE_CURSOR_PREPARED.run(conn, at_guild=guild_id, at_date=day)

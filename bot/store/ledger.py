@@ -92,6 +92,7 @@ _COLUMNS = (
     deliveries.c.topic_position,
     deliveries.c.ping_role_id,
     deliveries.c.scheduled_for,
+    deliveries.c.thread_id,
 )
 _KEY = ("kind", "guild_id", "subject_id", "period")
 
@@ -117,6 +118,7 @@ def _delivery(row: Sequence[Any]) -> Delivery:
         topic_position=row[14],
         ping_role_id=row[15],
         scheduled_for=decode_time(row[16]),
+        thread_id=row[17],
     )
 
 
@@ -173,6 +175,7 @@ _FINISH = (
     )
 )
 _NOTE_ERROR = update(deliveries).where(_AT_KEY, _SENDING).values(error=bindparam("new_error"))
+_SET_THREAD = update(deliveries).where(_AT_KEY).values(thread_id=bindparam("new_thread"))
 _REPLACE = delete(deliveries).where(_AT_KEY, _d.status.in_(REPLACEABLE))
 # The status changes every send makes run on the writer thread as SQL compiled once: through
 # SQLAlchemy each cost ~100 us of Python holding the GIL against the event loop (the 2,000
@@ -227,6 +230,11 @@ def claim_rows(conn: Connection, claims: Sequence[Claim], now: datetime) -> set[
     )
     result = conn.execute(statement, [_values(claim, at) for claim in claims])
     return {DeliveryKey(kind, int(g), int(s), p) for kind, g, s, p in result}
+
+
+def record_thread(conn: Connection, key: DeliveryKey, thread_id: int) -> None:
+    """Remember the thread opened on a sent post (a daily post's discussion thread)."""
+    conn.execute(_SET_THREAD, {**_at(key), "new_thread": thread_id})
 
 
 def replace_claim(conn: Connection, claim: Claim, now: datetime) -> Delivery | None:
