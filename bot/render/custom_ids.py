@@ -7,6 +7,11 @@ is a frozen dataclass: `.custom_id` writes it, `TEMPLATE` is the pattern a disco
 `DynamicItem` registers (named groups), and `parse`/`from_match` read it back, None for an id of
 another kind or one that is not canonical (so that one button has exactly one id).
 
+A check or a review started from a reminder DM runs in a DM, which has no server: its buttons
+(`xa:`, `ya:`, `yv:`) name the server where `ca:`, `ra:` and `rv:` name the member, since both
+would not fit in 100 characters. The member is the presser: only the member a DM was sent to
+can press its buttons, and the cogs refuse these ids anywhere but in a DM.
+
 The ids of the older buttons (`study:done:...`, `study:forget:...`) are kept as they are.
 """
 
@@ -303,6 +308,143 @@ class ReminderMemberButton(_CustomId):
 
 
 @dataclass(frozen=True, slots=True)
+class DmCheckAnswer(_CustomId):
+    """A CheckAnswer in a reminder DM: the server in place of the member (the DM's own)."""
+
+    guild_id: int
+    roadmap_id: str
+    topic_id: str
+    progress: Progress
+    fingerprint: str
+    position: int
+
+    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
+        rf"xa:(?P<guild>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
+        rf":(?P<progress>{_TOKEN}):(?P<fingerprint>{_FINGERPRINT}):(?P<position>[0-9])"
+    )
+
+    @classmethod
+    def of(cls, guild_id: int, answer: CheckAnswer) -> Self:
+        return cls(
+            guild_id,
+            answer.roadmap_id,
+            answer.topic_id,
+            answer.progress,
+            answer.fingerprint,
+            answer.position,
+        )
+
+    def for_member(self, owner_id: int) -> CheckAnswer:
+        """The same button as the member's own, for the check's rules."""
+        return CheckAnswer(
+            owner_id, self.roadmap_id, self.topic_id, self.progress, self.fingerprint, self.position
+        )
+
+    @property
+    def custom_id(self) -> str:
+        return "x" + self.for_member(self.guild_id).custom_id[1:]
+
+    @classmethod
+    def _read(cls, match: re.Match[str]) -> Self:
+        try:
+            progress = Progress.from_token(match["progress"])
+        except ValueError:
+            raise _NotCanonical from None
+        return cls(
+            _snowflake(match, "guild"),
+            match["roadmap"],
+            match["topic"],
+            progress,
+            match["fingerprint"],
+            int(match["position"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DmReviewAnswer(_CustomId):
+    """A ReviewAnswer in a reminder DM: the server in place of the member (the DM's own)."""
+
+    guild_id: int
+    roadmap_id: str
+    topic_id: str
+    question_index: int
+    fingerprint: str
+    position: int
+
+    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
+        rf"ya:(?P<guild>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
+        rf":(?P<question>[0-9]):(?P<fingerprint>{_FINGERPRINT}):(?P<position>[0-9])"
+    )
+
+    @classmethod
+    def of(cls, guild_id: int, answer: ReviewAnswer) -> Self:
+        return cls(
+            guild_id,
+            answer.roadmap_id,
+            answer.topic_id,
+            answer.question_index,
+            answer.fingerprint,
+            answer.position,
+        )
+
+    def for_member(self, owner_id: int) -> ReviewAnswer:
+        return ReviewAnswer(
+            owner_id,
+            self.roadmap_id,
+            self.topic_id,
+            self.question_index,
+            self.fingerprint,
+            self.position,
+        )
+
+    @property
+    def custom_id(self) -> str:
+        return "y" + self.for_member(self.guild_id).custom_id[1:]
+
+    @classmethod
+    def _read(cls, match: re.Match[str]) -> Self:
+        return cls(
+            _snowflake(match, "guild"),
+            match["roadmap"],
+            match["topic"],
+            int(match["question"]),
+            match["fingerprint"],
+            int(match["position"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DmReviewRating(_CustomId):
+    """A ReviewRating in a reminder DM: the server in place of the member (the DM's own)."""
+
+    guild_id: int
+    roadmap_id: str
+    topic_id: str
+    rating: int
+
+    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
+        rf"yv:(?P<guild>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID}):(?P<rating>[1-4])"
+    )
+
+    @classmethod
+    def of(cls, guild_id: int, rating: ReviewRating) -> Self:
+        return cls(guild_id, rating.roadmap_id, rating.topic_id, rating.rating)
+
+    def for_member(self, owner_id: int) -> ReviewRating:
+        return ReviewRating(owner_id, self.roadmap_id, self.topic_id, self.rating)
+
+    @property
+    def custom_id(self) -> str:
+        return "y" + self.for_member(self.guild_id).custom_id[1:]
+
+    @classmethod
+    def _read(cls, match: re.Match[str]) -> Self:
+        return cls(
+            _snowflake(match, "guild"), match["roadmap"], match["topic"], int(match["rating"])
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class NotifyMe(_CustomId):
     """ "Notify me" on the daily post: adds or removes the role the schedule pings, for the
     presser (the server is the interaction's; the press checks the role is still the one)."""
@@ -330,4 +472,7 @@ KINDS: tuple[type[_CustomId], ...] = (
     ReminderTopicButton,
     ReminderMemberButton,
     NotifyMe,
+    DmCheckAnswer,
+    DmReviewAnswer,
+    DmReviewRating,
 )

@@ -15,6 +15,9 @@ from bot.render.custom_ids import (
     CheckAnswer,
     CheckStart,
     DailyPostButton,
+    DmCheckAnswer,
+    DmReviewAnswer,
+    DmReviewRating,
     NotifyMe,
     ReminderMemberButton,
     ReminderTopicButton,
@@ -45,6 +48,11 @@ LONGEST = [
     ),
     ReminderMemberButton(ReminderMemberButton.STOP, SNOWFLAKE_MAX, SNOWFLAKE_MAX),
     NotifyMe(SNOWFLAKE_MAX),
+    DmCheckAnswer(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, ALL_RIGHT, "ffff", LAST_POSITION),
+    DmReviewAnswer(
+        SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, rules.QUESTIONS[1] - 1, "ffff", LAST_POSITION
+    ),
+    DmReviewRating(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, 4),
 ]
 
 SMALL = [
@@ -56,6 +64,9 @@ SMALL = [
     ReminderTopicButton(ReminderTopicButton.CHECK, 1, 2, "r", "t"),
     ReminderMemberButton(ReminderMemberButton.REVIEW, 1, 2),
     NotifyMe(1),
+    DmCheckAnswer(1, "r", "t", Progress(), "0000", 0),
+    DmReviewAnswer(1, "r", "t", 0, "0a1b", 0),
+    DmReviewRating(1, "r", "t", 1),
 ]
 
 
@@ -97,6 +108,9 @@ def test_the_longest_ids_are_what_the_kinds_can_make() -> None:
         "ReminderTopicButton": 98,
         "ReminderMemberButton": 32,
         "NotifyMe": 16,
+        "DmCheckAnswer": 92,
+        "DmReviewAnswer": 91,
+        "DmReviewRating": 84,
     }
     # The widest value of each part: 13 base-36 characters, ids of 32, a token of 2.
     assert len(ALL_RIGHT.token()) == 2
@@ -131,6 +145,20 @@ def test_no_two_kinds_share_a_prefix_and_action() -> None:
         heads.append((prefix, set(actions)))
     for (prefix_a, actions_a), (prefix_b, actions_b) in combinations(heads, 2):
         assert prefix_a != prefix_b or not actions_a & actions_b
+
+
+def test_a_dm_kind_is_its_servers_button_for_the_dms_member() -> None:
+    # The server takes the member's place: the member is whoever the DM was sent to.
+    check = CheckAnswer(7, "python", "loops", Progress((True,)), "0a1b", 2)
+    in_dm = DmCheckAnswer.of(10**18, check)
+    assert in_dm.custom_id == f"xa:{to_base36(10**18)}:python:loops:3:0a1b:2"
+    assert in_dm.for_member(7) == check
+    review = ReviewAnswer(7, "python", "loops", 1, "0a1b", 0)
+    assert DmReviewAnswer.of(5, review).for_member(7) == review
+    rating = ReviewRating(7, "python", "loops", 2)
+    assert DmReviewRating.parse(DmReviewRating.of(5, rating).custom_id) == DmReviewRating(
+        5, "python", "loops", 2
+    )
 
 
 def test_fields_come_back_typed() -> None:

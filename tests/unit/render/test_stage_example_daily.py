@@ -5,7 +5,14 @@ from datetime import date
 import pytest
 
 from bot.render import limits
-from bot.render.daily import daily_footer, daily_post, daily_post_date, daily_post_for
+from bot.render.daily import (
+    THREAD_NAME_MAX,
+    daily_footer,
+    daily_post,
+    daily_post_date,
+    daily_post_for,
+    thread_name,
+)
 from bot.render.example import example_message, example_reply
 from bot.render.stage import LEGEND, stage_overview
 from tests.unit.render.builders import (
@@ -147,3 +154,11 @@ def test_daily_post_for_looks_up_the_stage_and_numbers_in_the_roadmap():
     assert embed.footer == "Topic of the day · 2026-03-01 · 3 of 3"
     with pytest.raises(ValueError, match="not in roadmap"):
         daily_post_for(roadmap, make_topic("elsewhere"), local_date=date(2026, 3, 1))
+
+
+def test_the_discussion_threads_name_is_the_topic_title_on_one_line_within_100_characters():
+    assert thread_name("Functions") == "Functions"
+    assert thread_name("  Lists\nand   tuples ") == "Lists and tuples"
+    long = thread_name("word " * 40)
+    assert len(long) == THREAD_NAME_MAX and long.endswith("…")
+    assert thread_name("   ") == "Topic of the day"
