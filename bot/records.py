@@ -56,6 +56,8 @@ class Reminder:
     next_date: date
     next_fire_at: datetime
     dm_channel_id: int | None
+    #: Skip the DM on a local day the member already studied (a completion that day).
+    only_if_idle: bool = False
 
 
 #: The kinds of scheduled send, as the delivery ledger stores them.

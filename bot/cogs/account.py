@@ -72,6 +72,7 @@ class Account(SubcommandCog):
             server_zone=server.time_zone,
             hide_progress=mine.hide_progress,
             changed=timezone is not None or hide_progress is not None or reviews is not None,
+            reminder=await self.bot.wiring.reminders.get(guild_id, user_id),
         )
         message = with_reviews_setting(message, await study.reviews_enabled(guild_id, user_id))
         await answer(interaction, **send_kwargs(message), ephemeral=True)

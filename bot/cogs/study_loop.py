@@ -3,7 +3,9 @@ review's buttons (its answers and the Again / Hard / Good / Easy ratings).
 
 Every button is a DynamicItem on a template of bot/render/custom_ids.py carrying all its press
 needs, so a review goes on after a restart with nothing kept in memory; only the member it was
-made for may press it. The check's buttons are in check_yourself.py.
+made for may press it. A review opened from a reminder DM (Review now) rates in the server the
+DM names (`DmReviewAnswerButton`, `DmReviewRatingButton`). The check's buttons are in
+check_yourself.py.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from bot.cogs.groups import SubcommandCog, subcommand
 from bot.cogs.topic_card import topic_view_card
 from bot.errors import StudyError
 from bot.render import study_loop as views
-from bot.render.custom_ids import ReviewAnswer, ReviewRating
+from bot.render.custom_ids import DmReviewAnswer, DmReviewRating, ReviewAnswer, ReviewRating
 from bot.render.payload import Message
 from bot.render.to_discord import edit_kwargs, send_kwargs
 from bot.roadmap.catalog import require_topic
@@ -68,25 +70,35 @@ def _shown_review_question(
 
 
 def _rating_view(
-    owner_id: int, roadmap_id: str, topic_id: str, suggested: Rating | None
+    owner_id: int,
+    roadmap_id: str,
+    topic_id: str,
+    suggested: Rating | None,
+    dm_guild_id: int | None = None,
 ) -> discord.ui.View:
-    return persistent_view(
-        *(
-            ReviewRatingButton(
-                ReviewRating(owner_id, roadmap_id, topic_id, int(rating)),
-                label,
-                highlighted=rating == suggested,
-            )
-            for rating, label in views.RATING_BUTTONS
-        )
-    )
+    buttons: list[ReviewRatingButton] = []
+    for rating, label in views.RATING_BUTTONS:
+        spec = ReviewRating(owner_id, roadmap_id, topic_id, int(rating))
+        highlighted = rating == suggested
+        if dm_guild_id is None:
+            buttons.append(ReviewRatingButton(spec, label, highlighted=highlighted))
+        else:
+            dm_spec = DmReviewRating.of(dm_guild_id, spec)
+            buttons.append(DmReviewRatingButton(dm_spec, owner_id, label, highlighted=highlighted))
+    return persistent_view(*buttons)
+
+
+def _answer_button(spec: ReviewAnswer, label: str, dm_guild_id: int | None) -> ReviewAnswerButton:
+    if dm_guild_id is None:
+        return ReviewAnswerButton(spec, label)
+    return DmReviewAnswerButton(DmReviewAnswer.of(dm_guild_id, spec), spec.owner_id, label)
 
 
 def review_card(
-    owner_id: int, roadmap: Roadmap, due: ReviewsDue
+    owner_id: int, roadmap: Roadmap, due: ReviewsDue, dm_guild_id: int | None = None
 ) -> tuple[Message, discord.ui.View | None]:
     """The first review due (a check question, else the summary and the ratings), or the
-    message that nothing is due."""
+    message that nothing is due; `dm_guild_id`: a review in a reminder DM, for that server."""
     item = due.first
     if item is None:
         return views.reviews_done(due), None
@@ -95,14 +107,15 @@ def review_card(
     index = review_question(check, owner_id, topic.id, item.card)
     if check is None or index < 0:
         message = views.review_summary(topic, due)
-        return message, _rating_view(owner_id, roadmap.id, topic.id, None)
+        return message, _rating_view(owner_id, roadmap.id, topic.id, None, dm_guild_id)
     shown = _shown_review_question(check, owner_id, topic, index)
     fingerprint = check_fingerprint(check)
     view = persistent_view(
         *(
-            ReviewAnswerButton(
+            _answer_button(
                 ReviewAnswer(owner_id, roadmap.id, topic.id, index, fingerprint, position),
                 views.answer_label(position, text),
+                dm_guild_id,
             )
             for position, text in enumerate(shown.answers)
         )
@@ -126,6 +139,8 @@ class ReviewAnswerButton(
         )
         self.spec = spec
         self.owner_id = spec.owner_id if spec else 0
+        #: The server a review in a reminder DM rates in (None: the interaction's server).
+        self.dm_guild_id: int | None = None
 
     @classmethod
     async def from_custom_id(
@@ -149,7 +164,7 @@ class ReviewAnswerButton(
             # The questions changed: rate from memory instead.
             text = "The questions changed since this review was shown; rate from memory."
             message = views.review_answered(topic, text, Rating.Good)
-            view = _rating_view(spec.owner_id, roadmap.id, topic.id, None)
+            view = _rating_view(spec.owner_id, roadmap.id, topic.id, None, self.dm_guild_id)
             await answer_edit(interaction, **edit_kwargs(message), view=view)
             return
         question = check.questions[spec.question_index]
@@ -162,7 +177,7 @@ class ReviewAnswerButton(
         feedback = _feedback(chosen, right_answer)
         suggested = suggested_rating(chosen.right)
         message = views.review_answered(topic, views.feedback_line(feedback), suggested)
-        view = _rating_view(spec.owner_id, roadmap.id, topic.id, suggested)
+        view = _rating_view(spec.owner_id, roadmap.id, topic.id, suggested, self.dm_guild_id)
         await answer_edit(interaction, **edit_kwargs(message), view=view)
 
 
@@ -188,6 +203,7 @@ class ReviewRatingButton(
         )
         self.spec = spec
         self.owner_id = spec.owner_id if spec else 0
+        self.dm_guild_id: int | None = None  # as ReviewAnswerButton's
 
     @classmethod
     async def from_custom_id(
@@ -199,24 +215,82 @@ class ReviewRatingButton(
         bot = _bot(interaction)
         spec = self.spec
         roadmap = bot.content.catalog.get(spec.roadmap_id) if spec else None
-        if spec is None or roadmap is None or interaction.guild_id is None:
+        guild_id = self.dm_guild_id or interaction.guild_id
+        if spec is None or roadmap is None or guild_id is None:
             await answer(interaction, TOPIC_LEFT if spec else OUTDATED, ephemeral=True)
             return
         rated = await bot.services.study.rate_review(
-            interaction.guild_id, spec.owner_id, roadmap, spec.topic_id, Rating(spec.rating)
+            guild_id, spec.owner_id, roadmap, spec.topic_id, Rating(spec.rating)
         )
         log.info(
             "review topic=%s rating=%d guild=%s member=%s saved=%s",
             rated.topic.id,
             rated.rating,
-            interaction.guild_id,
+            guild_id,
             spec.owner_id,
             rated.saved,
         )
-        message, view = review_card(spec.owner_id, roadmap, rated.remaining)
+        message, view = review_card(spec.owner_id, roadmap, rated.remaining, self.dm_guild_id)
         edit = edit_kwargs(message)
         edit["content"] = views.rated_line(rated)
         await answer_edit(interaction, **edit, view=view)
+
+
+class DmReviewAnswerButton(ReviewAnswerButton, template=DmReviewAnswer.TEMPLATE):
+    """A review's answer in a reminder DM (`ya:`): the id names the server, the presser is the
+    member (only the member a DM went to can press its buttons; anywhere but in a DM the id
+    belongs to no one)."""
+
+    def __init__(self, spec: DmReviewAnswer | None, owner_id: int, label: str = "Answer") -> None:
+        # The button carries the DM's id (DynamicItem checks it against this class's template);
+        # the press runs on the member's own ReviewAnswer.
+        super(ReviewAnswerButton, self).__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=spec.custom_id if spec else "ya:0:x:x:0:0000:0",
+            )
+        )
+        self.spec = spec.for_member(owner_id) if spec else None
+        self.owner_id = owner_id if spec else 0
+        self.dm_guild_id = spec.guild_id if spec else None
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> DmReviewAnswerButton:
+        owner_id = interaction.user.id if interaction.guild_id is None else 0
+        return cls(DmReviewAnswer.from_match(match), owner_id)
+
+
+class DmReviewRatingButton(ReviewRatingButton, template=DmReviewRating.TEMPLATE):
+    """Again / Hard / Good / Easy in a reminder DM (`yv:`), as DmReviewAnswerButton."""
+
+    def __init__(
+        self,
+        spec: DmReviewRating | None,
+        owner_id: int,
+        label: str = "Rate",
+        *,
+        highlighted: bool = False,
+    ) -> None:
+        super(ReviewRatingButton, self).__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.success if highlighted else discord.ButtonStyle.secondary,
+                custom_id=spec.custom_id if spec else "yv:0:x:x:3",
+            )
+        )
+        self.spec = spec.for_member(owner_id) if spec else None
+        self.owner_id = owner_id if spec else 0
+        self.dm_guild_id = spec.guild_id if spec else None
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> DmReviewRatingButton:
+        owner_id = interaction.user.id if interaction.guild_id is None else 0
+        return cls(DmReviewRating.from_match(match), owner_id)
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -287,4 +361,9 @@ class StudyLoop(SubcommandCog):
         await answer(interaction, **card.send(), ephemeral=True)
 
 
-PERSISTENT_ITEMS = (ReviewAnswerButton, ReviewRatingButton)
+PERSISTENT_ITEMS = (
+    ReviewAnswerButton,
+    ReviewRatingButton,
+    DmReviewAnswerButton,
+    DmReviewRatingButton,
+)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.records import Reminder
 from bot.render import limits
+from bot.render.daily_status import discord_timestamp
 from bot.render.payload import NEUTRAL_COLOUR, Attachment, Embed, Message
 from bot.render.text import no_pings, one_line
 from bot.roadmap.model import Roadmap
@@ -12,10 +14,34 @@ from bot.roadmap.model import Roadmap
 EXPORT_FILENAME = "study-companion-export.json"
 
 
+def reminder_setting(reminder: Reminder | None) -> str:
+    """The settings' reminder line: its time and zone, the next DM as a Discord timestamp,
+    and whether it skips the days the member already studied."""
+    if reminder is None:
+        return "• Reminder: none; `/roadmap remind set` starts a daily DM with your next topic"
+    at = reminder.next_fire_at
+    days = (
+        "only on days you have not marked a topic done by then (`only_if_idle`)"
+        if reminder.only_if_idle
+        else "every day"
+    )
+    return (
+        f"• Reminder: **{reminder.local_time:%H:%M}** ({reminder.time_zone or 'UTC'}), {days}; "
+        f"next DM {discord_timestamp(at)} ({discord_timestamp(at, 'R')}); "
+        "`/roadmap remind set` changes it, `/roadmap remind off` stops it"
+    )
+
+
 def settings_message(
-    *, time_zone: str | None, server_zone: str | None, hide_progress: bool, changed: bool
+    *,
+    time_zone: str | None,
+    server_zone: str | None,
+    hide_progress: bool,
+    changed: bool,
+    reminder: Reminder | None = None,
 ) -> Message:
-    """The member's settings after `/roadmap settings` (changed or just shown)."""
+    """The member's settings after `/roadmap settings` (changed or just shown), with their
+    reminder."""
     if time_zone:
         zone = f"`{time_zone}`"
     elif server_zone:
@@ -31,6 +57,7 @@ def settings_message(
         "Your settings are saved." if changed else "Your settings in this server:",
         f"• Time zone: {zone} (used for streaks and reminders)",
         f"• Progress: {visibility}",
+        reminder_setting(reminder),
     ]
     if not changed:
         lines.append("Change them with `/roadmap settings timezone:` or `hide_progress:`.")
