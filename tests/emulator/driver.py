@@ -121,6 +121,8 @@ class Driver:
         until: str = "answer",
         within: float | None = None,
     ) -> InteractionResult:
+        if isinstance(actor, Member) and channel.is_dm:
+            actor = actor.user  # a press in a DM carries no server, as on Discord
         user = actor.user if isinstance(actor, Member) else actor
         state = InteractionState(
             self.world.ids.next(),
