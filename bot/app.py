@@ -57,6 +57,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.welcome",
     "bot.cogs.save",
     "bot.cogs.catch_up",
+    "bot.cogs.moderation",
 )
 
 OLD_BUTTON = "This button is from an older message; use `/roadmap next` to see your next topic."

@@ -14,22 +14,28 @@ import discord
 from bot.config import Settings
 from bot.render.audit import accept_for_discord
 from bot.roadmap.model import Roadmap
-from bot.schedule.daily_sender import DiscordDailySender
+from bot.schedule.moderation_sender import (
+    DiscordModerationSender,
+    ReportingDailySender,
+    ReportingReminderSender,
+)
 from bot.schedule.pacer import RestPacer
-from bot.schedule.reminder_sender import DiscordReminderSender
 from bot.services.clock import Clock
 from bot.services.content import ContentHolder, ContentReloader
 from bot.services.daily import DailyPlanner
-from bot.services.leaderboard import LeaderboardService
+from bot.services.leaderboard import LeaderboardService, Period
 from bot.services.members import MemberService
+from bot.services.moderator_log import ModerationSettings, ModeratorLog
 from bot.services.progress import StudyService
 from bot.services.reload_broadcast import OpenListener, ReloadBroadcast
 from bot.services.reminders import ReminderPlanner
 from bot.services.roadmaps import MemberRoadmaps
 from bot.services.servers import ServerService
+from bot.services.weekly import WeeklyBoard, WeeklyPlanner
 from bot.sharding import ShardPlan
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
+from bot.store.moderation import ModerationRepository
 from bot.store.notify import ReloadListener, ReloadRequests
 from bot.store.reminders import ReminderRepository
 from bot.store.settings import MemberSettingsRepository
@@ -54,6 +60,9 @@ class Wiring:
     daily: DailyPlanner
     reminders: ReminderPlanner
     reloader: ContentReloader
+    moderator_log: ModeratorLog
+    moderation: ModerationSettings
+    weekly: WeeklyPlanner
 
 
 def build_services(database: Database, content: ContentHolder, clock: Clock) -> Services:
@@ -92,6 +101,18 @@ def build_reload_broadcast(settings: Settings, database: Database) -> ReloadBroa
     return ReloadBroadcast(ReloadRequests(database), open_listener)
 
 
+def weekly_board(services: Services) -> Callable[[int], Awaitable[WeeklyBoard]]:
+    """What the weekly post shows: this week's leaderboard of the server's roadmap, from the
+    leaderboard service's public function (the summary tables make it fast)."""
+
+    async def board(guild_id: int) -> WeeklyBoard:
+        roadmap = await services.roadmaps.server_roadmap(guild_id)
+        week = await services.leaderboard.leaderboard(guild_id, roadmap, Period.WEEK, caller_id=0)
+        return WeeklyBoard(roadmap, week)
+
+    return board
+
+
 def build_wiring(
     client: discord.Client,
     *,
@@ -107,18 +128,22 @@ def build_wiring(
     servers on those shards (another process plans the rest)."""
     services = build_services(database, content, clock)
     grace = timedelta(minutes=settings.daily_grace_minutes)
+    moderation_store = ModerationRepository(database)
+    moderation_sender = DiscordModerationSender(client)
+    # Every log line is paced like every scheduled send.
+    moderator_log = ModeratorLog(moderation_store, clock, moderation_sender, pace=pacer.acquire)
     daily = DailyPlanner(
         DailyRepository(database, shards),
         content,
         clock,
-        DiscordDailySender(client),
+        ReportingDailySender(client, moderator_log.report),
         grace=grace,
         pace=pacer.acquire,
     )
     reminders = ReminderPlanner(
         ReminderRepository(database, shards),
         clock,
-        DiscordReminderSender(client, pace=pacer.acquire),
+        ReportingReminderSender(client, moderator_log.report, pace=pacer.acquire),
         services.roadmaps.reminder_standing,
         MemberSettingsRepository(database).zones,
         reviews_of=reviews_due_count(services.study),
@@ -127,4 +152,14 @@ def build_wiring(
     )
     # Accepted as the start-up, check and preview accept content: one rule, one audit.
     reloader = ContentReloader(content, settings.content_dir, database, accept=accept_for_discord)
-    return Wiring(services, daily, reminders, reloader)
+    weekly = WeeklyPlanner(
+        moderation_store,
+        clock,
+        moderation_sender,
+        weekly_board(services),
+        report=moderator_log.report,
+        grace=grace,
+        pace=pacer.acquire,
+    )
+    moderation = ModerationSettings(moderation_store, clock)
+    return Wiring(services, daily, reminders, reloader, moderator_log, moderation, weekly)

@@ -6,7 +6,8 @@ finished stage is announced (rewards) by the usual rule.
 **Undo** under the card after a Done or Skip press takes it back (services/undo.py): the
 status before, the completion Done logged, so the streak, and the review card it made. Its
 custom_id carries the owner, both statuses, roadmap and topic; it undoes only while the topic
-still has the status the press gave (a compare-and-set), so a second press changes nothing."""
+still has the status the press gave (a compare-and-set), so a second press changes nothing; the
+stage role that press earned is taken back when the stage is no longer complete."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.events import announce_mark
 from bot.records import DONE, IN_PROGRESS, SKIPPED
 from bot.render.custom_ids import from_base36, to_base36
+from bot.render.moderation import role_taken_back_line
 from bot.render.progress_card import where_line
 from bot.render.text import no_pings, one_line
 from bot.services.catch_up import plan_stage_skip, skip_stage
@@ -97,7 +99,7 @@ class SkipStageButton(
             bot.services.study, guild_id, self.owner_id, roadmap, self.stage_id
         )
         for result in results:
-            announce_mark(bot, guild_id, self.owner_id, result)
+            announce_mark(bot, guild_id, self.owner_id, result, interaction)
         stage = roadmap.stage(self.stage_id)
         name = one_line(no_pings(stage.title)) if stage else self.stage_id
         if not results:
@@ -225,8 +227,27 @@ class UndoButton(
         card = await next_topic_card(bot, guild_id, self.owner_id, roadmap)
         edit = card.edit()
         note = f"↩️ Undone: **{title}** is {_BACK_TO[self.before]} again."
+        role_id = await undo.reward_to_take_back(guild_id, self.owner_id, standing, topic.id)
+        if role_id is not None:
+            note += " " + await _take_back_role(bot, guild_id, self.owner_id, role_id)
         edit["content"] = "\n".join(filter(None, (note, card.message.content)))
         await answer_edit(interaction, **edit)
+
+
+async def _take_back_role(bot: StudyBot, guild_id: int, user_id: int, role_id: int) -> str:
+    """Remove the stage role the undone press earned; what the member reads about it."""
+    try:
+        await bot.http.remove_role(
+            guild_id, user_id, role_id, reason="Undo: the stage is no longer complete"
+        )
+    except discord.HTTPException as exc:
+        log.warning(
+            "undo: role not taken back guild=%s member=%s role=%s: %s",
+            guild_id, user_id, role_id, exc,
+        )  # fmt: skip
+        return f"The role <@&{role_id}> stays: Discord refused to take it back."
+    log.info("undo: role taken back guild=%s member=%s role=%s", guild_id, user_id, role_id)
+    return role_taken_back_line(role_id)
 
 
 def undo_button(owner_id: int, result: MarkResult) -> UndoButton | None:

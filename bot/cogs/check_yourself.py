@@ -202,7 +202,7 @@ async def _finish_check(
     next_review_at = None
     newly_done = False
     if outcome.mark is not None:
-        announce_mark(bot, guild_id, user_id, outcome.mark)
+        announce_mark(bot, guild_id, user_id, outcome.mark, interaction)
         newly_done = outcome.mark.changed
         found = await bot.services.study.review_card(guild_id, user_id, roadmap, topic)
         if found is not None:

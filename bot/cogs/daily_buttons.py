@@ -110,7 +110,7 @@ class DailyPostItem(
             await answer(interaction, **check_send(user_id, roadmap.id, topic), ephemeral=True)
             return
         result = await bot.services.study.mark(guild_id, user_id, roadmap, topic.id, DONE)
-        announce_mark(bot, guild_id, user_id, result)
+        announce_mark(bot, guild_id, user_id, result, interaction)
         reply = send_kwargs(mark_reply(result))
         if not result.standing.is_checked(result.topic.id):
             button = check_start_button(user_id, roadmap.id, result.topic)

@@ -11,8 +11,10 @@ it with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import discord
 
 from bot.roadmap.model import Stage
 from bot.services.progress import MarkResult
@@ -32,12 +34,22 @@ class StageCompleted:
     user_id: int
     roadmap_id: str
     stage: Stage
+    #: The press or command that finished it, so a listener can tell the member (a role
+    #: earned) in a follow-up once it is answered; None when there is none to answer.
+    interaction: discord.Interaction | None = field(default=None, compare=False)
 
 
-def announce_mark(bot: StudyBot, guild_id: int, user_id: int, result: MarkResult) -> None:
+def announce_mark(
+    bot: StudyBot,
+    guild_id: int,
+    user_id: int,
+    result: MarkResult,
+    interaction: discord.Interaction | None = None,
+) -> None:
     """Tell listeners about what a mark achieved (stage rewards live elsewhere)."""
     if result.completed_stage is not None:
+        stage = result.completed_stage
         bot.dispatch(
             STAGE_COMPLETED,
-            StageCompleted(guild_id, user_id, result.standing.roadmap.id, result.completed_stage),
+            StageCompleted(guild_id, user_id, result.standing.roadmap.id, stage, interaction),
         )

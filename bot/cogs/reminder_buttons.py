@@ -128,7 +128,7 @@ class ReminderTopicItem(
         result = await bot.services.study.mark(
             spec.guild_id, spec.owner_id, roadmap, topic.id, status
         )
-        announce_mark(bot, spec.guild_id, spec.owner_id, result)
+        announce_mark(bot, spec.guild_id, spec.owner_id, result, interaction)
         reply = send_kwargs(mark_reply(result))
         reply["content"] = f"{header} {reply.get('content') or ''}".rstrip()
         await answer(interaction, **reply, ephemeral=True)

@@ -1,5 +1,7 @@
 """Extension: `/roadmap-admin reward set | remove | list` (Manage Server), and giving the role
-when a member finishes a stage (the `stage_completed` event, from commands and buttons).
+when a member finishes a stage (the `stage_completed` event, from commands and buttons): the
+member is told which role they earned (a follow-up to their press), the grant is recorded (for
+Undo), and a role that could not be given is reported in the moderators' log channel.
 
 A role is checked when it is chosen (the bot must be able to give it, and the moderator too: a
 member marks topics themselves, so a reward must not hand out what the moderator could not)
@@ -8,6 +10,7 @@ and again before each award, so a role moved or deleted since costs no refused r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, cast
 
@@ -20,10 +23,12 @@ from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices
 from bot.cogs.events import StageCompleted
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
+from bot.render.moderation import role_earned_line
 from bot.render.permissions import permission_names
 from bot.render.rewards import reward_list_message, reward_removed_message, reward_set_message
 from bot.render.to_discord import send_kwargs
 from bot.roadmap.catalog import require_stage
+from bot.services.moderator_log import reward_not_given_line
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -210,10 +215,16 @@ class StageRewards(SubcommandCog):
         role = guild.get_role(role_id) if guild else None
         if role is None:
             log.warning("reward not given, the role no longer exists: %s", where)
+            await self._not_given(
+                event,
+                role_id,
+                "that role no longer exists. Choose another with `/roadmap-admin reward set`.",
+            )
             return
         reason = why_the_bot_cannot_give(role)
         if reason:
             log.warning("reward not given: %s: %s", where, reason)
+            await self._not_given(event, role_id, reason)
             return
         try:
             # Members are not cached (no members intent), so the role goes by ids: one request.
@@ -227,8 +238,46 @@ class StageRewards(SubcommandCog):
             log.warning(
                 "reward not given, Discord refused (%s, code %s): %s", exc.status, exc.code, where
             )
+            await self._not_given(
+                event,
+                role_id,
+                f"Discord refused it ({exc.status} {exc.text or 'error'}). Check that my role "
+                "is above it and has Manage Roles.",
+            )
             return
+        # Recorded so that an Undo of the press takes back this role, and only one the bot gave.
+        await self.bot.wiring.moderation.record_grant(
+            event.guild_id, event.user_id, event.roadmap_id, event.stage.id, role_id
+        )
         log.info("reward given: %s", where)
+        await tell_member(event.interaction, role_earned_line(role_id, event.stage.title))
+
+    async def _not_given(self, event: StageCompleted, role_id: int, reason: str) -> None:
+        """Say in the moderators' log why a reward role was not given."""
+        line = reward_not_given_line(event.user_id, role_id, event.stage.title, reason)
+        await self.bot.wiring.moderator_log.report(event.guild_id, line)
+
+
+#: How long a follow-up waits for the press's own answer to go out first.
+ANSWER_WAIT = 5.0
+
+
+async def tell_member(interaction: discord.Interaction | None, text: str) -> None:
+    """An ephemeral follow-up to the press or command, after its own answer (a follow-up
+    before the first answer would fail, and would read out of order)."""
+    if interaction is None:
+        return
+    deadline = asyncio.get_running_loop().time() + ANSWER_WAIT
+    while not interaction.response.is_done():
+        if asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.05)
+    try:
+        await interaction.followup.send(
+            text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+    except discord.HTTPException as exc:
+        log.warning("could not tell member=%s: %s", interaction.user.id, exc)
 
 
 async def setup(bot: StudyBot) -> None:

@@ -115,7 +115,7 @@ class Study(SubcommandCog):
             result = await study.reset(guild_id, user_id, roadmap, topic)
         else:
             result = await study.mark(guild_id, user_id, roadmap, topic, status)
-        announce_mark(self.bot, guild_id, user_id, result)
+        announce_mark(self.bot, guild_id, user_id, result, interaction)
         reply = send_kwargs(mark_reply(result))
         buttons: list[discord.ui.Item[Any]] = []
         if result.status == DONE and not result.standing.is_checked(result.topic.id):

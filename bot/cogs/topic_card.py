@@ -253,7 +253,7 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicB
     result = await bot.services.study.mark(
         guild_id, user_id, roadmap, topic.id, _STATUS_OF_PRESS[button.action]
     )
-    announce_mark(bot, guild_id, user_id, result)
+    announce_mark(bot, guild_id, user_id, result, interaction)
     card = await next_topic_card(bot, guild_id, user_id, roadmap)
     card = with_check_button(card, user_id, roadmap.id, result)
     undo = undo_button(user_id, result)

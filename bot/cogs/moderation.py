@@ -1,0 +1,257 @@
+"""Extension: the moderators' log channel, the announce channel and the weekly leaderboard post
+(`/roadmap-admin log-channel | announce | weekly`, Manage Server), and what goes with them:
+
+- stage completions celebrated in the announce channel (members who hide their progress are
+  left out);
+- content errors of a refused reload reported in each server's log channel, for the roadmap it
+  uses, once per content version (services/moderator_log.py);
+- a member whose followed roadmap left the content told so, once, after their next command;
+- the weekly post's tick (services/weekly.py), beside the daily post's.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.answers import answer
+from bot.cogs.autocomplete import time_zone_choices
+from bot.cogs.daily import check_daily_channel
+from bot.cogs.events import StageCompleted
+from bot.cogs.groups import SubcommandCog, subcommand
+from bot.cogs.rewards import tell_member
+from bot.errors import StudyError
+from bot.render.moderation import (
+    announce_channel_message,
+    log_channel_message,
+    roadmap_gone_line,
+    stage_announcement,
+    weekly_off_message,
+    weekly_set_message,
+    weekly_status_message,
+)
+from bot.render.to_discord import send_kwargs
+from bot.services.content import ReloadOutcome
+from bot.services.timezones import parse_zone
+from bot.services.weekly import DEFAULT_TIME, WEEKDAYS, parse_weekday
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
+
+log = logging.getLogger(__name__)
+
+WEEKLY_TICK = "weekly posts"
+#: Members whose followed roadmap was checked since the last content change (bounded).
+CHECKED_CAPACITY = 100_000
+_STATUS_WORDS = {"sent": "posted", "failed": "refused", "missed": "missed", "sending": "sending"}
+
+
+def _text_channel(
+    interaction: discord.Interaction, channel: discord.abc.GuildChannel | Any
+) -> discord.abc.GuildChannel:
+    """The channel if the bot can post there (the daily post's checks: what is missing)."""
+    guild = interaction.guild
+    if guild is None:
+        raise app_commands.NoPrivateMessage()
+    return check_daily_channel(guild, channel.id, None)
+
+
+def _one_of(channel: object | None, off: bool) -> None:
+    if channel is not None and off:
+        raise StudyError("Give a channel to turn it on, or `off:True` to turn it off; not both.")
+
+
+class Moderation(SubcommandCog):
+    def __init__(self, bot: StudyBot) -> None:
+        super().__init__(bot)
+        self._checked: set[tuple[int, int]] = set()
+
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self.bot.ticks.add_tick(WEEKLY_TICK, self.bot.wiring.weekly.tick)
+
+    async def cog_unload(self) -> None:
+        self.bot.ticks.remove_tick(WEEKLY_TICK)
+        await super().cog_unload()
+
+    # --- commands -----------------------------------------------------------------------
+
+    @subcommand(
+        "roadmap-admin log-channel",
+        "Where I report what I turned off or could not do (no options: show it)",
+    )
+    @app_commands.describe(
+        channel="The moderators' channel for my reports", off="Stop reporting (True)"
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def log_channel(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        off: bool = False,
+    ) -> None:
+        assert interaction.guild_id is not None
+        _one_of(channel, off)
+        moderation = self.bot.wiring.moderation
+        if channel is None and not off:
+            current = (await moderation.channels(interaction.guild_id)).log_channel_id
+            message = log_channel_message(current, changed=False)
+        else:
+            chosen = _text_channel(interaction, channel).id if channel is not None else None
+            await moderation.set_log_channel(interaction.guild_id, chosen)
+            log.info("log channel guild=%s channel=%s", interaction.guild_id, chosen)
+            message = log_channel_message(chosen, changed=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
+
+    @subcommand(
+        "roadmap-admin announce",
+        "A channel that celebrates members who finish a stage (no options: show it)",
+    )
+    @app_commands.describe(channel="Where to celebrate", off="Stop announcing (True)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def announce(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        off: bool = False,
+    ) -> None:
+        assert interaction.guild_id is not None
+        _one_of(channel, off)
+        moderation = self.bot.wiring.moderation
+        if channel is None and not off:
+            current = (await moderation.channels(interaction.guild_id)).announce_channel_id
+            message = announce_channel_message(current, changed=False)
+        else:
+            chosen = _text_channel(interaction, channel).id if channel is not None else None
+            await moderation.set_announce_channel(interaction.guild_id, chosen)
+            log.info("announce channel guild=%s channel=%s", interaction.guild_id, chosen)
+            message = announce_channel_message(chosen, changed=True)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
+
+    @subcommand(
+        "roadmap-admin weekly",
+        "A weekly leaderboard post (no options: show it)",
+    )
+    @app_commands.describe(
+        channel="Where to post the week's leaderboard",
+        day="Day of the week (default: sunday)",
+        time=f"24-hour local time (default: {DEFAULT_TIME})",
+        timezone="Time zone (default: the server's, else UTC)",
+        off="Stop the weekly post (True)",
+    )
+    @app_commands.choices(
+        day=[app_commands.Choice(name=name.capitalize(), value=name) for name in WEEKDAYS]
+    )
+    @app_commands.autocomplete(timezone=time_zone_choices)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def weekly(  # noqa: PLR0917 (Discord passes the options positionally)
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        day: str | None = None,
+        time: str | None = None,
+        timezone: str | None = None,
+        off: bool = False,
+    ) -> None:
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        _one_of(channel, off)
+        planner = self.bot.wiring.weekly
+        if off:
+            was_on = await planner.turn_off(guild_id)
+            log.info("weekly off guild=%s", guild_id)
+            message = weekly_off_message(was_on)
+        elif channel is None:
+            if day or time or timezone:
+                raise StudyError("Name the channel to post in (`channel:`) with the day and time.")
+            schedule = await planner.schedule(guild_id)
+            recent = await planner.recent(guild_id)
+            last = [(row.period, _STATUS_WORDS.get(row.status, row.status)) for row in recent]
+            message = weekly_status_message(schedule, last)
+        else:
+            chosen = _text_channel(interaction, channel)
+            zone = timezone or await self._server_zone(guild_id)
+            schedule = await planner.configure(
+                guild_id, chosen.id, parse_weekday(day), time or DEFAULT_TIME, parse_zone(zone).key
+            )
+            log.info(
+                "weekly set guild=%s channel=%s %s %s %s",
+                guild_id,
+                chosen.id,
+                schedule.weekday,
+                schedule.local_time,
+                schedule.time_zone,
+            )
+            message = weekly_set_message(schedule)
+        await answer(interaction, **send_kwargs(message), ephemeral=True)
+
+    async def _server_zone(self, guild_id: int) -> str:
+        return (await self.bot.services.servers.settings(guild_id)).time_zone or "UTC"
+
+    # --- events -------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_stage_completed(self, event: StageCompleted) -> None:
+        """Celebrate in the announce channel, unless the member hides their progress."""
+        moderation = self.bot.wiring.moderation
+        channel_id = (await moderation.channels(event.guild_id)).announce_channel_id
+        if channel_id is None or await moderation.hides_progress(event.guild_id, event.user_id):
+            return
+        roadmap = self.bot.content.catalog.get(event.roadmap_id)
+        text = stage_announcement(
+            event.user_id, event.stage.title, roadmap.title if roadmap else event.roadmap_id
+        )
+        await self.bot.rest_pacer.acquire()
+        try:
+            await self.bot.get_partial_messageable(channel_id, guild_id=event.guild_id).send(
+                content=text, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException as exc:
+            log.warning("announce failed guild=%s channel=%s: %s", event.guild_id, channel_id, exc)
+            await self.bot.wiring.moderator_log.report(
+                event.guild_id,
+                f"🎉 I could not celebrate a finished stage in <#{channel_id}> (Discord "
+                f"answered {exc.status}); give me Send Messages there, or choose another "
+                "channel with `/roadmap-admin announce`.",
+            )
+
+    @commands.Cog.listener()
+    async def on_content_reloaded(self, outcome: ReloadOutcome) -> None:
+        if outcome.applied:
+            self._checked.clear()  # a roadmap may have left the content: look again
+            return
+        if outcome.errors:
+            await self.bot.wiring.moderator_log.report_content_errors(
+                outcome.problems, self.bot.content.catalog
+            )
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any]
+    ) -> None:
+        """Once per member and content version: a followed roadmap that left the content is
+        forgotten and the member told (after the command's own answer)."""
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            return
+        key = (guild_id, interaction.user.id)
+        if key in self._checked:
+            return
+        if len(self._checked) >= CHECKED_CAPACITY:
+            self._checked.clear()
+        self._checked.add(key)
+        catalog = self.bot.content.catalog
+        gone = await self.bot.wiring.moderation.gone_roadmap(guild_id, interaction.user.id, catalog)
+        if gone is None:
+            return
+        roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, interaction.user.id)
+        log.info("followed roadmap gone guild=%s member=%s roadmap=%s", *key, gone)
+        await tell_member(interaction, roadmap_gone_line(gone, roadmap.title))
+
+
+async def setup(bot: StudyBot) -> None:
+    await bot.add_cog(Moderation(bot))
