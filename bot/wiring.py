@@ -143,7 +143,7 @@ def build_wiring(
     reminders = ReminderPlanner(
         ReminderRepository(database, shards),
         clock,
-        ReportingReminderSender(client, moderator_log.report, pace=pacer.acquire),
+        ReportingReminderSender(client, moderator_log, pace=pacer.acquire),
         services.roadmaps.reminder_standing,
         MemberSettingsRepository(database).zones,
         reviews_of=reviews_due_count(services.study),

@@ -76,6 +76,8 @@ class Moderation(SubcommandCog):
 
     async def cog_unload(self) -> None:
         self.bot.ticks.remove_tick(WEEKLY_TICK)
+        # Unloaded on close before the HTTP session and the database: batched lines go now.
+        await self.bot.wiring.moderator_log.flush()
         await super().cog_unload()
 
     # --- commands -----------------------------------------------------------------------

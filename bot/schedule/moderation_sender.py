@@ -29,7 +29,7 @@ from bot.schedule.daily_sender import (
 )
 from bot.schedule.reminder_sender import DMS_CLOSED, DiscordReminderSender
 from bot.services.delivery import DailyPostRequest, ReminderRequest, SendOutcome
-from bot.services.moderator_log import daily_off_line, reminder_off_line
+from bot.services.moderator_log import ModeratorLog, daily_off_line, reminder_refused_line
 from bot.services.weekly import WeeklyBoard, WeeklyPostRequest
 
 log = logging.getLogger(__name__)
@@ -141,23 +141,27 @@ class ReportingDailySender(DiscordDailySender):
 
 
 class ReportingReminderSender(DiscordReminderSender):
-    """The reminder sender, telling the log channel of a reminder turned off because the
-    member's DMs are closed (in words, not Discord's error code)."""
+    """The reminder sender, telling the log channel of reminders turned off because the
+    members' DMs are closed (in words, not Discord's error code; batched per server)."""
 
     def __init__(
         self,
         client: discord.Client,
-        report: Report,
+        moderator_log: ModeratorLog,
         *,
         pace: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         super().__init__(client, pace=pace)
-        self._report = report
+        self._log = moderator_log
 
     async def send_reminder(self, request: ReminderRequest) -> SendOutcome:
         outcome = await super().send_reminder(request)
         if outcome.kind == "refused":
-            closed = (outcome.reason or "").startswith(DMS_CLOSED)
-            line = reminder_off_line(request.user_id, None if closed else outcome.reason)
-            await self._report(request.guild_id, line)
+            reason = outcome.reason or "Discord refused the DM"
+            if reason.startswith(DMS_CLOSED):
+                self._log.reminder_turned_off(request.guild_id, request.user_id)
+            else:
+                await self._log.report(
+                    request.guild_id, reminder_refused_line(request.user_id, reason)
+                )
         return outcome

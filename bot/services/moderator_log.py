@@ -12,9 +12,10 @@ A line is plain text with no file paths or file contents, and mentions that neve
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from typing import Protocol
 
 from bot.roadmap.catalog import Catalog
@@ -33,16 +34,32 @@ class LogSender(Protocol):
         ...
 
 
-def reminder_off_line(user_id: int, other_reason: str | None = None) -> str:
-    """The log line for a reminder turned off: the member's DMs are closed, or (rarely)
-    Discord refused the DM for `other_reason`."""
-    if other_reason is not None:
-        return f"🔕 I turned off <@{user_id}>'s daily reminder: {other_reason}."
+#: Discord's limit of a message's text.
+LINE_MAX = 2000
+#: Members named in one reminders line before "and N more".
+NAMED_MAX = 40
+#: Reminders turned off within this many seconds are told in one line per server: a fan-out
+#: meeting a hundred closed DMs is one report, not a hundred (nor a hundred paced sends).
+BATCH_SECONDS = 2.0
+
+
+def reminder_off_line(user_ids: Sequence[int]) -> str:
+    """The log line for reminders turned off because the members' DMs are closed."""
+    named = ", ".join(f"<@{user_id}>" for user_id in user_ids[:NAMED_MAX])
+    more = len(user_ids) - NAMED_MAX
+    if more > 0:
+        named += f" and {more} more"
+    whose = f"{named}'s daily reminder" if len(user_ids) == 1 else f"the daily reminders of {named}"
     return (
-        f"🔕 I turned off <@{user_id}>'s daily reminder: their direct messages are closed to "
-        "me, so Discord refused the reminder. They can allow DMs from this server "
-        "(Privacy Settings) and run `/roadmap remind set` again."
-    )
+        f"🔕 I turned off {whose}: their direct messages are closed to me, so Discord refused "
+        f"the reminder. They can allow DMs from this server (Privacy Settings) and run "
+        "`/roadmap remind set` again."
+    )[:LINE_MAX]
+
+
+def reminder_refused_line(user_id: int, reason: str) -> str:
+    """A reminder turned off for another refusal than closed DMs (rare: said as Discord did)."""
+    return f"🔕 I turned off <@{user_id}>'s daily reminder: {reason}."[:LINE_MAX]
 
 
 def daily_off_line(reason: str) -> str:
@@ -97,11 +114,15 @@ class ModeratorLog:
         sender: LogSender,
         *,
         pace: Callable[[], Awaitable[object]] | None = None,
+        batch_seconds: float = BATCH_SECONDS,
     ) -> None:
         self.store = store
         self.clock = clock
         self.sender = sender
         self._pace = pace
+        self.batch_seconds = batch_seconds
+        self._reminders_off: dict[int, list[int]] = {}
+        self._flush: asyncio.Task[None] | None = None
 
     async def report(self, guild_id: int, text: str, *, once_key: str | None = None) -> bool:
         """Post `text` in the server's log channel; whether it was sent. With `once_key`, only
@@ -133,6 +154,34 @@ class ModeratorLog:
             return False
         log.info("moderator log guild=%s: %s", guild_id, text)
         return True
+
+    @property
+    def pending_reports(self) -> int:
+        """Reminders turned off and not yet told (batched)."""
+        return sum(len(users) for users in self._reminders_off.values())
+
+    def reminder_turned_off(self, guild_id: int, user_id: int) -> None:
+        """A member's reminder was turned off (closed DMs): told with the others of the next
+        `batch_seconds`, one line per server (the reminder tick does not wait for it)."""
+        self._reminders_off.setdefault(guild_id, []).append(user_id)
+        if self._flush is None or self._flush.done():
+            self._flush = asyncio.get_running_loop().create_task(self._flush_reminders())
+
+    async def _flush_reminders(self) -> None:
+        await asyncio.sleep(self.batch_seconds)
+        pending, self._reminders_off = self._reminders_off, {}
+        for guild_id, user_ids in pending.items():
+            await self.report(guild_id, reminder_off_line(list(dict.fromkeys(user_ids))))
+
+    async def flush(self) -> None:
+        """Send what is batched now (on stop, and for tests)."""
+        task = self._flush
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        pending, self._reminders_off = self._reminders_off, {}
+        for guild_id, user_ids in pending.items():
+            await self.report(guild_id, reminder_off_line(list(dict.fromkeys(user_ids))))
 
     async def report_content_errors(self, problems: Collection[Problem], catalog: Catalog) -> int:
         """After a refused reload: each server with a log channel whose roadmap has errors is

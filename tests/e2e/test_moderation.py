@@ -118,15 +118,30 @@ async def test_reminders_turned_off_by_closed_dms_are_reported_in_words(
     clock: ManualClock,
     mod_log: Channel,
 ) -> None:
-    await launch(tick_interval=TICK)
+    bot = await launch(tick_interval=TICK)
     await set_log(emulator, sample, mod_log)
-    await emulator.slash(sample.guild, sample.alice, "roadmap remind set", time="12:30")
-    sample.alice.user.dms_open = False
+    for member in (sample.alice, sample.bob):
+        await emulator.slash(sample.guild, member, "roadmap remind set", time="12:30")
+        member.user.dms_open = False
     clock.set(START + timedelta(minutes=30))
     [line] = await wait_lines(emulator, mod_log, 1)
-    assert f"<@{sample.alice.id}>'s daily reminder" in line and "direct messages are closed" in line
+    # Both in one line: a fan-out meeting many closed DMs is one report per server.
+    assert "the daily reminders of" in line and "direct messages are closed" in line
+    assert f"<@{sample.alice.id}>" in line and f"<@{sample.bob.id}>" in line
     assert "50007" not in line and "Discord answered" not in line
     assert emulator.messages(mod_log)[0].pinged_user_ids == []  # named, not pinged
+
+    mod = sample.mod
+    await emulator.slash(sample.guild, mod, "roadmap remind set", time="12:45")
+    mod.user.dms_open = False
+    clock.set(START + timedelta(minutes=45))
+    # Closed between ticks and the bot stopping: the batched line still goes out on close.
+    await emulator.wait_for(
+        lambda: bot.wiring.moderator_log.pending_reports > 0, what="a refused reminder"
+    )
+    await bot.close()
+    lines = log_lines(emulator, mod_log)
+    assert len(lines) == 2 and f"<@{mod.id}>'s daily reminder" in lines[1]
 
 
 async def test_a_reward_role_not_given_is_reported_and_one_given_is_told_to_the_member(
