@@ -9,17 +9,21 @@ should and starts background work. `close()` stops it all and closes the databas
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Self
 
 import aiohttp
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 from discord.state import AutoShardedConnectionState
 
 from bot.cogs.answers import InFlight
@@ -369,7 +373,18 @@ class StudyBot(commands.Bot):
 
 
 class GuardedShardedState(GuardedConnectionState[Any], AutoShardedConnectionState):
-    """The sharded client's connection state, with the same guard on malformed frames."""
+    """The sharded client's connection state, with the same guard on malformed frames. It also
+    keeps every gateway connection it was handed, so a stop can close the ones of shards still
+    launching (discord.py closes only launched shards, and a launching connection's heartbeat
+    thread would outlive the process's loop)."""
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.websockets: weakref.WeakSet[DiscordWebSocket] = weakref.WeakSet()
+
+    def _update_references(self, ws: DiscordWebSocket) -> None:
+        super()._update_references(ws)
+        self.websockets.add(ws)
 
 
 class ShardedStudyBot(StudyBot, commands.AutoShardedBot):
@@ -402,22 +417,57 @@ class ShardedStudyBot(StudyBot, commands.AutoShardedBot):
             **options,
         )
         self._ready_shards: set[int] = set()
+        self._stopping = asyncio.Event()
         self.identify_pacer: IdentifyPacer | None = None
         if database.dialect == "postgresql":
             self.identify_pacer = IdentifyPacer(
                 IdentifyTurns(database),
                 self._max_concurrency,
                 interval=settings.identify_interval,
+                sleep=self._sleep_unless_stopping,
             )
 
+    async def _sleep_unless_stopping(self, seconds: float) -> None:
+        """A wait for an identify turn that a stop cuts short (the turn may be a minute off)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
     async def _max_concurrency(self) -> int:
-        return (await self.fetch_session_start_limits()).max_concurrency
+        limits = await self.fetch_session_start_limits()
+        # Every IDENTIFY takes one of the day's session starts; at 0 Discord resets the token.
+        log.info(
+            "session starts left today: %d of %d; identify buckets: %d",
+            limits.remaining,
+            limits.total,
+            limits.max_concurrency,
+        )
+        return limits.max_concurrency
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         if self.identify_pacer is None or shard_id is None:
             await super().before_identify_hook(shard_id, initial=initial)
             return
         await self.identify_pacer.wait_turn(shard_id)
+
+    async def launch_shard(
+        self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
+    ) -> None:
+        # discord.py retries a failed launch every 5 s for ever, even once the client is
+        # closed: a process stopped while its shards launch (waiting for identify turns) would
+        # never exit. Its retry calls this method again, so the check covers it too.
+        if self.is_closed():
+            return
+        await super().launch_shard(gateway, shard_id, initial=initial)
+
+    async def _close_once(self) -> None:
+        self._stopping.set()
+        await super()._close_once()
+        state = self._connection
+        if isinstance(state, GuardedShardedState):
+            for ws in list(state.websockets):
+                if ws.open or ws._keep_alive is not None:
+                    with contextlib.suppress(Exception):
+                        await ws.close(code=1000)
 
     def _get_state(self, **options: Any) -> GuardedShardedState:
         return GuardedShardedState(

@@ -47,7 +47,6 @@ class IdentifyPacer:
         async with self._fetching:
             if self._max_concurrency is None:
                 self._max_concurrency = max(1, int(await self._fetch_max_concurrency()))
-                log.info("identify buckets: max_concurrency=%d", self._max_concurrency)
             return self._max_concurrency
 
     async def wait_turn(self, shard_id: int) -> float:

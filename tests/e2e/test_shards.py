@@ -13,9 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.app import ShardedStudyBot, create_bot
@@ -24,10 +29,13 @@ from bot.roadmap.catalog import Catalog
 from bot.services.content import ContentHolder
 from bot.sharding import ShardPlan, SlotLayout, shard_of
 from bot.store.database import Database
+from bot.store.identify import IdentifyTurns
 from tests.e2e.conftest import CONTENT_DIR
+from tests.emulator.remote import standalone_emulator
 from tests.emulator.runner import close_client, point_discord_at
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld, World
+from tests.process import bot_environment, start_bot, stop
 
 SHARDS = 4
 LAYOUT = SlotLayout.by_size(SHARDS, 2)
@@ -78,6 +86,10 @@ async def until(condition: Callable[[], bool], within: float) -> bool:
     return condition()
 
 
+#: The connect() task of each bot `processes` started, while it runs.
+CONNECTING: dict[ShardedStudyBot, asyncio.Task[None]] = {}
+
+
 @contextlib.asynccontextmanager
 async def processes(
     emu: Emulator,
@@ -112,6 +124,7 @@ async def processes(
             for bot in bots:
                 await bot.login(emu.world.token)
             tasks = [asyncio.create_task(bot.connect()) for bot in bots]
+            CONNECTING.update(zip(bots, tasks, strict=True))
             if ready:
                 all_ready = await until(lambda: all(b.is_ready() for b in bots), 30)
                 failed = [t.exception() for t in tasks if t.done()]
@@ -119,6 +132,7 @@ async def processes(
             yield bots
         finally:
             for bot, task in itertools.zip_longest(bots, tasks):
+                CONNECTING.pop(bot, None)
                 await close_client(bot, task)
 
 
@@ -173,3 +187,106 @@ async def test_a_second_slot_never_syncs_and_shard_zero_syncs_once_per_tree(
             pass
         await asyncio.sleep(INTERVAL)  # the next start's first identify is not too soon
     assert len([c for c in limited.calls if c.route == SYNC_ROUTE]) == 1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def health_of(port: int) -> tuple[int, dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{port}/health") as response,
+    ):
+        return response.status, await response.json()
+
+
+async def healthy_within(port: int, within: float) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for _ in range(int(within / 0.1)):
+        with contextlib.suppress(aiohttp.ClientError):
+            status, body = await health_of(port)
+            if status == 200:
+                return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not healthy within {within} s: {body}")
+
+
+async def test_two_real_processes_by_slot(tmp_path: Path, postgres_migrated_database: str) -> None:
+    """`python -m bot` twice, SHARD_SLOT=0 and 1 of 2 one-shard slots, on one PostgreSQL
+    database, against the standalone emulator enforcing the identify rule: both healthy, no
+    op 9, each line naming its slot, only slot 0 syncing; SIGTERM stops both with 0."""
+    args = ("--identify-interval", str(INTERVAL), "--max-concurrency", "1")
+    async with standalone_emulator(extra_args=args) as remote:
+        await remote.state()
+        ports = [free_port(), free_port()]
+        logs = [tmp_path / "slot0" / "bot.log", tmp_path / "slot1" / "bot.log"]
+        bots = []
+        try:
+            for slot, (port, log) in enumerate(zip(ports, logs, strict=True)):
+                log.parent.mkdir()
+                env = bot_environment(
+                    remote,
+                    tmp_path,
+                    DATABASE_URL=postgres_migrated_database,
+                    SHARD_COUNT="2",
+                    SHARDS_PER_SLOT="1",
+                    SHARD_SLOT=str(slot),
+                    HEALTH_PORT=str(port),
+                    DISCORD_IDENTIFY_INTERVAL=str(INTERVAL),
+                )
+                bots.append(await start_bot(env, log))
+            bodies = [await healthy_within(port, 40) for port in ports]
+            assert [(b["slot"], b["shards"], b["ready_shards"]) for b in bodies] == [
+                (0, [0], [0]),
+                (1, [1], [1]),
+            ]
+            state = await remote.state()
+            assert state["shards"] == [[0, 2], [1, 2]]
+            assert state["identifies_refused"] == 0
+            assert len(await remote.calls("PUT /applications/{application_id}/commands")) == 1
+            assert [await stop(bot) for bot in bots] == [0, 0]
+        finally:
+            for bot in bots:
+                if bot.returncode is None:
+                    bot.kill()
+                    await bot.wait()
+    first, second = (log.read_text() for log in logs)
+    assert "] [INFO    ] [slot=0 shards=0/2] bot.app: synced" in first
+    assert "[slot=1 shards=1/2] bot.app: not syncing commands" in second
+    assert "Traceback" not in first + second
+
+
+def keep_alive_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("keep-alive-handler")]
+
+
+async def test_a_process_stopped_while_waiting_for_its_turn_stops_at_once(
+    limited: Emulator, postgres_migrated_database: str, shipped_catalog: Catalog
+) -> None:
+    """Another process holds bucket 0's turns for the next minute; this one, waiting, is
+    stopped: it exits within seconds and leaves no gateway connection or heartbeat behind."""
+    database = await Database.open(postgres_migrated_database)
+    try:
+        await IdentifyTurns(database).take(0, 1, 60.0)  # the other process: now, then +60 s
+        await IdentifyTurns(database).take(0, 1, 60.0)
+    finally:
+        await database.close()
+    async with processes(
+        limited, postgres_migrated_database, shipped_catalog, [LAYOUT.plan(0)], ready=False
+    ) as (bot,):
+        assert await until(lambda: bool(limited.gateway.connected) or bool(keep_alive_threads()), 5)
+        assert limited.gateway.identify_log == []  # connected (HELLO), waiting for its turn
+        stopping = time.monotonic()
+        await bot.close()
+        connecting = CONNECTING[bot]
+        # discord.py's connect() returns by itself (it used to retry the launch for ever).
+        assert await until(connecting.done, 8), "connect() still running after close"
+        stopped = time.monotonic() - stopping
+        assert connecting.exception() is None
+    print(f"stopped {stopped:.2f} s after close, while waiting for its identify turn")
+    assert stopped < 8
+    assert limited.gateway.identify_log == []
+    assert await until(lambda: not keep_alive_threads(), 2), keep_alive_threads()

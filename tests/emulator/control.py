@@ -140,6 +140,9 @@ def state_json(emu: Emulator) -> dict[str, Any]:
         "application_id": str(world.application_id),
         "connected": len(gateway.connected),
         "identifies": gateway.identifies,
+        # IDENTIFYs refused as too soon for their bucket (op 9), and the shards connected.
+        "identifies_refused": len(gateway.identifies_refused),
+        "shards": sorted(list(s.shard) for s in gateway.connected),
         "resumes": sum(s.resumes for s in gateway.sessions.values()),
         "commands": {
             str(scope): sorted(c.name for c in commands.values())
