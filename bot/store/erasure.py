@@ -43,6 +43,8 @@ SERVER_TABLES: tuple[Table, ...] = (
     schema.weekly_schedules,
     schema.moderator_notices,
     schema.period_heads,  # after period_scores (a member table): the periods kept
+    schema.member_counts,
+    schema.period_counts,
     schema.summary_builds,
     schema.guild_settings,
 )

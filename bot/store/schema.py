@@ -470,3 +470,35 @@ Index(
     period_scores.c.done.desc(),
     period_scores.c.user_id,
 )
+
+#: What `member_counts` and `period_counts` count (the triggers of revision 0007 keep them).
+COUNT_METRICS = ("done", "stage", "active")
+
+member_counts = Table(
+    "member_counts",
+    metadata,
+    # How many members of a server's roadmap have each value of a metric: `done` (live topics
+    # done) and `stage` (furthest stage) of `member_scores`, kept by triggers on that table, so
+    # a rank or the stats funnel sums a few rows instead of counting 100,000.
+    Column("guild_id", DiscordId, nullable=False),
+    Column("roadmap_id", Text, nullable=False),
+    Column("metric", Text, _in("metric", COUNT_METRICS), nullable=False),
+    Column("value", Count, nullable=False),
+    Column("members", Count, nullable=False),
+    PrimaryKeyConstraint("guild_id", "roadmap_id", "metric", "value"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)
+
+period_counts = Table(
+    "period_counts",
+    metadata,
+    # The same per kept period, of `period_scores`: `done` per value, and `active` (value 1:
+    # members who logged a completion since the period's start).
+    Column("head_id", Count, nullable=False),
+    Column("guild_id", DiscordId, nullable=False),
+    Column("metric", Text, _in("metric", COUNT_METRICS), nullable=False),
+    Column("value", Count, nullable=False),
+    Column("members", Count, nullable=False),
+    PrimaryKeyConstraint("head_id", "metric", "value"),
+    sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
+)

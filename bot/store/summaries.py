@@ -4,7 +4,10 @@ funnel of a server of 100,000 members in milliseconds instead of a pass over all
 What the summaries hold (schema.py, revision 0007):
 - `member_scores`: per member and roadmap, live topics done and the furthest stage reached;
 - `period_scores`: per kept period (`period_heads`: a week or month from its first instant in
-  the server's zone) and member, live topics completed and completions logged since then.
+  the server's zone) and member, live topics completed and completions logged since then;
+- `member_counts` / `period_counts`: how many members have each score and stage (and how many
+  were active in a period), kept by triggers on the two tables above (revision 0007), so a rank
+  or the funnel sums a few rows rather than counting a server's members.
 
 Both depend on the content (which stored ids count, for which live topic, in which stage): the
 mapping they count by is stored per roadmap (`summary_topics`, fingerprinted in
@@ -49,8 +52,10 @@ from bot.store.dialect import Prepared, insert, lock_tables
 from bot.store.schema import (
     DiscordId,
     completions,
+    member_counts,
     member_scores,
     member_settings,
+    period_counts,
     period_heads,
     period_scores,
     progress,
@@ -353,6 +358,7 @@ def _prepare(
     for (period, starts_on), (head_id, since) in state.heads.items():
         if period in kinds and wanted.get((period, starts_on)) != since:
             conn.execute(delete(period_scores).where(_period.head_id == head_id))
+            conn.execute(delete(period_counts).where(period_counts.c.head_id == head_id))
             conn.execute(delete(period_heads).where(_head.id == head_id))
         elif rebuild:
             _build_head(conn, head_id, guild_id, roadmap_id, since)
@@ -390,12 +396,14 @@ def _ranking(
     *,
     user: Any,
     score: Any,
+    counts: Any,
     guild_id: int,
     caller_id: int,
     limit: int,
 ) -> tuple[list[Score], Score | None]:
     """The top `limit` visible members of the rows `scope` selects (best first) and the
-    caller's score; equal scores share a rank (1 + the visible members scoring more)."""
+    caller's score; equal scores share a rank (1 + the visible members scoring more).
+    `counts`: the condition selecting the same members' `done` rows of their counts table."""
     table = user.table
     hidden = _hidden(guild_id)
     top_rows = conn.execute(
@@ -416,9 +424,14 @@ def _ranking(
     )
     if mine is None:
         return top, None
-    # Visible members scoring more: all those scoring more (a range of the score index) less
-    # the hidden ones among them (few), rather than a hidden-check on every row of the range.
-    more = select(func.count()).select_from(table).where(scope, score > mine).scalar_subquery()
+    # Visible members scoring more: the counts rows of the higher scores (one per score) less
+    # the hidden members among them (few), instead of counting the members' own rows.
+    counts_table = counts.table
+    more = (
+        select(func.coalesce(func.sum(counts_table.c.members), 0))
+        .where(counts, counts_table.c.value > mine)
+        .scalar_subquery()
+    )
     hidden_more = (
         select(func.count())
         .select_from(table)
@@ -429,15 +442,32 @@ def _ranking(
     return top, Score(caller_id, int(mine), above + 1)
 
 
+class _Counts:
+    """The `done` rows of a counts table under a scope, as `_ranking` wants them."""
+
+    def __init__(self, table: Any, *conditions: Any) -> None:
+        self.table = table
+        self._condition = and_(table.c.metric == "done", *conditions)
+
+    def __clause_element__(self) -> Any:
+        return self._condition
+
+
 def _all_time(
     conn: Connection, guild_id: int, roadmap_id: str, caller_id: int, limit: int
 ) -> tuple[list[Score], Score | None]:
     scope = and_(_member.guild_id == guild_id, _member.roadmap_id == roadmap_id)
+    counts = _Counts(
+        member_counts,
+        member_counts.c.guild_id == guild_id,
+        member_counts.c.roadmap_id == roadmap_id,
+    )
     return _ranking(
         conn,
         scope,
         user=_member.user_id,
         score=_member.done,
+        counts=counts,
         guild_id=guild_id,
         caller_id=caller_id,
         limit=limit,
@@ -453,6 +483,7 @@ def _in_period(
         scope,
         user=_period.user_id,
         score=_period.done,
+        counts=_Counts(period_counts, period_counts.c.head_id == head_id),
         guild_id=guild_id,
         caller_id=caller_id,
         limit=limit,
@@ -460,21 +491,22 @@ def _in_period(
 
 
 def _stages(conn: Connection, guild_id: int, roadmap_id: str) -> dict[int, int]:
-    counts = (
-        select(_member.furthest, func.count())
-        .where(
-            _member.guild_id == guild_id,
-            _member.roadmap_id == roadmap_id,
-            _member.furthest.is_not(None),
-        )
-        .group_by(_member.furthest)
+    counts = member_counts.c
+    found = select(counts.value, counts.members).where(
+        counts.guild_id == guild_id,
+        counts.roadmap_id == roadmap_id,
+        counts.metric == "stage",
+        counts.members > 0,
     )
-    return {int(stage): int(members) for stage, members in conn.execute(counts)}
+    return {int(stage): int(members) for stage, members in conn.execute(found)}
 
 
 def _active(conn: Connection, head_id: int) -> int:
-    count = select(func.count()).where(_period.head_id == head_id, _period.logged > 0)
-    return int(conn.scalar(count) or 0)
+    counts = period_counts.c
+    found = select(counts.members).where(
+        counts.head_id == head_id, counts.metric == "active", counts.value == 1
+    )
+    return int(conn.scalar(found) or 0)
 
 
 class SummaryRepository:

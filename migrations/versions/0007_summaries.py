@@ -32,6 +32,81 @@ depends_on: str | Sequence[str] | None = None
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+#: The histograms the triggers keep: counted table -> (counts table, its key columns taken from
+#: the counted row, and per metric (name, value expression, condition on the row)).
+COUNTED = {
+    "member_scores": (
+        "member_counts",
+        ("guild_id", "roadmap_id"),
+        (("done", "{row}.done", "TRUE"), ("stage", "{row}.furthest", "{row}.furthest IS NOT NULL")),
+    ),
+    "period_scores": (
+        "period_counts",
+        ("head_id", "guild_id"),
+        (("done", "{row}.done", "TRUE"), ("active", "1", "{row}.logged > 0")),
+    ),
+}
+#: The key columns that identify a counts row besides (metric, value).
+COUNTS_KEY = {"member_counts": ("guild_id", "roadmap_id"), "period_counts": ("head_id",)}
+
+
+def _add(counts: str, keys: tuple[str, ...], metric: tuple[str, str, str], row: str) -> str:
+    name, value, condition = (part.format(row=row) for part in metric)
+    columns = ", ".join((*keys, "metric", "value", "members"))
+    values = ", ".join((*(f"{row}.{key}" for key in keys), f"'{name}'", value, "1"))
+    conflict = ", ".join((*COUNTS_KEY[counts], "metric", "value"))
+    return (
+        f"INSERT INTO {counts} ({columns}) SELECT {values} WHERE {condition}"
+        f" ON CONFLICT ({conflict}) DO UPDATE SET members = {counts}.members + 1;"
+    )
+
+
+def _remove(counts: str, metric: tuple[str, str, str], row: str) -> str:
+    name, value, condition = (part.format(row=row) for part in metric)
+    match = " AND ".join(f"{key} = {row}.{key}" for key in COUNTS_KEY[counts])
+    return (
+        f"UPDATE {counts} SET members = members - 1"
+        f" WHERE {match} AND metric = '{name}' AND value = {value} AND {condition};"
+    )
+
+
+def _sqlite_triggers(table: str) -> list[str]:
+    counts, keys, metrics = COUNTED[table]
+    add = " ".join(_add(counts, keys, metric, "NEW") for metric in metrics)
+    remove = " ".join(_remove(counts, metric, "OLD") for metric in metrics)
+    return [
+        f"CREATE TRIGGER {table}_counted_insert AFTER INSERT ON {table} BEGIN {add} END",
+        f"CREATE TRIGGER {table}_counted_delete AFTER DELETE ON {table} BEGIN {remove} END",
+        f"CREATE TRIGGER {table}_counted_update AFTER UPDATE ON {table} BEGIN {remove} {add} END",
+    ]
+
+
+def _postgres_triggers(table: str) -> list[str]:
+    counts, keys, metrics = COUNTED[table]
+    changes = []
+    for metric in metrics:
+        # The value a row counts under, NULL when it is not counted (its condition is false).
+        old_value, new_value = (
+            f"(CASE WHEN {metric[2]} THEN {metric[1]} END)".format(row=row)
+            for row in ("OLD", "NEW")
+        )
+        remove, add = _remove(counts, metric, "OLD"), _add(counts, keys, metric, "NEW")
+        # Two changes of one value in opposite directions lock the two counts rows in one
+        # order (the lower value first), so concurrent marks never deadlock on them.
+        changes.append(
+            f"IF TG_OP = 'INSERT' THEN {add} ELSIF TG_OP = 'DELETE' THEN {remove}"
+            f" ELSIF {old_value} IS NOT DISTINCT FROM {new_value} THEN NULL;"
+            f" ELSIF {old_value} < {new_value} THEN {remove} {add} ELSE {add} {remove} END IF;"
+        )
+    body = " ".join(changes)
+    return [
+        f"CREATE FUNCTION {table}_counted() RETURNS trigger LANGUAGE plpgsql AS $$"
+        f" BEGIN {body} RETURN NULL; END $$",
+        f"CREATE TRIGGER {table}_counted AFTER INSERT OR UPDATE OR DELETE ON {table}"
+        f" FOR EACH ROW EXECUTE FUNCTION {table}_counted()",
+    ]
+
+
 def upgrade() -> None:
     op.create_table(
         "summary_topics",
@@ -108,9 +183,48 @@ def upgrade() -> None:
         "period_scores",
         ["head_id", sa.text("done DESC"), "user_id"],
     )
+    for counts, key in (("member_counts", ("guild_id", "roadmap_id")), ("period_counts", ())):
+        op.create_table(
+            counts,
+            *(
+                [
+                    sa.Column("guild_id", ID, nullable=False),
+                    sa.Column("roadmap_id", sa.Text, nullable=False),
+                ]
+                if key
+                else [
+                    sa.Column("head_id", sa.Integer, nullable=False),
+                    sa.Column("guild_id", ID, nullable=False),
+                ]
+            ),
+            sa.Column(
+                "metric",
+                sa.Text,
+                sa.CheckConstraint("metric IN ('done', 'stage', 'active')"),
+                nullable=False,
+            ),
+            sa.Column("value", sa.Integer, nullable=False),
+            sa.Column("members", sa.Integer, nullable=False),
+            sa.PrimaryKeyConstraint(*(key or ("head_id",)), "metric", "value"),
+            sqlite_with_rowid=False,
+        )
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for table in COUNTED:
+        for statement in _postgres_triggers(table) if postgres else _sqlite_triggers(table):
+            op.execute(statement)
 
 
 def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for table in COUNTED:
+        if postgres:
+            op.execute(f"DROP TRIGGER {table}_counted ON {table}")
+            op.execute(f"DROP FUNCTION {table}_counted()")
+        else:
+            for change in ("insert", "delete", "update"):
+                op.execute(f"DROP TRIGGER {table}_counted_{change}")
+    op.drop_table("period_counts")
+    op.drop_table("member_counts")
     op.drop_index("period_scores_by_done", table_name="period_scores")
     op.drop_table("period_scores")
     op.drop_index("period_heads_by_period", table_name="period_heads")

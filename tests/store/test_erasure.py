@@ -84,16 +84,16 @@ def _add_reminder_rows(conn: Connection, user_id: int) -> None:
 
 
 async def _member_with_everything(db: Database, user_id: int) -> None:
-    await MemberSettingsRepository(db).update(G, user_id, NOW, reminder_time="08:00")
-    await ProgressRepository(db).change(
-        StatusChange(G, user_id, "rm", ("a",), "done", NOW, NOW.date(), review_card=_CARD)
-    )
-    await db.write(_add_reminder_rows, user_id)
     # The whole-server summaries, with this week kept: the member's rows there too.
     week = PeriodStart("week", NOW.date(), NOW - timedelta(hours=1))
     await SummaryRepository(db).leaderboard(
         G, SummaryContent("rm", {"a": ("a", 0)}), period=(week,), caller_id=user_id, limit=10
     )
+    await MemberSettingsRepository(db).update(G, user_id, NOW, reminder_time="08:00")
+    await ProgressRepository(db).change(
+        StatusChange(G, user_id, "rm", ("a",), "done", NOW, NOW.date(), review_card=_CARD)
+    )
+    await db.write(_add_reminder_rows, user_id)
 
 
 async def test_export_then_forget_me_erases_only_that_member(store_db: Database) -> None:
@@ -143,6 +143,8 @@ async def test_a_server_is_deleted_only_when_it_left_before_the_cutoff(store_db:
         "member_scores": 1,
         "period_scores": 1,
         "period_heads": 1,
+        "member_counts": 2,  # done and stage
+        "period_counts": 2,  # done and active
         "summary_builds": 1,
         "guild_settings": 1,
     }
