@@ -33,7 +33,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Select,
     and_,
     bindparam,
     case,
@@ -43,7 +42,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.types import Text
+from sqlalchemy.types import Integer, Text
 
 from bot.records import DONE
 from bot.store.codec import encode_date, encode_time
@@ -296,26 +295,34 @@ class _State:
     heads: dict[tuple[str, str], tuple[int, str]]  # (period, starts_on) -> (head id, since)
 
 
+# Answers run these on a reader, several per answer: compiled once (`Prepared`), since building
+# and compiling a Core statement costs more than SQLite takes to run these.
+_CONTENT = Prepared(
+    select(summary_contents.c.fingerprint).where(summary_contents.c.roadmap_id == _roadmap_param())
+)
+_BUILT = Prepared(
+    select(summary_builds.c.fingerprint).where(
+        summary_builds.c.guild_id == _guild_param(),
+        summary_builds.c.roadmap_id == _roadmap_param(),
+    )
+)
+_HEADS = Prepared(
+    select(_head.period, _head.starts_on, _head.id, _head.since).where(
+        _head.guild_id == _guild_param(), _head.roadmap_id == _roadmap_param()
+    )
+)
+
+
 def _state(conn: Connection, guild_id: int, roadmap_id: str, periods: Sequence[str]) -> _State:
-    content = conn.scalar(
-        select(summary_contents.c.fingerprint).where(summary_contents.c.roadmap_id == roadmap_id)
-    )
-    built = conn.scalar(
-        select(summary_builds.c.fingerprint).where(
-            summary_builds.c.guild_id == guild_id, summary_builds.c.roadmap_id == roadmap_id
-        )
-    )
-    heads: dict[tuple[str, str], tuple[int, str]] = {}
-    if periods:
-        found = conn.execute(
-            select(_head.period, _head.starts_on, _head.id, _head.since).where(
-                _head.guild_id == guild_id,
-                _head.roadmap_id == roadmap_id,
-                _head.period.in_(list(periods)),
-            )
-        )
-        heads = {(p, s): (int(i), since) for p, s, i, since in found}
-    return _State(content, built, heads)
+    key = {"guild_id": guild_id, "roadmap_id": roadmap_id}
+    content = _CONTENT.rows(conn, roadmap_id=roadmap_id)
+    built = _BUILT.rows(conn, **key)
+    heads = {
+        (period, starts_on): (int(head_id), since)
+        for period, starts_on, head_id, since in _HEADS.rows(conn, **key)
+        if period in periods
+    }
+    return _State(content[0][0] if content else None, built[0][0] if built else None, heads)
 
 
 def _wanted(starts: Sequence[PeriodStart]) -> dict[tuple[str, str], str]:
@@ -382,131 +389,143 @@ def _prepare(
 
 
 # -- answers ---------------------------------------------------------------------------------------
-def _hidden(guild_id: int) -> Select[Any]:
-    # `= 1` as a literal: the partial index `member_settings_hidden` is for that condition.
-    return select(member_settings.c.user_id).where(
-        member_settings.c.guild_id == guild_id,
-        member_settings.c.hide_progress == literal_column("1"),
+# `= 1` as a literal: the partial index `member_settings_hidden` is for that condition.
+_HIDDEN = select(member_settings.c.user_id).where(
+    member_settings.c.guild_id == _guild_param(),
+    member_settings.c.hide_progress == literal_column("1"),
+)
+_hidden_members = member_settings.c
+
+
+@dataclass(frozen=True, slots=True)
+class _Board:
+    """The statements of one kind of leaderboard (all time, or one kept period)."""
+
+    top: Prepared  # the visible members by score, best first
+    mine: Prepared  # the caller's score, when visible
+    above: Prepared  # how many visible members score more than `score`
+
+
+def _board(table: Any, scope: Any, counts: Any, counts_scope: Any) -> _Board:
+    user, score = table.c.user_id, table.c.done
+    visible = user.not_in(_HIDDEN)
+    top = (
+        select(user, score)
+        .where(scope, score > 0, visible)
+        .order_by(score.desc(), user)
+        .limit(bindparam("limit", type_=Integer))
     )
+    mine = select(score).where(scope, user == _user_param(), score > 0, visible)
+    # The counts rows of the higher scores (one per score) less the hidden members among them
+    # (few: each one a primary-key read), instead of counting the members' own rows.
+    more = (
+        select(func.coalesce(func.sum(counts.c.members), 0))
+        .where(counts_scope, counts.c.metric == "done", counts.c.value > bindparam("score"))
+        .scalar_subquery()
+    )
+    hidden_score = (
+        select(score)
+        .where(scope, user == _hidden_members.user_id)
+        .correlate(member_settings)
+        .scalar_subquery()
+    )
+    hidden_more = (
+        select(func.count())
+        .select_from(member_settings)
+        .where(
+            _hidden_members.guild_id == _guild_param(),
+            _hidden_members.hide_progress == literal_column("1"),
+            hidden_score > bindparam("score"),
+        )
+        .scalar_subquery()
+    )
+    return _Board(Prepared(top), Prepared(mine), Prepared(select(more - hidden_more)))
+
+
+_counts = member_counts.c
+_ALL_TIME = _board(
+    member_scores,
+    and_(_member.guild_id == _guild_param(), _member.roadmap_id == _roadmap_param()),
+    member_counts,
+    and_(_counts.guild_id == _guild_param(), _counts.roadmap_id == _roadmap_param()),
+)
+_head_param = bindparam("head_id", type_=Integer)
+_IN_PERIOD = _board(
+    period_scores,
+    _period.head_id == _head_param,
+    period_counts,
+    period_counts.c.head_id == _head_param,
+)
+_STAGES = Prepared(
+    select(_counts.value, _counts.members).where(
+        _counts.guild_id == _guild_param(),
+        _counts.roadmap_id == _roadmap_param(),
+        _counts.metric == "stage",
+        _counts.members > 0,
+    )
+)
+_ACTIVE = Prepared(
+    select(period_counts.c.members).where(
+        period_counts.c.head_id == _head_param,
+        period_counts.c.metric == "active",
+        period_counts.c.value == 1,
+    )
+)
 
 
 def _ranking(
-    conn: Connection,
-    scope: Any,
-    *,
-    user: Any,
-    score: Any,
-    counts: Any,
-    guild_id: int,
-    caller_id: int,
-    limit: int,
+    conn: Connection, board: _Board, key: dict[str, Any], caller_id: int, limit: int
 ) -> tuple[list[Score], Score | None]:
-    """The top `limit` visible members of the rows `scope` selects (best first) and the
-    caller's score; equal scores share a rank (1 + the visible members scoring more).
-    `counts`: the condition selecting the same members' `done` rows of their counts table."""
-    table = user.table
-    hidden = _hidden(guild_id)
-    top_rows = conn.execute(
-        select(user, score)
-        .where(scope, score > 0, user.not_in(hidden))
-        .order_by(score.desc(), user)
-        .limit(limit)
-    ).all()
+    """The top `limit` visible members (best first) and the caller's score; equal scores
+    share a rank (1 + the visible members scoring more)."""
     top: list[Score] = []
-    for index, (member, count) in enumerate(top_rows):
+    for index, (member, count) in enumerate(board.top.rows(conn, **key, limit=limit)):
         rank = top[-1].rank if top and top[-1].count == count else index + 1
         top.append(Score(int(member), int(count), rank))
     caller = next((s for s in top if s.user_id == caller_id), None)
     if caller is not None:
         return top, caller
-    mine = conn.scalar(
-        select(score).where(scope, user == caller_id, score > 0, user.not_in(hidden))
-    )
-    if mine is None:
+    mine = board.mine.rows(conn, **key, user_id=caller_id)
+    if not mine:
         return top, None
-    # Visible members scoring more: the counts rows of the higher scores (one per score) less
-    # the hidden members among them (few), instead of counting the members' own rows.
-    counts_table = counts.table
-    more = (
-        select(func.coalesce(func.sum(counts_table.c.members), 0))
-        .where(counts, counts_table.c.value > mine)
-        .scalar_subquery()
-    )
-    hidden_more = (
-        select(func.count())
-        .select_from(table)
-        .where(scope, score > mine, user.in_(hidden))
-        .scalar_subquery()
-    )
-    above = int(conn.scalar(select(more - hidden_more)) or 0)
-    return top, Score(caller_id, int(mine), above + 1)
+    score = int(mine[0][0])
+    ((above,),) = board.above.rows(conn, **key, score=score)
+    return top, Score(caller_id, score, int(above) + 1)
 
 
-class _Counts:
-    """The `done` rows of a counts table under a scope, as `_ranking` wants them."""
-
-    def __init__(self, table: Any, *conditions: Any) -> None:
-        self.table = table
-        self._condition = and_(table.c.metric == "done", *conditions)
-
-    def __clause_element__(self) -> Any:
-        return self._condition
+_Answer = tuple[list[Score], Score | None] | tuple[dict[int, int], int]
 
 
-def _all_time(
-    conn: Connection, guild_id: int, roadmap_id: str, caller_id: int, limit: int
-) -> tuple[list[Score], Score | None]:
-    scope = and_(_member.guild_id == guild_id, _member.roadmap_id == roadmap_id)
-    counts = _Counts(
-        member_counts,
-        member_counts.c.guild_id == guild_id,
-        member_counts.c.roadmap_id == roadmap_id,
-    )
-    return _ranking(
-        conn,
-        scope,
-        user=_member.user_id,
-        score=_member.done,
-        counts=counts,
-        guild_id=guild_id,
-        caller_id=caller_id,
-        limit=limit,
-    )
+@dataclass(frozen=True, slots=True)
+class _Question:
+    guild_id: int
+    content: SummaryContent
+    starts: tuple[PeriodStart, ...]  # the periods to keep; the answer is of the first
+    kind: str  # "leaderboard" or "stats"
+    caller_id: int = 0
+    limit: int = 0
 
 
-def _in_period(
-    conn: Connection, guild_id: int, head_id: int, caller_id: int, limit: int
-) -> tuple[list[Score], Score | None]:
-    scope = _period.head_id == head_id
-    return _ranking(
-        conn,
-        scope,
-        user=_period.user_id,
-        score=_period.done,
-        counts=_Counts(period_counts, period_counts.c.head_id == head_id),
-        guild_id=guild_id,
-        caller_id=caller_id,
-        limit=limit,
-    )
-
-
-def _stages(conn: Connection, guild_id: int, roadmap_id: str) -> dict[int, int]:
-    counts = member_counts.c
-    found = select(counts.value, counts.members).where(
-        counts.guild_id == guild_id,
-        counts.roadmap_id == roadmap_id,
-        counts.metric == "stage",
-        counts.members > 0,
-    )
-    return {int(stage): int(members) for stage, members in conn.execute(found)}
-
-
-def _active(conn: Connection, head_id: int) -> int:
-    counts = period_counts.c
-    found = select(counts.members).where(
-        counts.head_id == head_id, counts.metric == "active", counts.value == 1
-    )
-    return int(conn.scalar(found) or 0)
+def _answer(conn: Connection, question: _Question) -> _Answer | None:
+    """The answer, or None when the server's rows are not ready for the question's content
+    and periods (then `_prepare` first)."""
+    guild_id, content, starts = question.guild_id, question.content, question.starts
+    kinds = sorted({start.period for start in starts})
+    state = _state(conn, guild_id, content.roadmap_id, kinds)
+    if not _ready(state, content, starts):
+        return None
+    key: dict[str, Any] = {"guild_id": guild_id, "roadmap_id": content.roadmap_id}
+    if starts:
+        head_id = state.heads[(starts[0].period, encode_date(starts[0].starts_on))][0]
+    if question.kind == "stats":
+        stages = {int(s): int(n) for s, n in _STAGES.rows(conn, **key)}
+        active = _ACTIVE.rows(conn, head_id=head_id)
+        return stages, int(active[0][0]) if active else 0
+    caller_id, limit = question.caller_id, question.limit
+    if not starts:
+        return _ranking(conn, _ALL_TIME, key, caller_id, limit)
+    in_period = {"guild_id": guild_id, "head_id": head_id}
+    return _ranking(conn, _IN_PERIOD, in_period, caller_id, limit)
 
 
 class SummaryRepository:
@@ -515,16 +534,15 @@ class SummaryRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def _heads(
-        self, guild_id: int, content: SummaryContent, starts: Sequence[PeriodStart]
-    ) -> dict[tuple[str, str], int]:
-        """The server's rows made ready; (period, starts_on) -> head id of each kept period."""
-        kinds = sorted({start.period for start in starts})
-        state = await self._db.read(_state, guild_id, content.roadmap_id, kinds)
-        if not _ready(state, content, starts):
-            await self._db.write(_prepare, guild_id, content, tuple(starts))
-            state = await self._db.read(_state, guild_id, content.roadmap_id, kinds)
-        return {key: head_id for key, (head_id, _) in state.heads.items()}
+    async def _ask(self, question: _Question) -> Any:
+        for _ in range(3):  # the rows are ready, or made ready and asked again
+            answer = await self._db.read(_answer, question)
+            if answer is not None:
+                return answer
+            await self._db.write(_prepare, question.guild_id, question.content, question.starts)
+        # Only when other processes with other content rebuild the rows between each write
+        # and read of this call.
+        raise RuntimeError(f"summaries of {question.content.roadmap_id} keep changing")
 
     async def leaderboard(
         self,
@@ -538,18 +556,16 @@ class SummaryRepository:
         """The top `limit` visible members by live topics done (all time when `period` is
         empty; else completed since `period[0]`, with `period[1:]` (the next period) kept
         ready too), and the caller's score (None when they have none or hide)."""
-        heads = await self._heads(guild_id, content, period)
-        if not period:
-            return await self._db.read(_all_time, guild_id, content.roadmap_id, caller_id, limit)
-        head_id = heads[(period[0].period, encode_date(period[0].starts_on))]
-        return await self._db.read(_in_period, guild_id, head_id, caller_id, limit)
+        question = _Question(guild_id, content, tuple(period), "leaderboard", caller_id, limit)
+        answer: tuple[list[Score], Score | None] = await self._ask(question)
+        return answer
 
     async def stats(
         self, guild_id: int, content: SummaryContent, week: Sequence[PeriodStart]
     ) -> tuple[dict[int, int], int]:
         """(stage position -> members whose furthest progress is in it, members who logged a
         completion in the roadmap since `week[0]`); `week[1:]` is kept ready too."""
-        heads = await self._heads(guild_id, content, week)
-        head_id = heads[(week[0].period, encode_date(week[0].starts_on))]
-        stages = await self._db.read(_stages, guild_id, content.roadmap_id)
-        return stages, await self._db.read(_active, head_id)
+        answer: tuple[dict[int, int], int] = await self._ask(
+            _Question(guild_id, content, tuple(week), "stats")
+        )
+        return answer
