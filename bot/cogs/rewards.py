@@ -221,6 +221,12 @@ class StageRewards(SubcommandCog):
                 "that role no longer exists. Choose another with `/roadmap-admin reward set`.",
             )
             return
+        presser = event.interaction.user if event.interaction is not None else None
+        if isinstance(presser, discord.Member) and presser.get_role(role_id) is not None:
+            # Held already (given by hand, or earned before): nothing to give, and nothing an
+            # Undo may take back, so no grant is recorded.
+            log.info("reward already held: %s", where)
+            return
         reason = why_the_bot_cannot_give(role)
         if reason:
             log.warning("reward not given: %s: %s", where, reason)

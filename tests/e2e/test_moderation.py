@@ -224,14 +224,19 @@ async def test_undo_takes_back_the_role_its_press_earned_and_only_that(
         (graduate.id, False),
     ]
 
-    # A role a moderator gave by hand is not the bot's to take: Undo leaves it.
+    # A role a moderator gave by hand is not the bot's to take: finishing the stage gives
+    # nothing new, and its Undo leaves the role.
     sample.alice.roles.append(graduate)
     emulator.changed(sample.alice)
+    for topic in BASICS[:3]:
+        await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic)
     card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
     done = await emulator.click(card, "Done", sample.alice)
+    assert done.message is not None and "finished!" in done.message.content  # stage complete
     undone = await emulator.click(done, "Undo", sample.alice)
     assert undone.message is not None and "taken back" not in undone.message.content
     assert graduate in sample.alice.roles
+    assert [c.user_id for c in emulator.role_changes] == [sample.bob.id, sample.bob.id]
 
 
 async def test_content_errors_are_reported_once_per_version_without_paths(
