@@ -179,6 +179,7 @@ def _with_bot(
     async def main() -> int:
         from bot.store.migrations import MigrationError
 
+        nonlocal plan  # a slot's lease below may settle it (a spare's shards)
         loop = asyncio.get_running_loop()
         database_lost: asyncio.Future[str] = loop.create_future()
 
