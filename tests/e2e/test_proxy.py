@@ -71,9 +71,11 @@ def _node() -> str:
 
 
 @contextlib.contextmanager
-def running_proxy(emulator: Emulator) -> Iterator[Proxy]:
-    """deploy/proxy/server.mjs on a free port in front of the emulator; it stops when its stdin
-    closes, so it never outlives the test even if pytest dies."""
+def running_proxy(emulator: Emulator, per_second: int | None = None) -> Iterator[Proxy]:
+    """deploy/proxy/server.mjs on a free port in front of the emulator (at `per_second`
+    requests a second, else its default 45); it stops when its stdin closes, so it never
+    outlives the test even if pytest dies."""
+    rate = {} if per_second is None else {"GLOBAL_REQUESTS_PER_SECOND": str(per_second)}
     process = subprocess.Popen(
         [_node(), str(PROXY_DIR / "server.mjs")],
         cwd=PROXY_DIR,
@@ -82,6 +84,7 @@ def running_proxy(emulator: Emulator) -> Iterator[Proxy]:
             "PORT": "0",
             "DISCORD_API": emulator.base_url + "/api",
             "EXIT_WITH_STDIN": "1",
+            **rate,
         },
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
