@@ -128,7 +128,7 @@ def build_wiring(
     servers on those shards (another process plans the rest)."""
     services = build_services(database, content, clock)
     grace = timedelta(minutes=settings.daily_grace_minutes)
-    moderation_store = ModerationRepository(database)
+    moderation_store = ModerationRepository(database, shards)
     moderation_sender = DiscordModerationSender(client)
     # Every log line is paced like every scheduled send.
     moderator_log = ModeratorLog(moderation_store, clock, moderation_sender, pace=pacer.acquire)

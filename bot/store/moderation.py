@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from bot.records import WEEKLY, Delivery
+from bot.sharding import ShardPlan
 from bot.store.codec import decode_time, encode_time
 from bot.store.database import Database
 from bot.store.dialect import insert
@@ -32,6 +33,7 @@ from bot.store.schema import (
     reward_grants,
     weekly_schedules,
 )
+from bot.store.shards import narrowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,13 +239,16 @@ def _disable_weekly(conn: Connection, guild_id: int, reason: str, now: str) -> b
     return result.rowcount == 1
 
 
-def _due_weekly(conn: Connection, now: str, limit: int) -> list[WeeklySchedule]:
-    rows = conn.execute(
-        _WEEKLY.select_from(weekly_schedules.outerjoin(guild_settings, _g.guild_id == _w.guild_id))
-        .where(_w.enabled == 1, _w.next_fire_at <= now, _g.left_at.is_(None))
-        .order_by(_w.next_fire_at)
-        .limit(limit)
-    )
+_DUE_WEEKLY = (
+    _WEEKLY.select_from(weekly_schedules.outerjoin(guild_settings, _g.guild_id == _w.guild_id))
+    .where(_w.enabled == 1, _w.next_fire_at <= bindparam("at_now"), _g.left_at.is_(None))
+    .order_by(_w.next_fire_at)
+    .limit(bindparam("at_limit"))
+)
+
+
+def _due_weekly(conn: Connection, statement: Any, now: str, limit: int) -> list[WeeklySchedule]:
+    rows = conn.execute(statement, {"at_now": now, "at_limit": limit})
     return [_weekly(row) for row in rows]
 
 
@@ -286,9 +291,12 @@ def _claim_weekly(conn: Connection, steps: Sequence[WeeklyStep], now: datetime) 
 class ModerationRepository:
     """The moderators' settings, notices, grants and weekly schedules, over the Database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, shards: ShardPlan | None = None) -> None:
         self.db = db
-        self.ledger = LedgerRepository(db)
+        # With shards, a weekly tick reads only the schedules and unfinished sends of the
+        # servers on this process's shards, as the daily post's does.
+        self._due_statement = narrowed(_DUE_WEEKLY, _w.guild_id, shards)
+        self.ledger = LedgerRepository(db, shards)
 
     # --- channels ------------------------------------------------------------------------------
 
@@ -375,7 +383,7 @@ class ModerationRepository:
 
     async def due_weekly(self, now: datetime, limit: int) -> list[WeeklySchedule]:
         """Enabled weekly schedules whose time has come, in servers the bot is still in."""
-        return await self.db.read(_due_weekly, encode_time(now), limit)
+        return await self.db.read(_due_weekly, self._due_statement, encode_time(now), limit)
 
     async def claim_weekly(self, steps: Sequence[WeeklyStep], now: datetime) -> list[bool]:
         """Apply each step in one transaction; True where its `sending` row is ours to send."""

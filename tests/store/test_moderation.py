@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import insert, select
 
+from bot.sharding import ShardPlan, shard_of
 from bot.store.database import Database
 from bot.store.ledger import Claim
 from bot.store.moderation import ModerationRepository, WeeklyStep, weekly_key
@@ -137,3 +138,24 @@ async def test_a_missed_week_is_recorded_not_claimed_and_off_stops_it(store_db: 
     assert off is not None and not off.enabled
     assert off.disabled_reason == "turned off by a moderator"
     assert await store.due_weekly(NOW + timedelta(days=30), 10) == []
+
+
+async def test_with_shard_plans_each_process_reads_only_its_servers_weeks(
+    store_db: Database,
+) -> None:
+    # Ids shaped like Discord's (a timestamp above bit 22): two servers on each of 4 shards.
+    guilds = [((1_400_000_000_000 + n) << 22) | 4095 for n in range(8)]
+    whole = ModerationRepository(store_db)
+    for guild_id in guilds:
+        await whole.save_weekly(
+            guild_id=guild_id, channel_id=5, weekday=2, local_time=time(11, 0), time_zone="UTC",
+            next_period="2026-W10", next_fire_at=NOW - timedelta(hours=1), now=NOW,
+        )  # fmt: skip
+    plans = [ShardPlan(4, (0, 1), 0), ShardPlan(4, (2, 3), 1)]
+    seen = [
+        {s.guild_id for s in await ModerationRepository(store_db, plan).due_weekly(NOW, 100)}
+        for plan in plans
+    ]
+    assert seen[0] | seen[1] == set(guilds) and not seen[0] & seen[1]
+    assert all(shard_of(g, 4) in (0, 1) for g in seen[0])
+    assert {s.guild_id for s in await whole.due_weekly(NOW, 100)} == set(guilds)
