@@ -45,8 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WEEKLY_TICK = "weekly posts"
-#: Members whose followed roadmap was checked since the last content change (bounded).
-CHECKED_CAPACITY = 100_000
 _STATUS_WORDS = {"sent": "posted", "failed": "refused", "missed": "missed", "sending": "sending"}
 
 
@@ -66,10 +64,6 @@ def _one_of(channel: object | None, off: bool) -> None:
 
 
 class Moderation(SubcommandCog):
-    def __init__(self, bot: StudyBot) -> None:
-        super().__init__(bot)
-        self._checked: set[tuple[int, int]] = set()
-
     async def cog_load(self) -> None:
         await super().cog_load()
         self.bot.ticks.add_tick(WEEKLY_TICK, self.bot.wiring.weekly.tick)
@@ -223,10 +217,7 @@ class Moderation(SubcommandCog):
 
     @commands.Cog.listener()
     async def on_content_reloaded(self, outcome: ReloadOutcome) -> None:
-        if outcome.applied:
-            self._checked.clear()  # a roadmap may have left the content: look again
-            return
-        if outcome.errors:
+        if not outcome.applied and outcome.errors:
             await self.bot.wiring.moderator_log.report_content_errors(
                 outcome.problems, self.bot.content.catalog
             )
@@ -235,17 +226,12 @@ class Moderation(SubcommandCog):
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any]
     ) -> None:
-        """Once per member and content version: a followed roadmap that left the content is
-        forgotten and the member told (after the command's own answer)."""
+        """A followed roadmap that left the content is forgotten and the member told, once
+        (after the command's own answer)."""
         guild_id = interaction.guild_id
         if guild_id is None:
             return
         key = (guild_id, interaction.user.id)
-        if key in self._checked:
-            return
-        if len(self._checked) >= CHECKED_CAPACITY:
-            self._checked.clear()
-        self._checked.add(key)
         catalog = self.bot.content.catalog
         gone = await self.bot.wiring.moderation.gone_roadmap(guild_id, interaction.user.id, catalog)
         if gone is None:

@@ -38,6 +38,9 @@ class LogSender(Protocol):
 LINE_MAX = 2000
 #: Members named in one reminders line before "and N more".
 NAMED_MAX = 40
+#: Members following a roadmap that left the content, kept in memory to be told; past this
+#: many, each member's choice is read on their next command instead.
+GONE_CAPACITY = 100_000
 #: Reminders turned off within this many seconds are told in one line per server: a fan-out
 #: meeting a hundred closed DMs is one report, not a hundred (nor a hundred paced sends).
 BATCH_SECONDS = 2.0
@@ -222,6 +225,10 @@ class ModerationSettings:
     def __init__(self, store: ModerationRepository, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self._scanned: Catalog | None = None  # the catalog `_gone` was listed for
+        self._gone: dict[tuple[int, int], str] = {}
+        self._gone_overflow = False
+        self._scan_lock = asyncio.Lock()
 
     async def channels(self, guild_id: int) -> ModerationChannels:
         return await self.store.channels(guild_id)
@@ -245,8 +252,21 @@ class ModerationSettings:
 
     async def gone_roadmap(self, guild_id: int, user_id: int, catalog: Catalog) -> str | None:
         """The roadmap the member follows when it left the content, forgotten now so the member
-        is told once (None: they follow none, or one that is still there)."""
-        followed = await self.store.followed_roadmap(guild_id, user_id)
+        is told once (None: they follow none, or one that is still there).
+
+        Once per catalog served, one scan lists the members following a roadmap it lacks;
+        a member's check is then a lookup in memory (no read per command), unless more than
+        GONE_CAPACITY members were listed, when each member's choice is read."""
+        if self._scanned is not catalog:
+            async with self._scan_lock:
+                if self._scanned is not catalog:
+                    found = await self.store.following_others(catalog.ids, GONE_CAPACITY + 1)
+                    self._gone = {(g, u): roadmap for g, u, roadmap in found}
+                    self._gone_overflow = len(found) > GONE_CAPACITY
+                    self._scanned = catalog
+        followed = self._gone.pop((guild_id, user_id), None)
+        if followed is None and self._gone_overflow:
+            followed = await self.store.followed_roadmap(guild_id, user_id)
         if followed is None or followed in catalog.ids:
             return None
         if not await self.store.clear_followed_roadmap(guild_id, user_id, followed):

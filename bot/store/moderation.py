@@ -177,6 +177,18 @@ def _followed(conn: Connection, guild_id: int, user_id: int) -> str | None:
     )
 
 
+def _following_others(
+    conn: Connection, known: Sequence[str], limit: int
+) -> list[tuple[int, int, str]]:
+    m = member_settings.c
+    rows = conn.execute(
+        select(m.guild_id, m.user_id, m.followed_roadmap)
+        .where(m.followed_roadmap.is_not(None), m.followed_roadmap.not_in(list(known)))
+        .limit(limit)
+    )
+    return [(int(g), int(u), str(r)) for g, u, r in rows]
+
+
 def _hidden(conn: Connection, guild_id: int, user_id: int) -> bool:
     m = member_settings.c
     value = conn.scalar(select(m.hide_progress).where(m.guild_id == guild_id, m.user_id == user_id))
@@ -353,6 +365,13 @@ class ModerationRepository:
     async def clear_followed_roadmap(self, guild_id: int, user_id: int, expected: str) -> bool:
         """Forget the member's choice while it is still `expected`; whether it was cleared."""
         return bool(await self.db.write(_clear_followed, guild_id, user_id, expected))
+
+    async def following_others(
+        self, known: Sequence[str], limit: int
+    ) -> list[tuple[int, int, str]]:
+        """(server, member, roadmap) of members following a roadmap not in `known`, at most
+        `limit` of them (one scan of member_settings, on a reader)."""
+        return await self.db.read(_following_others, tuple(known), limit)
 
     async def hides_progress(self, guild_id: int, user_id: int) -> bool:
         return await self.db.read(_hidden, guild_id, user_id)

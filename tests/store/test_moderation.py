@@ -82,6 +82,8 @@ async def test_a_followed_roadmap_is_cleared_only_while_unchanged(store_db: Data
 
     await store_db.write(follow, "gone")
     assert await store.followed_roadmap(G, U) == "gone"
+    assert await store.following_others(["kept", "other"], 10) == [(G, U, "gone")]
+    assert await store.following_others(["gone"], 10) == []
     assert not await store.clear_followed_roadmap(G, U, "another")
     assert await store.clear_followed_roadmap(G, U, "gone")
     assert not await store.clear_followed_roadmap(G, U, "gone")
