@@ -25,6 +25,7 @@ from sqlalchemy import Connection, text
 
 from bot.store.alembic_runner import VERSION_TABLE, Upgrade
 from bot.store.backup import backup_database
+from bot.store.checkpoints import Checkpointer
 from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
 from bot.store.readers import ReaderPool
 from bot.store.writer import OnFatal, WriterThread
@@ -51,9 +52,11 @@ class Database:
         writer: WriterThread | None = None,
         readers: ReaderPool | None = None,
         postgres: PostgresBackend | None = None,
+        checkpointer: Checkpointer | None = None,
     ) -> None:
         self.path = path
         self._writer = writer
+        self._checkpointer = checkpointer
         self._readers = readers
         self._postgres = postgres
         self.dialect = "postgresql" if postgres is not None else "sqlite"
@@ -89,12 +92,16 @@ class Database:
         writer = WriterThread(path, migrations_dir, on_fatal=on_fatal)
         await writer.start()
         pool = ReaderPool(path, readers)
+        checkpointer = Checkpointer(path)
         try:
             await pool.start()
+            await checkpointer.start()
         except BaseException:
+            await checkpointer.stop()
+            await pool.close()
             await writer.stop()
             raise
-        return cls(path=path, writer=writer, readers=pool)
+        return cls(path=path, writer=writer, readers=pool, checkpointer=checkpointer)
 
     async def close(self) -> None:
         """Finish queued writes, then close every connection. Safe to call twice."""
@@ -107,6 +114,8 @@ class Database:
         assert self._writer is not None and self._readers is not None
         await self._writer.stop()
         await self._readers.close()
+        if self._checkpointer is not None:
+            await self._checkpointer.stop()
 
     async def __aenter__(self) -> Self:
         return self

@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.errors import NotSaved
 from bot.store.alembic_runner import Upgrade, upgrade_sqlite
+from bot.store.checkpoints import WRITER_PRAGMAS
 from bot.store.dialect import sqlite_engine
 
 log = logging.getLogger(__name__)
@@ -124,8 +125,7 @@ class WriterThread:
     def _run(self) -> None:
         conn: Connection | None = None
         try:
-            engine = sqlite_engine(self._path, wal=True)
-            conn = engine.connect()
+            conn = self._connect()
             # Alembic on its own connection (this one is idle, outside a transaction).
             self.migration = upgrade_sqlite(self._path, self._migrations_dir)
             stat = os.stat(self._path)
@@ -249,11 +249,20 @@ class WriterThread:
             except Exception:
                 log.exception("telling the process that the database is gone failed")
 
+    def _connect(self) -> Connection:
+        conn = sqlite_engine(self._path, wal=True).connect()
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        # Checkpoints run on their own thread (bot/store/checkpoints.py), not in a commit.
+        for pragma in WRITER_PRAGMAS:
+            driver.execute(pragma)
+        return conn
+
     def _reopen_connection(self) -> None:
         """A new write connection for the next batch; on failure the old one stays and the
         next batch tries again."""
         try:
-            fresh = sqlite_engine(self._path, wal=True).connect()
+            fresh = self._connect()
         except Exception as exc:
             log.warning("cannot reopen the database %s for writing: %s", self._path, exc)
             return
