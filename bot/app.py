@@ -32,13 +32,13 @@ from bot.cogs.tree import StudyTree, answer_error
 from bot.config import Settings
 from bot.errors import StudyError
 from bot.gateway_guard import GuardedConnectionState
-from bot.health import HealthReport, HealthServer, build_report
-from bot.render.permissions import DAILY_POST_PERMISSIONS, REWARD_PERMISSIONS
+from bot.health import HealthReport, HealthServer, build_report, content_version
+from bot.render.permissions import DAILY_POST_PERMISSIONS, REWARD_PERMISSIONS, THREAD_PERMISSIONS
 from bot.roadmap.loader import plural
 from bot.schedule.pacer import RestGate, RestPacer, rest_trace
 from bot.schedule.runner import TICK_INTERVAL, TickRunner
 from bot.services.clock import Clock, SystemClock
-from bot.services.content import ContentHolder
+from bot.services.content import ContentHolder, ReloadOutcome
 from bot.services.identify import IdentifyPacer
 from bot.sharding import ShardPlan
 from bot.store.database import Database
@@ -80,10 +80,11 @@ TREE_HASH_KEY = "command_tree_hash"
 
 Hook = Callable[[], Awaitable[None]]
 
-#: What the invite URL asks for: the daily post's channel permissions, and Manage Roles for
-#: stage rewards (README, "Inviting the bot").
+#: What the invite URL asks for: the daily post's channel permissions, Create Public Threads
+#: for its optional discussion thread, and Manage Roles for stage rewards (README, "Inviting
+#: the bot").
 INVITE_PERMISSIONS = discord.Permissions(
-    **dict.fromkeys((*DAILY_POST_PERMISSIONS, *REWARD_PERMISSIONS), True)
+    **dict.fromkeys((*DAILY_POST_PERMISSIONS, *THREAD_PERMISSIONS, *REWARD_PERMISSIONS), True)
 )
 
 
@@ -309,6 +310,16 @@ class StudyBot(commands.Bot):
             return
         self._ready_once = True
         log.info("%s", self.ready_line())
+        self.log_content_version()
+
+    def log_content_version(self) -> None:
+        """Which content this process serves: every machine's must be the same, and a log line
+        per process lets an operator compare them (README, "Running past one machine")."""
+        log.info("serving content version %s", content_version(self.content.catalog))
+
+    async def on_content_reloaded(self, outcome: ReloadOutcome) -> None:
+        if outcome.applied:
+            self.log_content_version()
 
     async def _freeze_heap_when_ready(self) -> None:
         """Once, after the first ready: the caches just loaded (every guild, the content) live

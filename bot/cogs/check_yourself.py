@@ -3,6 +3,7 @@ message of a check's question, kept entirely in the buttons' custom_ids (bot/ren
 
 A check goes on after a restart with nothing kept in memory; only the member it was made for
 may press its buttons. Passing records the check (and done) through StudyService.record_check.
+A check started from a reminder DM records in the server the DM names (`DmCheckAnswerButton`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.events import announce_mark
 from bot.errors import StudyError
 from bot.render import study_loop as views
-from bot.render.custom_ids import CheckAnswer, CheckStart
+from bot.render.custom_ids import CheckAnswer, CheckStart, DmCheckAnswer
 from bot.render.payload import Message
 from bot.render.to_discord import edit_kwargs, send_kwargs
 from bot.roadmap.model import Roadmap, SelfCheck, Topic
@@ -66,41 +67,47 @@ def check_start_button(owner_id: int, roadmap_id: str, topic: Topic) -> CheckSta
 
 
 def _check_view(
-    owner_id: int, roadmap_id: str, session: CheckSession, shown: ShownQuestion
+    owner_id: int,
+    roadmap_id: str,
+    session: CheckSession,
+    shown: ShownQuestion,
+    dm_guild_id: int | None = None,
 ) -> discord.ui.View:
-    return persistent_view(
-        *(
-            CheckAnswerButton(
-                CheckAnswer(
-                    owner_id,
-                    roadmap_id,
-                    session.topic_id,
-                    session.progress,
-                    session.fingerprint,
-                    position,
-                ),
-                views.answer_label(position, text),
-            )
-            for position, text in enumerate(shown.answers)
+    buttons: list[CheckAnswerButton] = []
+    for position, text in enumerate(shown.answers):
+        spec = CheckAnswer(
+            owner_id, roadmap_id, session.topic_id, session.progress, session.fingerprint, position
         )
-    )
+        label = views.answer_label(position, text)
+        if dm_guild_id is None:
+            buttons.append(CheckAnswerButton(spec, label))
+        else:
+            buttons.append(
+                DmCheckAnswerButton(DmCheckAnswer.of(dm_guild_id, spec), owner_id, label)
+            )
+    return persistent_view(*buttons)
 
 
-def check_card(owner_id: int, roadmap_id: str, topic: Topic) -> tuple[Message, discord.ui.View]:
+def check_card(
+    owner_id: int, roadmap_id: str, topic: Topic, dm_guild_id: int | None = None
+) -> tuple[Message, discord.ui.View]:
     """The first question of the topic's check with its answer buttons (StudyError when the
-    topic has no questions)."""
+    topic has no questions); `dm_guild_id`: a check in a reminder DM, for that server."""
     check = questions_of(topic)
     if check is None:
         raise StudyError(views.no_check(topic))
     session = CheckSession(check, owner_id, topic.id)
     shown = session.question()
     assert shown is not None  # a check with questions has a first one
-    return views.check_question(topic, shown), _check_view(owner_id, roadmap_id, session, shown)
+    view = _check_view(owner_id, roadmap_id, session, shown, dm_guild_id)
+    return views.check_question(topic, shown), view
 
 
-def check_send(owner_id: int, roadmap_id: str, topic: Topic) -> dict[str, Any]:
+def check_send(
+    owner_id: int, roadmap_id: str, topic: Topic, dm_guild_id: int | None = None
+) -> dict[str, Any]:
     """`check_card` as keyword arguments for a new message."""
-    message, view = check_card(owner_id, roadmap_id, topic)
+    message, view = check_card(owner_id, roadmap_id, topic, dm_guild_id)
     return {**send_kwargs(message), "view": view}
 
 
@@ -152,6 +159,8 @@ class CheckAnswerButton(
         )
         self.spec = spec
         self.owner_id = spec.owner_id if spec else 0
+        #: The server a check in a reminder DM records in (None: the interaction's server).
+        self.dm_guild_id: int | None = None
 
     @classmethod
     async def from_custom_id(
@@ -181,10 +190,41 @@ class CheckAnswerButton(
         if feedback.next_question is not None:
             after = CheckSession(check, spec.owner_id, topic.id, feedback.progress)
             message = views.check_question(topic, feedback.next_question, feedback)
-            view = _check_view(spec.owner_id, roadmap.id, after, feedback.next_question)
+            view = _check_view(
+                spec.owner_id, roadmap.id, after, feedback.next_question, self.dm_guild_id
+            )
             await answer_edit(interaction, **edit_kwargs(message), view=view)
             return
-        await _finish_check(bot, interaction, roadmap, topic, feedback)
+        guild_id = self.dm_guild_id or interaction.guild_id
+        assert guild_id is not None
+        await _finish_check(bot, interaction, roadmap, topic, feedback, guild_id=guild_id)
+
+
+class DmCheckAnswerButton(CheckAnswerButton, template=DmCheckAnswer.TEMPLATE):
+    """A check's answer in a reminder DM (`xa:`): the id names the server, the presser is the
+    member (only the member a DM went to can press its buttons; the same id pressed anywhere
+    but in a DM belongs to no one and is refused)."""
+
+    def __init__(self, spec: DmCheckAnswer | None, owner_id: int, label: str = "Answer") -> None:
+        # The button carries the DM's id (DynamicItem checks it against this class's template);
+        # the press runs on the member's own CheckAnswer.
+        super(CheckAnswerButton, self).__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=spec.custom_id if spec else "xa:0:x:x:1:0000:0",
+            )
+        )
+        self.spec = spec.for_member(owner_id) if spec else None
+        self.owner_id = owner_id if spec else 0
+        self.dm_guild_id = spec.guild_id if spec else None
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> DmCheckAnswerButton:
+        owner_id = interaction.user.id if interaction.guild_id is None else 0
+        return cls(DmCheckAnswer.from_match(match), owner_id)
 
 
 async def _finish_check(
@@ -193,9 +233,11 @@ async def _finish_check(
     roadmap: Roadmap,
     topic: Topic,
     feedback: Feedback,
+    *,
+    guild_id: int,
 ) -> None:
-    assert interaction.guild_id is not None and feedback.score is not None
-    guild_id, user_id = interaction.guild_id, interaction.user.id
+    assert feedback.score is not None
+    user_id = interaction.user.id
     outcome = await bot.services.study.record_check(
         guild_id, user_id, roadmap, topic, feedback.score
     )

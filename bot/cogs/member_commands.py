@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.cogs.account import Account
 from bot.cogs.buttons import ForgetButton
 from bot.cogs.card import ProgressCard
-from bot.cogs.check_yourself import CheckAnswerButton, CheckStartButton
+from bot.cogs.check_yourself import CheckAnswerButton, CheckStartButton, DmCheckAnswerButton
 from bot.cogs.progress_commands import Standings
 from bot.cogs.study import Study
 from bot.cogs.study_loop import PERSISTENT_ITEMS as REVIEW_BUTTONS
@@ -26,5 +26,10 @@ async def setup(bot: StudyBot) -> None:
     await bot.add_cog(ProgressCard(bot))
     await bot.add_cog(Account(bot))
     bot.add_persistent_items(
-        TopicButton, ForgetButton, CheckStartButton, CheckAnswerButton, *REVIEW_BUTTONS
+        TopicButton,
+        ForgetButton,
+        CheckStartButton,
+        CheckAnswerButton,
+        DmCheckAnswerButton,
+        *REVIEW_BUTTONS,
     )

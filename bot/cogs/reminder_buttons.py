@@ -1,9 +1,12 @@
-"""The buttons on a reminder DM: Done, Skip, Show example for the topic, and Stop reminders.
+"""The buttons on a reminder DM: Done, Skip, Show example and Check yourself for the topic,
+Review now and Stop reminders.
 
 A DM has no server, so each custom_id (`dm:`, bot/render/custom_ids.py) names the server and
 the member it was sent to: only that member may press it (checked against the presser), and
-every answer says which server it acted in. Nothing is kept in memory, so the buttons keep
-working after a restart and on older DMs.
+every answer says which server it acted in. Check yourself and Review now open the check and
+the reviews due of that server, in the DM, with buttons that name the server too (`xa:`,
+`ya:`, `yv:`), so what the member answers is recorded there. Nothing is kept in memory, so the
+buttons keep working after a restart and on older DMs.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import discord
 
 from bot.cogs.answers import answer
 from bot.cogs.buttons import OwnedButton
-from bot.cogs.check_yourself import TOPIC_LEFT, live_topic
+from bot.cogs.check_yourself import TOPIC_LEFT, check_send, live_topic
 from bot.cogs.events import announce_mark
 from bot.cogs.save import with_save_button
+from bot.cogs.study_loop import review_card
 from bot.cogs.topic_card import NO_EXAMPLE
 from bot.records import DONE, SKIPPED
 from bot.render.custom_ids import ReminderMemberButton, ReminderTopicButton
@@ -118,12 +122,10 @@ class ReminderTopicItem(
             await answer(interaction, **kwargs, view=with_save_button(), ephemeral=True)
             return
         status = _STATUS_OF_PRESS.get(spec.action)
-        if status is None:  # Check yourself: its answers record per server (not from a DM)
-            await answer(
-                interaction,
-                f"{header} run `/roadmap check` there to check yourself on this topic.",
-                ephemeral=True,
-            )
+        if status is None:  # Check yourself: the check runs here, recorded in that server
+            check = check_send(spec.owner_id, roadmap.id, topic, dm_guild_id=spec.guild_id)
+            check["content"] = header
+            await answer(interaction, **check, ephemeral=True)
             return
         result = await bot.services.study.mark(
             spec.guild_id, spec.owner_id, roadmap, topic.id, status
@@ -139,7 +141,8 @@ class ReminderMemberItem(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=ReminderMemberButton.TEMPLATE,
 ):
-    """Stop reminders: turns the member's reminder off in the server the DM names."""
+    """Stop reminders: turns the member's reminder off in the server the DM names. Review now:
+    the member's first review due in that server, rated there."""
 
     not_yours = NOT_YOURS
 
@@ -163,15 +166,39 @@ class ReminderMemberItem(
     async def press(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
         spec = self.spec
-        if spec is None or spec.action != ReminderMemberButton.STOP:
-            # Review now is not put on DMs yet: the DM does not know the reviews due.
+        if spec is None:
             await answer(interaction, OUTDATED, ephemeral=True)
             return
         guild = bot.get_guild(spec.guild_id)
+        if spec.action == ReminderMemberButton.REVIEW:
+            if guild is None:
+                await answer(interaction, LEFT_SERVER, ephemeral=True)
+                return
+            await _review_now(bot, interaction, spec, guild.name)
+            return
         name = guild.name if guild else None
         was_on = await bot.wiring.reminders.turn_off(spec.guild_id, spec.owner_id)
         log.info("reminder stopped by button guild=%s member=%s", spec.guild_id, spec.owner_id)
         await answer(interaction, reminder_stopped_message(name, was_on), ephemeral=True)
+
+
+async def _review_now(
+    bot: StudyBot,
+    interaction: discord.Interaction,
+    spec: ReminderMemberButton,
+    guild_name: str,
+) -> None:
+    """The member's reviews due in the DM's server, as `/roadmap review` shows them there."""
+    study = bot.services.study
+    roadmap = await bot.services.roadmaps.member_roadmap(spec.guild_id, spec.owner_id)
+    due = await study.reviews_due(spec.guild_id, spec.owner_id, roadmap)
+    message, view = review_card(spec.owner_id, roadmap, due, dm_guild_id=spec.guild_id)
+    log.info("review now by button guild=%s member=%s", spec.guild_id, spec.owner_id)
+    kwargs = send_kwargs(message)
+    kwargs["content"] = reminder_press_header(guild_name)
+    if view is not None:
+        kwargs["view"] = view
+    await answer(interaction, **kwargs, ephemeral=True)
 
 
 PERSISTENT_ITEMS = (ReminderTopicItem, ReminderMemberItem)

@@ -21,12 +21,17 @@ from bot.roadmap.model import Stage, Topic
 _DISCORD_CODE = re.compile(r"\s*\(Discord answered [0-9]+\)")
 
 
+#: What an idle-only reminder (`only_if_idle`) does, in the answers that describe a reminder.
+ONLY_IF_IDLE = "not on a day you already marked a topic done"
+
+
 def reminder_set_message(reminder: Reminder) -> Message:
     at = reminder.next_fire_at
+    idle = f" ({ONLY_IF_IDLE})" if reminder.only_if_idle else ""
     return Message(
         content=(
             f"Every day at **{reminder.local_time:%H:%M}** ({reminder.time_zone or 'UTC'}) "
-            f"I'll send you a DM with your next topic in this server. The next one: "
+            f"I'll send you a DM with your next topic in this server{idle}. The next one: "
             f"{discord_timestamp(at)} ({discord_timestamp(at, 'R')}).\n"
             "Keep DMs from this server's members open, or the reminder turns itself off. "
             "`/roadmap remind off` stops it."
@@ -87,17 +92,28 @@ def reminder_button_label(spec: ReminderTopicButton | ReminderMemberButton) -> s
 
 
 def reminder_dm_buttons(
-    guild_id: int, user_id: int, roadmap_id: str, topic: Topic, stage: Stage
+    guild_id: int,
+    user_id: int,
+    roadmap_id: str,
+    topic: Topic,
+    stage: Stage,
+    *,
+    reviews_due: int = 0,
 ) -> tuple[ReminderTopicButton | ReminderMemberButton, ...]:
     """The buttons under a reminder DM: Done, Skip, Show example (when the card does not show
-    all the code) for the topic, then Stop reminders. Each names the server and the member,
-    since a DM has no server and the press must be the member's own."""
+    all the code) and Check yourself (when the topic has questions) for the topic, Review now
+    (when reviews are due in the server), then Stop reminders. Each names the server and the
+    member, since a DM has no server and the press must be the member's own."""
     actions = [ReminderTopicButton.DONE, ReminderTopicButton.SKIP]
     if len(topic_card_buttons(topic, stage)) > 2:
         actions.append(ReminderTopicButton.EXAMPLE)
+    if topic.check is not None and topic.check.questions:
+        actions.append(ReminderTopicButton.CHECK)
     buttons: list[ReminderTopicButton | ReminderMemberButton] = [
         ReminderTopicButton(action, guild_id, user_id, roadmap_id, topic.id) for action in actions
     ]
+    if reviews_due > 0:
+        buttons.append(ReminderMemberButton(ReminderMemberButton.REVIEW, guild_id, user_id))
     buttons.append(ReminderMemberButton(ReminderMemberButton.STOP, guild_id, user_id))
     return tuple(buttons)
 
@@ -127,7 +143,8 @@ def reminder_confirmation_dm(reminder: Reminder, guild_name: str | None) -> Mess
         content=(
             f"Reminder set{where}: every day at **{reminder.local_time:%H:%M}** "
             f"({reminder.time_zone or 'UTC'}), the first {discord_timestamp(at)}. "
-            "Each one carries your next topic with Done, Skip and Stop reminders buttons."
+            "Each one carries your next topic with Done, Skip, Check yourself (when it has "
+            "questions), Review now (when reviews are due) and Stop reminders buttons."
         )
     )
 

@@ -44,7 +44,12 @@ def reminder_view(request: ReminderRequest) -> discord.ui.View | None:
         return None  # a pick is due: the member chooses in the server
     view = discord.ui.View(timeout=None)
     for spec in reminder_dm_buttons(
-        request.guild_id, request.user_id, request.roadmap.id, topic, stage.stage
+        request.guild_id,
+        request.user_id,
+        request.roadmap.id,
+        topic,
+        stage.stage,
+        reviews_due=request.reviews_due,
     ):
         view.add_item(
             discord.ui.Button(

@@ -1,13 +1,16 @@
 """The reminder DM's buttons end to end: Done records the topic in the server the DM names,
-another member's press is refused, Stop reminders turns the reminder off after a restart."""
+another member's press is refused, Stop reminders turns the reminder off after a restart, Check
+yourself and Review now run the check and the reviews in the DM and record them in its server."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from bot.services.clock import ManualClock
 from tests.e2e.conftest import START, Launch
 from tests.e2e.test_reminders import TICK, reminders
+from tests.e2e.test_study_loop import FIRST, TITLES, _answer_all, _button, checked_catalog
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld
 
@@ -89,3 +92,54 @@ async def test_the_dm_lists_the_reviews_due_in_its_server(
     await emulator.wait_for(lambda: len(reminders(emulator, sample.alice)) == 2, what="day 30")
     later = reminders(emulator, sample.alice)[1]
     assert "🔁 1 review due today: `/roadmap review`" in later.content
+
+
+async def test_dm_check_yourself_and_review_now_record_in_the_dms_server(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock, tmp_path: Path
+) -> None:
+    await launch(tick_interval=TICK, catalog=checked_catalog(tmp_path / "content"))
+    await emulator.slash(
+        sample.guild, sample.alice, "roadmap remind set", time="14:00", timezone="Europe/Berlin"
+    )
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(reminders(emulator, sample.alice)) == 1, what="the DM")
+    dm = reminders(emulator, sample.alice)[0]
+    assert "Check yourself" in _labels(dm) and "Review now" not in _labels(dm)  # none due
+
+    # Check yourself runs the topic's check in the DM; passing it is recorded in the server.
+    refused = await emulator.click(dm, "Check yourself", sample.bob)
+    assert "sent to another member" in refused.text()
+    check = await emulator.click(dm, "Check yourself", sample.alice)
+    assert check.ephemeral and check.content == f"In **{sample.guild.name}**:"
+    assert "Question 1 of 2" in str(check.embed.get("description"))
+    assert check.message is not None
+    ids = [str(b["custom_id"]) for b in check.message.buttons()]
+    assert all(i.startswith("xa:") and len(i) <= 100 for i in ids)
+    passed = await _answer_all(emulator, sample, check, ["A tuple", "Three"])
+    assert "Score: 2 of 2 right" in str(passed.embed.get("description"))
+    shown = await emulator.slash(sample.guild, sample.alice, "roadmap topic", topic=FIRST)
+    assert shown.content == "Your status: done ✅ · checked ☑️"
+
+    # Three days later its review is due: the DM says so and Review now opens it, in the DM.
+    clock.set(START + timedelta(days=3, hours=1))
+    await emulator.wait_for(lambda: len(reminders(emulator, sample.alice)) == 2, what="day 3")
+    later = reminders(emulator, sample.alice)[1]
+    assert "🔁 1 review due today" in later.content
+    assert _labels(later)[-2:] == ["Review now", "Stop reminders"]
+    assert (
+        "sent to another member" in (await emulator.click(later, "Review now", sample.bob)).text()
+    )
+    review = await emulator.click(later, "Review now", sample.alice)
+    assert review.ephemeral and review.content == f"In **{sample.guild.name}**:"
+    assert review.embed["title"] == f"Review · {TITLES[FIRST]}"
+    right = "A tuple" if "immutable" in str(review.embed.get("description")) else "Three"
+    answered = await emulator.click(review, _button(review, right), sample.alice)
+    assert "**Good** is suggested" in str(answered.embed.get("description"))
+    assert answered.message is not None
+    assert all(str(b["custom_id"]).startswith("yv:") for b in answered.message.buttons())
+    rated = await emulator.click(answered, "Good", sample.alice)
+    assert "rated Good: next review <t:" in rated.content
+    assert "Nothing to review today" in str(rated.embed.get("description"))
+    # Rated in the server the DM named: nothing is due there any more.
+    there = await emulator.slash(sample.guild, sample.alice, "roadmap review")
+    assert "Nothing to review today" in str(there.embed.get("description"))

@@ -96,7 +96,7 @@ async def test_a_bot_in_no_server_says_it_is_ready_with_its_invite_url(tmp_path:
     assert len(ready) == 1, text
     assert ready[0].endswith(
         "in 0 servers; invite it to a server with https://discord.com/oauth2/authorize"
-        f"?client_id={application_id}&scope=bot+applications.commands&permissions=268553216"
+        f"?client_id={application_id}&scope=bot+applications.commands&permissions=34628291584"
     )
 
 

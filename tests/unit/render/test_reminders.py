@@ -1,11 +1,20 @@
-"""Answers to `/roadmap remind off`: on, already off, and off because Discord refused the DM."""
+"""Answers to `/roadmap remind off`: on, already off, and off because Discord refused the DM; the
+DM's buttons, `remind set`'s answer and the settings' reminder line."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
-from bot.records import Delivery
-from bot.render.reminders import reminder_off_message
+from bot.records import Delivery, Reminder
+from bot.render.account import reminder_setting
+from bot.render.reminders import (
+    reminder_button_label,
+    reminder_dm_buttons,
+    reminder_off_message,
+    reminder_set_message,
+)
+from bot.roadmap.model import Answer, Question, SelfCheck
+from tests.unit.render.builders import make_stage, make_topic
 
 
 def refused(error: str | None) -> Delivery:
@@ -43,3 +52,54 @@ def test_a_reason_recorded_with_discords_code_is_shown_in_words_only() -> None:
     text = reminder_off_message(False, recorded).content or ""
     assert "50007" not in text and "Discord answered" not in text
     assert "I could not send you a DM (privacy settings)." in text
+
+
+# --- the DM's buttons, the settings' reminder line ---------------------------------------------
+
+QUESTION = Question(
+    "Which is immutable?", (Answer("A tuple", True, "It is."), Answer("A list", False, "No."))
+)
+
+
+def test_the_dm_offers_check_yourself_and_review_now_only_when_there_is_something() -> None:
+    topic = make_topic()
+    stage = make_stage(topics=(topic,))
+    plain = reminder_dm_buttons(1, 2, "python-backend", topic, stage)
+    assert [reminder_button_label(b) for b in plain] == ["Done", "Skip", "Stop reminders"]
+    checked = make_topic(check=SelfCheck((QUESTION,)))
+    buttons = reminder_dm_buttons(
+        1, 2, "python-backend", checked, make_stage(topics=(checked,)), reviews_due=3
+    )
+    labels = [reminder_button_label(b) for b in buttons]
+    assert labels == ["Done", "Skip", "Check yourself", "Review now", "Stop reminders"]
+    # Every button names the server and the member, and fits Discord's 100 characters.
+    for button in buttons:
+        assert button.guild_id == 1 and button.owner_id == 2
+        assert len(button.custom_id) <= 100
+
+
+def reminder(**overrides: object) -> Reminder:
+    fields: dict[str, object] = {
+        "guild_id": 1, "user_id": 2, "local_time": time(14, 0), "time_zone": "Europe/Berlin",
+        "next_date": date(2026, 3, 4), "next_fire_at": datetime(2026, 3, 4, 13, 0, tzinfo=UTC),
+        "dm_channel_id": None,
+    }  # fmt: skip
+    fields.update(overrides)
+    return Reminder(**fields)  # type: ignore[arg-type]
+
+
+def test_the_settings_show_the_reminder_its_next_dm_and_whether_it_is_idle_only() -> None:
+    at = int(datetime(2026, 3, 4, 13, 0, tzinfo=UTC).timestamp())
+    every_day = reminder_setting(reminder())
+    assert every_day.startswith("• Reminder: **14:00** (Europe/Berlin), every day;")
+    assert f"next DM <t:{at}:F> (<t:{at}:R>)" in every_day
+    idle = reminder_setting(reminder(only_if_idle=True, time_zone=None))
+    assert "(UTC), only on days you have not marked a topic done by then" in idle
+    assert "`/roadmap remind set` starts" in reminder_setting(None)
+
+
+def test_set_says_when_the_reminder_is_idle_only() -> None:
+    assert "not on a day you already marked" in (
+        reminder_set_message(reminder(only_if_idle=True)).content or ""
+    )
+    assert "already marked" not in (reminder_set_message(reminder()).content or "")
