@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import socket
 import sys
@@ -419,6 +420,11 @@ async def test_a_spare_takes_a_killed_slot_and_every_send_goes_out_once_without_
         for bot in (cluster.processes[0], cluster.processes[2]):
             await bot.wait_for_line("Content reloaded (reload request 1)", 15)
         phases["python -m bot reload -> both processes reloaded"] = time.monotonic() - asked
+        # Every process said which content it serves: the same files, the same version.
+        versions = {
+            re.findall(r"serving content version (\w+)", b.text())[0] for b in cluster.processes
+        }
+        assert len(versions) == 1, versions
     phases["total"] = time.monotonic() - started
     print_phases("cluster run, through the proxy:", phases)
     takeover = phases["take-over: kill -> slot 1's shards ready on the spare"]
