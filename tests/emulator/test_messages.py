@@ -170,3 +170,43 @@ async def test_mentions_follow_allowed_mentions(emulator, sample, bot):
         quiet.pinged_user_ids == [] and quiet.pinged_role_ids == [] and not quiet.mention_everyone
     )
     assert loud.pinged_user_ids == [sample.alice.id] and not loud.mention_everyone
+
+
+async def test_a_thread_from_a_message_once_with_discords_refusals(emulator, sample, bot):
+    channel = bot.get_channel(sample.general.id)
+    posted = await channel.send("topic of the day")
+    http = bot.http
+    # Without Create Public Threads: 403 / 50013.
+    with pytest.raises(discord.Forbidden) as refused:
+        await http.start_thread_with_message(
+            sample.general.id, posted.id, name="Loops", auto_archive_duration=1440
+        )
+    assert refused.value.code == 50013
+    sample.general.set_permissions(sample.guild.bot_role, allow=["create_public_threads"])
+    # A name over 100 characters: 400 / 50035 naming the field.
+    with pytest.raises(discord.HTTPException) as too_long:
+        await http.start_thread_with_message(
+            sample.general.id, posted.id, name="x" * 101, auto_archive_duration=1440
+        )
+    assert too_long.value.code == 50035 and "name" in str(too_long.value)
+    thread = await http.start_thread_with_message(
+        sample.general.id, posted.id, name="Loops", auto_archive_duration=1440
+    )
+    # The thread takes the message's id, and the message now carries it.
+    assert int(thread["id"]) == posted.id and thread["name"] == "Loops"
+    assert int(thread["parent_id"]) == sample.general.id and thread["type"] == 11
+    [stored] = emulator.messages(sample.general)
+    assert stored.payload["thread"]["id"] == thread["id"] and stored.flags & 32
+    # A second one on the same message: 400 / 160004.
+    with pytest.raises(discord.HTTPException) as again:
+        await http.start_thread_with_message(
+            sample.general.id, posted.id, name="Loops again", auto_archive_duration=1440
+        )
+    assert again.value.status == 400 and again.value.code == 160004
+    # Not in a voice channel: 400 / 50024 (the message is looked up after the channel).
+    sample.lounge.set_permissions(sample.guild.bot_role, allow=["create_public_threads"])
+    with pytest.raises(discord.HTTPException) as voice:
+        await http.start_thread_with_message(
+            sample.lounge.id, posted.id, name="Loops", auto_archive_duration=1440
+        )
+    assert voice.value.code == 50024
