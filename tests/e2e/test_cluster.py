@@ -14,6 +14,9 @@ The controls show the test can fail: straight at the emulator (no proxy) the two
 global 429s; with the nonces left out (tests/e2e/cluster_bot.py, test-only) the spare's resend
 of the post the dead process had sent doubles it.
 
+A process whose lease session the database ends stops its shards and exits 1 rather than run
+split-brained.
+
 The processes run `bot.__main__.main` through tests/e2e/cluster_bot.py, which only shortens
 the scheduler's tick (30 s in production) to 1 s, as the in-process e2e tests do with
 `tick_interval`, and can drop nonces for the control.
@@ -35,11 +38,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 
 from bot.records import DAILY, REMINDER
 from bot.sharding import SlotLayout, shard_of
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
+from bot.store.lease import SLOT_LOCK
 from bot.store.ledger import LedgerRepository
 from bot.store.reminders import ReminderRepository
 from tests.e2e.conftest import CONTENT_DIR
@@ -47,6 +52,7 @@ from tests.e2e.test_proxy import running_proxy
 from tests.emulator.server import Emulator
 from tests.emulator.snowflakes import DISCORD_EPOCH_MS
 from tests.emulator.world import Channel, Guild, Member, World
+from tests.postgres import plain_dsn
 from tests.process import PROJECT_ROOT
 
 SHARDS = 4
@@ -463,3 +469,32 @@ async def test_control_without_nonces_the_take_over_doubles_a_post(
     doubled = sum(1 for n in counts if n > 1)
     print_phases(f"control without nonces: {doubled} servers got their post twice", phases)
     assert doubled >= 1
+
+
+async def test_a_process_whose_lease_connection_fails_stops_its_shards_and_exits_1(
+    postgres_migrated_database: str, tmp_path: Path
+) -> None:
+    """The database ends slot 0's lease session (as a failover or a cut network would): the
+    process may no longer be the slot's only owner, so it stops its shards and exits 1."""
+    world, _servers = cluster_world()
+    async with cluster_of(world, postgres_migrated_database, tmp_path, proxy=False) as cluster:
+        slot0 = await cluster.start("slot0", "0")
+        await slot0.wait_healthy(60)
+        assert len(cluster.emulator.gateway.connected) == PER_SLOT
+        admin = await asyncpg.connect(plain_dsn(postgres_migrated_database))
+        try:
+            ended = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND classid = $1 AND objid = 0",
+                SLOT_LOCK,
+            )
+        finally:
+            await admin.close()
+        assert ended == 1
+        cut = time.monotonic()
+        code = await asyncio.wait_for(slot0.process.wait(), 30)
+        stopped = time.monotonic() - cut
+        print(f"slot 0's process exited {code} {stopped:.1f} s after its lease session ended")
+        assert code == 1
+        assert "lost the lease of slot 0" in slot0.text()
+        assert cluster.emulator.gateway.connected == []
