@@ -110,6 +110,7 @@ def point_discord_at(
 
     A plain (unsharded) client connects to DiscordWebSocket.DEFAULT_GATEWAY and reconnects to the
     `resume_gateway_url` Discord gives it, so both settings are enough to redirect it entirely.
+    A sharded one (an explicit shard count) connects there too, not to /gateway/bot's URL.
     `interactions_api_base` takes interaction callbacks and followups past a REST proxy, so a
     member's answer never queues behind a fan-out (bot.rest_proxy).
     """
