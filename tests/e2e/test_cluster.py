@@ -87,6 +87,13 @@ class Server:
         return next(s for s in LAYOUT.slots if shard in LAYOUT.shards_of(s))
 
 
+def early_in_a_millisecond_of(shard: int) -> bool:
+    """Whether a snowflake made now lands on `shard`, with time to spare before the next
+    millisecond (a server's id is its creation time in milliseconds, above bit 22)."""
+    now_ms = time.time() * 1000 - DISCORD_EPOCH_MS
+    return int(now_ms) % SHARDS == shard and now_ms % 1 < 0.5
+
+
 def cluster_world() -> tuple[World, list[Server]]:
     """16 servers, 4 on each shard: ids are snowflakes of the current millisecond, so each
     server is made in a millisecond that puts it on the shard wanted."""
@@ -94,7 +101,7 @@ def cluster_world() -> tuple[World, list[Server]]:
     servers: list[Server] = []
     for index in range(SHARDS * SERVERS_PER_SHARD):
         shard = index % SHARDS
-        while (int(time.time() * 1000) - DISCORD_EPOCH_MS) % SHARDS != shard:
+        while not early_in_a_millisecond_of(shard):
             time.sleep(0.0002)
         guild = world.add_guild(f"Server {index}")
         assert shard_of(guild.id, SHARDS) == shard
@@ -192,6 +199,8 @@ class Cluster:
     api_base: str
     tmp_path: Path
     no_nonces: bool = False
+    shards: int = SHARDS
+    per_slot: int = PER_SLOT
     processes: list[BotProcess] = field(default_factory=list)
 
     def environment(self, slot: str, health_port: int) -> dict[str, str]:
@@ -207,8 +216,8 @@ class Cluster:
             DISCORD_GATEWAY_URL=self.emulator.gateway_url,
             DATABASE_URL=self.url,
             CONTENT_DIR=str(CONTENT_DIR),
-            SHARD_COUNT=str(SHARDS),
-            SHARDS_PER_SLOT=str(PER_SLOT),
+            SHARD_COUNT=str(self.shards),
+            SHARDS_PER_SLOT=str(self.per_slot),
             SHARD_SLOT=slot,
             HEALTH_PORT=str(health_port),
             DISCORD_IDENTIFY_INTERVAL=str(IDENTIFY_SECONDS),
@@ -262,17 +271,32 @@ class Cluster:
 
 @contextlib.asynccontextmanager
 async def cluster_of(
-    world: World, url: str, tmp_path: Path, *, proxy: bool, no_nonces: bool = False
+    world: World,
+    url: str,
+    tmp_path: Path,
+    *,
+    proxy: bool,
+    no_nonces: bool = False,
+    limit: int = GLOBAL_LIMIT,
+    proxy_rate: int = PROXY_RATE,
+    shards: int = SHARDS,
+    per_slot: int = PER_SLOT,
+    check_openapi: bool = True,
 ) -> AsyncIterator[Cluster]:
-    emulator = Emulator(world, identify_interval=IDENTIFY_SECONDS)
+    """The emulator (global `limit`/s), the proxy (at `proxy_rate`/s) when asked, and a Cluster
+    to start bot processes in; every process is stopped on the way out."""
+    emulator = Emulator(world, identify_interval=IDENTIFY_SECONDS, check_openapi=check_openapi)
     await emulator.start()
-    emulator.faults.global_rate_limit(GLOBAL_LIMIT)
+    emulator.faults.global_rate_limit(limit)
     try:
         with contextlib.ExitStack() as stack:
             api_base = emulator.api_base
             if proxy:
-                api_base = stack.enter_context(running_proxy(emulator, PROXY_RATE)).api_base
-            cluster = Cluster(emulator, url, api_base, tmp_path, no_nonces=no_nonces)
+                api_base = stack.enter_context(running_proxy(emulator, proxy_rate)).api_base
+            cluster = Cluster(
+                emulator, url, api_base, tmp_path, no_nonces=no_nonces, shards=shards,
+                per_slot=per_slot,
+            )  # fmt: skip
             try:
                 yield cluster
             finally:

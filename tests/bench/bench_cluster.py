@@ -1,0 +1,212 @@
+"""Cluster fan-out: N servers' daily posts due within one minute, across 3 bot processes.
+
+    .venv/bin/python -m tests.bench.bench_cluster [--servers 5000] [--spread 60]
+
+Three real bot processes (slots 0, 1 and 2 of 6 shards, `python -m bot` through
+tests/e2e/cluster_bot.py, which shortens the tick to 1 s) on one PostgreSQL database (a server
+started for the run, tests/postgres.py), sending through the REST proxy (deploy/proxy, 45/s)
+to the emulator in this process, which enforces Discord's global 50 requests/s with a sliding
+window. N schedules fall due spread evenly over `spread` seconds. Measured: the drain (from the
+first post due to the last one stored) against the ideal, max(spread, N / 45 s) (goal <= 1.1x);
+the global 429s the emulator answered (goal 0); every server posted exactly once; and
+`/roadmap next` round trips meanwhile (a member asks twice a second; goal p99 < 1 s), against
+the same command before the fan-out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bot.sharding import shard_of
+from bot.store.alembic_runner import upgrade_url
+from bot.store.daily import DailyRepository
+from bot.store.database import Database
+from tests.bench.figures import BenchOptions, Figure, percentile
+from tests.e2e.test_cluster import Cluster, cluster_of
+from tests.emulator.server import Emulator
+from tests.emulator.snowflakes import DISCORD_EPOCH_MS
+from tests.emulator.world import Channel, Guild, Member, World
+from tests.postgres import admin, find_binaries, start_server
+
+SHARDS = 6
+PER_SLOT = 2
+PROXY_RATE = 45
+DISCORD_LIMIT = 50
+
+
+def early_in_a_millisecond_of(shard: int) -> bool:
+    """Whether a snowflake made now lands on `shard`, with time to spare before the next
+    millisecond (a server's id is its creation time in milliseconds, above bit 22)."""
+    now_ms = time.time() * 1000 - DISCORD_EPOCH_MS
+    return int(now_ms) % SHARDS == shard and now_ms % 1 < 0.5
+
+
+def bench_world(servers: int) -> tuple[World, list[tuple[Guild, Channel]], Member]:
+    """N servers spread over the 6 shards (each made in a millisecond that puts it on the next
+    shard), each with a #study channel; a member in the first who asks `/roadmap next`."""
+    world = World()
+    made: list[tuple[Guild, Channel]] = []
+    for index in range(servers):
+        shard = index % SHARDS
+        while not early_in_a_millisecond_of(shard):
+            time.sleep(0.0001)
+        guild = world.add_guild(f"Server {index}")
+        assert shard_of(guild.id, SHARDS) == shard
+        made.append((guild, guild.add_text_channel("study")))
+    learner = made[0][0].add_member("learner")
+    return world, made, learner
+
+
+@contextlib.asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A throwaway PostgreSQL server and a database migrated to head, for this run only."""
+    bindir = find_binaries()
+    if bindir is None:
+        raise SystemExit("bench_cluster needs PostgreSQL's server binaries (tests/postgres.py)")
+    server = start_server(bindir)
+    try:
+        await admin(server.url, "CREATE DATABASE bench_cluster")
+        url = make_url(server.url).set(database="bench_cluster").render_as_string(False)
+        await upgrade_url(url)
+        yield url
+    finally:
+        server.stop()
+
+
+async def seed(
+    url: str, servers: list[tuple[Guild, Channel]], first_due: datetime, spread: float
+) -> None:
+    now = datetime.now(UTC)
+    at = now.time().replace(second=0, microsecond=0)  # today's time has just passed
+    database = await Database.open(url)
+    try:
+        daily = DailyRepository(database)
+        writes: list[Awaitable[object]] = [
+            daily.save(
+                guild_id=guild.id, channel_id=channel.id, local_time=at, time_zone="UTC",
+                roadmap_id=None, ping_role_id=None, next_date=now.date(),
+                next_fire_at=first_due + timedelta(seconds=spread * index / len(servers)),
+                now=now,
+            )
+            for index, (guild, channel) in enumerate(servers)
+        ]  # fmt: skip
+        # Ten at a time: the pool's size (the test server allows 40 connections in all).
+        for start in range(0, len(writes), 10):
+            await asyncio.gather(*writes[start : start + 10])
+    finally:
+        await database.close()
+
+
+async def ask_next(emulator: Emulator, guild: Guild, member: Member, samples: list[float],
+                   until: asyncio.Event) -> None:  # fmt: skip
+    """`/roadmap next` twice a second until `until` is set; each first answer's seconds."""
+    while not until.is_set():
+        result = await emulator.slash(guild, member, "roadmap next", within=10)
+        if result.first_response_seconds is not None:
+            samples.append(result.first_response_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(until.wait(), 0.5)
+
+
+def posted(emulator: Emulator, servers: list[tuple[Guild, Channel]]) -> list[int]:
+    bot_id = emulator.world.bot.id
+    return [
+        sum(1 for m in emulator.messages(channel) if m.author.id == bot_id)
+        for _guild, channel in servers
+    ]
+
+
+async def fan_out(servers_count: int, spread: float) -> list[Figure]:
+    world, servers, learner = bench_world(servers_count)
+    async with postgres_database() as url:
+        with tempfile.TemporaryDirectory() as folder:
+            async with cluster_of(
+                world, url, Path(folder), proxy=True, limit=DISCORD_LIMIT, proxy_rate=PROXY_RATE,
+                shards=SHARDS, per_slot=PER_SLOT, check_openapi=False,
+            ) as cluster:  # fmt: skip
+                return await _measure(cluster, servers, learner, spread)
+
+
+async def _measure(
+    cluster: Cluster, servers: list[tuple[Guild, Channel]], learner: Member, spread: float
+) -> list[Figure]:
+    emulator = cluster.emulator
+    began = time.monotonic()
+    bots = [await cluster.start(f"slot{slot}", str(slot)) for slot in range(SHARDS // PER_SLOT)]
+    for bot in bots:
+        await bot.wait_healthy(300)
+    print(f"3 processes ready ({len(servers):,} servers) in {time.monotonic() - began:.1f} s")
+
+    idle: list[float] = []
+    done = asyncio.Event()
+    asking = asyncio.create_task(ask_next(emulator, servers[0][0], learner, idle, done))
+    await asyncio.sleep(5)
+    done.set()
+    await asking
+
+    lead = 5.0 + len(servers) / 1000  # seeding takes about a second per thousand here
+    first_due = datetime.now(UTC) + timedelta(seconds=lead)
+    await seed(cluster.url, servers, first_due, spread)
+    due_at = time.monotonic() + (first_due - datetime.now(UTC)).total_seconds()
+    busy: list[float] = []
+    done = asyncio.Event()
+    asking = asyncio.create_task(ask_next(emulator, servers[0][0], learner, busy, done))
+    ideal = max(spread, len(servers) / PROXY_RATE)
+    last_count, last_change = 0, time.monotonic()
+    while True:
+        counts = posted(emulator, servers)
+        arrived = sum(1 for n in counts if n)
+        if arrived != last_count:
+            last_count, last_change = arrived, time.monotonic()
+        if arrived == len(servers):
+            break
+        if time.monotonic() - last_change > 60:
+            raise AssertionError(f"the fan-out stalled at {arrived} of {len(servers)} posts")
+        await asyncio.sleep(0.2)
+    drain = last_change - max(due_at, 0.0)
+    done.set()
+    await asking
+    doubled = sum(1 for n in posted(emulator, servers) if n > 1)
+    limited = emulator.rate_limited_count
+    idle_p99, busy_p99 = percentile(idle, 0.99), percentile(busy, 0.99)
+    what = f"cluster fan-out of {len(servers):,} servers, 3 processes"
+    print(f"\n{len(servers):,} daily posts due over {spread:.0f} s, 3 processes, proxy at "
+          f"{PROXY_RATE}/s, emulator limit {DISCORD_LIMIT}/s")  # fmt: skip
+    print(f"drain {drain:.1f} s, ideal {ideal:.1f} s, ratio {drain / ideal:.3f}")
+    print(f"global 429s: {limited}; servers posted twice: {doubled}")
+    print(f"/roadmap next p99: before {idle_p99 * 1000:.0f} ms ({len(idle)}), during the fan-out "
+          f"{busy_p99 * 1000:.0f} ms ({len(busy)})")  # fmt: skip
+    return [
+        Figure(f"{what}: drain time", drain, "s", ideal, f"ideal max({spread:.0f} s, N / 45)",
+               "<= 1.1x baseline", drain <= 1.1 * ideal),
+        Figure(f"{what}: global 429s", limited, "", None, "", "0", limited == 0),
+        Figure(f"{what}: servers posted twice", doubled, "", None, "", "0", doubled == 0),
+        Figure(f"{what}: /roadmap next p99 meanwhile", busy_p99 * 1000, "ms", idle_p99 * 1000,
+               "same cluster before the fan-out", "< 1000 ms", busy_p99 < 1.0),
+    ]  # fmt: skip
+
+
+async def run(options: BenchOptions) -> list[Figure]:
+    """The runner's entry (tests/bench/figures.py)."""
+    return await fan_out(500 if options.quick else 5000, 10 if options.quick else 60)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--servers", type=int, default=5000)
+    parser.add_argument("--spread", type=float, default=60.0, help="seconds the due times span")
+    args = parser.parse_args()
+    await fan_out(args.servers, args.spread)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
