@@ -290,3 +290,26 @@ async def test_a_process_stopped_while_waiting_for_its_turn_stops_at_once(
     assert stopped < 8
     assert limited.gateway.identify_log == []
     assert await until(lambda: not keep_alive_threads(), 2), keep_alive_threads()
+
+
+async def test_buckets_from_gateway_bot_identify_side_by_side(
+    sample: StandardWorld, postgres_migrated_database: str, shipped_catalog: Catalog
+) -> None:
+    """max_concurrency 2 (from /gateway/bot): shards 0 and 2 share bucket 0, 1 and 3 bucket 1;
+    each bucket's two identifies are an interval apart, the two buckets' side by side."""
+    add_guilds_on_every_shard(sample.world, SHARDS)
+    emu = Emulator(sample.world, identify_interval=INTERVAL, max_concurrency=2)
+    await emu.start()
+    try:
+        plans = [LAYOUT.plan(0), LAYOUT.plan(1)]
+        async with processes(emu, postgres_migrated_database, shipped_catalog, plans):
+            log = emu.gateway.identify_log
+    finally:
+        await emu.stop()
+    assert emu.gateway.identifies_refused == []
+    at = {record.shard[0]: record.at for record in log}
+    assert sorted(at) == [0, 1, 2, 3]
+    assert abs(at[2] - at[0]) >= INTERVAL and abs(at[3] - at[1]) >= INTERVAL
+    # The first turn of each bucket is now: the two buckets do not wait for each other.
+    first_of_bucket = [min(at[0], at[2]), min(at[1], at[3])]
+    assert abs(first_of_bucket[0] - first_of_bucket[1]) < INTERVAL
