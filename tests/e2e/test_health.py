@@ -4,9 +4,10 @@ database stops answering. Unsharded on SQLite, and a sharded slot on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,19 @@ async def get_health(bot: StudyBot) -> tuple[int, dict[str, Any]]:
     url = f"http://127.0.0.1:{bot.health_server.port}/health"
     async with aiohttp.ClientSession() as http, http.get(url) as response:
         return response.status, await response.json()
+
+
+async def health_within(
+    bot: StudyBot, wanted: Callable[[int, dict[str, Any]], bool], within: float
+) -> dict[str, Any]:
+    """The first health body (polled every 50 ms) for which `wanted(status, body)` holds."""
+    status, body = 0, {}
+    for _ in range(int(within / 0.05)):
+        status, body = await get_health(bot)
+        if wanted(status, body):
+            return body
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"health never as wanted within {within} s: {status} {body}")
 
 
 def settings_for(emulator: Emulator, **values: Any) -> Settings:
@@ -109,6 +123,12 @@ async def test_a_sharded_slot_is_healthy_once_its_shards_are_ready(
         status, body = await get_health(bot)
         assert status == 200, body
         assert (body["slot"], body["shards"], body["ready_shards"]) == (1, [2, 3], [2, 3])
+        # Discord ends both sessions (op 9, not resumable): the shards identify again, each
+        # waiting for its bucket's turn (Discord's 5 s here), and the check says so meanwhile.
+        await emulator.gateway.invalidate_session(resumable=False)
+        down = await health_within(bot, lambda status, body: status == 503, 5)
+        assert down["ready_shards"] != [2, 3] and down["database_ok"] is True
+        await health_within(bot, lambda status, body: status == 200, 20)
 
 
 def test_healthy_needs_every_shard_and_the_database() -> None:
