@@ -502,3 +502,11 @@ period_counts = Table(
     PrimaryKeyConstraint("head_id", "metric", "value"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
+
+summary_building = Table(
+    "summary_building",
+    metadata,
+    # A row only inside a summary build's own transaction: the counts triggers skip the rows
+    # it writes (it counts them in bulk afterwards, bot/store/summaries.py).
+    Column("started_at", Text, nullable=False),
+)

@@ -4,6 +4,9 @@
   stored topic id -> its live id and stage position) and that mapping's fingerprint.
 - `summary_builds`: which fingerprint a server's summary rows of a roadmap were built against.
 - `member_scores`: per member and roadmap, live topics done and the furthest stage reached.
+- `member_counts` / `period_counts`: how many members have each score and stage (and were
+  active in a period), kept by triggers on `member_scores` and `period_scores`; the triggers
+  skip rows written while `summary_building` holds a row (a build, which counts in bulk).
 - `period_heads` / `period_scores`: per kept period (a week or month in the server's zone), each
   member's live topics completed and completions logged since its start.
 
@@ -70,14 +73,23 @@ def _remove(counts: str, metric: tuple[str, str, str], row: str) -> str:
     )
 
 
+#: A build of a server's summaries (bot/store/summaries.py) writes a row into
+#: `summary_building` for the length of its transaction (no other transaction sees it) and
+#: counts in bulk afterwards: the triggers skip its hundred thousand rows one by one.
+UNLESS_BUILDING = "WHEN NOT EXISTS (SELECT 1 FROM summary_building)"
+
+
 def _sqlite_triggers(table: str) -> list[str]:
     counts, keys, metrics = COUNTED[table]
     add = " ".join(_add(counts, keys, metric, "NEW") for metric in metrics)
     remove = " ".join(_remove(counts, metric, "OLD") for metric in metrics)
     return [
-        f"CREATE TRIGGER {table}_counted_insert AFTER INSERT ON {table} BEGIN {add} END",
-        f"CREATE TRIGGER {table}_counted_delete AFTER DELETE ON {table} BEGIN {remove} END",
-        f"CREATE TRIGGER {table}_counted_update AFTER UPDATE ON {table} BEGIN {remove} {add} END",
+        f"CREATE TRIGGER {table}_counted_insert AFTER INSERT ON {table} {UNLESS_BUILDING}"
+        f" BEGIN {add} END",
+        f"CREATE TRIGGER {table}_counted_delete AFTER DELETE ON {table} {UNLESS_BUILDING}"
+        f" BEGIN {remove} END",
+        f"CREATE TRIGGER {table}_counted_update AFTER UPDATE ON {table} {UNLESS_BUILDING}"
+        f" BEGIN {remove} {add} END",
     ]
 
 
@@ -101,7 +113,8 @@ def _postgres_triggers(table: str) -> list[str]:
     body = " ".join(changes)
     return [
         f"CREATE FUNCTION {table}_counted() RETURNS trigger LANGUAGE plpgsql AS $$"
-        f" BEGIN {body} RETURN NULL; END $$",
+        f" BEGIN IF EXISTS (SELECT 1 FROM summary_building) THEN RETURN NULL; END IF;"
+        f" {body} RETURN NULL; END $$",
         f"CREATE TRIGGER {table}_counted AFTER INSERT OR UPDATE OR DELETE ON {table}"
         f" FOR EACH ROW EXECUTE FUNCTION {table}_counted()",
     ]
@@ -208,6 +221,7 @@ def upgrade() -> None:
             sa.PrimaryKeyConstraint(*(key or ("head_id",)), "metric", "value"),
             sqlite_with_rowid=False,
         )
+    op.create_table("summary_building", sa.Column("started_at", sa.Text, nullable=False))
     postgres = op.get_bind().dialect.name == "postgresql"
     for table in COUNTED:
         for statement in _postgres_triggers(table) if postgres else _sqlite_triggers(table):
@@ -223,6 +237,7 @@ def downgrade() -> None:
         else:
             for change in ("insert", "delete", "update"):
                 op.execute(f"DROP TRIGGER {table}_counted_{change}")
+    op.drop_table("summary_building")
     op.drop_table("period_counts")
     op.drop_table("member_counts")
     op.drop_index("period_scores_by_done", table_name="period_scores")
