@@ -13,7 +13,6 @@ import discord
 
 from bot.config import Settings
 from bot.render.audit import accept_for_discord
-from bot.roadmap.model import Roadmap
 from bot.schedule.moderation_sender import (
     DiscordModerationSender,
     ReportingDailySender,
@@ -28,6 +27,7 @@ from bot.services.members import MemberService
 from bot.services.moderator_log import ModerationSettings, ModeratorLog
 from bot.services.progress import StudyService
 from bot.services.reload_broadcast import OpenListener, ReloadBroadcast
+from bot.services.reminder_contents import ReminderContents
 from bot.services.reminders import ReminderPlanner
 from bot.services.roadmaps import MemberRoadmaps
 from bot.services.servers import ServerService
@@ -37,7 +37,9 @@ from bot.store.daily import DailyRepository
 from bot.store.database import Database
 from bot.store.moderation import ModerationRepository
 from bot.store.notify import ReloadListener, ReloadRequests
+from bot.store.reminder_reads import ReminderReads
 from bot.store.reminders import ReminderRepository
+from bot.store.reviews import ReviewRepository
 from bot.store.settings import MemberSettingsRepository
 
 
@@ -78,13 +80,16 @@ def build_services(database: Database, content: ContentHolder, clock: Clock) -> 
     )
 
 
-def reviews_due_count(study: StudyService) -> Callable[[int, int, Roadmap], Awaitable[int]]:
-    """What the reminder planner asks: how many reviews a member has due today (0 when off)."""
+def weekly_board(services: Services) -> Callable[[int], Awaitable[WeeklyBoard]]:
+    """What the weekly post shows: this week's leaderboard of the server's roadmap, from the
+    leaderboard service's public function (the summary tables make it fast)."""
 
-    async def count(guild_id: int, user_id: int, roadmap: Roadmap) -> int:
-        return (await study.reviews_due(guild_id, user_id, roadmap)).count
+    async def board(guild_id: int) -> WeeklyBoard:
+        roadmap = await services.roadmaps.server_roadmap(guild_id)
+        week = await services.leaderboard.leaderboard(guild_id, roadmap, Period.WEEK, caller_id=0)
+        return WeeklyBoard(roadmap, week)
 
-    return count
+    return board
 
 
 def build_reload_broadcast(settings: Settings, database: Database) -> ReloadBroadcast:
@@ -99,18 +104,6 @@ def build_reload_broadcast(settings: Settings, database: Database) -> ReloadBroa
 
         open_listener = listen
     return ReloadBroadcast(ReloadRequests(database), open_listener)
-
-
-def weekly_board(services: Services) -> Callable[[int], Awaitable[WeeklyBoard]]:
-    """What the weekly post shows: this week's leaderboard of the server's roadmap, from the
-    leaderboard service's public function (the summary tables make it fast)."""
-
-    async def board(guild_id: int) -> WeeklyBoard:
-        roadmap = await services.roadmaps.server_roadmap(guild_id)
-        week = await services.leaderboard.leaderboard(guild_id, roadmap, Period.WEEK, caller_id=0)
-        return WeeklyBoard(roadmap, week)
-
-    return board
 
 
 def build_wiring(
@@ -144,9 +137,8 @@ def build_wiring(
         ReminderRepository(database, shards),
         clock,
         ReportingReminderSender(client, moderator_log, pace=pacer.acquire),
-        services.roadmaps.reminder_standing,
+        ReminderContents(ReminderReads(database), ReviewRepository(database), content, clock),
         MemberSettingsRepository(database).zones,
-        reviews_of=reviews_due_count(services.study),
         grace=grace,
         pace=pacer.acquire,
     )

@@ -283,7 +283,10 @@ class DailyPlanner:
                     await self._claim_batch(due, now, run, report)
                 if len(due) < self.batch_size:
                     break
-                await asyncio.sleep(0)  # let members' commands in between batches
+                # The next batch once this one's posts are under way (claims stay a batch
+                # ahead of the sends); it also lets members' commands in between batches.
+                await run.wait_for_room(self.batch_size)
+                await asyncio.sleep(0)
 
         report.add(await self.ledger.tick(claim_due))
         return report

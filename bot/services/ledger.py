@@ -143,11 +143,29 @@ class TickRun(Generic[RequestT]):
     ledger: DeliveryLedger[RequestT]
     counts: DeliveryCounts = field(default_factory=DeliveryCounts)
     tasks: list[asyncio.Task[SendOutcome]] = field(default_factory=list)
+    unfinished: int = 0  # spawned sends not yet recorded
+    _progress: asyncio.Event = field(default_factory=asyncio.Event)
 
     def spawn(self, key: DeliveryKey, request: RequestT) -> None:
         """Send a claimed request in its own task (its key stays in flight until recorded)."""
         self.ledger.in_flight.add(key)
-        self.tasks.append(asyncio.ensure_future(self.ledger.deliver(key, request)))
+        task = asyncio.ensure_future(self.ledger.deliver(key, request))
+        self.unfinished += 1
+        task.add_done_callback(self._finished)
+        self.tasks.append(task)
+
+    async def wait_for_room(self, ahead: int) -> None:
+        """Wait until at most `ahead` spawned sends are unfinished. A kind claims its next
+        batch only then, so its claims run ahead of the sends by about a batch instead of
+        claiming a whole busy minute at once: the requests waiting in memory (and the rows
+        left `sending` by a crash) stay a batch or two, not thousands."""
+        while self.unfinished > ahead:
+            self._progress.clear()
+            await self._progress.wait()
+
+    def _finished(self, task: asyncio.Task[SendOutcome]) -> None:
+        self.unfinished -= 1
+        self._progress.set()
 
 
 class DeliveryLedger(Generic[RequestT]):

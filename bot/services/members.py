@@ -78,10 +78,7 @@ class MemberService:
         """The roadmap a member works on: their choice, else the server's default, else the
         catalog's default. A choice whose roadmap left the content is passed over."""
         followed, server_default = await self._settings.roadmap_choices(guild_id, user_id)
-        for choice in (followed, server_default):
-            if choice is not None and choice in available:
-                return choice
-        return catalog_default
+        return pick_roadmap(followed, server_default, available, catalog_default)
 
     async def export(self, guild_id: int, user_id: int) -> bytes:
         """Everything stored about the member in this server, as UTF-8 JSON. Ids are strings
@@ -102,6 +99,21 @@ class MemberService:
         """Delete every row of the member in this server; returns how many rows went."""
         deleted = await self._data.delete_member(guild_id, user_id)
         return sum(deleted.values())
+
+
+def pick_roadmap(
+    followed: str | None,
+    server_default: str | None,
+    available: Collection[str],
+    catalog_default: str,
+) -> str:
+    """The roadmap rule of `roadmap_for` on values already read (the reminder tick reads a
+    whole batch's choices at once): the member's choice, else the server's default, else the
+    catalog's; a choice whose roadmap left the content is passed over."""
+    for choice in (followed, server_default):
+        if choice is not None and choice in available:
+            return choice
+    return catalog_default
 
 
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.errors import NotSaved, ProgressHidden, StudyError
@@ -32,10 +32,11 @@ from bot.services.streaks import Streak, compute_streak
 from bot.services.study_loop import (
     RatedReview,
     ReviewsDue,
-    all_live,
     card_of,
+    cards_read_upto,
     next_due_at,
     reviews_due,
+    reviews_due_from_read,
 )
 from bot.services.timezones import local_date, pick_zone
 from bot.store.database import Database
@@ -323,16 +324,15 @@ class StudyService:
         """The member's reviews due today in their local day: one read of the cards due by
         the latest local day it can be anywhere (UTC's day after), then the member's own."""
         now = self._clock.now()
-        upto = local_date(now, ZoneInfo("UTC")) + timedelta(days=1)
+        upto = cards_read_upto(now)
         found = await self._reviews.member_reviews(guild_id, user_id, roadmap.id, upto)
         zone = pick_zone(found.member_zone, found.server_zone)
         today = local_date(now, zone)
-        cards = [card for card in found.cards if card.due <= today]
-        if not all_live(roadmap, cards):
-            # A card under an id a topic replaces: a newer card under the live id may exist
-            # and not be due; only all the cards tell.
+        due = reviews_due_from_read(roadmap, found.cards, today, zone, found.enabled)
+        if due is None:
             cards = await self._reviews.cards(guild_id, user_id, roadmap.id)
-        return reviews_due(roadmap, cards, today, zone, found.enabled)
+            due = reviews_due(roadmap, cards, today, zone, found.enabled)
+        return due
 
     async def rate_review(
         self, guild_id: int, user_id: int, roadmap: Roadmap, topic_id: str, rating: Rating

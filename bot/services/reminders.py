@@ -4,39 +4,32 @@ What is the reminder's own: the member's time and zone, whose standing the DM sh
 it goes. Each tick claims each due reminder's (server, member, local date) in the delivery
 ledger while advancing its schedule in the member's zone; the ledger (services/ledger.py) sends,
 records and resolves crashes, as for every scheduled send. A member who finished the roadmap
-gets no DM (nothing to remind of) and the schedule simply moves on. A member whose DMs are
-closed (50007) has the reminder turned off, the reason in the ledger.
+gets no DM (nothing to remind of) and the schedule simply moves on; so does an idle-only
+reminder (`only_if_idle`) on a local day the member already completed a topic, decided when the
+DM is claimed (one read per batch), with no ledger row. A member whose DMs are closed (50007)
+has the reminder turned off, the reason in the ledger.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.records import REMINDER, Delivery, Reminder
-from bot.roadmap.model import Roadmap
 from bot.services.clock import Clock
 from bot.services.daily_rules import fire_time, first_date, plan_due
 from bot.services.delivery import ReminderRequest, ReminderSender, SendOutcome
 from bot.services.ledger import RESEND_WINDOW, DeliveryLedger, TickRun, delivery_nonce
-from bot.services.standing import Standing
+from bot.services.reminder_contents import ContentsSource
+from bot.services.step_budget import StepBudget
 from bot.services.timezones import parse_local_time, parse_zone, pick_zone
 from bot.store.ledger import Claim, DeliveryKey, Effect
 from bot.store.reminders import ReminderClaim, ReminderRepository, reminder_key
 
 BATCH_SIZE = 100
-
-#: (guild_id, user_id) -> where the member stands in the roadmap they study there (its next
-#: topic is None when they finished it). Reading it must not change the member's progress.
-StandingSource = Callable[[int, int], Awaitable[Standing]]
-#: How many reviews a member has due today in a roadmap (0 with reviews turned off).
-ReviewsSource = Callable[[int, int, Roadmap], Awaitable[int]]
-
-
-async def _no_reviews(guild_id: int, user_id: int, roadmap: Roadmap) -> int:
-    return 0
 
 
 @dataclass
@@ -45,6 +38,7 @@ class ReminderReport:
 
     sent: int = 0
     finished: int = 0  # members who finished the roadmap: no DM
+    studied: int = 0  # idle-only reminders of members who studied that day: no DM
     late: int = 0  # due more than the grace ago: skipped
     turned_off: int = 0
     retrying: int = 0
@@ -63,31 +57,28 @@ class ReminderCourier:
         store: ReminderRepository,
         clock: Clock,
         sender: ReminderSender,
-        standing_of: StandingSource,
-        reviews_of: ReviewsSource = _no_reviews,
+        contents: ContentsSource,
     ) -> None:
         self.store = store
         self.clock = clock
         self.sender = sender
-        self.standing_of = standing_of
-        self.reviews_of = reviews_of
+        self.contents = contents
 
     async def send(self, request: ReminderRequest) -> SendOutcome:
         return await self.sender.send_reminder(request)
 
     async def rebuild(self, row: Delivery) -> ReminderRequest | None:
-        standing = await self.standing_of(row.guild_id, row.user_id)
-        if standing.next_topic is None:
+        (content,) = await self.contents([(row.guild_id, row.user_id)])
+        if content.standing.next_topic is None:
             return None
-        reviews_due = await self.reviews_of(row.guild_id, row.user_id, standing.roadmap)
         return ReminderRequest(
             guild_id=row.guild_id,
             user_id=row.user_id,
             local_date=row.local_date,
-            standing=standing,
+            standing=content.standing,
             dm_channel_id=row.channel_id,
             nonce=delivery_nonce(reminder_key(row.guild_id, row.user_id, row.local_date)),
-            reviews_due=reviews_due,
+            reviews_due=content.reviews_due,
         )
 
     async def find_sent(self, row: Delivery) -> None:
@@ -106,10 +97,9 @@ class ReminderPlanner:
         store: ReminderRepository,
         clock: Clock,
         sender: ReminderSender,
-        standing_of: StandingSource,
+        contents: ContentsSource,
         zones: Callable[[int, int], Awaitable[tuple[str | None, str | None]]],
         *,
-        reviews_of: ReviewsSource = _no_reviews,
         grace: timedelta = timedelta(minutes=120),
         resend_window: timedelta = RESEND_WINDOW,
         pace: Callable[[], Awaitable[object]] | None = None,
@@ -120,22 +110,27 @@ class ReminderPlanner:
         self.clock = clock
         self.grace = grace
         self.batch_size = batch_size
-        self._standing_of = standing_of
-        self._reviews_of = reviews_of
+        self._contents = contents
         self._zones = zones  # (member's zone, server's zone)
         self.ledger = DeliveryLedger(
-            REMINDER, store.ledger, clock,
-            ReminderCourier(store, clock, sender, standing_of, reviews_of),
+            REMINDER, store.ledger, clock, ReminderCourier(store, clock, sender, contents),
             grace=grace, resend_window=resend_window, pace=pace, concurrency=concurrency,
         )  # fmt: skip
 
     # --- the member's commands --------------------------------------------------------------
 
     async def set(
-        self, guild_id: int, user_id: int, time_text: str, zone_name: str | None = None
+        self,
+        guild_id: int,
+        user_id: int,
+        time_text: str,
+        zone_name: str | None = None,
+        *,
+        only_if_idle: bool = False,
     ) -> Reminder:
         """`remind set`: the time in `zone_name`, else the member's zone, else the server's,
-        else UTC. Raises InvalidTime / InvalidTimeZone before anything is written."""
+        else UTC (`only_if_idle`: no DM on a local day the member already studied). Raises
+        InvalidTime / InvalidTimeZone before anything is written."""
         at = parse_local_time(time_text)
         if zone_name is not None and zone_name.strip():
             zone = parse_zone(zone_name)
@@ -149,7 +144,7 @@ class ReminderPlanner:
             day = last.local_date + timedelta(days=1)
         return await self.store.save(
             guild_id, user_id, local_time=at, time_zone=zone.key, next_date=day,
-            next_fire_at=fire_time(day, at, zone), now=now,
+            next_fire_at=fire_time(day, at, zone), now=now, only_if_idle=only_if_idle,
         )  # fmt: skip
 
     async def turn_off(self, guild_id: int, user_id: int) -> bool:
@@ -179,6 +174,9 @@ class ReminderPlanner:
                     await self._claim_batch(due, now, run, report)
                 if len(due) < self.batch_size:
                     break
+                # The next batch once this one's sends are under way (claims stay a batch
+                # ahead of the sends); it also lets members' commands in between batches.
+                await run.wait_for_room(self.batch_size)
                 await asyncio.sleep(0)
 
         counts = await self.ledger.tick(claim_due)
@@ -195,56 +193,64 @@ class ReminderPlanner:
         run: TickRun[ReminderRequest],
         report: ReminderReport,
     ) -> None:
-        plans = [
-            plan_due(
-                reminder.next_date, reminder.local_time, pick_zone(reminder.time_zone), now,
-                self.grace,
-            )
-            for reminder in due
-        ]  # fmt: skip
-        # What each DM shows is read before the claim (the sender reads nothing): the members'
-        # standings are independent reads, together they use every reader.
-        standings = await asyncio.gather(
-            *(
-                self._standing_of(reminder.guild_id, reminder.user_id)
+        # ~60 us of planning per reminder and as much again to build its claim: a batch's
+        # computing is spread over loop steps of a few ms (members' commands run between).
+        budget = StepBudget()
+        plans = []
+        for reminder in due:
+            zone = pick_zone(reminder.time_zone)
+            plans.append(plan_due(reminder.next_date, reminder.local_time, zone, now, self.grace))
+            await budget.spend()
+        # Idle-only reminders of members who studied that local day send nothing (one read).
+        studied = await self.store.studied_on(
+            [
+                (reminder.guild_id, reminder.user_id, plan.post_date)
                 for reminder, plan in zip(due, plans, strict=True)
-                if plan.post_date is not None
+                if reminder.only_if_idle and plan.post_date is not None
+            ]
+        )
+        if studied:
+            plans = [
+                dataclasses.replace(plan, post_date=None)
+                if (reminder.guild_id, reminder.user_id) in studied
+                else plan
+                for reminder, plan in zip(due, plans, strict=True)
+            ]
+        # What each DM shows is read before the claim (the sender reads nothing), for the
+        # whole batch at once: one reader job, not a few point reads per member.
+        found = iter(
+            await self._contents(
+                [
+                    (reminder.guild_id, reminder.user_id)
+                    for reminder, plan in zip(due, plans, strict=True)
+                    if plan.post_date is not None
+                ]
             )
         )
-        # The reviews due, for the members who get a DM (those with a next topic).
-        reviews = await asyncio.gather(
-            *(
-                self._reviews_of(reminder.guild_id, reminder.user_id, standing.roadmap)
-                for reminder, standing in zip(
-                    (r for r, p in zip(due, plans, strict=True) if p.post_date is not None),
-                    standings,
-                    strict=True,
-                )
-                if standing.next_topic is not None
-            )
-        )
-        reviews_found = iter(reviews)
-        found = iter(standings)
         steps: list[ReminderClaim] = []
         requests: dict[DeliveryKey, ReminderRequest] = {}
         for reminder, plan in zip(due, plans, strict=True):
+            await budget.spend()
             send = None
-            standing = next(found) if plan.post_date is not None else None
-            if plan.post_date is None:
+            content = next(found) if plan.post_date is not None else None
+            if (reminder.guild_id, reminder.user_id) in studied:
+                report.studied += 1
+            elif plan.post_date is None:
                 report.late += 1
-            elif standing is None or standing.next_topic is None:
+            elif content is None or content.standing.next_topic is None:
                 report.finished += 1
             else:
+                standing, topic = content.standing, content.standing.next_topic
                 key = reminder_key(reminder.guild_id, reminder.user_id, plan.post_date)
                 send = Claim(
                     key, channel_id=reminder.dm_channel_id, roadmap_id=standing.roadmap.id,
-                    topic_id=standing.next_topic.id,
+                    topic_id=topic.id,
                 )  # fmt: skip
                 requests[key] = ReminderRequest(
                     guild_id=reminder.guild_id, user_id=reminder.user_id,
                     local_date=plan.post_date, standing=standing,
                     dm_channel_id=reminder.dm_channel_id, nonce=delivery_nonce(key),
-                    reviews_due=next(reviews_found),
+                    reviews_due=content.reviews_due,
                 )  # fmt: skip
             steps.append(
                 ReminderClaim(

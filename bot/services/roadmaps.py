@@ -13,7 +13,6 @@ from bot.services.content import ContentHolder
 from bot.services.members import MemberService
 from bot.services.progress import NextTopic, StudyService
 from bot.services.servers import ServerService
-from bot.services.standing import Standing
 
 
 class RoadmapHints:
@@ -92,10 +91,3 @@ class MemberRoadmaps:
         if roadmap.id != guess.id or (upcoming.topic is not None and upcoming.status is None):
             upcoming = await study.next_topic(guild_id, user_id, roadmap, mark_open=True)
         return upcoming
-
-    async def reminder_standing(self, guild_id: int, user_id: int) -> Standing:
-        """What a reminder DM shows: where the member stands in the roadmap they study, and so
-        their next topic. Read only: a reminder does not mark the topic "in progress"; opening
-        it does."""
-        roadmap = await self.member_roadmap(guild_id, user_id)
-        return await self._study.standing(guild_id, user_id, roadmap)

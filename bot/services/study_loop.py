@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.roadmap.model import Roadmap, Stage, Topic
@@ -68,6 +68,24 @@ def reviews_due(
     if not enabled:
         return ReviewsDue(today, zone, False, ())
     return ReviewsDue(today, zone, True, tuple(due_reviews(roadmap, states_of(cards), today)))
+
+
+def cards_read_upto(now: datetime) -> date:
+    """The latest local day anywhere at `now` (UTC's day after): reading the cards due by then
+    finds every member's cards due today, whatever their zone, before the zone is known."""
+    return now.astimezone(UTC).date() + timedelta(days=1)
+
+
+def reviews_due_from_read(
+    roadmap: Roadmap, cards: Iterable[StoredCard], today: date, zone: ZoneInfo, enabled: bool
+) -> ReviewsDue | None:
+    """The reviews due on `today` from the cards read due by `cards_read_upto`; None when one
+    of those due today sits under an id a topic replaces, since a newer card under the live id
+    may exist and not be due: only all the member's cards tell then."""
+    due_today = [card for card in cards if card.due <= today]
+    if not all_live(roadmap, due_today):
+        return None
+    return reviews_due(roadmap, due_today, today, zone, enabled)
 
 
 def card_of(

@@ -307,7 +307,13 @@ def _claim_all(conn: Connection, claims: Sequence[TickClaim], now: datetime) -> 
         int(guild_id)
         for (guild_id,) in conn.execute(
             select(_s.guild_id)
-            .where(tuple_(_s.guild_id, _s.revision, _s.next_date).in_(read_at), _ENABLED)
+            .where(
+                # The plain IN lets SQLite look the batch up in the primary key (a row value
+                # IN alone scans the whole table there).
+                _s.guild_id.in_(sorted({c.guild_id for c in claims})),
+                tuple_(_s.guild_id, _s.revision, _s.next_date).in_(read_at),
+                _ENABLED,
+            )
             .with_for_update()
         )
     }

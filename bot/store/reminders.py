@@ -16,9 +16,9 @@ from bot.records import REMINDER, Delivery, Reminder
 from bot.sharding import ShardPlan
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database
-from bot.store.dialect import insert
+from bot.store.dialect import Prepared, insert
 from bot.store.ledger import Claim, DeliveryKey, Effect, LedgerRepository, claim_rows
-from bot.store.schema import guild_settings, member_settings, reminder_schedules
+from bot.store.schema import completions, guild_settings, member_settings, reminder_schedules
 from bot.store.shards import narrowed
 
 
@@ -43,7 +43,7 @@ def reminder_key(guild_id: int, user_id: int, day: date) -> DeliveryKey:
 _r, _m = reminder_schedules.c, member_settings.c
 _REMINDER = select(
     _r.guild_id, _r.user_id, _m.reminder_time, _m.reminder_time_zone, _r.next_date,
-    _r.next_fire_at, _r.dm_channel_id,
+    _r.next_fire_at, _r.dm_channel_id, _m.reminder_only_if_idle,
 ).select_from(
     reminder_schedules.join(
         member_settings, (_m.guild_id == _r.guild_id) & (_m.user_id == _r.user_id)
@@ -79,6 +79,7 @@ _DM_CHANNEL = (
     .where(_r.guild_id == bindparam("at_guild"), _r.user_id == bindparam("at_user"))
     .values(dm_channel_id=bindparam("new_channel"))
 )
+_DM_CHANNEL_PREPARED = Prepared(_DM_CHANNEL)
 
 
 def _reminder(row: Sequence[Any]) -> Reminder:
@@ -92,6 +93,7 @@ def _reminder(row: Sequence[Any]) -> Reminder:
         next_date=decode_date(row[4]),
         next_fire_at=next_fire_at,
         dm_channel_id=row[6],
+        only_if_idle=bool(row[7]),
     )
 
 
@@ -132,6 +134,23 @@ def _save(
     return saved
 
 
+def _studied_on(conn: Connection, days: Sequence[tuple[int, int, str]]) -> set[tuple[int, int]]:
+    """The (server, member) pairs of `days` with a completion on that local date: one
+    statement for a whole batch, on the completions' (server, member, local date) index."""
+    _c = completions.c
+    rows = conn.execute(
+        select(_c.guild_id, _c.user_id)
+        .distinct()
+        .where(
+            # The plain INs let SQLite use the index (a row value IN alone scans the table).
+            _c.guild_id.in_(sorted({guild_id for guild_id, _, _ in days})),
+            _c.user_id.in_(sorted({user_id for _, user_id, _ in days})),
+            tuple_(_c.guild_id, _c.user_id, _c.local_date).in_(list(days)),
+        )
+    )
+    return {(int(guild_id), int(user_id)) for guild_id, user_id in rows}
+
+
 def _turn_off(conn: Connection, guild_id: int, user_id: int, now: str) -> bool:
     result = conn.execute(
         update(member_settings)
@@ -148,12 +167,18 @@ def _claim_all(conn: Connection, claims: Sequence[ReminderClaim], now: datetime)
     # The schedules still waiting where the tick read them, locked (PostgreSQL) until the
     # transaction ends; then all move in one batched statement: one statement per batch, not
     # one per reminder, keeps the writer's Python work (and its hold on the GIL) small.
+    # (SQLite scans the whole table for a row value IN alone; the two plain INs beside it
+    # let it look the batch up in the primary key.)
     read_at = [(c.guild_id, c.user_id, encode_date(c.from_date)) for c in claims]
     waiting = {
         (int(guild_id), int(user_id))
         for guild_id, user_id in conn.execute(
             select(_r.guild_id, _r.user_id)
-            .where(tuple_(_r.guild_id, _r.user_id, _r.next_date).in_(read_at))
+            .where(
+                _r.guild_id.in_(sorted({c.guild_id for c in claims})),
+                _r.user_id.in_(sorted({c.user_id for c in claims})),
+                tuple_(_r.guild_id, _r.user_id, _r.next_date).in_(read_at),
+            )
             .with_for_update()
         )
     }
@@ -177,7 +202,8 @@ def _claim_all(conn: Connection, claims: Sequence[ReminderClaim], now: datetime)
 
 
 def _remember_dm_channel(conn: Connection, guild_id: int, user_id: int, channel_id: int) -> None:
-    conn.execute(_DM_CHANNEL, {"at_guild": guild_id, "at_user": user_id, "new_channel": channel_id})
+    # Every sent DM runs this on the writer thread: compiled once (see store/ledger.py).
+    _DM_CHANNEL_PREPARED.run(conn, at_guild=guild_id, at_user=user_id, new_channel=channel_id)
 
 
 class ReminderRepository:
@@ -201,11 +227,13 @@ class ReminderRepository:
         next_date: date,
         next_fire_at: datetime,
         now: datetime,
+        only_if_idle: bool = False,
     ) -> Reminder:
         """Set (or change) the reminder and restart its schedule, in one transaction."""
         settings = {
             "reminder_time": f"{local_time:%H:%M}",
             "reminder_time_zone": time_zone,
+            "reminder_only_if_idle": int(only_if_idle),
             "updated_at": encode_time(now),
         }
         schedule = {
@@ -228,6 +256,14 @@ class ReminderRepository:
 
     async def due(self, now: datetime, limit: int) -> list[Reminder]:
         return await self._db.read(_due, encode_time(now), limit, self._due)
+
+    async def studied_on(self, days: Sequence[tuple[int, int, date]]) -> set[tuple[int, int]]:
+        """Of these (server, member, local date), the (server, member) who completed a topic
+        on that date (an idle-only reminder skips them): one read for the batch."""
+        if not days:
+            return set()
+        encoded = [(guild_id, user_id, encode_date(day)) for guild_id, user_id, day in days]
+        return await self._db.read(_studied_on, encoded)
 
     async def claim(self, claims: Sequence[ReminderClaim], now: datetime) -> list[bool]:
         """Claim each DM and advance each schedule, in one transaction. A claim is ours (True)

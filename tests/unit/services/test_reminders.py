@@ -11,15 +11,19 @@ import pytest
 
 from bot.errors import InvalidTime, InvalidTimeZone
 from bot.records import REMINDER, Delivery
+from bot.roadmap.catalog import Catalog
 from bot.roadmap.model import Roadmap
 from bot.services.clock import ManualClock
+from bot.services.content import ContentHolder
 from bot.services.delivery import ReminderRequest, SendOutcome
 from bot.services.progress import StudyService
+from bot.services.reminder_contents import ReminderContents
 from bot.services.reminders import ReminderPlanner
-from bot.services.standing import Standing
 from bot.store.database import Database
 from bot.store.ledger import LedgerRepository
+from bot.store.reminder_reads import ReminderReads
 from bot.store.reminders import ReminderRepository
+from bot.store.reviews import ReviewRepository
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
 from tests.store import fixtures as store_fixtures
 from tests.unit.services.fake_discord import SimulatedCrash
@@ -82,13 +86,11 @@ def planner_for(
     db: Database, clock: ManualClock, dms: DMs, roadmap: Roadmap = ROADMAP
 ) -> ReminderPlanner:
     """A fresh planner, as after a restart: nothing in memory, everything from the database."""
-    study = StudyService(db, clock)
-
-    async def standing_of(guild_id: int, user_id: int) -> Standing:
-        return await study.standing(guild_id, user_id, roadmap)
-
+    contents = ReminderContents(
+        ReminderReads(db), ReviewRepository(db), ContentHolder(Catalog([roadmap])), clock
+    )
     return ReminderPlanner(
-        ReminderRepository(db), clock, dms, standing_of, MemberSettingsRepository(db).zones
+        ReminderRepository(db), clock, dms, contents, MemberSettingsRepository(db).zones
     )
 
 
