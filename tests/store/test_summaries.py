@@ -10,6 +10,7 @@ server's zone, and weeks and months going by. Also: a database with rows made be
 
 from __future__ import annotations
 
+import asyncio
 import random
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -273,3 +274,31 @@ async def test_a_0006_postgres_database_answers_at_once(
     assert (await upgrade_url(postgres_database)).applied[0] == "0007_summaries.py"
     async with await Database.open(postgres_database) as db:
         await _answers_at_once(db)
+
+
+async def test_concurrent_marks_and_a_build_stay_exact(store_db: Database) -> None:
+    """Many members marking at once (on PostgreSQL each mark its own transaction, the counts
+    rows shared) while a first answer builds the rows: no deadlock, and exact afterwards."""
+    clock = ManualClock(START)
+    study = StudyService(store_db, clock)
+    fast = LeaderboardService(store_db, clock)
+    slow = LeaderboardService(store_db, clock, summaries=False)
+    members = [2**61 + n for n in range(24)]
+    rng = random.Random(7)
+
+    async def marks(user: int) -> None:
+        for topic in rng.sample(V1.topics, 5):
+            await study.mark(G, user, V1, topic.id, rng.choice((DONE, DONE, SKIPPED)))
+        await study.reset(G, user, V1, rng.choice(V1.topics).id)
+
+    await asyncio.gather(
+        *(marks(user) for user in members[:12]),
+        fast.leaderboard(G, V1, Period.WEEK, members[0]),
+        fast.server_stats(G, V1),
+        *(marks(user) for user in members[12:]),
+    )
+    for period in Period:
+        for caller in (members[0], members[5]):
+            got = await fast.leaderboard(G, V1, period, caller, limit=3)
+            assert got == await slow.leaderboard(G, V1, period, caller, limit=3)
+    assert await fast.server_stats(G, V1) == await slow.server_stats(G, V1)
