@@ -515,17 +515,23 @@ def create_bot(
     clock: Clock | None = None,
     *,
     shard_plan: ShardPlan | None = None,
+    health_server: HealthServer | None = None,
     **options: Any,
 ) -> StudyBot:
     """The bot this process runs: a StudyBot, or with a shard plan a ShardedStudyBot; with
-    HEALTH_PORT set, its health check starts with the rest of its background work."""
+    HEALTH_PORT set, its health check starts with the rest of its background work (or, given
+    `health_server` already answering, answers the bot's report from now on)."""
     bot: StudyBot
     if shard_plan is None:
         bot = StudyBot(settings, database, content, clock, **options)
     else:
         bot = ShardedStudyBot(settings, database, content, clock, shard_plan=shard_plan, **options)
+    if health_server is not None:
+        health_server.probe = bot.health_report
     if settings.health_port is not None:
-        health = HealthServer(bot.health_report, settings.health_host, settings.health_port)
+        health = health_server or HealthServer(
+            bot.health_report, settings.health_host, settings.health_port
+        )
         bot.health_server = health
         bot.add_background("health check", health.start, health.stop)
     return bot

@@ -90,20 +90,35 @@ async def build_report(
     )
 
 
+async def waiting_report(database: Database, catalog: Catalog) -> HealthReport:
+    """A process waiting for a slot's lease (a spare, or a slot whose old process still holds
+    it) runs no shard yet: healthy while its database answers, so a supervisor leaves it be."""
+    return HealthReport(
+        slot=None,
+        shards=[],
+        ready_shards=[],
+        database_ok=await database_answers(database),
+        content_version=content_version(catalog),
+    )
+
+
 class HealthServer:
-    """Answers GET /health with `probe()`'s report: 200 when healthy, 503 when not."""
+    """Answers GET /health with `probe()`'s report: 200 when healthy, 503 when not. The probe
+    may be replaced while it runs (a process waiting for a slot hands its check to the bot)."""
 
     def __init__(self, probe: Callable[[], Awaitable[HealthReport]], host: str, port: int) -> None:
-        self._probe = probe
+        self.probe = probe
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
 
     async def _health(self, request: web.Request) -> web.Response:
-        report = await self._probe()
+        report = await self.probe()
         return web.json_response(report.body(), status=200 if report.healthy else 503)
 
     async def start(self) -> None:
+        if self._runner is not None:
+            return  # already answering (started while the process waited for a slot)
         app = web.Application()
         app.router.add_get("/health", self._health)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)

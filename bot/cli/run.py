@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import StudyBot, create_bot
 from bot.config import ConfigError, Settings
+from bot.health import HealthServer, waiting_report
 from bot.rest_proxy import retry_proxy_rate_limits, route_base
 from bot.roadmap.loader import plural
 from bot.services.content import ContentHolder
@@ -181,6 +182,7 @@ def _with_bot(
         from bot.store.migrations import MigrationError
 
         nonlocal plan  # a slot's lease below may settle it (a spare's shards)
+        waiting: HealthServer | None = None
         loop = asyncio.get_running_loop()
         database_lost: asyncio.Future[str] = loop.create_future()
 
@@ -207,11 +209,15 @@ def _with_bot(
         keeper: SlotKeeper | None = None
         if sync_on_start and settings.shard_slots is not None and settings.database_url:
             # A slot's shards run in one process at a time: wait for its lease (a spare: any
-            # free slot's) before connecting any shard.
+            # free slot's) before connecting any shard. Meanwhile the health check answers, so
+            # a supervisor sees a waiting spare alive; the bot takes that check over after.
+            waiting = await _health_while_waiting(settings, database, content)
             try:
                 keeper = await hold_slot(settings.database_url, settings.shard_slots)
             except (OSError, LeaseLost, SQLAlchemyError) as exc:
                 log.error("cannot take a slot's lease on %s: %s", settings.database_name, exc)
+                if waiting is not None:
+                    await waiting.stop()
                 await database.close()
                 return 1
             plan = settings.shard_plan(keeper.slot)
@@ -227,6 +233,7 @@ def _with_bot(
             content,
             sync_on_start=sync_on_start,
             shard_plan=plan if sync_on_start else None,
+            health_server=waiting,
         )
         if settings.api_base:
             # Behind a proxy, a 429 may come from the proxy itself, without Discord's body.
@@ -247,6 +254,21 @@ def _with_bot(
         return 1
 
     return asyncio.run(main())
+
+
+async def _health_while_waiting(
+    settings: Settings, database: Database, content: ContentHolder
+) -> HealthServer | None:
+    """The health check of a process still waiting for a slot (bot/health.waiting_report)."""
+    if settings.health_port is None:
+        return None
+    server = HealthServer(
+        lambda: waiting_report(database, content.catalog),
+        settings.health_host,
+        settings.health_port,
+    )
+    await server.start()
+    return server
 
 
 def _settle(future: asyncio.Future[str], reason: str) -> None:

@@ -30,6 +30,7 @@ from bot.services.content import ContentHolder
 from bot.sharding import ShardPlan, SlotLayout, shard_of
 from bot.store.database import Database
 from bot.store.identify import IdentifyTurns
+from bot.store.lease import LeaseConnection
 from tests.e2e.conftest import CONTENT_DIR
 from tests.emulator.remote import standalone_emulator
 from tests.emulator.runner import close_client, point_discord_at
@@ -203,12 +204,14 @@ async def health_of(port: int) -> tuple[int, dict[str, Any]]:
         return response.status, await response.json()
 
 
-async def healthy_within(port: int, within: float) -> dict[str, Any]:
+async def healthy_within(port: int, within: float, slot: int | None = None) -> dict[str, Any]:
+    """The first 200 of the health check (of `slot`, when given: a process waiting for its
+    slot's lease answers 200 without one)."""
     body: dict[str, Any] = {}
     for _ in range(int(within / 0.1)):
         with contextlib.suppress(aiohttp.ClientError):
             status, body = await health_of(port)
-            if status == 200:
+            if status == 200 and (slot is None or body["slot"] == slot):
                 return body
         await asyncio.sleep(0.1)
     raise AssertionError(f"not healthy within {within} s: {body}")
@@ -238,7 +241,7 @@ async def test_two_real_processes_by_slot(tmp_path: Path, postgres_migrated_data
                     DISCORD_IDENTIFY_INTERVAL=str(INTERVAL),
                 )
                 bots.append(await start_bot(env, log))
-            bodies = [await healthy_within(port, 40) for port in ports]
+            bodies = [await healthy_within(port, 40, slot) for slot, port in enumerate(ports)]
             assert [(b["slot"], b["shards"], b["ready_shards"]) for b in bodies] == [
                 (0, [0], [0]),
                 (1, [1], [1]),
@@ -313,3 +316,49 @@ async def test_buckets_from_gateway_bot_identify_side_by_side(
     # The first turn of each bucket is now: the two buckets do not wait for each other.
     first_of_bucket = [min(at[0], at[2]), min(at[1], at[3])]
     assert abs(first_of_bucket[0] - first_of_bucket[1]) < INTERVAL
+
+
+async def test_a_waiting_spare_answers_its_health_check_then_runs_the_slot_it_takes(
+    tmp_path: Path, postgres_migrated_database: str
+) -> None:
+    """`SHARD_SLOT=spare` while both slots' leases are held elsewhere: /health answers 200
+    (alive, no shard yet) so a supervisor leaves it be; once slot 1 is free the spare runs it."""
+    holders = [await LeaseConnection.open(postgres_migrated_database) for _ in range(2)]
+    try:
+        assert await holders[0].try_take(0) and await holders[1].try_take(1)
+        async with standalone_emulator() as remote:
+            await remote.state()
+            port, log = free_port(), tmp_path / "spare" / "bot.log"
+            log.parent.mkdir()
+            env = bot_environment(
+                remote,
+                tmp_path,
+                DATABASE_URL=postgres_migrated_database,
+                SHARD_COUNT="2",
+                SHARDS_PER_SLOT="1",
+                SHARD_SLOT="spare",
+                HEALTH_PORT=str(port),
+                DISCORD_IDENTIFY_INTERVAL=str(INTERVAL),
+            )
+            spare = await start_bot(env, log)
+            try:
+                waiting = await healthy_within(port, 30)
+                assert (waiting["slot"], waiting["shards"], waiting["database_ok"]) == (
+                    None,
+                    [],
+                    True,
+                )
+                assert (await remote.state())["connected"] == 0
+                await holders[1].close()  # slot 1's process is gone
+                body = await healthy_within(port, 20, slot=1)
+                assert (body["slot"], body["shards"], body["ready_shards"]) == (1, [1], [1])
+                assert (await remote.state())["shards"] == [[1, 2]]
+                assert await stop(spare) == 0
+            finally:
+                if spare.returncode is None:
+                    spare.kill()
+                    await spare.wait()
+    finally:
+        for holder in holders:
+            await holder.close()
+    assert "[slot=1 shards=1/2]" in log.read_text()
