@@ -63,19 +63,27 @@ class Reminders(SubcommandCog):
     @app_commands.describe(
         time="24-hour local time, e.g. 18:30",
         timezone="IANA time zone, e.g. Europe/Berlin (default: yours, else the server's, else UTC)",
+        only_if_idle="Skip the DM on a day you already studied here (marked a topic done)",
     )
     @app_commands.autocomplete(timezone=time_zone_choices)
     async def remind_set(
-        self, interaction: discord.Interaction, time: str, timezone: str | None = None
+        self,
+        interaction: discord.Interaction,
+        time: str,
+        timezone: str | None = None,
+        only_if_idle: bool = False,
     ) -> None:
         assert interaction.guild_id is not None  # commands are server-only
-        reminder = await self.planner.set(interaction.guild_id, interaction.user.id, time, timezone)
+        reminder = await self.planner.set(
+            interaction.guild_id, interaction.user.id, time, timezone, only_if_idle=only_if_idle
+        )
         log.info(
-            "remind set guild=%s member=%s at %s %s",
+            "remind set guild=%s member=%s at %s %s only_if_idle=%s",
             interaction.guild_id,
             interaction.user.id,
             reminder.local_time,
             reminder.time_zone,
+            reminder.only_if_idle,
         )
         guild_name = interaction.guild.name if interaction.guild else None
         refusal = await self._confirm_by_dm(interaction.user, reminder, guild_name)

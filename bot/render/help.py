@@ -26,7 +26,7 @@ MEMBER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("/roadmap progress [member]", "progress per stage, totals and streaks"),
     ("/roadmap card [public]", "your progress as a picture"),
     ("/roadmap leaderboard [period]", "this server's most active learners"),
-    ("/roadmap remind set <time> [timezone]", "a daily DM with your next topic"),
+    ("/roadmap remind set <time> [timezone] [only_if_idle]", "a daily DM with your next topic"),
     ("/roadmap settings [timezone] [hide_progress] [reviews]", "time zone, privacy, reviews"),
     ("/roadmap roadmaps", "the roadmaps on offer; `/roadmap follow` picks one"),
     ("/roadmap export", "your data in this server as a file; `/roadmap forget-me` deletes it"),

@@ -113,3 +113,70 @@ async def test_bad_input_is_refused_and_nothing_is_set(
     answer = await emulator.slash(sample.guild, sample.alice, "roadmap remind set", **options)
     assert answer.ephemeral and expected in answer.text()
     assert await bot.get_cog("Reminders").planner.get(sample.guild.id, sample.alice.id) is None
+
+
+async def test_only_if_idle_skips_a_day_the_member_studied_and_dms_the_next(
+    emulator: Emulator, sample, launch: Launch, clock: ManualClock
+) -> None:
+    bot = await launch(tick_interval=TICK)
+    for member in (sample.alice, sample.bob):
+        answer = await emulator.slash(
+            sample.guild,
+            member,
+            "roadmap remind set",
+            time="14:00",
+            timezone="Europe/Berlin",
+            only_if_idle=True,
+        )
+        assert "not on a day you already marked a topic done" in answer.text()
+    topics = bot.content.catalog.default.topics
+    # Alice studies at 13:00 Berlin, before her reminder; Bob does not.
+    await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topics[0].id)
+
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(reminders(emulator, sample.bob)) == 1, what="Bob's DM")
+    await ticks(bot)
+    assert reminders(emulator, sample.alice) == []
+    planner = bot.get_cog("Reminders").planner
+    # Not counted as sent: the ledger has no row for the skipped day, and the schedule moved on.
+    assert await planner.store.ledger.recent("reminder", sample.guild.id, sample.alice.id) == []
+    reminder = await planner.get(sample.guild.id, sample.alice.id)
+    assert reminder is not None and str(reminder.next_date) == "2026-03-05"
+
+    # The next day she does nothing: the DM comes, with the topic after the one she did.
+    clock.set(START + timedelta(days=1, hours=1))
+    await emulator.wait_for(lambda: len(reminders(emulator, sample.alice)) == 1, what="day two")
+    assert reminders(emulator, sample.alice)[0].embeds[0]["title"].endswith(topics[1].title)
+    await ticks(bot)  # the DM is in the emulator a moment before its outcome is recorded
+    rows = await planner.store.ledger.recent("reminder", sample.guild.id, sample.alice.id)
+    assert [(row.period, row.status) for row in rows] == [("2026-03-05", "sent")]
+
+
+async def test_settings_show_the_reminder_its_next_dm_and_reviews(
+    emulator: Emulator, sample, launch: Launch
+) -> None:
+    await launch(tick_interval=TICK)
+    before = await emulator.slash(sample.guild, sample.alice, "roadmap settings")
+    assert "• Reminder: none; `/roadmap remind set` starts" in before.text()
+    await emulator.slash(
+        sample.guild,
+        sample.alice,
+        "roadmap remind set",
+        time="14:00",
+        timezone="Europe/Berlin",
+        only_if_idle=True,
+    )
+    shown = (await emulator.slash(sample.guild, sample.alice, "roadmap settings")).text()
+    next_at = int((START + timedelta(hours=1)).timestamp())
+    assert "• Reminder: **14:00** (Europe/Berlin), only on days you have not marked" in shown
+    assert f"next DM <t:{next_at}:F> (<t:{next_at}:R>)" in shown
+    assert "• Reviews: on" in shown
+    # Every day, and reviews off.
+    await emulator.slash(sample.guild, sample.alice, "roadmap remind set", time="09:30")
+    changed = await emulator.slash(sample.guild, sample.alice, "roadmap settings", reviews=False)
+    assert "• Reminder: **09:30** (UTC), every day;" in changed.text()
+    assert "• Reviews: off" in changed.text()
+    assert (
+        "Reminder: none"
+        in (await emulator.slash(sample.guild, sample.bob, "roadmap settings")).text()
+    )
