@@ -131,3 +131,32 @@ async def test_a_refused_thread_never_costs_the_post(
     assert "thread" not in post.payload
     status = await status_text(emulator, sample)
     assert "2026-03-04` posted" in status
+
+
+async def test_a_crash_before_the_thread_opens_it_once_the_post_is_found_again(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock
+) -> None:
+    allow_threads(sample)
+    bot = await launch(tick_interval=TICK, stop_grace=0.2)
+    await set_daily(emulator, sample, thread=True)
+    # Discord stores the post, then the bot stops before it hears back: no thread yet.
+    emulator.faults.delay_answer(
+        "POST /channels/{channel_id}/messages", seconds=30, channel_id=sample.general.id
+    )
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
+    await bot.close()
+    assert thread_calls(emulator) == []
+
+    # Restarted past the nonce window: the post is not resent but found in the channel's
+    # history, and its thread is opened then.
+    clock.set(START + timedelta(hours=1, minutes=10))
+    bot = await launch(tick_interval=TICK)
+    thread_id = await _thread_recorded(bot, sample.guild.id)
+    [post] = posts(emulator, sample.general)
+    assert thread_id == post.id and post.payload["thread"]["name"] == post.embeds[0]["title"]
+    assert [call.status for call in thread_calls(emulator)] == [201]
+    history = emulator.recorder.to(
+        "GET /channels/{channel_id}/messages", channel_id=sample.general.id
+    )
+    assert history, "the post was not looked for in the channel"
