@@ -52,4 +52,6 @@ async def test_two_processes_taking_at_once_never_share_a_turn(postgres_database
             await database.close()
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert len(starts) == 3 * takers
-    assert min(gaps) > SPACING - 0.05, gaps
+    # Measured here, after each answer came back (a loaded machine delays some by tens of ms):
+    # turns shared would show as gaps near 0, turns in sequence as gaps near the spacing.
+    assert min(gaps) > SPACING / 2, gaps
