@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import re
 import signal
 import socket
@@ -39,6 +40,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+import pytest
 
 from bot.records import DAILY, REMINDER
 from bot.sharding import SlotLayout, shard_of
@@ -54,6 +56,9 @@ from tests.emulator.snowflakes import DISCORD_EPOCH_MS
 from tests.emulator.world import Channel, Guild, Member, World
 from tests.postgres import plain_dsn
 from tests.process import PROJECT_ROOT
+
+#: 60 to 90 s each on a loaded machine: past the suite's 120 s default.
+pytestmark = pytest.mark.timeout(300)
 
 SHARDS = 4
 PER_SLOT = 2
@@ -146,9 +151,17 @@ async def seed(url: str, servers: list[Server], victim_first: Server) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port free now, below the kernel's ephemeral range (32768 and up): a bot binds its
+    health port seconds later (a spare only once it holds a slot), and meanwhile every other
+    process on the machine that binds port 0 could be given a port picked from that range."""
+    while True:
+        port = random.randrange(20_000, 32_000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 @dataclass
@@ -174,15 +187,21 @@ class BotProcess:
         return time.monotonic() - started
 
     async def wait_healthy(self, within: float) -> dict[str, object]:
-        """The health check's body once it answers 200 (every shard ready, database up)."""
+        """The health check's body once it answers 200 for a slot's shards (every one ready,
+        the database up), asked only once this process's log says it listens on that port
+        (nobody else's answer)."""
         deadline = time.monotonic() + within
+        listening = f"health check on http://127.0.0.1:{self.health_port}/health"
         async with aiohttp.ClientSession() as session:
             while True:
                 with contextlib.suppress(aiohttp.ClientError):
+                    if listening not in self.text():
+                        raise aiohttp.ClientError("not listening yet")
                     url = f"http://127.0.0.1:{self.health_port}/health"
                     async with session.get(url) as answer:
-                        if answer.status == 200:
-                            body: dict[str, object] = await answer.json()
+                        body: dict[str, object] = await answer.json()
+                        # A process waiting for a slot's lease answers 200 too, running none.
+                        if answer.status == 200 and body["shards"]:
                             return body
                 if self.process.returncode is not None or time.monotonic() > deadline:
                     raise AssertionError(f"{self.name} not healthy in {within} s:\n{self.tail()}")
@@ -503,7 +522,8 @@ async def test_a_process_whose_lease_connection_fails_stops_its_shards_and_exits
     world, _servers = cluster_world()
     async with cluster_of(world, postgres_migrated_database, tmp_path, proxy=False) as cluster:
         slot0 = await cluster.start("slot0", "0")
-        await slot0.wait_healthy(60)
+        body = await slot0.wait_healthy(60)
+        assert body["shards"] == [0, 1] and body["ready_shards"] == [0, 1], body
         assert len(cluster.emulator.gateway.connected) == PER_SLOT
         admin = await asyncpg.connect(plain_dsn(postgres_migrated_database))
         try:
