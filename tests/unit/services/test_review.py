@@ -278,3 +278,16 @@ def test_a_review_asks_one_check_question_chosen_by_the_card() -> None:
     }
     assert asked == {0, 1, 2, 3}
     assert review_question(None, 1, "loops", card) == -1
+
+
+@pytest.mark.parametrize("rating", list(Rating))
+def test_a_remembered_first_rating_matches_fsrs_at_every_later_moment(rating: Rating) -> None:
+    """`first` computes a rating through fsrs once and reuses it: the cards it makes later, in
+    other zones and across a DST change, are the ones fsrs itself gives at that moment."""
+    clock = ManualClock(START)
+    remembered = ReviewScheduler(clock)
+    remembered.first(UTC_ZONE, rating)  # computes and keeps this rating's outcome
+    for hours, zone in ((5, BERLIN), (24 * 300 + 7, ZoneInfo("Pacific/Auckland")), (1, UTC_ZONE)):
+        clock.advance(timedelta(hours=hours))
+        fresh = ReviewScheduler(ManualClock(clock.now()))
+        assert remembered.first(zone, rating) == fresh.first(zone, rating)
