@@ -202,18 +202,21 @@ class DailyPlanner:
         *,
         roadmap_id: str | None = None,
         ping_role_id: int | None = None,
-        open_thread: bool = False,
+        open_thread: bool | None = None,
     ) -> DailySchedule:
         """`daily set`: validates the time, zone and roadmap, then (re)starts the schedule from
         the next occurrence of that local time (`open_thread`: a discussion thread on each
-        post). Raises InvalidTime / InvalidTimeZone /
-        UnknownRoadmap with a message for the moderator."""
+        post; None, as from the guided setup, which does not ask, keeps the current setting).
+        Raises InvalidTime / InvalidTimeZone / UnknownRoadmap with a message for the moderator."""
         at = parse_local_time(time_text)
         zone = parse_zone(zone_name)
         if roadmap_id is not None:
             roadmap_id = self.content.catalog.require(roadmap_id).id
         now = self.clock.now()
         day = first_date(at, zone, now)
+        if open_thread is None:
+            current = await self.store.schedule(guild_id)
+            open_thread = current is not None and current.open_thread
         return await self.store.save(
             guild_id=guild_id, channel_id=channel_id, local_time=at, time_zone=zone.key,
             roadmap_id=roadmap_id, ping_role_id=ping_role_id, next_date=day,

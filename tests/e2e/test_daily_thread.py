@@ -160,3 +160,19 @@ async def test_a_crash_before_the_thread_opens_it_once_the_post_is_found_again(
         "GET /channels/{channel_id}/messages", channel_id=sample.general.id
     )
     assert history, "the post was not looked for in the channel"
+
+
+async def test_the_guided_setup_keeps_the_thread_and_daily_set_without_it_turns_it_off(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    allow_threads(sample)
+    bot = await launch(tick_interval=TICK)
+    await set_daily(emulator, sample, thread=True)
+    planner = bot.get_cog("DailyPosts").planner
+    # The guided setup does not ask about the thread (it calls configure without it).
+    kept = await planner.configure(sample.guild.id, sample.general.id, "10:00", "Europe/Berlin")
+    assert kept.open_thread and kept.local_time.hour == 10
+    await set_daily(emulator, sample)  # daily set without thread: no thread
+    assert "Thread\nOff" in await status_text(emulator, sample)
+    schedule = await planner.store.schedule(sample.guild.id)
+    assert schedule is not None and not schedule.open_thread
