@@ -452,6 +452,14 @@ class ShardedStudyBot(StudyBot, commands.AutoShardedBot):
             limits.total,
             limits.max_concurrency,
         )
+        if limits.remaining < len(self.shard_plan.ids if self.shard_plan else ()):
+            log.warning(
+                "only %d session starts left today for %d shards: Discord resets the token "
+                "when they run out; stop restarting until %s",
+                limits.remaining,
+                len(self.shard_plan.ids if self.shard_plan else ()),
+                f"{limits.reset_after / 1000:.0f} s from now",
+            )
         return limits.max_concurrency
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import socket
 import threading
 import time
@@ -367,3 +368,21 @@ async def test_a_waiting_spare_answers_its_health_check_then_runs_the_slot_it_ta
         for holder in holders:
             await holder.close()
     assert "[slot=1 shards=1/2]" in log.read_text()
+
+
+async def test_few_session_starts_left_is_a_warning(
+    limited: Emulator,
+    postgres_migrated_database: str,
+    shipped_catalog: Catalog,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    limited.gateway.identifies = 999  # one of the day's 1,000 session starts left
+    with caplog.at_level(logging.INFO, logger="bot.app"):
+        async with processes(
+            limited, postgres_migrated_database, shipped_catalog, [LAYOUT.plan(0)]
+        ):
+            pass
+    messages = [r.getMessage() for r in caplog.records if r.name == "bot.app"]
+    assert "session starts left today: 1 of 1000; identify buckets: 1" in messages
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("only 1 session starts left today for 2 shards" in w for w in warnings), warnings
