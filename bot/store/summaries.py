@@ -171,18 +171,18 @@ def _member_score(conn: Connection) -> Prepared:
 def _member_periods(conn: Connection) -> Prepared:
     prepared = _MEMBER_PERIODS.get(conn.dialect.name)
     if prepared is None:
-        logged = completions.outerjoin(
-            summary_topics, _counted_topic(_log.topic_id, _log.roadmap_id)
-        )
+        # Joined one after the other (not the log-with-topics as one nested join, which
+        # SQLite materialised for every server of the member), the member's log read by
+        # its index (guild_id, user_id) once per kept period.
         joined = period_heads.outerjoin(
-            logged,
+            completions,
             and_(
-                _log.guild_id == _head.guild_id,
+                _log.guild_id == _guild_param(),
                 _log.user_id == _user_param(),
                 _log.roadmap_id == _head.roadmap_id,
                 _log.completed_at >= _head.since,
             ),
-        )
+        ).outerjoin(summary_topics, _counted_topic(_log.topic_id, _log.roadmap_id))
         scores = (
             select(
                 _head.id,
