@@ -10,7 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
+import pytest
 
+from bot.cli.reload import run_reload
+from bot.config import Settings
 from bot.services.reload_broadcast import OpenListener, ReloadBroadcast
 from bot.store.alembic_runner import upgrade_url
 from bot.store.database import Database
@@ -132,3 +135,20 @@ async def test_on_sqlite_the_poll_alone_carries_a_request(tmp_path: Path) -> Non
     finally:
         await broadcast.stop()
         await db.close()
+
+
+def test_python_m_bot_reload_adds_a_request_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(database_path=tmp_path / "bot.sqlite3")
+    assert run_reload(settings) == 0
+    assert run_reload(settings) == 0
+    said = capsys.readouterr().out
+    assert "reload the content (request 1)" in said and "(request 2)" in said
+    assert "within 5 s" in said  # SQLite: the poll carries it
+
+    async def generation() -> int:
+        async with await Database.open(settings.database_path) as db:
+            return await ReloadRequests(db).generation()
+
+    assert asyncio.run(generation()) == 2
