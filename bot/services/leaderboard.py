@@ -153,6 +153,22 @@ class LeaderboardService:
             period, start[0] if start else None, tuple(entries), caller, caller_hidden=hidden
         )
 
+    async def prepare(self, guild_id: int, roadmap: Roadmap) -> None:
+        """Build the server's summary rows for `roadmap` now if they need it (the first answer
+        after the upgrade, a content reload that moved topics, a new period): for a caller
+        off the interactive path (start-up, after a reload), so no moderator waits for it."""
+        if self._summaries is None:
+            return
+        now, zone = self._clock.now(), await self._server_zone(guild_id)
+        for period in Period:
+            await self._summaries.leaderboard(
+                guild_id,
+                self._content(roadmap),
+                period=kept_periods(period, now, zone),
+                caller_id=0,
+                limit=1,
+            )
+
     async def server_stats(self, guild_id: int, roadmap: Roadmap) -> ServerStats:
         """Members started, active this week, and the stage funnel for `roadmap`."""
         now, zone = self._clock.now(), await self._server_zone(guild_id)

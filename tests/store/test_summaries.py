@@ -203,6 +203,31 @@ async def test_the_writes_keep_the_rows_without_a_rebuild(db: Database) -> None:
     assert stats == await slow.server_stats(G, V1)
 
 
+async def test_prepare_builds_ahead_so_the_answers_build_nothing(db: Database) -> None:
+    clock = ManualClock(START)
+    study = StudyService(db, clock)
+    boards = LeaderboardService(db, clock)
+    for user in USERS[:3]:
+        await study.mark(G, user, V2, "a", DONE)
+    await boards.prepare(G, V2)
+    builds: list[object] = []
+    real_write = db.write
+
+    async def counted_write(operation, *args):  # type: ignore[no-untyped-def]
+        builds.append(operation)
+        return await real_write(operation, *args)
+
+    db.write = counted_write  # type: ignore[method-assign]
+    try:
+        for period in Period:
+            board = await boards.leaderboard(G, V2, period, USERS[0])
+            assert [s.count for s in board.entries] == [1, 1, 1]
+        assert (await boards.server_stats(G, V2)).started == 3
+    finally:
+        db.write = real_write  # type: ignore[method-assign]
+    assert builds == []
+
+
 # -- a database with rows made before revision 0007 ------------------------------------------------
 T = "2024-05-28T09:30:00.000000Z"
 
