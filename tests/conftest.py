@@ -1,3 +1,27 @@
-"""Project-wide pytest configuration: shared fixtures are registered here as plugins."""
+"""Project-wide pytest configuration: shared fixtures are registered here as plugins, and how
+many parallel workers `-n auto` (pyproject's addopts) starts."""
 
-pytest_plugins = ["tests.emulator.pytest_plugin", "tests.postgres"]
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.emulator.pytest_plugin", "tests.postgres", "tests.sqlite_template"]
+
+#: Workers for the whole suite: most of a test's time is waiting (emulator round
+#: trips, bot processes, PostgreSQL), so twice the machine's 2 cores.
+WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """WORKERS for the whole suite (no paths given, or the tests folder itself); 0 (in-process,
+    as before xdist) for a targeted run, which would otherwise pay a collection and a PostgreSQL
+    server per worker: pass `-n 4` to run a folder in parallel."""
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip()
+    if chosen.isdigit():
+        return int(chosen)
+    tests = Path(__file__).resolve().parent
+    named = {Path(arg.split("::", 1)[0]).resolve() for arg in config.args}
+    return WORKERS if not named or named == {tests} else 0

@@ -15,6 +15,22 @@ def tally(config: pytest.Config) -> Counter:
     return config.stash[TALLY]
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """Under pytest-xdist the tests count in the workers: add each worker's tally to ours."""
+    counts = getattr(node, "workeroutput", {}).get("content_tally")
+    if counts:
+        tally(node.config).update(counts)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In an xdist worker, hand the tally to the controller (pytest_testnodedown above)."""
+    counts = session.config.stash.get(TALLY, None)
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if counts and workeroutput is not None:
+        workeroutput["content_tally"] = dict(counts)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     counts = config.stash.get(TALLY, None)
     if counts:
