@@ -11,11 +11,12 @@ their schedules.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -311,11 +312,63 @@ def _note_error(conn: Connection, key: DeliveryKey, error: str) -> bool:
     return _NOTE_ERROR_PREPARED.run(conn, **_at(key), new_error=error) == 1
 
 
+T = TypeVar("T")
+_Call = tuple[Callable[[Connection], Any], "asyncio.Future[Any]"]
+
+
+def _run_group(conn: Connection, calls: Sequence[_Call]) -> list[Any]:
+    # A caller gone meanwhile (cancelled at shutdown) is left out, as the writer leaves out a
+    # cancelled write: an attempt is never counted for a send that will not happen.
+    return [None if future.cancelled() else operation(conn) for operation, future in calls]
+
+
+class WriteGroup:
+    """Status changes asked for in the same event-loop iteration, run as one write operation.
+
+    A fan-out begins and records dozens of sends at once; one by one, each is a write of its
+    own (a savepoint and its release around one statement on the writer thread, a future and
+    a wake-up on the loop, a transaction on PostgreSQL). Together they cost that once. Each
+    call gets its own result; an error of the write is every call's (the rows stay `sending`
+    and are settled as any unfinished row)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pending: list[_Call] = []
+
+    async def write(self, operation: Callable[[Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)  # after every task ready now has asked
+        self._pending.append((operation, future))
+        return await future
+
+    def _flush(self) -> None:
+        calls, self._pending = self._pending, []
+        write = asyncio.ensure_future(self._db.write(_run_group, calls))
+        write.add_done_callback(lambda done: _settle(done, calls))
+
+
+def _settle(write: asyncio.Future[list[Any]], calls: Sequence[_Call]) -> None:
+    error = None if write.cancelled() else write.exception()
+    results = write.result() if error is None and not write.cancelled() else None
+    for index, (_, future) in enumerate(calls):
+        if future.done():
+            continue
+        if results is not None:
+            future.set_result(results[index])
+        elif error is not None:
+            future.set_exception(error)
+        else:
+            future.cancel()
+
+
 class LedgerRepository:
     """The ledger's reads and status changes, over the shared Database."""
 
     def __init__(self, db: Database, shards: ShardPlan | None = None) -> None:
         self.db = db
+        self._group = WriteGroup(db)
         # With shards, the crash resolver reads only the rows of this process's servers: a
         # spare that took a slot over settles what its dead process left, and no one else's.
         self._unfinished = narrowed(_UNFINISHED, _d.guild_id, shards)
@@ -348,7 +401,7 @@ class LedgerRepository:
     async def begin_attempt(self, key: DeliveryKey, now: datetime) -> bool:
         """Count a send about to begin (from now on Discord may know the nonce); False when the
         row is no longer `sending` (settled meanwhile), so nothing must be sent."""
-        return await self.db.write(_begin_attempt, key, encode_time(now))
+        return await self._group.write(partial(_begin_attempt, key=key, now=encode_time(now)))
 
     async def finish(
         self,
@@ -371,8 +424,8 @@ class LedgerRepository:
             error=error,
             effect=effect,
         )
-        return await self.db.write(finish)
+        return await self._group.write(finish)
 
     async def note_error(self, key: DeliveryKey, error: str) -> bool:
         """A send failed for a passing reason; the row stays `sending` to be retried."""
-        return await self.db.write(_note_error, key, error)
+        return await self._group.write(partial(_note_error, key=key, error=error))
