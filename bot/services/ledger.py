@@ -142,29 +142,50 @@ class TickRun(Generic[RequestT]):
 
     ledger: DeliveryLedger[RequestT]
     counts: DeliveryCounts = field(default_factory=DeliveryCounts)
-    tasks: list[asyncio.Task[SendOutcome]] = field(default_factory=list)
-    unfinished: int = 0  # spawned sends not yet recorded
+    # Only the sends still running are kept: a finished one is counted and let go, so a
+    # fan-out's thousands of done tasks are not left for the garbage collector to walk.
+    pending: set[asyncio.Task[SendOutcome]] = field(default_factory=set)
+    error: BaseException | None = None  # the first send that raised
     _progress: asyncio.Event = field(default_factory=asyncio.Event)
 
     def spawn(self, key: DeliveryKey, request: RequestT) -> None:
         """Send a claimed request in its own task (its key stays in flight until recorded)."""
         self.ledger.in_flight.add(key)
         task = asyncio.ensure_future(self.ledger.deliver(key, request))
-        self.unfinished += 1
+        self.pending.add(task)
         task.add_done_callback(self._finished)
-        self.tasks.append(task)
 
     async def wait_for_room(self, ahead: int) -> None:
         """Wait until at most `ahead` spawned sends are unfinished. A kind claims its next
         batch only then, so its claims run ahead of the sends by about a batch instead of
         claiming a whole busy minute at once: the requests waiting in memory (and the rows
-        left `sending` by a crash) stay a batch or two, not thousands."""
-        while self.unfinished > ahead:
+        left `sending` by a crash) stay a batch or two, not thousands. Raises what a send
+        raised."""
+        while len(self.pending) > ahead and self.error is None:
             self._progress.clear()
             await self._progress.wait()
+        if self.error is not None:
+            raise self.error
+
+    async def finish(self) -> DeliveryCounts:
+        """Wait for every send; raises the first error of one (the others go on, as with
+        `gather`). Cancelled, it cancels the sends still running."""
+        try:
+            await self.wait_for_room(0)
+        except asyncio.CancelledError:
+            for task in self.pending:
+                task.cancel()
+            raise
+        return self.counts
 
     def _finished(self, task: asyncio.Task[SendOutcome]) -> None:
-        self.unfinished -= 1
+        self.pending.discard(task)
+        if not task.cancelled():
+            error = task.exception()
+            if error is None:
+                self.counts.count(task.result())
+            elif self.error is None:
+                self.error = error
         self._progress.set()
 
 
@@ -208,9 +229,7 @@ class DeliveryLedger(Generic[RequestT]):
             run = TickRun(self)
             await self._resolve_unfinished(run)
             await claim_due(run)
-            for outcome in await asyncio.gather(*run.tasks):
-                run.counts.count(outcome)
-            return run.counts
+            return await run.finish()
 
     async def claiming(
         self, keys: Iterable[DeliveryKey], write: Callable[[], Awaitable[set[DeliveryKey]]]
