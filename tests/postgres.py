@@ -50,6 +50,8 @@ NEEDED = (
     "so that the tests start their own."
 )
 START_TIMEOUT = 30.0
+#: Connections the test server accepts (a benchmark of several bot processes asks for more).
+MAX_CONNECTIONS = 40
 
 
 class PostgresUnavailable(Exception):
@@ -118,9 +120,15 @@ class Server:
             self.process.wait()
 
 
-def start_server(bindir: Path) -> Server:
+def start_server(bindir: Path, max_connections: int = MAX_CONNECTIONS) -> Server:
     process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--serve", str(bindir)],
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--serve",
+            str(bindir),
+            str(max_connections),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -152,7 +160,7 @@ def _as_postgres(args: list[str], *, pdeathsig: bool = False) -> list[str]:
 INITDB = ("-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
 
 
-def _settings(folder: Path) -> list[str]:
+def _settings(folder: Path, max_connections: int = MAX_CONNECTIONS) -> list[str]:
     """127.0.0.1 only, the socket in our folder, no durability (a test server)."""
     settings = {
         "listen_addresses": "127.0.0.1",
@@ -160,7 +168,7 @@ def _settings(folder: Path) -> list[str]:
         "fsync": "off",
         "synchronous_commit": "off",
         "full_page_writes": "off",
-        "max_connections": "40",
+        "max_connections": str(max_connections),
     }
     return [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
 
@@ -171,7 +179,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _serve(bindir: Path) -> int:
+def _serve(bindir: Path, max_connections: int = MAX_CONNECTIONS) -> int:
     folder = Path(tempfile.mkdtemp(prefix="study-pg-"))
     server: subprocess.Popen[bytes] | None = None
     stack = contextlib.ExitStack()
@@ -197,7 +205,7 @@ def _serve(bindir: Path) -> int:
                         str(data),
                         "-p",
                         str(port),
-                        *_settings(folder),
+                        *_settings(folder, max_connections),
                     ],
                     pdeathsig=True,
                 ),
@@ -351,7 +359,8 @@ async def postgres_migrated_database(
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        sys.exit(_serve(Path(sys.argv[2])))
-    print("usage: python tests/postgres.py --serve BINDIR", file=sys.stderr)
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--serve":
+        connections = int(sys.argv[3]) if len(sys.argv) == 4 else MAX_CONNECTIONS
+        sys.exit(_serve(Path(sys.argv[2]), connections))
+    print("usage: python tests/postgres.py --serve BINDIR [MAX_CONNECTIONS]", file=sys.stderr)
     sys.exit(2)

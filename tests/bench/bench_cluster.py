@@ -41,6 +41,9 @@ SHARDS = 6
 PER_SLOT = 2
 PROXY_RATE = 45
 DISCORD_LIMIT = 50
+#: Members taking turns at `/roadmap next`, twice a second in all: each asks every 5 s, under
+#: the command's cooldown (8 in 20 s per member).
+LEARNERS = 10
 
 
 def early_in_a_millisecond_of(shard: int) -> bool:
@@ -50,9 +53,9 @@ def early_in_a_millisecond_of(shard: int) -> bool:
     return int(now_ms) % SHARDS == shard and now_ms % 1 < 0.5
 
 
-def bench_world(servers: int) -> tuple[World, list[tuple[Guild, Channel]], Member]:
+def bench_world(servers: int) -> tuple[World, list[tuple[Guild, Channel]], list[Member]]:
     """N servers spread over the 6 shards (each made in a millisecond that puts it on the next
-    shard), each with a #study channel; a member in the first who asks `/roadmap next`."""
+    shard), each with a #study channel; in the first, the members who ask `/roadmap next`."""
     world = World()
     made: list[tuple[Guild, Channel]] = []
     for index in range(servers):
@@ -62,8 +65,8 @@ def bench_world(servers: int) -> tuple[World, list[tuple[Guild, Channel]], Membe
         guild = world.add_guild(f"Server {index}")
         assert shard_of(guild.id, SHARDS) == shard
         made.append((guild, guild.add_text_channel("study")))
-    learner = made[0][0].add_member("learner")
-    return world, made, learner
+    learners = [made[0][0].add_member(f"learner-{n}") for n in range(LEARNERS)]
+    return world, made, learners
 
 
 @contextlib.asynccontextmanager
@@ -72,7 +75,9 @@ async def postgres_database() -> AsyncIterator[str]:
     bindir = find_binaries()
     if bindir is None:
         raise SystemExit("bench_cluster needs PostgreSQL's server binaries (tests/postgres.py)")
-    server = start_server(bindir)
+    # Each bot process may hold its pool (10, and 10 more at a peak), its lease's and its
+    # listener's connections: 3 processes need more than the test server's usual 40.
+    server = start_server(bindir, max_connections=120)
     try:
         await admin(server.url, "CREATE DATABASE bench_cluster")
         url = make_url(server.url).set(database="bench_cluster").render_as_string(False)
@@ -106,13 +111,17 @@ async def seed(
         await database.close()
 
 
-async def ask_next(emulator: Emulator, guild: Guild, member: Member, samples: list[float],
+async def ask_next(emulator: Emulator, guild: Guild, members: list[Member], samples: list[float],
                    until: asyncio.Event) -> None:  # fmt: skip
-    """`/roadmap next` twice a second until `until` is set; each first answer's seconds."""
+    """`/roadmap next` twice a second, the members in turn, until `until` is set; each first
+    answer's seconds (10 s for one never answered)."""
+    turn = 0
     while not until.is_set():
+        member = members[turn % len(members)]
+        turn += 1
         result = await emulator.slash(guild, member, "roadmap next", within=10)
-        if result.first_response_seconds is not None:
-            samples.append(result.first_response_seconds)
+        answered = result.first_response_seconds
+        samples.append(10.0 if answered is None else answered)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(until.wait(), 0.5)
 
@@ -126,18 +135,18 @@ def posted(emulator: Emulator, servers: list[tuple[Guild, Channel]]) -> list[int
 
 
 async def fan_out(servers_count: int, spread: float) -> list[Figure]:
-    world, servers, learner = bench_world(servers_count)
-    async with postgres_database() as url:
-        with tempfile.TemporaryDirectory() as folder:
-            async with cluster_of(
-                world, url, Path(folder), proxy=True, limit=DISCORD_LIMIT, proxy_rate=PROXY_RATE,
-                shards=SHARDS, per_slot=PER_SLOT, check_openapi=False,
-            ) as cluster:  # fmt: skip
-                return await _measure(cluster, servers, learner, spread)
+    world, servers, learners = bench_world(servers_count)
+    folder = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    print(f"the processes' logs: {folder}")
+    async with postgres_database() as url, cluster_of(
+        world, url, folder, proxy=True, limit=DISCORD_LIMIT, proxy_rate=PROXY_RATE,
+        shards=SHARDS, per_slot=PER_SLOT, check_openapi=False,
+    ) as cluster:  # fmt: skip
+        return await _measure(cluster, servers, learners, spread)
 
 
 async def _measure(
-    cluster: Cluster, servers: list[tuple[Guild, Channel]], learner: Member, spread: float
+    cluster: Cluster, servers: list[tuple[Guild, Channel]], learners: list[Member], spread: float
 ) -> list[Figure]:
     emulator = cluster.emulator
     began = time.monotonic()
@@ -148,7 +157,7 @@ async def _measure(
 
     idle: list[float] = []
     done = asyncio.Event()
-    asking = asyncio.create_task(ask_next(emulator, servers[0][0], learner, idle, done))
+    asking = asyncio.create_task(ask_next(emulator, servers[0][0], learners, idle, done))
     await asyncio.sleep(5)
     done.set()
     await asking
@@ -159,7 +168,7 @@ async def _measure(
     due_at = time.monotonic() + (first_due - datetime.now(UTC)).total_seconds()
     busy: list[float] = []
     done = asyncio.Event()
-    asking = asyncio.create_task(ask_next(emulator, servers[0][0], learner, busy, done))
+    asking = asyncio.create_task(ask_next(emulator, servers[0][0], learners, busy, done))
     ideal = max(spread, len(servers) / PROXY_RATE)
     last_count, last_change = 0, time.monotonic()
     while True:
