@@ -67,6 +67,7 @@ class _Job:
 
 
 _STOP = object()
+_Outcome = tuple[_Job, Any, BaseException | None]
 
 
 class WriterThread:
@@ -169,7 +170,7 @@ class WriterThread:
                 self._queue.put(_STOP)  # drain what arrived after the stop first
 
     def _run_batch(self, batch: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        outcomes: list[_Outcome]
         if self.fatal is None:
             self._check_file()
         if self.fatal is None and self._reopen:
@@ -179,32 +180,7 @@ class WriterThread:
             return
         conn = self._conn
         try:
-            transaction = conn.begin()  # BEGIN IMMEDIATE (see `sqlite_engine`)
-            # Savepoints straight on the driver's connection, inside SQLAlchemy's transaction:
-            # `begin_nested()` compiles a SAVEPOINT and a RELEASE construct on every call, a
-            # third of the writer's time per mark (marks/s halved).
-            driver = conn.connection.driver_connection
-            assert driver is not None
-            for job in batch:
-                if job.future.cancelled():
-                    continue  # the caller is gone and was never told it committed
-                driver.execute("SAVEPOINT operation")
-                try:
-                    result = job.operation(driver if job.raw else conn, *job.args)
-                except Exception as exc:
-                    try:
-                        driver.execute("ROLLBACK TO operation")
-                        driver.execute("RELEASE operation")
-                    except Exception:
-                        # SQLite already rolled the whole transaction back (a full disk, an
-                        # I/O error): no operation of the batch is kept, and the operation's
-                        # error, not "no such savepoint", is what every caller is told.
-                        raise exc from None
-                    outcomes.append((job, None, not_saved(exc)))
-                else:
-                    driver.execute("RELEASE operation")
-                    outcomes.append((job, result, None))
-            transaction.commit()
+            outcomes = self._run_operations(conn, batch)
         except Exception as exc:
             failure = not_saved(exc)
             if isinstance(failure, NotSaved):
@@ -224,6 +200,59 @@ class WriterThread:
         elif any(isinstance(e, NotSaved) and e.reason in REOPEN_AFTER for _, _, e in outcomes):
             self._reopen = True
         self._deliver(outcomes)
+
+    def _run_operations(self, conn: Connection, batch: list[_Job]) -> list[_Outcome]:
+        """Run the batch in one transaction and commit it.
+
+        Operations almost never fail, so the batch first runs with no savepoint at all: each
+        SAVEPOINT and RELEASE is a statement of its own, and every statement hands the GIL
+        to the event loop and back. Should one operation raise, that transaction is rolled
+        back whole and the batch runs again with a savepoint per operation, so the failing
+        one undoes only itself. Running an operation twice is safe: operations are plain
+        functions of the connection, and the first run's changes were rolled back."""
+        jobs = [job for job in batch if not job.future.cancelled()]  # gone: never told
+        transaction = conn.begin()  # BEGIN IMMEDIATE (see `sqlite_engine`)
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        try:
+            results = [job.operation(driver if job.raw else conn, *job.args) for job in jobs]
+        except Exception:
+            # SQLite may have rolled back already (a full disk): the rerun then fails the
+            # same way and reports the operation's own error.
+            with contextlib.suppress(Exception):
+                transaction.rollback()
+        else:
+            transaction.commit()
+            return [(job, result, None) for job, result in zip(jobs, results, strict=True)]
+        return self._run_with_savepoints(conn, jobs)
+
+    @staticmethod
+    def _run_with_savepoints(conn: Connection, jobs: list[_Job]) -> list[_Outcome]:
+        outcomes: list[_Outcome] = []
+        transaction = conn.begin()
+        # Savepoints straight on the driver's connection, inside SQLAlchemy's transaction:
+        # `begin_nested()` compiles a SAVEPOINT and a RELEASE construct on every call.
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        for job in jobs:
+            driver.execute("SAVEPOINT operation")
+            try:
+                result = job.operation(driver if job.raw else conn, *job.args)
+            except Exception as exc:
+                try:
+                    driver.execute("ROLLBACK TO operation")
+                    driver.execute("RELEASE operation")
+                except Exception:
+                    # SQLite already rolled the whole transaction back (a full disk, an
+                    # I/O error): no operation of the batch is kept, and the operation's
+                    # error, not "no such savepoint", is what every caller is told.
+                    raise exc from None
+                outcomes.append((job, None, not_saved(exc)))
+            else:
+                driver.execute("RELEASE operation")
+                outcomes.append((job, result, None))
+        transaction.commit()
+        return outcomes
 
     def _check_file(self) -> None:
         """Set `fatal` (once; log, tell `on_fatal`) when the path no longer names the file
