@@ -1,4 +1,6 @@
-"""PostgreSQL for the tests: `TEST_DATABASE_URL`, or one throwaway server per test session.
+"""PostgreSQL for the tests: `TEST_DATABASE_URL`, or one throwaway server per test session (so
+one per pytest-xdist worker: each its own free port and temporary folder; the template names
+carry the worker's pid, so workers sharing a TEST_DATABASE_URL server do not collide).
 
 Fixtures (registered as a plugin in tests/conftest.py):
 
