@@ -121,6 +121,15 @@ Index(
     completions.c.local_date,
 )
 Index(
+    # The summaries' per-mark read of one member's log since a period began (0008).
+    "completions_by_member_time",
+    completions.c.guild_id,
+    completions.c.user_id,
+    completions.c.roadmap_id,
+    completions.c.completed_at,
+    completions.c.topic_id,
+)
+Index(
     "completions_by_roadmap_time",
     completions.c.guild_id,
     completions.c.roadmap_id,
