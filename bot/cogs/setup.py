@@ -22,7 +22,7 @@ import discord
 from discord import app_commands
 
 from bot.cogs.answers import answer, answer_edit
-from bot.cogs.autocomplete import time_zone_choices
+from bot.cogs.autocomplete import roadmap_choices, time_zone_choices
 from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.daily import check_daily_channel
 from bot.cogs.groups import SubcommandCog, subcommand
@@ -318,14 +318,26 @@ class Setup(SubcommandCog):
     @app_commands.describe(
         time="24-hour local time of the daily post, e.g. 09:00",
         timezone="Time zone, e.g. Europe/Berlin (also the server's zone for leaderboards)",
+        roadmap="The roadmap to post from (default: the server's; the menu can change it too)",
     )
-    @app_commands.autocomplete(time=time_choices, timezone=time_zone_choices)
+    @app_commands.autocomplete(
+        time=time_choices, timezone=time_zone_choices, roadmap=roadmap_choices
+    )
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def setup(self, interaction: discord.Interaction, time: str, timezone: str) -> None:
-        # Checked before anything is shown: a bad time or zone is said at once.
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        time: str,
+        timezone: str,
+        roadmap: str | None = None,
+    ) -> None:
+        # Checked before anything is shown: a bad time, zone or roadmap is said at once.
         at = format_local_time(parse_local_time(time))
         zone = parse_zone(timezone).key
-        draft = Draft(interaction.user.id, at, zone)
+        # As a slash option too, so channel, role and roadmap all chosen still take at most
+        # four interactions (setup, channel, role, Confirm).
+        chosen = self.bot.content.catalog.require(roadmap).id if roadmap else None
+        draft = Draft(interaction.user.id, at, zone, roadmap_id=chosen)
         await answer(interaction, **await setup_payload(interaction, draft), ephemeral=True)
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bot.roadmap.catalog import Catalog
 from bot.services.clock import ManualClock
 from tests.e2e.conftest import START, Launch
+from tests.e2e.test_account import two_roadmaps  # noqa: F401 (a fixture)
 from tests.e2e.test_daily import posts
 from tests.emulator.interactions import InteractionResult
 from tests.emulator.server import Emulator
@@ -136,3 +138,29 @@ async def test_setup_refuses_a_bad_time_a_member_and_another_moderators_message(
         sample.guild, sample.mod, "roadmap-admin setup", "time", "18"
     )
     assert "18:00" in [choice["value"] for choice in times]
+
+
+async def test_channel_role_and_roadmap_all_chosen_still_take_four_interactions(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    two_roadmaps: Catalog,  # noqa: F811 (the fixture imported above)
+) -> None:
+    sample.member_role.mentionable = True
+    await launch(catalog=two_roadmaps)
+    rust = two_roadmaps.require("rust-basics")
+    steps = Steps(emulator, sample)
+
+    unknown = await steps.setup(roadmap="rusty")
+    assert unknown.ephemeral and "rust-basics" in unknown.text()  # did you mean
+    steps.count = 0
+
+    opened = await steps.setup(roadmap="rust-basics")
+    with_channel = await steps.pick(opened, CHANNEL, sample.general)
+    assert with_channel.embed["title"] == rust.topics[0].title  # previewed from that roadmap
+    with_role = await steps.pick(with_channel, ROLE, sample.member_role)
+    saved = await steps.confirm(with_role)
+    assert steps.count == 4
+    assert "will be posted" in saved.text() and "Rust basics" in saved.text()
+    status = await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily status")
+    assert "Rust basics" in status.text()
