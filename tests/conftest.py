@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytest_plugins = ["tests.emulator.pytest_plugin", "tests.postgres", "tests.sqlite_template"]
+
+#: Modules whose tests run on one worker, in one go: their module-scoped fixture (the content
+#: examples' run of every example) would otherwise run again on each worker that gets a test.
+ONE_WORKER_MODULES = frozenset({"tests/content/test_examples.py"})
 
 #: Workers for the whole suite: most of a test's time is waiting (emulator round
 #: trips, bot processes, PostgreSQL), so twice the machine's 2 cores.
@@ -25,3 +30,20 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     tests = Path(__file__).resolve().parent
     named = {Path(arg.split("::", 1)[0]).resolve() for arg in config.args}
     return WORKERS if not named or named == {tests} else 0
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With `--dist load` (pyproject): a test at a time to the next free worker, except that each
+    module of ONE_WORKER_MODULES goes to one worker whole, and first (the largest unit). The
+    controller sees only node ids, so `xdist_group` marks cannot do this here (loadgroup did not
+    group them under pytest 9)."""
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return OneWorkerModules(config, log)

@@ -33,9 +33,6 @@ from tests.content.conftest import tally
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"
 TIMEOUT = 60  # seconds, per example
-# One worker runs this module (pytest-xdist's loadgroup): `results` below runs every example once
-# per worker that needs it, and each worker would otherwise run them all again.
-pytestmark = pytest.mark.xdist_group("content-examples")
 
 
 @dataclass(frozen=True)
