@@ -47,3 +47,23 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return module if module in ONE_WORKER_MODULES else nodeid
 
     return OneWorkerModules(config, log)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The content examples count in the workers (tests/content/conftest.py): add each worker's
+    tally to the controller's, which shows it."""
+    from tests.content import conftest as content
+
+    counts = getattr(node, "workeroutput", {}).get("content_tally")
+    if counts:
+        content.tally(node.config).update(counts)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The controller of a whole-suite run never loads tests/content/conftest.py (the workers
+    collect): show its tally line from here then."""
+    from tests.content import conftest as content
+
+    if not config.pluginmanager.is_registered(content):
+        content.pytest_terminal_summary(terminalreporter, exitstatus, config)

@@ -15,16 +15,8 @@ def tally(config: pytest.Config) -> Counter:
     return config.stash[TALLY]
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error) -> None:
-    """Under pytest-xdist the tests count in the workers: add each worker's tally to ours."""
-    counts = getattr(node, "workeroutput", {}).get("content_tally")
-    if counts:
-        tally(node.config).update(counts)
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """In an xdist worker, hand the tally to the controller (pytest_testnodedown above)."""
+    """In an xdist worker, hand the tally to the controller (tests/conftest.py adds it up)."""
     counts = session.config.stash.get(TALLY, None)
     workeroutput = getattr(session.config, "workeroutput", None)
     if counts and workeroutput is not None:
