@@ -398,6 +398,12 @@ class GuardedShardedState(GuardedConnectionState[Any], AutoShardedConnectionStat
         self.websockets.add(ws)
 
 
+class _StoppedBeforeIdentify(BaseException):
+    """Raised by the identify hook when the bot stopped while a shard waited for its turn. A
+    BaseException, so discord.py's launch (which retries any Exception every 5 s, logging a
+    traceback) lets it through to `ShardedStudyBot.launch_shard`, which ends the launch."""
+
+
 class ShardedStudyBot(StudyBot, commands.AutoShardedBot):
     """StudyBot as discord.py's AutoShardedBot, running the shards of one ShardPlan.
 
@@ -467,6 +473,10 @@ class ShardedStudyBot(StudyBot, commands.AutoShardedBot):
             await super().before_identify_hook(shard_id, initial=initial)
             return
         await self.identify_pacer.wait_turn(shard_id)
+        if self._stopping.is_set():
+            # A stop cut the wait short: the IDENTIFY must not go out (it would take one of
+            # the day's session starts, out of turn, for a process on its way down).
+            raise _StoppedBeforeIdentify(shard_id)
 
     async def launch_shard(
         self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
@@ -476,7 +486,10 @@ class ShardedStudyBot(StudyBot, commands.AutoShardedBot):
         # never exit. Its retry calls this method again, so the check covers it too.
         if self.is_closed():
             return
-        await super().launch_shard(gateway, shard_id, initial=initial)
+        try:
+            await super().launch_shard(gateway, shard_id, initial=initial)
+        except _StoppedBeforeIdentify:
+            log.info("shard %d not identified: the bot stopped while it waited its turn", shard_id)
 
     async def _close_once(self) -> None:
         self._stopping.set()

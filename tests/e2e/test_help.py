@@ -16,7 +16,7 @@ async def test_moderators_see_the_admin_commands_and_members_do_not(
     members, moderators = (embed["description"] for embed in mine.embeds)
     assert "/roadmap next" in members
     assert mine.embeds[1]["title"] == "For moderators"
-    assert "`/roadmap-admin setup <time> <timezone>`" in moderators
+    assert "`/roadmap-admin setup <time> <timezone> [roadmap]`" in moderators
     for command in bot.command_groups.admin.walk_commands():
         if not hasattr(command, "walk_commands"):  # a group's subcommands are listed instead
             assert f"/{command.qualified_name}" in moderators
