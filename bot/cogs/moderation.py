@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -34,8 +35,10 @@ from bot.render.moderation import (
     weekly_set_message,
     weekly_status_message,
 )
+from bot.render.payload import Message
 from bot.render.to_discord import send_kwargs
 from bot.services.content import ReloadOutcome
+from bot.services.moderator_log import ModerationSettings
 from bot.services.timezones import parse_zone
 from bot.services.weekly import DEFAULT_TIME, WEEKDAYS, parse_weekday
 
@@ -61,6 +64,30 @@ def _text_channel(
 def _one_of(channel: object | None, off: bool) -> None:
     if channel is not None and off:
         raise StudyError("Give a channel to turn it on, or `off:True` to turn it off; not both.")
+
+
+async def _channel_setting(
+    moderation: ModerationSettings,
+    interaction: discord.Interaction,
+    channel: discord.TextChannel | None,
+    off: bool,
+    *,
+    current: Callable[[Any], int | None],  # the setting, from the server's channels
+    save: Callable[[int, int | None], Awaitable[None]],
+    message: Callable[..., Message],
+    what: str,
+) -> None:
+    """One channel setting of the server: shown (no options), set, or turned off."""
+    assert interaction.guild_id is not None
+    _one_of(channel, off)
+    if channel is None and not off:
+        shown = message(current(await moderation.channels(interaction.guild_id)), changed=False)
+    else:
+        chosen = _text_channel(interaction, channel).id if channel is not None else None
+        await save(interaction.guild_id, chosen)
+        log.info("%s guild=%s channel=%s", what, interaction.guild_id, chosen)
+        shown = message(chosen, changed=True)
+    await answer(interaction, **send_kwargs(shown), ephemeral=True)
 
 
 class Moderation(SubcommandCog):
@@ -90,18 +117,17 @@ class Moderation(SubcommandCog):
         channel: discord.TextChannel | None = None,
         off: bool = False,
     ) -> None:
-        assert interaction.guild_id is not None
-        _one_of(channel, off)
         moderation = self.bot.wiring.moderation
-        if channel is None and not off:
-            current = (await moderation.channels(interaction.guild_id)).log_channel_id
-            message = log_channel_message(current, changed=False)
-        else:
-            chosen = _text_channel(interaction, channel).id if channel is not None else None
-            await moderation.set_log_channel(interaction.guild_id, chosen)
-            log.info("log channel guild=%s channel=%s", interaction.guild_id, chosen)
-            message = log_channel_message(chosen, changed=True)
-        await answer(interaction, **send_kwargs(message), ephemeral=True)
+        await _channel_setting(
+            moderation,
+            interaction,
+            channel,
+            off,
+            current=lambda channels: channels.log_channel_id,
+            save=moderation.set_log_channel,
+            message=log_channel_message,
+            what="log channel",
+        )
 
     @subcommand(
         "roadmap-admin announce",
@@ -115,18 +141,17 @@ class Moderation(SubcommandCog):
         channel: discord.TextChannel | None = None,
         off: bool = False,
     ) -> None:
-        assert interaction.guild_id is not None
-        _one_of(channel, off)
         moderation = self.bot.wiring.moderation
-        if channel is None and not off:
-            current = (await moderation.channels(interaction.guild_id)).announce_channel_id
-            message = announce_channel_message(current, changed=False)
-        else:
-            chosen = _text_channel(interaction, channel).id if channel is not None else None
-            await moderation.set_announce_channel(interaction.guild_id, chosen)
-            log.info("announce channel guild=%s channel=%s", interaction.guild_id, chosen)
-            message = announce_channel_message(chosen, changed=True)
-        await answer(interaction, **send_kwargs(message), ephemeral=True)
+        await _channel_setting(
+            moderation,
+            interaction,
+            channel,
+            off,
+            current=lambda channels: channels.announce_channel_id,
+            save=moderation.set_announce_channel,
+            message=announce_channel_message,
+            what="announce channel",
+        )
 
     @subcommand(
         "roadmap-admin weekly",
