@@ -87,21 +87,23 @@ def daily_post_view(
     return view
 
 
-def refusal_reason(error: discord.HTTPException, channel_id: int) -> str | None:
-    """What a moderator should read when Discord refuses the post for good; None when the
-    failure may pass (a retry can succeed)."""
+def refusal_reason(
+    error: discord.HTTPException, channel_id: int, fix: str = "/roadmap-admin daily set"
+) -> str | None:
+    """What a moderator should read when Discord refuses a scheduled post for good (`fix`: the
+    command that chooses its channel again); None when the failure may pass (a retry can
+    succeed)."""
     where = f"<#{channel_id}>"
     if error.status == 404 or error.code == UNKNOWN_CHANNEL:
         return (
             f"the channel {where} no longer exists (Discord answered 404 Unknown Channel); "
-            "choose another with `/roadmap-admin daily set`"
+            f"choose another with `{fix}`"
         )
     if error.status == 403 or error.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
         text = error.text or "Missing Permissions"
         return (
             f"I may no longer post in {where} (Discord answered 403 {text}); give me "
-            f"{permission_names(DAILY_POST_PERMISSIONS)} there, then run "
-            "`/roadmap-admin daily set` again"
+            f"{permission_names(DAILY_POST_PERMISSIONS)} there, then run `{fix}` again"
         )
     if error.status >= 500 or error.status == 429:
         return None

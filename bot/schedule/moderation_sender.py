@@ -17,15 +17,12 @@ import aiohttp
 import discord
 
 from bot.render.moderation import weekly_post, weekly_post_period
-from bot.render.permissions import DAILY_POST_PERMISSIONS, permission_names
 from bot.render.to_discord import send_kwargs
 from bot.schedule.daily_sender import (
     HISTORY_LIMIT,
-    MISSING_ACCESS,
-    MISSING_PERMISSIONS,
     REQUEST_TIMEOUT,
-    UNKNOWN_CHANNEL,
     DiscordDailySender,
+    refusal_reason,
 )
 from bot.schedule.reminder_sender import DMS_CLOSED, DiscordReminderSender
 from bot.services.delivery import DailyPostRequest, ReminderRequest, SendOutcome
@@ -40,18 +37,7 @@ Report = Callable[[int, str], Awaitable[object]]
 
 def weekly_refusal(error: discord.HTTPException, channel_id: int) -> str | None:
     """Why the weekly post can never go to the channel; None when a retry may work."""
-    where = f"<#{channel_id}>"
-    if error.status == 404 or error.code == UNKNOWN_CHANNEL:
-        return f"the channel {where} no longer exists (Discord answered 404 Unknown Channel)"
-    if error.status == 403 or error.code in (MISSING_ACCESS, MISSING_PERMISSIONS):
-        return (
-            f"I may no longer post in {where} (Discord answered 403 "
-            f"{error.text or 'Missing Permissions'}); give me "
-            f"{permission_names(DAILY_POST_PERMISSIONS)} there"
-        )
-    if error.status >= 500 or error.status == 429:
-        return None
-    return f"Discord refused the post in {where} ({error.status} {error.text or 'error'})"
+    return refusal_reason(error, channel_id, fix="/roadmap-admin weekly")
 
 
 class DiscordModerationSender:
