@@ -3,9 +3,10 @@
 A button carries everything its press needs (Discord allows 100 characters), so it keeps working
 after a restart and on old messages with nothing stored. Room is short, so snowflakes are written
 in base 36 (at most 13 characters instead of 20) and each kind is a two-letter prefix. Every kind
-is a frozen dataclass: `.custom_id` writes it, `TEMPLATE` is the pattern a discord.py
-`DynamicItem` registers (named groups), and `parse`/`from_match` read it back, None for an id of
-another kind or one that is not canonical (so that one button has exactly one id).
+is a frozen dataclass laid out by `_layout` (its prefix, then one part per field, `:` between):
+`.custom_id` writes it, `TEMPLATE` is the pattern a discord.py `DynamicItem` registers (a named
+group per field), and `parse`/`from_match` read it back, None for an id of another kind or one
+that is not canonical (so that one button has exactly one id).
 
 A check or a review started from a reminder DM runs in a DM, which has no server: its buttons
 (`xa:`, `ya:`, `yv:`) name the server where `ca:`, `ra:` and `rv:` name the member, since both
@@ -18,8 +19,9 @@ The ids of the older buttons (`study:done:...`, `study:forget:...`) are kept as 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import ClassVar, Self
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 from bot.services.self_check import FINGERPRINT_LENGTH, Progress
 
@@ -59,27 +61,65 @@ class _NotCanonical(Exception):
     """A part that matches its pattern but is not what `custom_id` would write."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One field of an id: its pattern, how it is written, and how it is read back (raising
+    _NotCanonical for what the pattern lets through but no button carries)."""
+
+    pattern: str
+    write: Callable[[Any], str] = str
+    read: Callable[[str], Any] = str
+
+
+def _read_snowflake(text: str) -> int:
+    number = from_base36(text)
+    if number is None:
+        raise _NotCanonical
+    return number
+
+
+def _read_progress(token: str) -> Progress:
+    try:
+        return Progress.from_token(token)
+    except ValueError:
+        raise _NotCanonical from None
+
+
+def _action(letters: str) -> _Part:
+    """Which button of a kind: one of `letters`."""
+    return _Part(f"[{letters}]")
+
+
+SNOWFLAKE = _Part(_B36, to_base36, _read_snowflake)
+CONTENT_ID = _Part(_ID)
+PROGRESS = _Part(_TOKEN, Progress.token, _read_progress)
+FINGERPRINT = _Part(_FINGERPRINT)
+POSITION = _Part("[0-9]", str, int)  # a question's index or a shown answer's, 0-based
+RATING = _Part("[1-4]", str, int)  # fsrs's Again / Hard / Good / Easy
+
+
 class _CustomId:
-    """What every kind shares: reading through its TEMPLATE, refusing what is not canonical."""
+    """What every kind shares: writing its fields by its parts, reading them back through its
+    TEMPLATE, refusing what is not canonical."""
 
     __slots__ = ()
+    PREFIX: ClassVar[str]
+    PARTS: ClassVar[tuple[tuple[str, _Part], ...]]  # (field name, part), in the id's order
     TEMPLATE: ClassVar[re.Pattern[str]]
 
     @property
     def custom_id(self) -> str:
-        raise NotImplementedError
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        raise NotImplementedError
+        written = [part.write(getattr(self, name)) for name, part in self.PARTS]
+        return ":".join((self.PREFIX, *written))
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Self | None:
         """The button a DynamicItem's match stands for, or None."""
         try:
-            found = cls._read(match)
+            values = [part.read(match[name]) for name, part in cls.PARTS]
         except _NotCanonical:
             return None
+        found = cast("Callable[..., Self]", cls)(*values)
         return found if found.custom_id == match.group(0) else None
 
     @classmethod
@@ -89,13 +129,31 @@ class _CustomId:
         return None if match is None else cls.from_match(match)
 
 
-def _snowflake(match: re.Match[str], group: str) -> int:
-    number = from_base36(match[group])
-    if number is None:
-        raise _NotCanonical
-    return number
+_Kind = TypeVar("_Kind", bound=_CustomId)
 
 
+def _layout(prefix: str, *parts: _Part) -> Callable[[type[_Kind]], type[_Kind]]:
+    """The id of a kind: `prefix`, then its dataclass fields in order, each as its part."""
+
+    def lay_out(kind: type[_Kind]) -> type[_Kind]:
+        names = [field.name for field in fields(cast(Any, kind))]  # a dataclass by now
+        if len(names) != len(parts):
+            raise TypeError(f"{kind.__name__}: {len(names)} fields but {len(parts)} parts")
+        kind.PREFIX = prefix
+        kind.PARTS = tuple(zip(names, parts, strict=True))
+        groups = (f"(?P<{name}>{part.pattern})" for name, part in kind.PARTS)
+        kind.TEMPLATE = re.compile(":".join((prefix, *groups)))
+        return kind
+
+    return lay_out
+
+
+def _values(button: _CustomId) -> tuple[Any, ...]:
+    """A button's fields in its id's order."""
+    return tuple(getattr(button, name) for name, _ in button.PARTS)
+
+
+@_layout("ck", SNOWFLAKE, CONTENT_ID, CONTENT_ID)
 @dataclass(frozen=True, slots=True)
 class CheckStart(_CustomId):
     """ "Check yourself" on a topic card after Done: starts the owner's check of the topic."""
@@ -104,19 +162,8 @@ class CheckStart(_CustomId):
     roadmap_id: str
     topic_id: str
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"ck:(?P<owner>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
-    )
 
-    @property
-    def custom_id(self) -> str:
-        return f"ck:{to_base36(self.owner_id)}:{self.roadmap_id}:{self.topic_id}"
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        return cls(_snowflake(match, "owner"), match["roadmap"], match["topic"])
-
-
+@_layout("ca", SNOWFLAKE, CONTENT_ID, CONTENT_ID, PROGRESS, FINGERPRINT, POSITION)
 @dataclass(frozen=True, slots=True)
 class CheckAnswer(_CustomId):
     """One answer button of a running check: the answers so far, the questions' fingerprint
@@ -129,34 +176,8 @@ class CheckAnswer(_CustomId):
     fingerprint: str
     position: int
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"ca:(?P<owner>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
-        rf":(?P<progress>{_TOKEN}):(?P<fingerprint>{_FINGERPRINT}):(?P<position>[0-9])"
-    )
 
-    @property
-    def custom_id(self) -> str:
-        return (
-            f"ca:{to_base36(self.owner_id)}:{self.roadmap_id}:{self.topic_id}"
-            f":{self.progress.token()}:{self.fingerprint}:{self.position}"
-        )
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        try:
-            progress = Progress.from_token(match["progress"])
-        except ValueError:
-            raise _NotCanonical from None
-        return cls(
-            _snowflake(match, "owner"),
-            match["roadmap"],
-            match["topic"],
-            progress,
-            match["fingerprint"],
-            int(match["position"]),
-        )
-
-
+@_layout("ra", SNOWFLAKE, CONTENT_ID, CONTENT_ID, POSITION, FINGERPRINT, POSITION)
 @dataclass(frozen=True, slots=True)
 class ReviewAnswer(_CustomId):
     """An answer button of a review's question: question `question_index` of the topic's check,
@@ -169,30 +190,8 @@ class ReviewAnswer(_CustomId):
     fingerprint: str
     position: int
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"ra:(?P<owner>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
-        rf":(?P<question>[0-9]):(?P<fingerprint>{_FINGERPRINT}):(?P<position>[0-9])"
-    )
 
-    @property
-    def custom_id(self) -> str:
-        return (
-            f"ra:{to_base36(self.owner_id)}:{self.roadmap_id}:{self.topic_id}"
-            f":{self.question_index}:{self.fingerprint}:{self.position}"
-        )
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        return cls(
-            _snowflake(match, "owner"),
-            match["roadmap"],
-            match["topic"],
-            int(match["question"]),
-            match["fingerprint"],
-            int(match["position"]),
-        )
-
-
+@_layout("rv", SNOWFLAKE, CONTENT_ID, CONTENT_ID, RATING)
 @dataclass(frozen=True, slots=True)
 class ReviewRating(_CustomId):
     """Again / Hard / Good / Easy under a review: `rating` is fsrs's number, 1 to 4."""
@@ -202,21 +201,8 @@ class ReviewRating(_CustomId):
     topic_id: str
     rating: int
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"rv:(?P<owner>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID}):(?P<rating>[1-4])"
-    )
 
-    @property
-    def custom_id(self) -> str:
-        return f"rv:{to_base36(self.owner_id)}:{self.roadmap_id}:{self.topic_id}:{self.rating}"
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        return cls(
-            _snowflake(match, "owner"), match["roadmap"], match["topic"], int(match["rating"])
-        )
-
-
+@_layout("dp", _action("dnc"), CONTENT_ID, CONTENT_ID)
 @dataclass(frozen=True, slots=True)
 class DailyPostButton(_CustomId):
     """A button on the daily post, for whoever presses it (the server is the interaction's):
@@ -230,19 +216,8 @@ class DailyPostButton(_CustomId):
     roadmap_id: str
     topic_id: str
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"dp:(?P<action>[dnc]):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
-    )
 
-    @property
-    def custom_id(self) -> str:
-        return f"dp:{self.action}:{self.roadmap_id}:{self.topic_id}"
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        return cls(match["action"], match["roadmap"], match["topic"])
-
-
+@_layout("dm", _action("dsec"), SNOWFLAKE, SNOWFLAKE, CONTENT_ID, CONTENT_ID)
 @dataclass(frozen=True, slots=True)
 class ReminderTopicButton(_CustomId):
     """A button on the reminder DM about one topic: Done, Skip, Show example or Check
@@ -259,29 +234,8 @@ class ReminderTopicButton(_CustomId):
     roadmap_id: str
     topic_id: str
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"dm:(?P<action>[dsec]):(?P<guild>{_B36}):(?P<owner>{_B36})"
-        rf":(?P<roadmap>{_ID}):(?P<topic>{_ID})"
-    )
 
-    @property
-    def custom_id(self) -> str:
-        return (
-            f"dm:{self.action}:{to_base36(self.guild_id)}:{to_base36(self.owner_id)}"
-            f":{self.roadmap_id}:{self.topic_id}"
-        )
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        return cls(
-            match["action"],
-            _snowflake(match, "guild"),
-            _snowflake(match, "owner"),
-            match["roadmap"],
-            match["topic"],
-        )
-
-
+@_layout("dm", _action("xr"), SNOWFLAKE, SNOWFLAKE)
 @dataclass(frozen=True, slots=True)
 class ReminderMemberButton(_CustomId):
     """A button on the reminder DM about the member in a server: Stop reminders, or Review
@@ -294,22 +248,45 @@ class ReminderMemberButton(_CustomId):
     guild_id: int
     owner_id: int
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"dm:(?P<action>[xr]):(?P<guild>{_B36}):(?P<owner>{_B36})"
-    )
 
-    @property
-    def custom_id(self) -> str:
-        return f"dm:{self.action}:{to_base36(self.guild_id)}:{to_base36(self.owner_id)}"
+_Member = TypeVar("_Member", bound=_CustomId)
+
+
+class _InDm(_CustomId, Generic[_Member]):
+    """A member's kind in a reminder DM (laid out by `_in_dm`): the server in place of the
+    member, who is the DM's own. The other fields are the member kind's, in its order."""
+
+    __slots__ = ()
+    MEMBER: ClassVar[type[_CustomId]]
 
     @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        return cls(match["action"], _snowflake(match, "guild"), _snowflake(match, "owner"))
+    def of(cls, guild_id: int, button: _Member) -> Self:
+        """The member's `button` in a DM about server `guild_id`."""
+        return cast("Callable[..., Self]", cls)(guild_id, *_values(button)[1:])
+
+    def for_member(self, owner_id: int) -> _Member:
+        """The same button as the member's own, for the check's or the review's rules."""
+        member = cast("Callable[..., _Member]", self.MEMBER)
+        return member(owner_id, *_values(self)[1:])
 
 
+_Dm = TypeVar("_Dm", bound=_InDm[Any])
+
+
+def _in_dm(prefix: str, member: type[_CustomId]) -> Callable[[type[_Dm]], type[_Dm]]:
+    """The layout of `member`'s kind under `prefix`, its first part naming the server."""
+
+    def lay_out(kind: type[_Dm]) -> type[_Dm]:
+        kind.MEMBER = member
+        return _layout(prefix, *(part for _, part in member.PARTS))(kind)
+
+    return lay_out
+
+
+@_in_dm("xa", CheckAnswer)
 @dataclass(frozen=True, slots=True)
-class DmCheckAnswer(_CustomId):
-    """A CheckAnswer in a reminder DM: the server in place of the member (the DM's own)."""
+class DmCheckAnswer(_InDm[CheckAnswer]):
+    """A CheckAnswer in a reminder DM."""
 
     guild_id: int
     roadmap_id: str
@@ -318,51 +295,11 @@ class DmCheckAnswer(_CustomId):
     fingerprint: str
     position: int
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"xa:(?P<guild>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
-        rf":(?P<progress>{_TOKEN}):(?P<fingerprint>{_FINGERPRINT}):(?P<position>[0-9])"
-    )
 
-    @classmethod
-    def of(cls, guild_id: int, answer: CheckAnswer) -> Self:
-        return cls(
-            guild_id,
-            answer.roadmap_id,
-            answer.topic_id,
-            answer.progress,
-            answer.fingerprint,
-            answer.position,
-        )
-
-    def for_member(self, owner_id: int) -> CheckAnswer:
-        """The same button as the member's own, for the check's rules."""
-        return CheckAnswer(
-            owner_id, self.roadmap_id, self.topic_id, self.progress, self.fingerprint, self.position
-        )
-
-    @property
-    def custom_id(self) -> str:
-        return "x" + self.for_member(self.guild_id).custom_id[1:]
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        try:
-            progress = Progress.from_token(match["progress"])
-        except ValueError:
-            raise _NotCanonical from None
-        return cls(
-            _snowflake(match, "guild"),
-            match["roadmap"],
-            match["topic"],
-            progress,
-            match["fingerprint"],
-            int(match["position"]),
-        )
-
-
+@_in_dm("ya", ReviewAnswer)
 @dataclass(frozen=True, slots=True)
-class DmReviewAnswer(_CustomId):
-    """A ReviewAnswer in a reminder DM: the server in place of the member (the DM's own)."""
+class DmReviewAnswer(_InDm[ReviewAnswer]):
+    """A ReviewAnswer in a reminder DM."""
 
     guild_id: int
     roadmap_id: str
@@ -371,95 +308,25 @@ class DmReviewAnswer(_CustomId):
     fingerprint: str
     position: int
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"ya:(?P<guild>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID})"
-        rf":(?P<question>[0-9]):(?P<fingerprint>{_FINGERPRINT}):(?P<position>[0-9])"
-    )
 
-    @classmethod
-    def of(cls, guild_id: int, answer: ReviewAnswer) -> Self:
-        return cls(
-            guild_id,
-            answer.roadmap_id,
-            answer.topic_id,
-            answer.question_index,
-            answer.fingerprint,
-            answer.position,
-        )
-
-    def for_member(self, owner_id: int) -> ReviewAnswer:
-        return ReviewAnswer(
-            owner_id,
-            self.roadmap_id,
-            self.topic_id,
-            self.question_index,
-            self.fingerprint,
-            self.position,
-        )
-
-    @property
-    def custom_id(self) -> str:
-        return "y" + self.for_member(self.guild_id).custom_id[1:]
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        return cls(
-            _snowflake(match, "guild"),
-            match["roadmap"],
-            match["topic"],
-            int(match["question"]),
-            match["fingerprint"],
-            int(match["position"]),
-        )
-
-
+@_in_dm("yv", ReviewRating)
 @dataclass(frozen=True, slots=True)
-class DmReviewRating(_CustomId):
-    """A ReviewRating in a reminder DM: the server in place of the member (the DM's own)."""
+class DmReviewRating(_InDm[ReviewRating]):
+    """A ReviewRating in a reminder DM."""
 
     guild_id: int
     roadmap_id: str
     topic_id: str
     rating: int
 
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"yv:(?P<guild>{_B36}):(?P<roadmap>{_ID}):(?P<topic>{_ID}):(?P<rating>[1-4])"
-    )
 
-    @classmethod
-    def of(cls, guild_id: int, rating: ReviewRating) -> Self:
-        return cls(guild_id, rating.roadmap_id, rating.topic_id, rating.rating)
-
-    def for_member(self, owner_id: int) -> ReviewRating:
-        return ReviewRating(owner_id, self.roadmap_id, self.topic_id, self.rating)
-
-    @property
-    def custom_id(self) -> str:
-        return "y" + self.for_member(self.guild_id).custom_id[1:]
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        return cls(
-            _snowflake(match, "guild"), match["roadmap"], match["topic"], int(match["rating"])
-        )
-
-
+@_layout("nm", SNOWFLAKE)
 @dataclass(frozen=True, slots=True)
 class NotifyMe(_CustomId):
     """ "Notify me" on the daily post: adds or removes the role the schedule pings, for the
     presser (the server is the interaction's; the press checks the role is still the one)."""
 
     role_id: int
-
-    TEMPLATE: ClassVar[re.Pattern[str]] = re.compile(rf"nm:(?P<role>{_B36})")
-
-    @property
-    def custom_id(self) -> str:
-        return f"nm:{to_base36(self.role_id)}"
-
-    @classmethod
-    def _read(cls, match: re.Match[str]) -> Self:
-        return cls(_snowflake(match, "role"))
 
 
 #: Every kind, for registering and for the length test.

@@ -190,3 +190,23 @@ def test_fields_come_back_typed() -> None:
 )
 def test_malformed_ids_are_refused_by_every_kind(custom_id: str) -> None:
     assert all(kind.parse(custom_id) is None for kind in KINDS)
+
+
+def test_a_kind_whose_parts_do_not_match_its_fields_is_refused_when_defined() -> None:
+    from dataclasses import dataclass
+
+    from bot.render.custom_ids import CONTENT_ID, SNOWFLAKE, _CustomId, _layout
+
+    @dataclass(frozen=True, slots=True)
+    class Short(_CustomId):
+        owner_id: int
+        topic_id: str
+
+    with pytest.raises(TypeError, match="2 fields but 1 parts"):
+        _layout("zz", SNOWFLAKE)(Short)
+    laid_out = _layout("zz", SNOWFLAKE, CONTENT_ID)(Short)
+    assert (
+        laid_out.TEMPLATE.pattern
+        == rf"zz:(?P<owner_id>{SNOWFLAKE.pattern}):(?P<topic_id>{CONTENT_ID.pattern})"
+    )
+    assert laid_out(36, "loops").custom_id == "zz:10:loops"
