@@ -56,6 +56,10 @@ class SlidingWindow {
     this.inFlight = 0;
     this.waiting = [];
     this.timer = null;
+    // For /health: requests sent upstream, and the seconds they spent in flight and waiting.
+    this.sent = 0;
+    this.inFlightMs = 0;
+    this.waitedMs = 0;
   }
 
   busy(now) {
@@ -64,15 +68,23 @@ class SlidingWindow {
   }
 
   acquire() {
+    const asked = Date.now();
     return new Promise((resolve) => {
-      this.waiting.push(resolve);
+      this.waiting.push(() => {
+        const now = Date.now();
+        this.waitedMs += now - asked;
+        resolve(now);
+      });
       this.drain();
     });
   }
 
-  release() {
+  release(started) {
+    const now = Date.now();
     this.inFlight -= 1;
-    this.answered.push(Date.now());
+    this.sent += 1;
+    this.inFlightMs += now - started;
+    this.answered.push(now);
     this.drain();
   }
 
@@ -105,16 +117,18 @@ const rest = new REST({
     if (EXEMPT.test(new URL(url).pathname)) {
       return DefaultRestOptions.makeRequest(url, init);
     }
-    await window.acquire();
+    const started = await window.acquire();
     try {
       return await DefaultRestOptions.makeRequest(url, init);
     } finally {
-      window.release();
+      window.release(started);
     }
   },
 });
 
 let rateLimited = 0;
+let received = 0;
+let answered = 0;
 rest.on("rateLimited", (info) => {
   rateLimited += 1;
   if (info.global) {
@@ -124,6 +138,7 @@ rest.on("rateLimited", (info) => {
 
 /** proxyRequests of @discordjs/proxy 2.1.1, with the body read first (see the top). */
 async function forward(req, res) {
+  received += 1;
   const parsedUrl = new URL(req.url, "http://noop");
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
@@ -146,15 +161,36 @@ async function forward(req, res) {
   } catch (error) {
     if (!populateErrorResponse(res, error)) throw error;
   } finally {
+    answered += 1;
     res.end();
   }
+}
+
+/** What /health reports: counters since the start, so that a poller can take differences
+ * (requests answered per second, the mean time a request waited for the window or spent
+ * upstream) and see a backlog (`open`: received, not yet answered). */
+function healthBody() {
+  return {
+    ok: true,
+    waited_for_rate_limits: rateLimited,
+    received,
+    answered,
+    open: received - answered,
+    upstream: {
+      sent: window.sent,
+      in_flight: window.inFlight,
+      waiting: window.waiting.length,
+      in_flight_ms: window.inFlightMs,
+      waited_ms: window.waitedMs,
+    },
+  };
 }
 
 const server = createServer((req, res) => {
   // A health check the supervisor can poll; it never reaches Discord.
   if (req.url === "/health") {
     res.setHeader("Content-Type", "application/json");
-    res.end(JSON.stringify({ ok: true, waited_for_rate_limits: rateLimited }));
+    res.end(JSON.stringify(healthBody()));
     return;
   }
   forward(req, res).catch((error) => {

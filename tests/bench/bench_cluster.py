@@ -11,6 +11,12 @@ first post due to the last one stored) against the ideal, max(spread, N / 45 s) 
 the global 429s the emulator answered (goal 0); every server posted exactly once; and
 `/roadmap next` round trips meanwhile (a member asks twice a second; goal p99 < 1 s), against
 the same command before the fan-out.
+
+While it drains, a timeline every 5 s shows where the time goes: the posts due so far and
+stored so far, the posts stored in those 5 s (the proxy's rate allows 225), the proxy's backlog
+(requests received and not yet answered: the bots keeping it fed or not), its mean upstream
+time per request (Discord's answer, here the emulator's) and its wait for the sliding window,
+and the CPU each part used (the emulator shares this process).
 """
 
 from __future__ import annotations
@@ -18,20 +24,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import aiohttp
+import psutil
+from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.engine import make_url
 
 from bot.sharding import shard_of
 from bot.store.alembic_runner import upgrade_url
+from bot.store.codec import encode_time
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
+from bot.store.schema import daily_schedules
 from tests.bench.figures import BenchOptions, Figure, percentile
-from tests.e2e.test_cluster import Cluster, cluster_of
+from tests.e2e.test_cluster import BotProcess, Cluster, cluster_of
 from tests.emulator.server import Emulator
 from tests.emulator.snowflakes import DISCORD_EPOCH_MS
 from tests.emulator.world import Channel, Guild, Member, World
@@ -87,9 +101,19 @@ async def postgres_database() -> AsyncIterator[str]:
         server.stop()
 
 
-async def seed(
-    url: str, servers: list[tuple[Guild, Channel]], first_due: datetime, spread: float
-) -> None:
+def _set_due_times(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    statement = (
+        update(daily_schedules)
+        .where(daily_schedules.c.guild_id == bindparam("guild"))
+        .values(next_fire_at=bindparam("fire_at"))
+    )
+    conn.execute(statement, rows)
+
+
+async def seed(url: str, servers: list[tuple[Guild, Channel]]) -> None:
+    """Every server's schedule, due tomorrow: written (slowly, through the repository) before
+    any of them falls due, so the fan-out is fed at the rate of the due times, not of the
+    seeding (which took ~100 s for 5,000 on a loaded machine, longer than the spread)."""
     now = datetime.now(UTC)
     at = now.time().replace(second=0, microsecond=0)  # today's time has just passed
     database = await Database.open(url)
@@ -99,16 +123,35 @@ async def seed(
             daily.save(
                 guild_id=guild.id, channel_id=channel.id, local_time=at, time_zone="UTC",
                 roadmap_id=None, ping_role_id=None, next_date=now.date(),
-                next_fire_at=first_due + timedelta(seconds=spread * index / len(servers)),
-                now=now,
+                next_fire_at=now + timedelta(days=1), now=now,
             )
-            for index, (guild, channel) in enumerate(servers)
+            for guild, channel in servers
         ]  # fmt: skip
-        # Ten at a time: the pool's size (the test server allows 40 connections in all).
+        # Ten at a time: the pool's size.
         for start in range(0, len(writes), 10):
             await asyncio.gather(*writes[start : start + 10])
     finally:
         await database.close()
+
+
+async def make_due(
+    url: str, servers: list[tuple[Guild, Channel]], first_due: datetime, spread: float
+) -> None:
+    """Move the seeded schedules' due times to `first_due` + `spread` * i / N, in one
+    transaction (a second or so), so that none is due before all are set."""
+    step = spread / len(servers)
+    rows = [
+        {"guild": guild.id, "fire_at": encode_time(first_due + timedelta(seconds=step * index))}
+        for index, (guild, _channel) in enumerate(servers)
+    ]
+    database = await Database.open(url)
+    try:
+        await database.write(_set_due_times, rows)
+    finally:
+        await database.close()
+    late = (datetime.now(UTC) - first_due).total_seconds()
+    if late > 0:
+        print(f"warning: the due times were set {late:.1f} s after the first was due")
 
 
 async def ask_next(emulator: Emulator, guild: Guild, members: list[Member], samples: list[float],
@@ -124,6 +167,61 @@ async def ask_next(emulator: Emulator, guild: Guild, members: list[Member], samp
         samples.append(10.0 if answered is None else answered)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(until.wait(), 0.5)
+
+
+@dataclass
+class Sample:
+    """One row of the drain's timeline."""
+
+    at: float  # seconds since the first post was due
+    due: int
+    stored: int
+    proxy: dict[str, Any]
+    cpu: dict[str, float]  # CPU seconds so far per part
+
+
+def cpu_so_far(bots: list[BotProcess]) -> dict[str, float]:
+    """CPU seconds used so far by this process (the emulator and the bench), the bot
+    processes, and the rest of this process's children (the proxy, PostgreSQL)."""
+    me = psutil.Process()
+    used = {"emulator": sum(me.cpu_times()[:2]), "bots": 0.0, "proxy+pg": 0.0}
+    bot_pids = {bot.process.pid for bot in bots}
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            part = "bots" if child.pid in bot_pids else "proxy+pg"
+            used[part] += sum(child.cpu_times()[:2])
+    return used
+
+
+async def proxy_counters(session: aiohttp.ClientSession, api_base: str) -> dict[str, Any]:
+    """The proxy's /health counters (deploy/proxy/server.mjs), {} when it does not answer."""
+    url = api_base.split("/api/", 1)[0] + "/health"
+    with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as answer:
+            body: dict[str, Any] = await answer.json()
+            return body
+    return {}
+
+
+def print_timeline(samples: list[Sample]) -> None:
+    print("\n  t (s)   due  stored  +stored/5s  proxy open  upstream ms  window wait ms"
+          "  CPU %: emulator  bots  proxy+pg")  # fmt: skip
+    for before, now in itertools.pairwise(samples):
+        seconds = now.at - before.at
+        upstream_before, upstream_now = (
+            before.proxy.get("upstream", {}),
+            now.proxy.get("upstream", {}),
+        )
+        sent = upstream_now.get("sent", 0) - upstream_before.get("sent", 0)
+        in_flight_ms = upstream_now.get("in_flight_ms", 0) - upstream_before.get("in_flight_ms", 0)
+        waited_ms = upstream_now.get("waited_ms", 0) - upstream_before.get("waited_ms", 0)
+        cpu = {part: (now.cpu[part] - before.cpu[part]) / seconds * 100 for part in now.cpu}
+        print(
+            f"  {now.at:5.0f} {now.due:5d} {now.stored:7d} {now.stored - before.stored:11d}"
+            f" {now.proxy.get('open', -1):11d} {in_flight_ms / max(sent, 1):12.0f}"
+            f" {waited_ms / max(sent, 1):14.0f}"
+            f"  {cpu['emulator']:15.0f} {cpu['bots']:5.0f} {cpu['proxy+pg']:9.0f}"
+        )
 
 
 def posted(emulator: Emulator, servers: list[tuple[Guild, Channel]]) -> list[int]:
@@ -155,6 +253,10 @@ async def _measure(
         await bot.wait_healthy(300)
     print(f"3 processes ready ({len(servers):,} servers) in {time.monotonic() - began:.1f} s")
 
+    seeding = time.monotonic()
+    await seed(cluster.url, servers)
+    print(f"{len(servers):,} schedules seeded (due tomorrow) in {time.monotonic() - seeding:.1f} s")
+
     idle: list[float] = []
     done = asyncio.Event()
     asking = asyncio.create_task(ask_next(emulator, servers[0][0], learners, idle, done))
@@ -162,26 +264,33 @@ async def _measure(
     done.set()
     await asking
 
-    lead = 5.0 + len(servers) / 1000  # seeding takes about a second per thousand here
-    first_due = datetime.now(UTC) + timedelta(seconds=lead)
-    await seed(cluster.url, servers, first_due, spread)
+    first_due = datetime.now(UTC) + timedelta(seconds=5)
+    await make_due(cluster.url, servers, first_due, spread)
     due_at = time.monotonic() + (first_due - datetime.now(UTC)).total_seconds()
     busy: list[float] = []
     done = asyncio.Event()
     asking = asyncio.create_task(ask_next(emulator, servers[0][0], learners, busy, done))
     ideal = max(spread, len(servers) / PROXY_RATE)
     last_count, last_change = 0, time.monotonic()
-    while True:
-        counts = posted(emulator, servers)
-        arrived = sum(1 for n in counts if n)
-        if arrived != last_count:
-            last_count, last_change = arrived, time.monotonic()
-        if arrived == len(servers):
-            break
-        if time.monotonic() - last_change > 60:
-            raise AssertionError(f"the fan-out stalled at {arrived} of {len(servers)} posts")
-        await asyncio.sleep(0.2)
+    timeline: list[Sample] = []
+    async with aiohttp.ClientSession() as session:
+        while True:
+            counts = posted(emulator, servers)
+            arrived = sum(1 for n in counts if n)
+            if arrived != last_count:
+                last_count, last_change = arrived, time.monotonic()
+            since_due = time.monotonic() - due_at
+            if not timeline or since_due - timeline[-1].at >= 5 or arrived == len(servers):
+                due = min(len(servers), max(0, int(len(servers) * since_due / spread) + 1))
+                proxy = await proxy_counters(session, cluster.api_base)
+                timeline.append(Sample(since_due, due, arrived, proxy, cpu_so_far(bots)))
+            if arrived == len(servers):
+                break
+            if time.monotonic() - last_change > 60:
+                raise AssertionError(f"the fan-out stalled at {arrived} of {len(servers)} posts")
+            await asyncio.sleep(0.2)
     drain = last_change - max(due_at, 0.0)
+    print_timeline(timeline)
     done.set()
     await asking
     doubled = sum(1 for n in posted(emulator, servers) if n > 1)
