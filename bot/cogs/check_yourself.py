@@ -9,14 +9,14 @@ A check started from a reminder DM records in the server the DM names (`DmCheckA
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.cogs.answers import answer, answer_edit
-from bot.cogs.buttons import OwnedButton, persistent_view
+from bot.cogs.buttons import persistent_view
 from bot.cogs.events import announce_mark
+from bot.cogs.kind_buttons import DmKindButton, OwnedKindButton
 from bot.errors import StudyError
 from bot.render import study_loop as views
 from bot.render.custom_ids import CheckAnswer, CheckStart, DmCheckAnswer
@@ -111,27 +111,11 @@ def check_send(
     return {**send_kwargs(message), "view": view}
 
 
-class CheckStartButton(
-    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=CheckStart.TEMPLATE
-):
+class CheckStartButton(OwnedKindButton[CheckStart], kind=CheckStart):
     """ "Check yourself": the topic's check as a new message, only for the presser."""
 
-    def __init__(self, spec: CheckStart | None) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Check yourself",
-                style=discord.ButtonStyle.primary,
-                custom_id=spec.custom_id if spec else "ck:0:x:x",
-            )
-        )
-        self.spec = spec
-        self.owner_id = spec.owner_id if spec else 0
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> CheckStartButton:
-        return cls(CheckStart.from_match(match))
+    default_label = "Check yourself"
+    default_style = discord.ButtonStyle.primary
 
     async def press(self, interaction: discord.Interaction) -> None:
         spec = self.spec
@@ -143,30 +127,12 @@ class CheckStartButton(
         await answer(interaction, **check_send(self.owner_id, roadmap.id, topic), ephemeral=True)
 
 
-class CheckAnswerButton(
-    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=CheckAnswer.TEMPLATE
-):
+class CheckAnswerButton(OwnedKindButton[CheckAnswer], kind=CheckAnswer):
     """One answer of a running check: says right or wrong, then the next question or the
     score; the last answer of a passed check records it."""
 
-    def __init__(self, spec: CheckAnswer | None, label: str = "Answer") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=spec.custom_id if spec else "ca:0:x:x:1:0000:0",
-            )
-        )
-        self.spec = spec
-        self.owner_id = spec.owner_id if spec else 0
-        #: The server a check in a reminder DM records in (None: the interaction's server).
-        self.dm_guild_id: int | None = None
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> CheckAnswerButton:
-        return cls(CheckAnswer.from_match(match))
+    #: The server a check in a reminder DM records in (None: the interaction's server).
+    dm_guild_id: int | None = None
 
     async def press(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -200,31 +166,10 @@ class CheckAnswerButton(
         await _finish_check(bot, interaction, roadmap, topic, feedback, guild_id=guild_id)
 
 
-class DmCheckAnswerButton(CheckAnswerButton, template=DmCheckAnswer.TEMPLATE):
+class DmCheckAnswerButton(DmKindButton[CheckAnswer], CheckAnswerButton, kind=DmCheckAnswer):
     """A check's answer in a reminder DM (`xa:`): the id names the server, the presser is the
     member (only the member a DM went to can press its buttons; the same id pressed anywhere
     but in a DM belongs to no one and is refused)."""
-
-    def __init__(self, spec: DmCheckAnswer | None, owner_id: int, label: str = "Answer") -> None:
-        # The button carries the DM's id (DynamicItem checks it against this class's template);
-        # the press runs on the member's own CheckAnswer.
-        super(CheckAnswerButton, self).__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=spec.custom_id if spec else "xa:0:x:x:1:0000:0",
-            )
-        )
-        self.spec = spec.for_member(owner_id) if spec else None
-        self.owner_id = owner_id if spec else 0
-        self.dm_guild_id = spec.guild_id if spec else None
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> DmCheckAnswerButton:
-        owner_id = interaction.user.id if interaction.guild_id is None else 0
-        return cls(DmCheckAnswer.from_match(match), owner_id)
 
 
 async def _finish_check(

@@ -9,8 +9,7 @@ working after a restart and on older days' posts; the server is the interaction'
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import discord
 
@@ -24,8 +23,8 @@ from bot.cogs.check_yourself import (
     questions_of,
 )
 from bot.cogs.events import announce_mark
+from bot.cogs.kind_buttons import KindButton
 from bot.cogs.topic_card import card_for
-from bot.cogs.tree import handle_press
 from bot.records import DONE
 from bot.render.custom_ids import DailyPostButton, NotifyMe
 from bot.render.daily import (
@@ -51,32 +50,16 @@ def _bot(interaction: discord.Interaction) -> StudyBot:
     return cast("StudyBot", interaction.client)
 
 
-class DailyPostItem(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=DailyPostButton.TEMPLATE
-):
+class DailyPostItem(KindButton[DailyPostButton], kind=DailyPostButton):
     """One button of the daily post (`spec.action` says which), pressed by any member."""
 
-    def __init__(self, spec: DailyPostButton | None) -> None:
-        action = spec.action if spec else DailyPostButton.DONE
-        super().__init__(
-            discord.ui.Button(
-                label=daily_button_label(action),
-                style=discord.ButtonStyle.success
-                if action == DailyPostButton.DONE
-                else discord.ButtonStyle.secondary,
-                custom_id=spec.custom_id if spec else "dp:d:x:x",
-            )
-        )
-        self.spec = spec
+    def label_for(self, spec: DailyPostButton | None) -> str:
+        return daily_button_label(spec.action if spec else DailyPostButton.DONE)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> DailyPostItem:
-        return cls(DailyPostButton.from_match(match))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await handle_press(interaction, self.press)
+    def style_for(self, spec: DailyPostButton | None) -> discord.ButtonStyle:
+        if spec is None or spec.action == DailyPostButton.DONE:
+            return discord.ButtonStyle.success
+        return discord.ButtonStyle.secondary
 
     async def press(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -119,29 +102,12 @@ class DailyPostItem(
         await answer(interaction, **reply, ephemeral=True)
 
 
-class NotifyMeItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NotifyMe.TEMPLATE):
+class NotifyMeItem(KindButton[NotifyMe], kind=NotifyMe):
     """Notify me: adds the role the daily post pings to the presser, or removes it. Checked
     again at each press: the schedule must still ping that role, and the role must still be
     one members may give themselves (no permissions, manageable by the bot)."""
 
-    def __init__(self, spec: NotifyMe | None) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=NOTIFY_ME_LABEL,
-                style=discord.ButtonStyle.secondary,
-                custom_id=spec.custom_id if spec else "nm:0",
-            )
-        )
-        self.spec = spec
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> NotifyMeItem:
-        return cls(NotifyMe.from_match(match))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await handle_press(interaction, self.press)
+    default_label = NOTIFY_ME_LABEL
 
     async def press(self, interaction: discord.Interaction) -> None:
         guild, spec, member = interaction.guild, self.spec, interaction.user

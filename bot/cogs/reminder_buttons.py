@@ -12,15 +12,14 @@ buttons keep working after a restart and on older DMs.
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import discord
 
 from bot.cogs.answers import answer
-from bot.cogs.buttons import OwnedButton
 from bot.cogs.check_yourself import TOPIC_LEFT, check_send, live_topic
 from bot.cogs.events import announce_mark
+from bot.cogs.kind_buttons import OwnedKindButton
 from bot.cogs.save import with_save_button
 from bot.cogs.study_loop import review_card
 from bot.cogs.topic_card import NO_EXAMPLE
@@ -45,52 +44,48 @@ OUTDATED = "This button is outdated. Use `/roadmap next` in the server to carry 
 LEFT_SERVER = "I am no longer in the server this reminder is from."
 
 _STATUS_OF_PRESS = {ReminderTopicButton.DONE: DONE, ReminderTopicButton.SKIP: SKIPPED}
+# The actions that stand out (the two kinds' action letters are distinct); the others secondary.
+_STYLES = {
+    ReminderTopicButton.DONE: discord.ButtonStyle.success,
+    ReminderMemberButton.STOP: discord.ButtonStyle.danger,
+}
 
 
 def _bot(interaction: discord.Interaction) -> StudyBot:
     return cast("StudyBot", interaction.client)
 
 
-def _style(spec: ReminderTopicButton | ReminderMemberButton | None) -> discord.ButtonStyle:
-    if isinstance(spec, ReminderTopicButton) and spec.action == ReminderTopicButton.DONE:
-        return discord.ButtonStyle.success
-    if isinstance(spec, ReminderMemberButton) and spec.action == ReminderMemberButton.STOP:
-        return discord.ButtonStyle.danger
-    return discord.ButtonStyle.secondary
+_Reminder = TypeVar("_Reminder", ReminderTopicButton, ReminderMemberButton)
 
 
-class ReminderTopicItem(
-    OwnedButton,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=ReminderTopicButton.TEMPLATE,
-):
-    """Done / Skip / Show example for the DM's topic, in the server the DM names."""
+class _ReminderItem(OwnedKindButton[_Reminder]):
+    """What both kinds of reminder button share: the refusal, the label and style, and a
+    press of a readable id (`press_in`, which acts in the server the DM names)."""
 
     not_yours = NOT_YOURS
 
-    def __init__(self, spec: ReminderTopicButton | None) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=reminder_button_label(spec) if spec else "Done",
-                style=_style(spec),
-                custom_id=spec.custom_id if spec else "dm:d:0:0:x:x",
-            )
-        )
-        self.spec = spec
-        self.owner_id = spec.owner_id if spec else 0
+    def label_for(self, spec: _Reminder | None) -> str:
+        return reminder_button_label(spec) if spec else self.default_label
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> ReminderTopicItem:
-        return cls(ReminderTopicButton.from_match(match))
+    def style_for(self, spec: _Reminder | None) -> discord.ButtonStyle:
+        return _STYLES.get(spec.action, self.default_style) if spec else self.default_style
 
     async def press(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
         spec = self.spec
         if spec is None:
             await answer(interaction, OUTDATED, ephemeral=True)
             return
+        await self.press_in(interaction, spec)
+
+    async def press_in(self, interaction: discord.Interaction, spec: _Reminder) -> None:
+        raise NotImplementedError
+
+
+class ReminderTopicItem(_ReminderItem[ReminderTopicButton], kind=ReminderTopicButton):
+    """Done / Skip / Show example for the DM's topic, in the server the DM names."""
+
+    async def press_in(self, interaction: discord.Interaction, spec: ReminderTopicButton) -> None:
+        bot = _bot(interaction)
         guild = bot.get_guild(spec.guild_id)
         if guild is None:
             await answer(interaction, LEFT_SERVER, ephemeral=True)
@@ -136,39 +131,12 @@ class ReminderTopicItem(
         await answer(interaction, **reply, ephemeral=True)
 
 
-class ReminderMemberItem(
-    OwnedButton,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=ReminderMemberButton.TEMPLATE,
-):
+class ReminderMemberItem(_ReminderItem[ReminderMemberButton], kind=ReminderMemberButton):
     """Stop reminders: turns the member's reminder off in the server the DM names. Review now:
     the member's first review due in that server, rated there."""
 
-    not_yours = NOT_YOURS
-
-    def __init__(self, spec: ReminderMemberButton | None) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=reminder_button_label(spec) if spec else "Stop reminders",
-                style=_style(spec),
-                custom_id=spec.custom_id if spec else "dm:x:0:0",
-            )
-        )
-        self.spec = spec
-        self.owner_id = spec.owner_id if spec else 0
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> ReminderMemberItem:
-        return cls(ReminderMemberButton.from_match(match))
-
-    async def press(self, interaction: discord.Interaction) -> None:
+    async def press_in(self, interaction: discord.Interaction, spec: ReminderMemberButton) -> None:
         bot = _bot(interaction)
-        spec = self.spec
-        if spec is None:
-            await answer(interaction, OUTDATED, ephemeral=True)
-            return
         guild = bot.get_guild(spec.guild_id)
         if spec.action == ReminderMemberButton.REVIEW:
             if guild is None:

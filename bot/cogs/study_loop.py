@@ -11,15 +11,14 @@ check_yourself.py.
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
 
 from bot.cogs.answers import answer, answer_edit
 from bot.cogs.autocomplete import MAX_CHOICES
-from bot.cogs.buttons import OwnedButton, persistent_view
+from bot.cogs.buttons import persistent_view
 from bot.cogs.check_yourself import (
     OUTDATED,
     TOPIC_LEFT,
@@ -29,6 +28,7 @@ from bot.cogs.check_yourself import (
     questions_of,
 )
 from bot.cogs.groups import SubcommandCog, subcommand
+from bot.cogs.kind_buttons import DmKindButton, OwnedKindButton
 from bot.cogs.topic_card import topic_view_card
 from bot.errors import StudyError
 from bot.render import study_loop as views
@@ -79,12 +79,13 @@ def _rating_view(
     buttons: list[ReviewRatingButton] = []
     for rating, label in views.RATING_BUTTONS:
         spec = ReviewRating(owner_id, roadmap_id, topic_id, int(rating))
-        highlighted = rating == suggested
+        # The suggested rating stands out.
+        style = discord.ButtonStyle.success if rating == suggested else None
         if dm_guild_id is None:
-            buttons.append(ReviewRatingButton(spec, label, highlighted=highlighted))
+            buttons.append(ReviewRatingButton(spec, label, style=style))
         else:
             dm_spec = DmReviewRating.of(dm_guild_id, spec)
-            buttons.append(DmReviewRatingButton(dm_spec, owner_id, label, highlighted=highlighted))
+            buttons.append(DmReviewRatingButton(dm_spec, owner_id, label, style=style))
     return persistent_view(*buttons)
 
 
@@ -123,30 +124,12 @@ def review_card(
     return views.review_question(topic, shown, due), view
 
 
-class ReviewAnswerButton(
-    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=ReviewAnswer.TEMPLATE
-):
+class ReviewAnswerButton(OwnedKindButton[ReviewAnswer], kind=ReviewAnswer):
     """An answer to a review's question: right or wrong with why, then the rating buttons
     (Good suggested for a right answer, Again for a wrong one)."""
 
-    def __init__(self, spec: ReviewAnswer | None, label: str = "Answer") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=spec.custom_id if spec else "ra:0:x:x:0:0000:0",
-            )
-        )
-        self.spec = spec
-        self.owner_id = spec.owner_id if spec else 0
-        #: The server a review in a reminder DM rates in (None: the interaction's server).
-        self.dm_guild_id: int | None = None
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> ReviewAnswerButton:
-        return cls(ReviewAnswer.from_match(match))
+    #: The server a review in a reminder DM rates in (None: the interaction's server).
+    dm_guild_id: int | None = None
 
     async def press(self, interaction: discord.Interaction) -> None:
         spec = self.spec
@@ -185,31 +168,12 @@ def _feedback(chosen: Answer, right_answer: Answer) -> Feedback:
     return Feedback(chosen.right, chosen, right_answer, Progress(), None, None)
 
 
-class ReviewRatingButton(
-    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=ReviewRating.TEMPLATE
-):
+class ReviewRatingButton(OwnedKindButton[ReviewRating], kind=ReviewRating):
     """Again / Hard / Good / Easy: rates the card, says when it comes back, and shows the
     next review due (in the same message)."""
 
-    def __init__(
-        self, spec: ReviewRating | None, label: str = "Rate", *, highlighted: bool = False
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.success if highlighted else discord.ButtonStyle.secondary,
-                custom_id=spec.custom_id if spec else "rv:0:x:x:3",
-            )
-        )
-        self.spec = spec
-        self.owner_id = spec.owner_id if spec else 0
-        self.dm_guild_id: int | None = None  # as ReviewAnswerButton's
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> ReviewRatingButton:
-        return cls(ReviewRating.from_match(match))
+    default_label = "Rate"
+    dm_guild_id: int | None = None  # as ReviewAnswerButton's
 
     async def press(self, interaction: discord.Interaction) -> None:
         bot = _bot(interaction)
@@ -236,61 +200,14 @@ class ReviewRatingButton(
         await answer_edit(interaction, **edit, view=view)
 
 
-class DmReviewAnswerButton(ReviewAnswerButton, template=DmReviewAnswer.TEMPLATE):
+class DmReviewAnswerButton(DmKindButton[ReviewAnswer], ReviewAnswerButton, kind=DmReviewAnswer):
     """A review's answer in a reminder DM (`ya:`): the id names the server, the presser is the
     member (only the member a DM went to can press its buttons; anywhere but in a DM the id
     belongs to no one)."""
 
-    def __init__(self, spec: DmReviewAnswer | None, owner_id: int, label: str = "Answer") -> None:
-        # The button carries the DM's id (DynamicItem checks it against this class's template);
-        # the press runs on the member's own ReviewAnswer.
-        super(ReviewAnswerButton, self).__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=spec.custom_id if spec else "ya:0:x:x:0:0000:0",
-            )
-        )
-        self.spec = spec.for_member(owner_id) if spec else None
-        self.owner_id = owner_id if spec else 0
-        self.dm_guild_id = spec.guild_id if spec else None
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> DmReviewAnswerButton:
-        owner_id = interaction.user.id if interaction.guild_id is None else 0
-        return cls(DmReviewAnswer.from_match(match), owner_id)
-
-
-class DmReviewRatingButton(ReviewRatingButton, template=DmReviewRating.TEMPLATE):
+class DmReviewRatingButton(DmKindButton[ReviewRating], ReviewRatingButton, kind=DmReviewRating):
     """Again / Hard / Good / Easy in a reminder DM (`yv:`), as DmReviewAnswerButton."""
-
-    def __init__(
-        self,
-        spec: DmReviewRating | None,
-        owner_id: int,
-        label: str = "Rate",
-        *,
-        highlighted: bool = False,
-    ) -> None:
-        super(ReviewRatingButton, self).__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.success if highlighted else discord.ButtonStyle.secondary,
-                custom_id=spec.custom_id if spec else "yv:0:x:x:3",
-            )
-        )
-        self.spec = spec.for_member(owner_id) if spec else None
-        self.owner_id = owner_id if spec else 0
-        self.dm_guild_id = spec.guild_id if spec else None
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> DmReviewRatingButton:
-        owner_id = interaction.user.id if interaction.guild_id is None else 0
-        return cls(DmReviewRating.from_match(match), owner_id)
 
 
 # -- commands ------------------------------------------------------------------------------
