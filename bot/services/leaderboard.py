@@ -4,8 +4,12 @@ Periods follow the server's time zone (else UTC); weeks start on Monday. Members
 their progress are left out of the leaderboard.
 
 Answers come from the summary tables (bot/store/summaries.py), which the writes keep up to date:
-milliseconds on a server of 100,000 members. `summaries=False` answers with the queries over
-every progress row and completion instead (the reference the tests and benchmarks compare with).
+milliseconds on a server of 100,000 members. When a server's rows are not ready (first use, a
+content reload moved topics, a new period) the answer comes from the queries over every progress
+row and completion (about a second at 100,000 members, on a reader: nobody else waits) and the
+rows are built in the background (bot/services/summary_builds.py), never inside the call.
+`summaries=False` always answers with those queries (the reference the tests and benchmarks
+compare with).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import InvalidPeriod
 from bot.roadmap.model import Roadmap, Stage
 from bot.services.clock import Clock
+from bot.services.summary_builds import SummaryBuilds
 from bot.services.timezones import local_date, localize, month_start, week_start, zone_or_utc
 from bot.store.database import Database
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
@@ -68,6 +73,11 @@ def kept_periods(period: Period, now: datetime, zone: ZoneInfo) -> tuple[PeriodS
     )
 
 
+def every_kept_period(now: datetime, zone: ZoneInfo) -> tuple[PeriodStart, ...]:
+    """This week and the next, this month and the next: what a server's summaries keep."""
+    return kept_periods(Period.WEEK, now, zone) + kept_periods(Period.MONTH, now, zone)
+
+
 @dataclass(frozen=True, slots=True)
 class Leaderboard:
     period: Period
@@ -92,9 +102,18 @@ class ServerStats:
 
 
 class LeaderboardService:
-    def __init__(self, db: Database, clock: Clock, *, summaries: bool = True) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        summaries: bool = True,
+        builds: SummaryBuilds | None = None,
+    ) -> None:
         self._stats = StatsRepository(db)
         self._summaries = SummaryRepository(db) if summaries else None
+        #: Where the answers ask for the builds of rows that are not ready.
+        self.builds = builds or SummaryBuilds(SummaryRepository(db))
         self._servers = ServerSettingsRepository(db)
         self._members = MemberSettingsRepository(db)
         self._clock = clock
@@ -129,14 +148,23 @@ class LeaderboardService:
         period = period if isinstance(period, Period) else parse_period(period)
         now, zone = self._clock.now(), await self._server_zone(guild_id)
         start = period_start(period, now, zone)
+        answer = None
         if self._summaries is not None:
-            entries, caller = await self._summaries.leaderboard(
+            content, keep = self._content(roadmap), every_kept_period(now, zone)
+            kept = kept_periods(period, now, zone)
+            summarised = await self._summaries.leaderboard(
                 guild_id,
-                self._content(roadmap),
-                period=kept_periods(period, now, zone),
+                content,
+                period=kept[0] if kept else None,
+                keep=keep,
                 caller_id=caller_id,
                 limit=limit,
             )
+            if not summarised.complete:
+                self.builds.request(guild_id, content, keep)
+            answer = summarised.answer
+        if answer is not None:
+            entries, caller = answer
         else:
             entries, caller = await self._stats.leaderboard(
                 guild_id,
@@ -153,28 +181,39 @@ class LeaderboardService:
             period, start[0] if start else None, tuple(entries), caller, caller_hidden=hidden
         )
 
-    async def prepare(self, guild_id: int, roadmap: Roadmap) -> None:
-        """Build the server's summary rows for `roadmap` now if they need it (the first answer
-        after the upgrade, a content reload that moved topics, a new period): for a caller
-        off the interactive path (start-up, after a reload), so no moderator waits for it."""
+    async def build_ahead(self, guild_id: int, roadmap: Roadmap) -> bool:
+        """Ask for the background build of the server's summary rows for `roadmap` when they
+        are not complete (start-up, after a reload, a new period), so that no answer finds
+        them unready; whether a build was asked for."""
         if self._summaries is None:
-            return
+            return False
         now, zone = self._clock.now(), await self._server_zone(guild_id)
-        for period in Period:
-            await self._summaries.leaderboard(
-                guild_id,
-                self._content(roadmap),
-                period=kept_periods(period, now, zone),
-                caller_id=0,
-                limit=1,
-            )
+        content, keep = self._content(roadmap), every_kept_period(now, zone)
+        summarised = await self._summaries.leaderboard(
+            guild_id, content, period=None, keep=keep, caller_id=0, limit=0
+        )
+        if summarised.complete:
+            return False
+        self.builds.request(guild_id, content, keep)
+        return True
+
+    async def stop_builds(self) -> None:
+        """Cancel the background builds (the bot is stopping; the next start asks again)."""
+        await self.builds.stop()
 
     async def server_stats(self, guild_id: int, roadmap: Roadmap) -> ServerStats:
         """Members started, active this week, and the stage funnel for `roadmap`."""
         now, zone = self._clock.now(), await self._server_zone(guild_id)
+        answer = None
         if self._summaries is not None:
-            week = kept_periods(Period.WEEK, now, zone)
-            furthest, active = await self._summaries.stats(guild_id, self._content(roadmap), week)
+            content, keep = self._content(roadmap), every_kept_period(now, zone)
+            week = kept_periods(Period.WEEK, now, zone)[0]
+            summarised = await self._summaries.stats(guild_id, content, week, keep)
+            if not summarised.complete:
+                self.builds.request(guild_id, content, keep)
+            answer = summarised.answer
+        if answer is not None:
+            furthest, active = answer
         else:
             stage_of = {
                 stored_id: stage

@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
@@ -42,16 +45,20 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    union,
+    update,
 )
 from sqlalchemy.types import Integer, Text
 
 from bot.records import DONE
+from bot.sharding import ShardPlan
 from bot.store.codec import encode_date, encode_time
 from bot.store.database import Database
 from bot.store.dialect import Prepared, insert, lock_tables
 from bot.store.schema import (
     DiscordId,
     completions,
+    daily_schedules,
     member_counts,
     member_scores,
     member_settings,
@@ -63,7 +70,9 @@ from bot.store.schema import (
     summary_builds,
     summary_contents,
     summary_topics,
+    weekly_schedules,
 )
+from bot.store.shards import narrowed
 from bot.store.stats import Score, not_an_index_column
 
 #: Periods whose scores are kept (`period_heads.period`).
@@ -381,15 +390,6 @@ def _wanted(starts: Sequence[PeriodStart]) -> dict[tuple[str, str], str]:
     return {(s.period, encode_date(s.starts_on)): encode_time(s.since) for s in starts}
 
 
-def _ready(state: _State, content: SummaryContent, starts: Sequence[PeriodStart]) -> bool:
-    kept = {key: since for key, (_, since) in state.heads.items()}
-    return (
-        state.content == content.fingerprint
-        and state.built == content.fingerprint
-        and kept == _wanted(starts)
-    )
-
-
 def _prepare(
     conn: Connection, guild_id: int, content: SummaryContent, starts: Sequence[PeriodStart]
 ) -> None:
@@ -441,6 +441,423 @@ def _prepare(
         assert head_id is not None
         _build_head(conn, int(head_id), guild_id, roadmap_id, since)
     conn.execute(delete(summary_building))
+
+
+# -- builds in the background: short writes, a range of members each -----------------------------
+#: Progress rows a build write covers (about 1,000 members of a 20-topic roadmap): each write
+#: stays short at 100,000 members (tests/bench/bench_summaries.py prints the longest).
+BUILD_CHUNK_ROWS = 20_000
+#: A build's marker without a heartbeat for this long is a build that died (its process
+#: stopped): another may take over.
+BUILD_STALE_AFTER = timedelta(minutes=2)
+#: `summary_builds.fingerprint` while a build runs: "building <token> <heartbeat>", never a
+#: fingerprint, so no answer takes the half-built rows for ready ones.
+_BUILDING = "building"
+#: `period_heads.starts_on` of a head no longer wanted, whose rows go a chunk at a time.
+_DROPPING = "drop"
+
+
+def _marker(token: str, now: datetime) -> str:
+    return f"{_BUILDING} {token} {encode_time(now)}"
+
+
+def _live_build(built: str | None, now: datetime) -> bool:
+    """Whether `built` is the marker of a build with a recent heartbeat (in any process)."""
+    if built is None or not built.startswith(f"{_BUILDING} "):
+        return False
+    heartbeat = built.rsplit(" ", 1)[-1]
+    return heartbeat > encode_time(now - BUILD_STALE_AFTER)
+
+
+def _token_of(built: str | None) -> str | None:
+    parts = (built or "").split(" ")
+    return parts[1] if len(parts) == 3 and parts[0] == _BUILDING else None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildJob:
+    """What a build of one server's summaries of one roadmap does, decided in its first write."""
+
+    guild_id: int
+    content: SummaryContent
+    token: str  # this build's marker in `summary_builds` while it runs
+    members: bool  # every member's rows again (built against another content, or never)
+    heads: tuple[tuple[int, str], ...]  # (head id, since) whose period rows are built
+    drops: tuple[int, ...]  # heads no longer wanted: their rows go after the switch
+
+    @property
+    def chunked(self) -> bool:
+        """Whether rows are built (member range by range) before the server's rows count as
+        ready; False: only new empty periods were added, or old ones go."""
+        return self.members or bool(self.heads)
+
+
+def _in_range(column: Any, low: int | None, high: int | None) -> list[Any]:
+    bounds = []
+    if low is not None:
+        bounds.append(column >= low)
+    if high is not None:
+        bounds.append(column < high)
+    return bounds
+
+
+def _logged_since(conn: Connection, guild_id: int, roadmap_id: str, since: str) -> bool:
+    """Whether the server's log of the roadmap has a completion at or after `since`."""
+    found = select(literal(1)).where(
+        _log.guild_id == guild_id, _log.roadmap_id == roadmap_id, _log.completed_at >= since
+    )
+    return conn.scalar(found.limit(1)) is not None
+
+
+def _set_built(conn: Connection, guild_id: int, roadmap_id: str, value: str) -> None:
+    statement = insert(conn, summary_builds).values(
+        guild_id=guild_id, roadmap_id=roadmap_id, fingerprint=value
+    )
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[summary_builds.c.guild_id, summary_builds.c.roadmap_id],
+            set_={"fingerprint": statement.excluded.fingerprint},
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _BuildRequest:
+    guild_id: int
+    content: SummaryContent
+    starts: tuple[PeriodStart, ...]  # the periods to keep
+    token: str
+    now: datetime
+
+
+def _begin_build(conn: Connection, request: _BuildRequest) -> tuple[BuildJob | None, float]:
+    """The build's first write: the content stored, the periods to keep added (a period
+    without completions yet, such as next week, is complete at once: empty) and the ones no
+    longer wanted marked for deletion, the marker set when rows are to be built. (None when
+    another build of the server is alive), and the seconds this write ran."""
+    started = time.perf_counter()
+    lock_tables(conn, member_scores, period_scores)
+    guild_id, content, starts, token = (
+        request.guild_id,
+        request.content,
+        request.starts,
+        request.token,
+    )
+    roadmap_id = content.roadmap_id
+    state = _state(conn, guild_id, roadmap_id, PERIODS)
+    if _live_build(state.built, request.now):
+        return None, time.perf_counter() - started
+    if state.content != content.fingerprint:
+        _store_content(conn, content)
+        # Builds of the roadmap under way (any server, any process) built with the content just
+        # replaced, and marks since count by the new one: each of them starts again.
+        builds = summary_builds.c
+        conn.execute(
+            update(summary_builds)
+            .where(builds.roadmap_id == roadmap_id, builds.fingerprint.startswith(f"{_BUILDING} "))
+            .values(fingerprint="stale")
+        )
+    members = state.built != content.fingerprint
+    kinds = {start.period for start in starts}
+    wanted = _wanted(starts)
+    heads: list[tuple[int, str]] = []
+    drops: list[int] = []
+    for (period, starts_on), (head_id, since) in state.heads.items():
+        if starts_on.startswith(_DROPPING):
+            drops.append(head_id)
+        elif period in kinds and wanted.get((period, starts_on)) != since:
+            # Renamed, so the period's key is free for the head that replaces it; marks keep
+            # its rows until the last of them goes.
+            conn.execute(
+                update(period_heads)
+                .where(_head.id == head_id)
+                .values(starts_on=f"{_DROPPING} {head_id}")
+            )
+            drops.append(head_id)
+        elif members:
+            heads.append((head_id, since))
+    for (period, starts_on), since in wanted.items():
+        kept = state.heads.get((period, starts_on))
+        if kept is not None and kept[1] == since:
+            continue
+        head_id = conn.scalar(
+            period_heads.insert()
+            .values(
+                guild_id=guild_id,
+                roadmap_id=roadmap_id,
+                period=period,
+                starts_on=starts_on,
+                since=since,
+            )
+            .returning(_head.id)
+        )
+        assert head_id is not None
+        # Marks keep the head from now on; rows to build only for completions already logged.
+        if members or _logged_since(conn, guild_id, roadmap_id, since):
+            heads.append((int(head_id), since))
+    job = BuildJob(guild_id, content, token, members, tuple(heads), tuple(drops))
+    if job.chunked:
+        _set_built(conn, guild_id, roadmap_id, _marker(token, request.now))
+    return job, time.perf_counter() - started
+
+
+def _histogram(conn: Connection, statement: Any) -> Counter[tuple[str, int]]:
+    """(metric, value) -> members, from `statement`'s (done, second metric's value or None,
+    members) rows."""
+    counted: Counter[tuple[str, int]] = Counter()
+    for done, other, members, metric in conn.execute(statement):
+        counted[("done", int(done))] += int(members)
+        if other is not None:
+            counted[(metric, int(other))] += int(members)
+    return counted
+
+
+def _add_counts(
+    conn: Connection, table: Any, key: dict[str, Any], change: Counter[tuple[str, int]]
+) -> None:
+    """Add `change` (negative for members gone) to the counts rows of `key`."""
+    rows = [
+        {**key, "metric": metric, "value": value, "members": members}
+        for (metric, value), members in sorted(change.items())
+        if members
+    ]
+    if not rows:
+        return
+    statement = insert(conn, table)
+    conflict = [table.c[name] for name in (*key, "metric", "value") if name in table.primary_key]
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=conflict,
+            set_={"members": table.c.members + statement.excluded.members},
+        ),
+        rows,
+    )
+
+
+def _members_range(
+    conn: Connection, guild_id: int, content: SummaryContent, low: int | None, high: int | None
+) -> None:
+    """The rows of the members in [low, high) from their progress, their counts moved by the
+    difference (the triggers are off: `summary_building`)."""
+    roadmap_id = content.roadmap_id
+    scope = [
+        _member.guild_id == guild_id,
+        _member.roadmap_id == roadmap_id,
+        *_in_range(_member.user_id, low, high),
+    ]
+    histogram = (
+        select(_member.done, _member.furthest, func.count(), literal("stage"))
+        .where(*scope)
+        .group_by(_member.done, _member.furthest)
+    )
+    before = _histogram(conn, histogram)
+    conn.execute(delete(member_scores).where(*scope))
+    aliased = any(stored != live for stored, (live, _) in content.topics.items())
+    done = _done_live if aliased else func.sum(case((_row.status == DONE, 1), else_=0))
+    scores = (
+        select(_row.guild_id, _row.roadmap_id, _row.user_id, done, func.max(_topic.stage))
+        .select_from(_with_topics)
+        .where(
+            _row.guild_id == guild_id,
+            _row.roadmap_id == roadmap_id,
+            *_in_range(_row.user_id, low, high),
+        )
+        .group_by(_row.guild_id, _row.roadmap_id, _row.user_id)
+    )
+    conn.execute(
+        member_scores.insert().from_select(
+            ["guild_id", "roadmap_id", "user_id", "done", "furthest"], scores
+        )
+    )
+    change = _histogram(conn, histogram)
+    change.subtract(before)
+    _add_counts(conn, member_counts, {"guild_id": guild_id, "roadmap_id": roadmap_id}, change)
+
+
+def _head_range(
+    conn: Connection, job: BuildJob, head: tuple[int, str], low: int | None, high: int | None
+) -> None:
+    """A period's rows of the members in [low, high) from their log, counts as above."""
+    (head_id, since), guild_id, roadmap_id = head, job.guild_id, job.content.roadmap_id
+    scope = [_period.head_id == head_id, *_in_range(_period.user_id, low, high)]
+    active = case((_period.logged > 0, 1))
+    histogram = (
+        select(_period.done, active, func.count(), literal("active"))
+        .where(*scope)
+        .group_by(_period.done, active)
+    )
+    before = _histogram(conn, histogram)
+    conn.execute(delete(period_scores).where(*scope))
+    # The members' own log by its index (completions_by_member_time: member, roadmap, time).
+    scores = (
+        select(
+            literal_column(str(int(head_id))),
+            _log.guild_id,
+            _log.user_id,
+            func.count(distinct(_topic.live_id)),
+            func.count(),
+        )
+        .select_from(_log_with_topics)
+        .where(
+            _log.guild_id == guild_id,
+            *_in_range(_log.user_id, low, high),
+            _log.roadmap_id == roadmap_id,
+            _log.completed_at >= since,
+        )
+        .group_by(_log.guild_id, _log.user_id)
+    )
+    conn.execute(
+        period_scores.insert().from_select(
+            ["head_id", "guild_id", "user_id", "done", "logged"], scores
+        )
+    )
+    change = _histogram(conn, histogram)
+    change.subtract(before)
+    _add_counts(conn, period_counts, {"head_id": head_id, "guild_id": guild_id}, change)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    high: int | None  # where the next range starts (None: this was the last)
+    superseded: bool  # another build (or content) took over: this one stops
+    seconds: float  # how long the write ran
+
+
+def _range_end(conn: Connection, guild_id: int, low: int | None, rows: int) -> int | None:
+    """The first member after `rows` progress rows of the server from `low` (None: the rest
+    is shorter)."""
+    after = select(_row.user_id).where(
+        _row.guild_id == guild_id, *_in_range(_row.user_id, low, None)
+    )
+    high = conn.scalar(after.order_by(_row.user_id).limit(1).offset(rows))
+    if high is not None and low is not None and high <= low:  # one member with `rows` rows
+        high = conn.scalar(
+            select(func.min(_row.user_id)).where(_row.guild_id == guild_id, _row.user_id > low)
+        )
+    return None if high is None else int(high)
+
+
+def _build_range(
+    conn: Connection, job: BuildJob, low: int | None, rows: int, now: datetime
+) -> _Step:
+    """One build write: the rows of the members from `low` (up to `rows` progress rows), or,
+    for the last range, those and the switch: the server's rows count as built."""
+    started = time.perf_counter()
+    lock_tables(conn, member_scores, period_scores)
+    guild_id, roadmap_id = job.guild_id, job.content.roadmap_id
+    key = {"guild_id": guild_id, "roadmap_id": roadmap_id}
+    built, content = _BUILT.rows(conn, **key), _CONTENT.rows(conn, roadmap_id=roadmap_id)
+    if _token_of(built[0][0] if built else None) != job.token or content != [
+        (job.content.fingerprint,)
+    ]:
+        return _Step(None, True, time.perf_counter() - started)
+    high = _range_end(conn, guild_id, low, rows)
+    conn.execute(summary_building.insert().values(started_at=job.token))
+    if job.members:
+        _members_range(conn, guild_id, job.content, low, high)
+    for head in job.heads:
+        _head_range(conn, job, head, low, high)
+    conn.execute(delete(summary_building))
+    done = job.content.fingerprint if high is None else _marker(job.token, now)
+    _set_built(conn, guild_id, roadmap_id, done)
+    return _Step(high, False, time.perf_counter() - started)
+
+
+def _drop_rows(conn: Connection, head_id: int, rows: int) -> tuple[bool, float]:
+    """Up to `rows` rows of a head no longer wanted; the last write deletes the head, its counts
+    and what marks added meanwhile. (Whether the head is gone, the seconds the write ran.)"""
+    started = time.perf_counter()
+    lock_tables(conn, member_scores, period_scores)
+    conn.execute(summary_building.insert().values(started_at="drop"))
+    first = (
+        select(_period.user_id)
+        .where(_period.head_id == head_id)
+        .order_by(_period.user_id)
+        .limit(rows)
+        .scalar_subquery()
+    )
+    deleted = conn.execute(
+        delete(period_scores).where(_period.head_id == head_id, _period.user_id.in_(first))
+    ).rowcount
+    gone = deleted < rows
+    if gone:
+        conn.execute(delete(period_scores).where(_period.head_id == head_id))
+        conn.execute(delete(period_counts).where(period_counts.c.head_id == head_id))
+        conn.execute(delete(period_heads).where(_head.id == head_id))
+    conn.execute(delete(summary_building))
+    return gone, time.perf_counter() - started
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What a build did: its writes, the longest one's time on the writer, how it ended."""
+
+    writes: int = 0
+    longest_write: float = 0.0  # seconds
+    seconds: float = 0.0  # from the first write's start to the last one's end
+    finished: bool = False  # the rows count as built (or nothing needed building)
+    superseded: bool = False  # another build or another content took over
+
+    def add(self, seconds: float) -> None:
+        self.writes += 1
+        self.longest_write = max(self.longest_write, seconds)
+
+
+class SummaryBuild:
+    """One server's build in short writes, each a range of members (see the module): `await
+    step()` until it answers False. Marks and answers go on between the steps."""
+
+    def __init__(
+        self,
+        db: Database,
+        job: BuildJob,
+        *,
+        rows: int,
+        clock: Callable[[], datetime],
+        report: BuildReport,
+    ) -> None:
+        self._db = db
+        self.job = job
+        self._rows = rows
+        self._clock = clock
+        self._low: int | None = None
+        self._built = not job.chunked
+        self._drops = list(job.drops)
+        self.report = report
+        self._started = time.perf_counter()
+        report.finished = self._built
+
+    async def step(self) -> bool:
+        """Run the next write; False once nothing is left (or the build was superseded)."""
+        if not self._built:
+            step = await self._db.write(
+                _build_range, self.job, self._low, self._rows, self._clock()
+            )
+            self.report.add(step.seconds)
+            if step.superseded:
+                self.report.superseded = True
+                self._drops.clear()
+                return self._end()
+            self._low = step.high
+            self._built = self.report.finished = step.high is None
+            return True
+        if self._drops:
+            gone, seconds = await self._db.write(_drop_rows, self._drops[0], self._rows)
+            self.report.add(seconds)
+            if gone:
+                self._drops.pop(0)
+            return True
+        return self._end()
+
+    def _end(self) -> bool:
+        self.report.seconds = time.perf_counter() - self._started
+        return False
+
+    async def run(self) -> BuildReport:
+        """Every step, one after the other."""
+        while await self.step():
+            pass
+        return self.report
 
 
 # -- answers ---------------------------------------------------------------------------------------
@@ -549,78 +966,156 @@ def _ranking(
 
 
 _Answer = tuple[list[Score], Score | None] | tuple[dict[int, int], int]
+A = TypeVar("A")
+
+
+@dataclass(frozen=True, slots=True)
+class Summarised(Generic[A]):
+    """An answer from the summaries, or None when the server's rows are not ready for it
+    (answer from the full queries then); `complete`: the rows are exactly as wanted (the
+    content, every period to keep and no other), so no build is due."""
+
+    answer: A | None
+    complete: bool
 
 
 @dataclass(frozen=True, slots=True)
 class _Question:
     guild_id: int
     content: SummaryContent
-    starts: tuple[PeriodStart, ...]  # the periods to keep; the answer is of the first
+    period: PeriodStart | None  # the answer's period (None: all time)
+    keep: tuple[PeriodStart, ...]  # every period the server's rows keep
     kind: str  # "leaderboard" or "stats"
     caller_id: int = 0
     limit: int = 0
 
 
-def _answer(conn: Connection, question: _Question) -> _Answer | None:
-    """The answer, or None when the server's rows are not ready for the question's content
-    and periods (then `_prepare` first)."""
-    guild_id, content, starts = question.guild_id, question.content, question.starts
-    kinds = sorted({start.period for start in starts})
-    state = _state(conn, guild_id, content.roadmap_id, kinds)
-    if not _ready(state, content, starts):
-        return None
+def _answer(conn: Connection, question: _Question) -> Summarised[_Answer]:
+    """The answer, when the server's rows are built against the question's content and keep
+    its period; and whether they are complete (see `Summarised`)."""
+    guild_id, content, period = question.guild_id, question.content, question.period
+    state = _state(conn, guild_id, content.roadmap_id, PERIODS)
+    built = state.content == content.fingerprint and state.built == content.fingerprint
+    kinds = {start.period for start in question.keep}
+    kept = {key: since for key, (_, since) in state.heads.items() if key[0] in kinds}
+    complete = built and kept == _wanted(question.keep)
+    head_id = None
+    if period is not None:
+        head = state.heads.get((period.period, encode_date(period.starts_on)))
+        if head is not None and head[1] == encode_time(period.since):
+            head_id = head[0]
+    if not built or (period is not None and head_id is None):
+        return Summarised(None, False)
     key: dict[str, Any] = {"guild_id": guild_id, "roadmap_id": content.roadmap_id}
-    if starts:
-        head_id = state.heads[(starts[0].period, encode_date(starts[0].starts_on))][0]
+    answer: _Answer
     if question.kind == "stats":
         stages = {int(s): int(n) for s, n in _STAGES.rows(conn, **key)}
         active = _ACTIVE.rows(conn, head_id=head_id)
-        return stages, int(active[0][0]) if active else 0
-    caller_id, limit = question.caller_id, question.limit
-    if not starts:
-        return _ranking(conn, _ALL_TIME, key, caller_id, limit)
-    in_period = {"guild_id": guild_id, "head_id": head_id}
-    return _ranking(conn, _IN_PERIOD, in_period, caller_id, limit)
+        answer = (stages, int(active[0][0]) if active else 0)
+    elif head_id is None:
+        answer = _ranking(conn, _ALL_TIME, key, question.caller_id, question.limit)
+    else:
+        in_period = {"guild_id": guild_id, "head_id": head_id}
+        answer = _ranking(conn, _IN_PERIOD, in_period, question.caller_id, question.limit)
+    return Summarised(answer, complete)
+
+
+def _kept_servers(conn: Connection, plan: ShardPlan | None) -> list[tuple[int, str | None]]:
+    """(server, roadmap or None for the server's own) of every server whose summaries are
+    worth building ahead: built before, or with a daily or weekly post; on `plan`'s shards."""
+    sources = [
+        narrowed(
+            select(summary_builds.c.guild_id, summary_builds.c.roadmap_id),
+            summary_builds.c.guild_id,
+            plan,
+        ),
+        narrowed(
+            select(daily_schedules.c.guild_id, daily_schedules.c.roadmap_id),
+            daily_schedules.c.guild_id,
+            plan,
+        ),
+        narrowed(
+            select(weekly_schedules.c.guild_id, literal(None, Text)),
+            weekly_schedules.c.guild_id,
+            plan,
+        ),
+    ]
+    rows = conn.execute(union(*sources)).all()
+    return sorted({(int(guild_id), roadmap_id) for guild_id, roadmap_id in rows}, key=str)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class SummaryRepository:
-    """Whole-server answers from the summary tables (built on first use, see the module)."""
+    """Whole-server answers from the summary tables, and their builds in short writes (see the
+    module)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
-
-    async def _ask(self, question: _Question) -> Any:
-        for _ in range(3):  # the rows are ready, or made ready and asked again
-            answer = await self._db.read(_answer, question)
-            if answer is not None:
-                return answer
-            await self._db.write(_prepare, question.guild_id, question.content, question.starts)
-        # Only when other processes with other content rebuild the rows between each write
-        # and read of this call.
-        raise RuntimeError(f"summaries of {question.content.roadmap_id} keep changing")
 
     async def leaderboard(
         self,
         guild_id: int,
         content: SummaryContent,
         *,
-        period: Sequence[PeriodStart],
+        period: PeriodStart | None,
+        keep: Sequence[PeriodStart],
         caller_id: int,
         limit: int,
-    ) -> tuple[list[Score], Score | None]:
+    ) -> Summarised[tuple[list[Score], Score | None]]:
         """The top `limit` visible members by live topics done (all time when `period` is
-        empty; else completed since `period[0]`, with `period[1:]` (the next period) kept
-        ready too), and the caller's score (None when they have none or hide)."""
-        question = _Question(guild_id, content, tuple(period), "leaderboard", caller_id, limit)
-        answer: tuple[list[Score], Score | None] = await self._ask(question)
-        return answer
+        None; else completed since its start), and the caller's score (None when they have
+        none or hide); no answer when the rows are not ready. `keep`: the periods the
+        server's rows should keep (a build is due when they do not)."""
+        question = _Question(
+            guild_id, content, period, tuple(keep), "leaderboard", caller_id, limit
+        )
+        answer = await self._db.read(_answer, question)
+        return cast(Summarised[tuple[list[Score], Score | None]], answer)
 
     async def stats(
-        self, guild_id: int, content: SummaryContent, week: Sequence[PeriodStart]
-    ) -> tuple[dict[int, int], int]:
+        self,
+        guild_id: int,
+        content: SummaryContent,
+        week: PeriodStart,
+        keep: Sequence[PeriodStart],
+    ) -> Summarised[tuple[dict[int, int], int]]:
         """(stage position -> members whose furthest progress is in it, members who logged a
-        completion in the roadmap since `week[0]`); `week[1:]` is kept ready too."""
-        answer: tuple[dict[int, int], int] = await self._ask(
-            _Question(guild_id, content, tuple(week), "stats")
-        )
-        return answer
+        completion in the roadmap since `week`'s start), as `leaderboard` answers."""
+        question = _Question(guild_id, content, week, tuple(keep), "stats")
+        answer = await self._db.read(_answer, question)
+        return cast(Summarised[tuple[dict[int, int], int]], answer)
+
+    async def begin_build(
+        self,
+        guild_id: int,
+        content: SummaryContent,
+        keep: Sequence[PeriodStart],
+        *,
+        rows: int = BUILD_CHUNK_ROWS,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> SummaryBuild | None:
+        """Start building the server's rows for `content`, keeping exactly the periods `keep`
+        among the kinds it names: its first write. None when another build of the server runs
+        (in this process or another); else step the build (`SummaryBuild`) to its end."""
+        token = secrets.token_hex(6)
+        request = _BuildRequest(guild_id, content, tuple(keep), token, clock())
+        job, seconds = await self._db.write(_begin_build, request)
+        if job is None:
+            return None
+        report = BuildReport()
+        report.add(seconds)
+        return SummaryBuild(self._db, job, rows=rows, clock=clock, report=report)
+
+    async def build_in_one_write(
+        self, guild_id: int, content: SummaryContent, keep: Sequence[PeriodStart]
+    ) -> None:
+        """The server's rows built as before the background builds: in one write holding the
+        writer throughout (seconds at 100,000 members). Kept as the benchmarks' baseline."""
+        await self._db.write(_prepare, guild_id, content, tuple(keep))
+
+    async def kept_servers(self, plan: ShardPlan | None) -> list[tuple[int, str | None]]:
+        """(server, roadmap id or None: the server's own) whose summaries are built ahead."""
+        return await self._db.read(_kept_servers, plan)

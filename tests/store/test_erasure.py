@@ -86,8 +86,8 @@ def _add_reminder_rows(conn: Connection, user_id: int) -> None:
 async def _member_with_everything(db: Database, user_id: int) -> None:
     # The whole-server summaries, with this week kept: the member's rows there too.
     week = PeriodStart("week", NOW.date(), NOW - timedelta(hours=1))
-    await SummaryRepository(db).leaderboard(
-        G, SummaryContent("rm", {"a": ("a", 0)}), period=(week,), caller_id=user_id, limit=10
+    await SummaryRepository(db).build_in_one_write(
+        G, SummaryContent("rm", {"a": ("a", 0)}), (week,)
     )
     await MemberSettingsRepository(db).update(G, user_id, NOW, reminder_time="08:00")
     await ProgressRepository(db).change(

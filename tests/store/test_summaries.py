@@ -4,7 +4,10 @@ The same leaderboards (all time, week, month) and stats are asked of the summari
 today's queries (`LeaderboardService(summaries=False)`) after a random sequence of everything
 that changes progress or completions: done, skip, in progress, reset, a passed check, Undo,
 forget-me, a server's deletion, content reloads moving and renaming topics, hidden members, the
-server's zone, and weeks and months going by. Also: a database with rows made before revision
+server's zone, and weeks and months going by; the builds run in the background meanwhile, in
+writes of a few members each, and a deterministic test puts those changes between every two
+writes of a build. Before comparing, the rows are made complete (built, asked for nothing more),
+so the answers compared are the summaries' own. Also: a database with rows made before revision
 0007 answers correctly at once after the upgrade; on SQLite and on PostgreSQL.
 """
 
@@ -22,9 +25,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.records import DONE, IN_PROGRESS, SKIPPED
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import ManualClock
-from bot.services.leaderboard import LeaderboardService, Period
+from bot.services.leaderboard import (
+    LeaderboardService,
+    Period,
+    every_kept_period,
+    summary_content,
+)
 from bot.services.progress import StudyService
 from bot.services.standing import topic_ids
+from bot.services.summary_builds import SummaryBuilds
+from bot.services.timezones import zone_or_utc
 from bot.store.alembic_runner import upgrade_sqlite, upgrade_url
 from bot.store.database import Database
 from bot.store.erasure import MemberDataRepository
@@ -32,6 +42,7 @@ from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
 from bot.store.progress import ProgressRepository, StatusChange
 from bot.store.schema import completions, member_settings, progress
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
+from bot.store.summaries import SummaryRepository
 from bot.store.undo import UndoRepository, UndoRequest
 
 G, OTHER = 10**18, 10**18 + 1
@@ -70,6 +81,21 @@ V3 = _roadmap(
 )
 
 
+def _summaries(db: Database, clock: ManualClock, rows: int = 3) -> LeaderboardService:
+    """The summaries' service, its builds a few members' rows a write (`rows` progress rows),
+    so that the test's seven members take several writes."""
+    return LeaderboardService(db, clock, builds=SummaryBuilds(SummaryRepository(db), rows=rows))
+
+
+async def _complete(fast: LeaderboardService, roadmap: Roadmap, guild: int) -> None:
+    """Let the builds under way end, then build what is still due: afterwards the rows are
+    complete (no build asked for), so every answer comes from them."""
+    await fast.builds.idle()
+    await fast.build_ahead(guild, roadmap)
+    await fast.builds.idle()
+    assert not await fast.build_ahead(guild, roadmap), "the rows are not complete after a build"
+
+
 async def _same_answers(
     fast: LeaderboardService,
     slow: LeaderboardService,
@@ -78,6 +104,7 @@ async def _same_answers(
     callers: tuple[int, ...] = (USERS[0], USERS[3], 42),
 ) -> None:
     for guild in (G, OTHER):
+        await _complete(fast, roadmap, guild)
         for period in Period:
             for n, caller in enumerate(callers):
                 limit = 2 if n % 2 else 10  # a short board leaves the caller out of the top
@@ -86,13 +113,14 @@ async def _same_answers(
                 assert got == want, f"{note}: {guild} {period} caller {caller} limit {limit}"
         got_stats = await fast.server_stats(guild, roadmap)
         assert got_stats == await slow.server_stats(guild, roadmap), f"{note}: stats {guild}"
+        assert not fast.builds.busy, f"{note}: an answer found the rows not complete"
 
 
 async def _random_history(db: Database, seed: int, steps: int) -> None:
     rng = random.Random(seed)
     clock = ManualClock(START)
     study = StudyService(db, clock)
-    fast = LeaderboardService(db, clock)
+    fast = _summaries(db, clock, rows=rng.choice((1, 3, 100)))
     slow = LeaderboardService(db, clock, summaries=False)
     members = MemberSettingsRepository(db)
     servers = ServerSettingsRepository(db)
@@ -145,6 +173,8 @@ async def _random_history(db: Database, seed: int, steps: int) -> None:
             roadmap = rng.choice((V1, V2, V3))
             last_marks.clear()  # Undo buttons of another content are not the point here
             what = f"content {roadmap.topics[0].id}"
+            if rng.random() < 0.7:  # a build starts, and the next changes go on beside it
+                await fast.build_ahead(guild, roadmap)
         elif roll < 0.84:
             await members.update(guild, user, clock.now(), hide_progress=rng.random() < 0.5)
             what = "hide"
@@ -155,11 +185,19 @@ async def _random_history(db: Database, seed: int, steps: int) -> None:
         else:
             clock.set(clock.now() + timedelta(hours=rng.choice((1, 7, 30, 80, 200))))
             what = "time passes"
+        if rng.random() < 0.3:
+            # An answer now (the rows may be half built: then from the full queries, and a
+            # build asked for), while the builds go on.
+            note = f"seed {seed} step {step} after {what}, a build under way"
+            period = rng.choice(tuple(Period))
+            got = await fast.leaderboard(guild, roadmap, period, user, limit=3)
+            assert got == await slow.leaderboard(guild, roadmap, period, user, limit=3), note
         if step % 4 == 0 or what.startswith(("content", "time", "undo", "forget", "zone")):
             callers = (rng.choice(USERS), rng.choice(USERS))  # the second with a short board
             note = f"seed {seed} step {step} after {what}"
             await _same_answers(fast, slow, roadmap, note, callers)
     await _same_answers(fast, slow, roadmap, f"seed {seed} at the end")
+    await fast.builds.idle()
 
 
 async def test_summaries_answer_as_the_full_queries_after_random_changes(
@@ -174,16 +212,17 @@ async def test_summaries_answer_as_the_full_queries_other_seeds(db: Database) ->
 
 
 async def test_the_writes_keep_the_rows_without_a_rebuild(db: Database) -> None:
-    """After the first answer built them, marks update the rows themselves: the summaries are
-    not rebuilt (the stored build stays) and still answer as the full queries."""
+    """After a build, marks update the rows themselves: the summaries are not rebuilt (the
+    stored build stays) and still answer as the full queries."""
     clock = ManualClock(START)
     study = StudyService(db, clock)
-    fast = LeaderboardService(db, clock)
+    fast = _summaries(db, clock)
     slow = LeaderboardService(db, clock, summaries=False)
     await study.mark(G, USERS[0], V1, "a", DONE)
     await fast.leaderboard(G, V1, Period.WEEK, USERS[0])
-    await fast.leaderboard(G, V1, Period.MONTH, USERS[0])
+    await _complete(fast, V1, G)
     built = await db.read(lambda conn: conn.exec_driver_sql("SELECT * FROM period_heads").all())
+    assert len(built) == 4  # this week and the next, this month and the next
     for user, topic in ((USERS[1], "b"), (USERS[0], "c"), (USERS[1], "a"), (USERS[2], "d")):
         await study.mark(G, user, V1, topic, DONE)
     await study.reset(G, USERS[0], V1, "a")
@@ -192,6 +231,7 @@ async def test_the_writes_keep_the_rows_without_a_rebuild(db: Database) -> None:
         == built
     )
     board = await fast.leaderboard(G, V1, Period.WEEK, USERS[0])
+    assert not fast.builds.busy  # answered from the rows, nothing to build
     top = [(s.user_id, s.count) for s in board.entries]
     assert top == [(USERS[0], 2), (USERS[1], 2), (USERS[2], 1)]
     assert board == await slow.leaderboard(G, V1, Period.WEEK, USERS[0])
@@ -201,20 +241,44 @@ async def test_the_writes_keep_the_rows_without_a_rebuild(db: Database) -> None:
     stats = await fast.server_stats(G, V1)
     assert (stats.started, [r.members for r in stats.reached]) == (3, [3, 1, 0])
     assert stats == await slow.server_stats(G, V1)
+    assert not fast.builds.busy
 
 
-async def test_prepare_builds_ahead_so_the_answers_build_nothing(db: Database) -> None:
+async def test_an_answer_never_waits_for_a_build(db: Database) -> None:
+    """Rows not built: the answer comes from the full queries, right, and the build is asked
+    for and runs after the call returned (a member's rows a write, so it takes several)."""
     clock = ManualClock(START)
     study = StudyService(db, clock)
-    boards = LeaderboardService(db, clock)
+    fast = _summaries(db, clock, rows=1)
+    slow = LeaderboardService(db, clock, summaries=False)
+    for n, user in enumerate(USERS):
+        for topic in V1.topics[: n + 1]:
+            await study.mark(G, user, V1, topic.id, DONE)
+    board = await fast.leaderboard(G, V1, Period.MONTH, USERS[2])
+    assert fast.builds.busy, "no build was asked for, or it ran inside the call"
+    assert board == await slow.leaderboard(G, V1, Period.MONTH, USERS[2])
+    assert [s.count for s in board.entries] == [7, 6, 5, 4, 3, 2, 1]
+    await fast.builds.idle()
+    report = fast.builds.last
+    assert report is not None and report.finished
+    assert report.writes >= len(USERS) + 1  # the first write, then one member a write
+    assert not await fast.build_ahead(G, V1)  # complete
+    assert await fast.leaderboard(G, V1, Period.MONTH, USERS[2]) == board
+
+
+async def test_build_ahead_means_the_answers_start_no_build(db: Database) -> None:
+    clock = ManualClock(START)
+    study = StudyService(db, clock)
+    boards = _summaries(db, clock)
     for user in USERS[:3]:
         await study.mark(G, user, V2, "a", DONE)
-    await boards.prepare(G, V2)
-    builds: list[object] = []
+    assert await boards.build_ahead(G, V2)
+    await boards.builds.idle()
+    writes: list[object] = []
     real_write = db.write
 
     async def counted_write(operation, *args):  # type: ignore[no-untyped-def]
-        builds.append(operation)
+        writes.append(operation)
         return await real_write(operation, *args)
 
     db.write = counted_write  # type: ignore[method-assign]
@@ -223,9 +287,122 @@ async def test_prepare_builds_ahead_so_the_answers_build_nothing(db: Database) -
             board = await boards.leaderboard(G, V2, period, USERS[0])
             assert [s.count for s in board.entries] == [1, 1, 1]
         assert (await boards.server_stats(G, V2)).started == 3
+        assert not boards.builds.busy
     finally:
         db.write = real_write  # type: ignore[method-assign]
-    assert builds == []
+    assert writes == []
+
+
+async def _random_change(
+    rng: random.Random, db: Database, clock: ManualClock, roadmap: Roadmap, undoable: list
+) -> str:
+    """One change of a member's progress or log (as the history above): what it was."""
+    study = StudyService(db, clock)
+    guild = G if rng.random() < 0.85 else OTHER
+    user = rng.choice(USERS)
+    topic = rng.choice(roadmap.topics)
+    roll = rng.random()
+    if roll < 0.5:
+        status = rng.choice((DONE, DONE, SKIPPED, IN_PROGRESS))
+        result = await study.mark(guild, user, roadmap, topic.id, status)
+        if result.changed and status in (DONE, SKIPPED):
+            undoable.append((guild, user, topic.id, status, result.previous_status))
+        return f"mark {status}"
+    if roll < 0.65:
+        await study.reset(guild, user, roadmap, topic.id)
+        return "reset"
+    if roll < 0.75:
+        change = StatusChange(
+            guild, user, roadmap.id, topic_ids(roadmap, topic), DONE, clock.now(),
+            clock.now().date(), check_passed=True,
+        )  # fmt: skip
+        await ProgressRepository(db).change(change)
+        return "check passed"
+    if roll < 0.9 and undoable:
+        g, u, t, given, before = undoable.pop(rng.randrange(len(undoable)))
+        await UndoRepository(db).undo(UndoRequest(g, u, roadmap.id, t, given, before))
+        return "undo"
+    await MemberDataRepository(db).delete_member(guild, user)
+    return "forget-me"
+
+
+async def test_changes_between_every_two_writes_of_a_build_are_kept(store_db: Database) -> None:
+    """A build of one member's rows a write, with marks, skips, resets, passed checks, Undo and
+    forget-me between every two of its writes (members already built and not yet): after the
+    build the rows answer exactly as the full queries. Each round first moves the content (a
+    reload moving and renaming topics) or the time (a new week and month: periods added and
+    dropped), so every kind of build is stepped through."""
+    clock = ManualClock(START)
+    fast = _summaries(store_db, clock)
+    slow = LeaderboardService(store_db, clock, summaries=False)
+    repository = SummaryRepository(store_db)
+    rng = random.Random(1919)
+    undoable: list = []
+    roadmap = V1
+    for _ in range(12):
+        await _random_change(rng, store_db, clock, roadmap, undoable)
+    for round_ in range(6):
+        if round_ % 2:
+            clock.set(clock.now() + timedelta(days=rng.choice((3, 8, 31))))
+        else:
+            roadmap = (V2, V3, V1)[round_ // 2]
+            undoable.clear()
+        content = summary_content(roadmap)
+        keep = every_kept_period(clock.now(), zone_or_utc(None))
+        build = await repository.begin_build(G, content, keep, rows=1)
+        assert build is not None
+        changes = []
+        while await build.step():
+            for _ in range(rng.randint(0, 3)):
+                changes.append(await _random_change(rng, store_db, clock, roadmap, undoable))
+        assert build.report.finished and not build.report.superseded, round_
+        assert build.report.writes >= 3 or not build.job.chunked  # ranges: several writes
+        note = f"round {round_} ({build.report.writes} writes) after {changes}"
+        await _same_answers(fast, slow, roadmap, note)
+
+
+async def test_a_content_change_during_a_build_supersedes_it(store_db: Database) -> None:
+    """Another content stored while a build runs (a reload, in this process or another, while
+    the build is between two writes): the build stops without counting its rows as built, and
+    the next build for the content served answers exactly."""
+    clock = ManualClock(START)
+    study = StudyService(store_db, clock)
+    fast = _summaries(store_db, clock)
+    slow = LeaderboardService(store_db, clock, summaries=False)
+    repository = SummaryRepository(store_db)
+    for n, user in enumerate(USERS):
+        for topic in V1.topics[n:]:
+            await study.mark(G, user, V1, topic.id, DONE)
+    keep = every_kept_period(clock.now(), zone_or_utc(None))
+    build = await repository.begin_build(G, summary_content(V2), keep, rows=1)
+    assert build is not None
+    assert await build.step()
+    # The other server's build stores V3 (the same roadmap id): content shared by servers.
+    other = await repository.begin_build(OTHER, summary_content(V3), keep, rows=1)
+    assert other is not None
+    await study.mark(G, USERS[0], V3, "e3", DONE)
+    assert not await build.step()
+    assert build.report.superseded and not build.report.finished
+    await other.run()
+    await _same_answers(fast, slow, V3, "after the superseded build")
+
+
+async def test_a_live_build_elsewhere_is_not_doubled(store_db: Database) -> None:
+    """While another process's build of the server is alive (its marker's heartbeat recent),
+    no second build of it starts; once its heartbeat is old (its process died), one does."""
+    clock = ManualClock(START)
+    await StudyService(store_db, clock).mark(G, USERS[0], V1, "a", DONE)
+    repository = SummaryRepository(store_db)
+    content, keep = summary_content(V1), every_kept_period(clock.now(), zone_or_utc(None))
+    first = await repository.begin_build(G, content, keep, rows=1)
+    assert first is not None and first.job.chunked
+    assert await repository.begin_build(G, content, keep, rows=1) is None
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    second = await repository.begin_build(G, content, keep, rows=1, clock=lambda: later)
+    assert second is not None
+    assert not await first.step()  # superseded by the take-over
+    report = await second.run()
+    assert report.finished and not report.superseded
 
 
 # -- a database with rows made before revision 0007 ------------------------------------------------
@@ -264,12 +441,13 @@ def _old_rows(conn: Connection) -> None:
 
 async def _answers_at_once(db: Database) -> None:
     clock = ManualClock(START)
-    fast = LeaderboardService(db, clock)
+    fast = _summaries(db, clock)
     slow = LeaderboardService(db, clock, summaries=False)
-    board = await fast.leaderboard(G, V2, Period.ALL, USERS[0])
+    board = await fast.leaderboard(G, V2, Period.ALL, USERS[0])  # the full query; builds
     # USERS[6] hides; e's progress counts for e2; g left the content.
     assert [s.count for s in board.entries] == [5, 5, 3, 3, 1, 1]
     await _same_answers(fast, slow, V2, "after the upgrade")
+    assert await fast.leaderboard(G, V2, Period.ALL, USERS[0]) == board
 
 
 async def test_a_0006_sqlite_database_answers_at_once(tmp_path: Path) -> None:
@@ -303,10 +481,10 @@ async def test_a_0006_postgres_database_answers_at_once(
 
 async def test_concurrent_marks_and_a_build_stay_exact(store_db: Database) -> None:
     """Many members marking at once (on PostgreSQL each mark its own transaction, the counts
-    rows shared) while a first answer builds the rows: no deadlock, and exact afterwards."""
+    rows shared) while a build runs beside them: no deadlock, and exact afterwards."""
     clock = ManualClock(START)
     study = StudyService(store_db, clock)
-    fast = LeaderboardService(store_db, clock)
+    fast = _summaries(store_db, clock, rows=10)
     slow = LeaderboardService(store_db, clock, summaries=False)
     members = [2**61 + n for n in range(24)]
     rng = random.Random(7)
@@ -322,6 +500,7 @@ async def test_concurrent_marks_and_a_build_stay_exact(store_db: Database) -> No
         fast.server_stats(G, V1),
         *(marks(user) for user in members[12:]),
     )
+    await _complete(fast, V1, G)
     for period in Period:
         for caller in (members[0], members[5]):
             got = await fast.leaderboard(G, V1, period, caller, limit=3)

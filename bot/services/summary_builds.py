@@ -1,0 +1,201 @@
+"""The summary rows of whole-server answers built in the background, never inside a call.
+
+`SummaryBuilds` runs the builds (bot/store/summaries.py: a server's rows in short writes, a
+range of members each) one at a time, one per server and roadmap: an answer that finds its
+server's rows not ready answers from the full queries and asks for a build here, which returns
+at once. The same build is never queued twice; a failure is logged and retried at the next ask.
+
+`SummaryUpkeep` asks for them ahead: at the bot's start for the servers of this process's shards
+that have summaries or a daily or weekly post, after a content reload, and every `interval`
+(a new week or month begun: its next period is added, the old one's rows deleted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.services.content import ContentHolder
+from bot.services.roadmaps import MemberRoadmaps
+from bot.store.summaries import (
+    BUILD_CHUNK_ROWS,
+    BuildReport,
+    PeriodStart,
+    SummaryContent,
+    SummaryRepository,
+)
+
+if TYPE_CHECKING:
+    from bot.services.leaderboard import LeaderboardService
+
+log = logging.getLogger(__name__)
+
+#: How often the upkeep looks for servers whose rows need a build (a new week or month).
+UPKEEP_INTERVAL = 900.0
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOrder:
+    """A build asked for: the server's rows of `content.roadmap_id`, keeping `keep`."""
+
+    guild_id: int
+    content: SummaryContent
+    keep: tuple[PeriodStart, ...]
+
+    @property
+    def server(self) -> tuple[int, str]:
+        return self.guild_id, self.content.roadmap_id
+
+
+class SummaryBuilds:
+    """One background build at a time, in the order asked; the latest order per server."""
+
+    def __init__(self, repository: SummaryRepository, *, rows: int = BUILD_CHUNK_ROWS) -> None:
+        self._repository = repository
+        self._rows = rows
+        self._pending: dict[tuple[int, str], BuildOrder] = {}
+        self._current: BuildOrder | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._stopped = False
+        #: The last finished build's report (for logs, tests and benchmarks).
+        self.last: BuildReport | None = None
+        self.failures = 0
+
+    def request(
+        self, guild_id: int, content: SummaryContent, keep: tuple[PeriodStart, ...]
+    ) -> None:
+        """Build the server's rows soon (returns at once); nothing when the same build is
+        already queued or running."""
+        order = BuildOrder(guild_id, content, keep)
+        if self._stopped or order == self._current or self._pending.get(order.server) == order:
+            return
+        self._pending[order.server] = order
+        if self._worker is None:
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
+    async def idle(self) -> None:
+        """Wait until every build asked for so far has ended."""
+        while self._worker is not None:
+            await asyncio.shield(self._worker)
+
+    async def stop(self) -> None:
+        """Cancel the build under way and forget the queued ones (the next start asks again)."""
+        self._stopped = True
+        self._pending.clear()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
+
+    async def _work(self) -> None:
+        try:
+            while self._pending:
+                server = next(iter(self._pending))
+                order = self._current = self._pending.pop(server)
+                try:
+                    await self._build(order)
+                except Exception:
+                    self.failures += 1
+                    log.exception(
+                        "summary build failed guild=%s roadmap=%s; retried at the next ask",
+                        *server,
+                    )
+                finally:
+                    self._current = None
+        finally:
+            if self._worker is asyncio.current_task():
+                self._worker = None
+
+    async def _build(self, order: BuildOrder) -> None:
+        started = time.perf_counter()
+        build = await self._repository.begin_build(
+            order.guild_id, order.content, order.keep, rows=self._rows
+        )
+        if build is None:
+            log.info(
+                "summary build of guild=%s roadmap=%s runs elsewhere; not started here",
+                *order.server,
+            )
+            return
+        # Each step is one short write: marks and answers go on between them.
+        report = self.last = await build.run()
+        if report.writes > 1:
+            log.info(
+                "summary build guild=%s roadmap=%s: %s in %.1f s, %d writes, longest %.1f ms",
+                *order.server,
+                "superseded" if report.superseded else "built",
+                time.perf_counter() - started,
+                report.writes,
+                report.longest_write * 1000,
+            )
+
+
+class SummaryUpkeep:
+    """Asks for the builds of the servers worth keeping ready, at start and periodically."""
+
+    def __init__(
+        self,
+        leaderboard: LeaderboardService,
+        roadmaps: MemberRoadmaps,
+        content: ContentHolder,
+        servers: Callable[[], Awaitable[list[tuple[int, str | None]]]],
+        *,
+        interval: float = UPKEEP_INTERVAL,
+    ) -> None:
+        self._leaderboard = leaderboard
+        self._roadmaps = roadmaps
+        self._content = content
+        self._servers = servers
+        self._interval = interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._keep())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self._leaderboard.stop_builds()
+
+    def content_changed(self) -> None:
+        """A reload was applied: look again now (a roadmap's fingerprint may have changed)."""
+        self._wake.set()
+
+    async def build_ahead(self) -> int:
+        """Ask for the build of every kept server whose rows are not complete; how many."""
+        asked = 0
+        for guild_id, roadmap_id in await self._servers():
+            if roadmap_id is None:
+                roadmap = await self._roadmaps.server_roadmap(guild_id)
+            else:
+                found = self._content.catalog.get(roadmap_id)
+                if found is None:  # the roadmap left the content
+                    continue
+                roadmap = found
+            asked += await self._leaderboard.build_ahead(guild_id, roadmap)
+        return asked
+
+    async def _keep(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                asked = await self.build_ahead()
+                if asked:
+                    log.info("summary builds asked for ahead: %d", asked)
+            except Exception:
+                log.exception("summary upkeep failed; tried again in %.0f s", self._interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._interval)
