@@ -22,7 +22,7 @@ import discord
 import yarl
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import StudyBot, create_bot
+from bot.app import StudyBot, create_bot, import_extensions
 from bot.config import ConfigError, Settings
 from bot.health import HealthServer, waiting_report
 from bot.rest_proxy import retry_proxy_rate_limits, route_base
@@ -212,6 +212,7 @@ def _with_bot(
             # free slot's) before connecting any shard. Meanwhile the health check answers, so
             # a supervisor sees a waiting spare alive; the bot takes that check over after.
             waiting = await _health_while_waiting(settings, database, content)
+            import_extensions()  # what a take-over would otherwise wait for
             try:
                 keeper = await hold_slot(settings.database_url, settings.shard_slots)
             except (OSError, LeaseLost, SQLAlchemyError) as exc:

@@ -20,8 +20,9 @@ from bot.store.lease import LeaseConnection, LeaseLost
 
 log = logging.getLogger(__name__)
 
-#: Seconds between two tries at the candidate slots.
-POLL_SECONDS = 1.0
+#: Seconds between two tries at the candidate slots: a take-over starts within this of the
+#: dead process's session ending (each try is one round trip per candidate slot).
+POLL_SECONDS = 0.2
 #: Seconds between two checks of the lease connection once a slot is held.
 PING_SECONDS = 1.0
 #: A check unanswered for this long counts as the connection lost.

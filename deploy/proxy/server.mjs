@@ -8,20 +8,26 @@
 //   DISCORD_API           upstream API root without version (default https://discord.com/api;
 //                         the tests point it at the emulator)
 //   GLOBAL_REQUESTS_PER_SECOND  the proxy's global rate (default 45, a little under Discord's 50)
+//   DISCORD_GLOBAL_LIMIT  Discord's global limit per second (default 50; the tests scale it down):
+//                         never more than one under it in any second as Discord may count them
 //   EXIT_WITH_STDIN=1     stop when stdin closes (tests: the proxy never outlives its test)
 //
 // The bot: DISCORD_API_BASE=http://127.0.0.1:8280/api/v10. The proxy forwards the bot's own
 // Authorization header; it holds no token itself.
 //
-// Two things are added to @discordjs/proxy's proxyRequests, both found by tests/e2e/test_proxy.py:
+// Three things are added to @discordjs/proxy's proxyRequests, found by tests/e2e/test_proxy.py and
+// tests/e2e/test_cluster.py:
 // - The request body is read in full before it is queued. proxyRequests hands @discordjs/rest
 //   the request stream itself, and a request rest retries (after a 429 or a 5xx) then goes out
 //   with the stream already consumed: an empty body, which Discord refuses ("Cannot send an
 //   empty message"), and the post is lost.
-// - A sliding one-second window over the requests actually sent (rest's `makeRequest`). Rest's
-//   own global limit is a fixed window opened by its first request, so two windows back to back
-//   can put up to twice the rate into one second as Discord may count it (the emulator's sliding
-//   window answered 429s to it). The window here is the bot's RestGate rule (bot/schedule/pacer.py).
+// - Its own global limit over the requests actually sent (rest's `makeRequest`; GlobalLimit
+//   below): evenly paced at the rate, and bounded by a sliding one-second window as Discord may
+//   count it. Rest's own global limit is a fixed window opened by its first request, so two
+//   windows back to back can put up to twice the rate into one second (the emulator's sliding
+//   window answered 429s to it); it is turned off.
+// - Two lanes: message sends wait behind every other request, so a process logging in (a
+//   take-over) or a role grant is not queued behind a fan-out's hundreds of posts.
 import { createServer } from "node:http";
 import process from "node:process";
 import { populateErrorResponse, populateSuccessfulResponse } from "@discordjs/proxy";
@@ -30,48 +36,80 @@ import { DefaultRestOptions, REST } from "@discordjs/rest";
 const host = process.env.HOST || "127.0.0.1";
 const port = Number.parseInt(process.env.PORT ?? "8280", 10);
 const perSecond = Number.parseInt(process.env.GLOBAL_REQUESTS_PER_SECOND ?? "45", 10);
+const discordLimit = Number.parseInt(process.env.DISCORD_GLOBAL_LIMIT ?? "50", 10);
+//: Requests that may go back to back after a pause (the pace allows no more in any second
+//: than perSecond + BURST - 1, under the bound).
+const BURST = 3;
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, not ${process.env.PORT}`);
   process.exit(2);
 }
-if (!Number.isInteger(perSecond) || perSecond < 1 || perSecond > 50) {
+if (!Number.isInteger(discordLimit) || discordLimit < 2 || discordLimit > 50) {
+  console.error(`DISCORD_GLOBAL_LIMIT must be 2 to 50, not ${process.env.DISCORD_GLOBAL_LIMIT}`);
+  process.exit(2);
+}
+if (!Number.isInteger(perSecond) || perSecond < 1 || perSecond >= discordLimit) {
   console.error(
-    `GLOBAL_REQUESTS_PER_SECOND must be 1 to 50, not ${process.env.GLOBAL_REQUESTS_PER_SECOND}`,
+    `GLOBAL_REQUESTS_PER_SECOND must be 1 to ${discordLimit - 1} (under DISCORD_GLOBAL_LIMIT), ` +
+      `not ${process.env.GLOBAL_REQUESTS_PER_SECOND}`,
   );
   process.exit(2);
 }
 
-//: Routes Discord keeps out of the global limit.
-const EXEMPT = /^\/api(\/v\d+)?\/(interactions|webhooks)\//;
+//: Routes Discord keeps out of the global limit (paths without the /api/vN prefix).
+const EXEMPT = /^\/(interactions|webhooks)\//;
 
-/** A request may start only while fewer than `limit` others are in flight or were answered
- * less than `windowMs` ago. Discord counts a request at some moment between its sending and
- * its answer, so then no window on Discord's side holds more than `limit`, however the requests
- * bunch up on the way (a stalled server reads a backlog at once). */
-class SlidingWindow {
-  constructor(limit, windowMs) {
+/** When a request may go upstream, under Discord's global limit for the token:
+ * - the pace: one start every 1/`perSecond` s (up to `burst` back to back after a pause), so the
+ *   rate is `perSecond` however the bot processes bunch their requests;
+ * - the bound: a request starts only while fewer than `limit` others are in flight or were
+ *   answered less than `windowMs` ago. Discord counts a request at some moment between its
+ *   sending and its answer, so no window on Discord's side holds more than `limit`, whatever the
+ *   latency or a stall (the bot's RestGate rule, bot/schedule/pacer.py). Set a little under
+ *   Discord's own limit, not at the pace: at the pace it cut the rate to perSecond / (1 + the
+ *   upstream seconds per request).
+ * - two lanes: message sends (a fan-out's posts and DMs, hundreds at once) wait behind every
+ *   other request (a process logging in, /gateway/bot, a role, a lookup), which then waits for
+ *   the next slot only, not for the fan-out's backlog. */
+class GlobalLimit {
+  constructor(perSecond, limit, windowMs, burst) {
+    this.interval = 1000 / perSecond;
+    this.burstSpan = (burst - 1) * this.interval;
     this.limit = limit;
     this.windowMs = windowMs;
+    this.nextSlot = -Infinity;
     this.answered = []; // answer times within the last window
     this.inFlight = 0;
-    this.waiting = [];
+    this.lanes = [[], []]; // [others, message sends]
     this.timer = null;
-    // For /health: requests sent upstream, and the seconds they spent in flight and waiting.
+    this.timerAt = Infinity;
+    // For /health: requests sent upstream, and the ms they spent in flight and waiting.
     this.sent = 0;
     this.inFlightMs = 0;
     this.waitedMs = 0;
   }
 
-  busy(now) {
-    while (this.answered.length && now - this.answered[0] >= this.windowMs) this.answered.shift();
-    return this.answered.length + this.inFlight >= this.limit;
+  get waiting() {
+    return this.lanes[0].length + this.lanes[1].length;
   }
 
-  acquire() {
+  /** Ms until a request may start (0: now; Infinity: when an answer comes). */
+  delay(now) {
+    while (this.answered.length && now - this.answered[0] >= this.windowMs) this.answered.shift();
+    let wait = Math.max(0, Math.max(this.nextSlot, now - this.burstSpan) - now);
+    const over = this.inFlight + this.answered.length - this.limit + 1;
+    if (over > 0) {
+      // `over` answers must leave the window first; in-flight ones leave it only once answered.
+      const leaving = this.answered[over - 1];
+      wait = Math.max(wait, leaving === undefined ? Infinity : leaving + this.windowMs - now);
+    }
+    return wait;
+  }
+
+  acquire(bulk) {
     const asked = Date.now();
     return new Promise((resolve) => {
-      this.waiting.push(() => {
-        const now = Date.now();
+      this.lanes[bulk ? 1 : 0].push((now) => {
         this.waitedMs += now - asked;
         resolve(now);
       });
@@ -89,35 +127,50 @@ class SlidingWindow {
   }
 
   drain() {
-    let now = Date.now();
-    while (this.waiting.length && !this.busy(now)) {
+    while (this.waiting) {
+      const now = Date.now();
+      const wait = this.delay(now);
+      if (wait > 0) {
+        this.wakeIn(wait, now);
+        return;
+      }
+      this.nextSlot = Math.max(this.nextSlot, now - this.burstSpan) + this.interval;
       this.inFlight += 1;
-      this.waiting.shift()();
-      now = Date.now();
+      (this.lanes[0].length ? this.lanes[0] : this.lanes[1]).shift()(now);
     }
-    if (this.waiting.length && this.timer === null && this.answered.length) {
-      const wait = Math.max(1, this.answered[0] + this.windowMs - now);
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        this.drain();
-      }, wait);
-    }
+  }
+
+  wakeIn(wait, now) {
+    if (wait === Infinity || now + wait >= this.timerAt) return; // an answer, or a timer, wakes it
+    clearTimeout(this.timer);
+    this.timerAt = now + wait;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.drain();
+    }, Math.max(1, Math.ceil(wait)));
   }
 }
 
-const window = new SlidingWindow(perSecond, 1000);
+//: Message sends, the bulk of a fan-out: they queue behind every other request.
+const MESSAGE_SEND = /^\/channels\/\d+\/messages$/;
+
+const window = new GlobalLimit(perSecond, discordLimit - 1, 1000, BURST);
 const rest = new REST({
   api: process.env.DISCORD_API || "https://discord.com/api",
-  // Rest's own fixed window stays as a second bound; the sliding window above is the tight one.
-  globalRequestsPerSecond: perSecond,
+  // Rest's own global limit is a fixed window, woken 50 ms late, which lets a request of the
+  // first lane wait up to a second behind the fan-out: off (never reached); GlobalLimit above
+  // paces and bounds instead. A global 429 from Discord still stops rest's queues.
+  globalRequestsPerSecond: Number.MAX_SAFE_INTEGER,
   // Queue, never answer 429 from the proxy's own buckets: the bot's processes then wait in one
   // line instead of retrying into each other.
   rejectOnRateLimit: null,
   async makeRequest(url, init) {
-    if (EXEMPT.test(new URL(url).pathname)) {
+    const path = new URL(url).pathname.replace(/^\/api(\/v\d+)?/, "");
+    if (EXEMPT.test(path)) {
       return DefaultRestOptions.makeRequest(url, init);
     }
-    const started = await window.acquire();
+    const started = await window.acquire(init.method === "POST" && MESSAGE_SEND.test(path));
     try {
       return await DefaultRestOptions.makeRequest(url, init);
     } finally {
@@ -179,7 +232,7 @@ function healthBody() {
     upstream: {
       sent: window.sent,
       in_flight: window.inFlight,
-      waiting: window.waiting.length,
+      waiting: window.waiting,
       in_flight_ms: window.inFlightMs,
       waited_ms: window.waitedMs,
     },
@@ -204,7 +257,10 @@ const server = createServer((req, res) => {
 
 server.listen(port, host, () => {
   const address = server.address();
-  console.log(`listening ${address.port} (${host}, ${perSecond} requests/s global)`);
+  console.log(
+    `listening ${address.port} (${host}, ${perSecond} requests/s global, ` +
+      `at most ${discordLimit - 1} in any second as Discord may count them)`,
+  );
 });
 
 function stop() {

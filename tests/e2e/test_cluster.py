@@ -170,6 +170,8 @@ class BotProcess:
     process: asyncio.subprocess.Process
     log: Path
     health_port: int
+    #: Each health check asked: (status, seconds its answer took), the latest last.
+    health_answers: list[tuple[int, float]] = field(default_factory=list)
 
     def text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -198,8 +200,10 @@ class BotProcess:
                     if listening not in self.text():
                         raise aiohttp.ClientError("not listening yet")
                     url = f"http://127.0.0.1:{self.health_port}/health"
+                    asked = time.monotonic()
                     async with session.get(url) as answer:
                         body: dict[str, object] = await answer.json()
+                        self.health_answers.append((answer.status, time.monotonic() - asked))
                         # A process waiting for a slot's lease answers 200 too, running none.
                         if answer.status == 200 and body["shards"]:
                             return body
@@ -311,7 +315,8 @@ async def cluster_of(
         with contextlib.ExitStack() as stack:
             api_base = emulator.api_base
             if proxy:
-                api_base = stack.enter_context(running_proxy(emulator, proxy_rate)).api_base
+                proxied = running_proxy(emulator, proxy_rate, discord_limit=limit)
+                api_base = stack.enter_context(proxied).api_base
             cluster = Cluster(
                 emulator, url, api_base, tmp_path, no_nonces=no_nonces, shards=shards,
                 per_slot=per_slot,
@@ -404,6 +409,36 @@ async def start_slots(cluster: Cluster, *, spare: bool) -> dict[str, float]:
     return phases
 
 
+#: The spare's log lines that mark the take-over's phases, in the order they come.
+TAKE_OVER_LINES = (
+    ("lease taken", f"holding the lease of slot {VICTIM_SLOT}"),
+    ("login began", "logging in using static token"),
+    ("bot set up (cogs, tree, scheduler)", "started scheduler"),
+    ("identify buckets known (/gateway/bot)", "identify buckets:"),
+    ("shard 2 READY", "Shard ID 2 has connected"),
+    ("shard 3 READY", "Shard ID 3 has connected"),
+    ("shard 2 ready (its servers in)", "shard 2 ready"),
+    ("shard 3 ready (its servers in)", "shard 3 ready"),
+)
+
+
+async def watch_phases(
+    bot: BotProcess, lines: tuple[tuple[str, str], ...], since: float, seen: dict[str, float]
+) -> None:
+    """Record in `seen` when each line first shows in the bot's log, in seconds after
+    `since` (polled every 20 ms); a line already there counts as -1 (before `since`)."""
+    text = bot.text()
+    for name, needle in lines:
+        if needle in text:
+            seen[name] = -1.0
+    while len(seen) < len(lines):
+        text, now = bot.text(), time.monotonic()
+        for name, needle in lines:
+            if name not in seen and needle in text:
+                seen[name] = now - since
+        await asyncio.sleep(0.02)
+
+
 async def kill_mid_fan_out(cluster: Cluster, servers: list[Server]) -> dict[str, float]:
     """The run up to the take-over: the cluster up, the fan-out due, slot 1 killed once
     Discord stored its first post (before the bot heard back), the spare ready on slot 1."""
@@ -423,14 +458,25 @@ async def kill_mid_fan_out(cluster: Cluster, servers: list[Server]) -> dict[str,
         await asyncio.sleep(0.01)
     slot1.process.send_signal(signal.SIGKILL)
     killed = time.monotonic()
+    seen: dict[str, float] = {}
+    watching = asyncio.create_task(watch_phases(standby, TAKE_OVER_LINES, killed, seen))
     await slot1.process.wait()
     phases["fan-out due -> slot 1 killed"] = killed - seeded
     sent_by_victim = sum(posts(emulator, s) for s in victims) + sum(
         sum(reminder_dms(emulator, s)) for s in victims
     )
     print(f"slot 1 was killed after {sent_by_victim} of its {len(victims) * 6} sends arrived")
-    body = await standby.wait_healthy(30)
-    phases["take-over: kill -> slot 1's shards ready on the spare"] = time.monotonic() - killed
+    try:
+        body = await standby.wait_healthy(30)
+    finally:
+        watching.cancel()
+    healthy = time.monotonic() - killed
+    last = ", ".join(f"{status} in {took:.2f} s" for status, took in standby.health_answers[-3:])
+    print(f"the spare's last health checks: {last}")
+    for name, _needle in TAKE_OVER_LINES:
+        if name in seen:
+            phases[f"take-over: kill -> {name}"] = seen[name]
+    phases["take-over: kill -> slot 1's shards ready on the spare"] = healthy
     assert body["slot"] == VICTIM_SLOT and body["shards"] == [2, 3], body
     phases["_killed_at"] = killed
     return phases
@@ -440,7 +486,8 @@ def print_phases(title: str, phases: dict[str, float]) -> None:
     print(title)
     for name, seconds in phases.items():
         if not name.startswith("_"):
-            print(f"  {name}: {seconds:.2f} s")
+            # A take-over phase done while the spare waited (before the kill) shows as such.
+            print(f"  {name}: {'before the kill' if seconds < 0 else f'{seconds:.2f} s'}")
 
 
 async def test_a_spare_takes_a_killed_slot_and_every_send_goes_out_once_without_a_429(

@@ -71,11 +71,15 @@ def _node() -> str:
 
 
 @contextlib.contextmanager
-def running_proxy(emulator: Emulator, per_second: int | None = None) -> Iterator[Proxy]:
+def running_proxy(
+    emulator: Emulator, per_second: int | None = None, discord_limit: int | None = None
+) -> Iterator[Proxy]:
     """deploy/proxy/server.mjs on a free port in front of the emulator (at `per_second`
-    requests a second, else its default 45); it stops when its stdin closes, so it never
-    outlives the test even if pytest dies."""
+    requests a second, else its default 45, under `discord_limit`, else Discord's 50); it
+    stops when its stdin closes, so it never outlives the test even if pytest dies."""
     rate = {} if per_second is None else {"GLOBAL_REQUESTS_PER_SECOND": str(per_second)}
+    if discord_limit is not None:
+        rate["DISCORD_GLOBAL_LIMIT"] = str(discord_limit)
     process = subprocess.Popen(
         [_node(), str(PROXY_DIR / "server.mjs")],
         cwd=PROXY_DIR,
@@ -224,6 +228,35 @@ async def test_interaction_answers_do_not_queue_behind_a_fan_out(
     assert result.content or result.embeds
     assert still_queued, "the fan-out ended before the answer: nothing was shown"
     assert answered < 2.0  # queued behind the fan-out it would wait seconds
+    assert failed == 0 and emulator.rate_limited_count == 0
+
+
+async def test_a_request_other_than_a_message_send_goes_ahead_of_a_fan_out(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    """The proxy's two lanes: a request that is no message send (here /gateway/bot, as a
+    spare taking a slot over asks it while the other slots fan out) waits for the next slot,
+    not behind the seconds of posts queued before it."""
+    channels = _fan_out_channels(sample)
+    bot = await launch()
+    emulator.faults.global_rate_limit(DISCORD_GLOBAL_LIMIT)
+    with (
+        running_proxy(emulator) as proxy,
+        discord_through(proxy.api_base, emulator.gateway_url, emulator.api_base),
+    ):
+        async with second_process(emulator) as other, second_process(emulator) as spare:
+            fan_out = asyncio.create_task(_burst(bot, other, channels))
+            await asyncio.sleep(0.5)  # the proxy now holds seconds of queued posts
+            asked = time.monotonic()
+            await spare.get_bot_gateway()
+            answered = time.monotonic() - asked
+            still_queued = not fan_out.done()
+            took, failed = await fan_out
+    print(f"/gateway/bot answered in {answered:.2f} s during a {took:.2f} s fan-out")
+    assert still_queued, "the fan-out ended before the answer: nothing was shown"
+    # First in line it waits for one slot (0.03 s measured); in one line with the posts (the
+    # proxy before its lanes) it waited 0.65 s and more, behind the ones already let through.
+    assert answered < 0.4
     assert failed == 0 and emulator.rate_limited_count == 0
 
 

@@ -106,6 +106,7 @@ async def processes(
     *,
     coordinated: bool = True,
     ready: bool = True,
+    guild_ready_timeout: float = 0.05,
 ) -> AsyncIterator[list[ShardedStudyBot]]:
     """One bot per plan, each with its own Database (as separate processes have). All log in
     (setup: commands, sync) first, then connect at the same moment, the hardest case for the
@@ -122,7 +123,7 @@ async def processes(
                     ContentHolder(catalog),
                     shard_plan=plan,
                     tick_interval=30.0,
-                    guild_ready_timeout=0.05,
+                    guild_ready_timeout=guild_ready_timeout,
                 )
                 assert isinstance(bot, ShardedStudyBot)
                 if not coordinated:
@@ -166,6 +167,25 @@ async def test_two_slots_identify_in_turn_and_each_serves_its_own_shards(
         # Shard 0's process syncs (a fresh database: the tree is new); slot 1 never does.
         syncs = [call for call in limited.calls if call.route == SYNC_ROUTE]
         assert len(syncs) == 1
+
+
+async def test_a_shard_is_ready_once_the_servers_its_ready_listed_arrived(
+    limited: Emulator, postgres_migrated_database: str, shipped_catalog: Catalog
+) -> None:
+    """discord.py alone calls a shard ready `guild_ready_timeout` after its last GUILD_CREATE
+    (2 s by default: two of a take-over's seconds); the bot ends that wait once every server
+    READY listed has arrived. With the timeout at 30 s, both shards are ready long before it."""
+    started = time.monotonic()
+    async with processes(
+        limited, postgres_migrated_database, shipped_catalog, [LAYOUT.plan(0)],
+        guild_ready_timeout=30.0,
+    ) as (bot,):  # fmt: skip
+        ready_after = time.monotonic() - started
+        print(f"2 shards ready {ready_after:.2f} s after connecting began (timeout 30 s)")
+        assert ready_after < 15.0
+        assert bot.ready_shard_ids() == {0, 1}
+        expected = {g for g in limited.world.guilds if LAYOUT.plan(0).owns_guild(g)}
+        assert {guild.id for guild in bot.guilds} == expected and expected
 
 
 async def test_without_coordination_the_emulator_refuses_an_identify(
