@@ -1,25 +1,32 @@
-"""`/roadmap settings | roadmaps | follow | export | forget-me | help`: a member's own things."""
+"""`/roadmap settings | roadmaps | follow | export | forget-me | help`: a member's own things,
+and the forget-me question's buttons."""
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
 
-from bot.cogs.answers import answer
+from bot.cogs.answers import answer, answer_edit
 from bot.cogs.autocomplete import roadmap_choices, time_zone_choices
-from bot.cogs.buttons import forget_buttons
+from bot.cogs.buttons import persistent_view
 from bot.cogs.groups import ADMIN_GROUP, MEMBER_GROUP, SubcommandCog, subcommand
+from bot.cogs.kind_buttons import OwnedKindButton
 from bot.render.account import (
     export_message,
     followed_message,
     roadmaps_message,
     settings_message,
 )
+from bot.render.custom_ids import ForgetAnswer
 from bot.render.help import help_message
 from bot.render.study_loop import with_reviews_setting
 from bot.render.to_discord import send_kwargs
+
+if TYPE_CHECKING:
+    from bot.app import StudyBot
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +34,48 @@ FORGET_QUESTION = (
     "This deletes everything the bot stores about you in this server: your progress, the "
     "history behind your streaks, your settings and reminder. It cannot be undone. Are you sure?"
 )
+
+
+class ForgetButton(OwnedKindButton[ForgetAnswer], kind=ForgetAnswer):
+    """ "Delete my data" / "Keep it" under the forget-me question."""
+
+    not_yours = (
+        "This question was asked of another member and can only delete their data. "
+        "To delete yours, run `/roadmap forget-me` yourself."
+    )
+
+    def label_for(self, spec: ForgetAnswer | None) -> str:
+        return "Delete my data" if spec and spec.answer == ForgetAnswer.YES else "Keep it"
+
+    def style_for(self, spec: ForgetAnswer | None) -> discord.ButtonStyle:
+        if spec and spec.answer == ForgetAnswer.YES:
+            return discord.ButtonStyle.danger
+        return discord.ButtonStyle.secondary
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None  # the question is only asked in servers
+        if self.spec is None or self.spec.answer != ForgetAnswer.YES:
+            await answer_edit(
+                interaction, content="Nothing was deleted; your progress is still here.", view=None
+            )
+            return
+        bot = cast("StudyBot", interaction.client)
+        deleted = await bot.services.members.forget(interaction.guild_id, self.owner_id)
+        log.info(
+            "forgot member=%s guild=%s (%d rows)", self.owner_id, interaction.guild_id, deleted
+        )
+        await answer_edit(
+            interaction,
+            content="Done: everything the bot stored about you in this server is deleted.",
+            view=None,
+        )
+
+
+def forget_buttons(owner_id: int) -> discord.ui.View:
+    return persistent_view(
+        ForgetButton(ForgetAnswer(ForgetAnswer.YES, owner_id)),
+        ForgetButton(ForgetAnswer(ForgetAnswer.NO, owner_id)),
+    )
 
 
 def _ids(interaction: discord.Interaction) -> tuple[int, int]:

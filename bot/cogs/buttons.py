@@ -1,4 +1,4 @@
-"""Persistent buttons that belong to one member, and the forget-me confirmation.
+"""Persistent buttons that belong to one member, and the view that carries them.
 
 Every button of the bot is a `DynamicItem` whose `custom_id` carries what it needs (at most
 Discord's 100 characters), so it keeps working after a restart with no state kept anywhere:
@@ -8,28 +8,18 @@ setup_hook registers the templates. Only the member a button was made for may pr
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
-from bot.cogs.answers import answer, answer_edit
+from bot.cogs.answers import answer
 from bot.cogs.tree import handle_press
 
-if TYPE_CHECKING:
-    from bot.app import StudyBot
-
 log = logging.getLogger(__name__)
-
-FORGET_TEMPLATE = re.compile(r"study:forget:(?P<answer>yes|no):(?P<owner>[0-9]{1,20})")
 
 NOT_YOURS = (
     "These buttons belong to the member who asked. Use `/roadmap next` to see your own next topic."
 )
-
-
-def _bot(interaction: discord.Interaction) -> StudyBot:
-    return cast("StudyBot", interaction.client)
 
 
 async def only_owner(
@@ -66,57 +56,6 @@ class OwnedButton:
         raise NotImplementedError
 
 
-class ForgetButton(
-    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORGET_TEMPLATE
-):
-    """ "Delete my data" / "Keep it" under the forget-me question."""
-
-    not_yours = (
-        "This question was asked of another member and can only delete their data. "
-        "To delete yours, run `/roadmap forget-me` yourself."
-    )
-
-    def __init__(self, answer: str, owner_id: int) -> None:
-        yes = answer == "yes"
-        super().__init__(
-            discord.ui.Button(
-                label="Delete my data" if yes else "Keep it",
-                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
-                custom_id=f"study:forget:{answer}:{owner_id}",
-            )
-        )
-        self.answer = answer
-        self.owner_id = owner_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> ForgetButton:
-        return cls(match["answer"], int(match["owner"]))
-
-    async def press(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None  # the question is only asked in servers
-        if self.answer != "yes":
-            await answer_edit(
-                interaction, content="Nothing was deleted; your progress is still here.", view=None
-            )
-            return
-        deleted = await _bot(interaction).services.members.forget(
-            interaction.guild_id, self.owner_id
-        )
-        log.info(
-            "forgot member=%s guild=%s (%d rows)", self.owner_id, interaction.guild_id, deleted
-        )
-        await answer_edit(
-            interaction,
-            content="Done: everything the bot stored about you in this server is deleted.",
-            view=None,
-        )
-
-
 def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
     """A view of DynamicItem buttons only, handed over already stopped.
 
@@ -129,7 +68,3 @@ def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
         view.add_item(item)
     view.stop()
     return view
-
-
-def forget_buttons(owner_id: int) -> discord.ui.View:
-    return persistent_view(ForgetButton("yes", owner_id), ForgetButton("no", owner_id))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.cogs.account import Account
-from bot.cogs.buttons import ForgetButton
+from bot.cogs.account import Account, ForgetButton
 from bot.cogs.card import ProgressCard
 from bot.cogs.check_yourself import CheckAnswerButton, CheckStartButton, DmCheckAnswerButton
 from bot.cogs.progress_commands import Standings

@@ -15,19 +15,20 @@ buttons, and opening it changes no status.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.cogs.answers import answer, answer_edit
-from bot.cogs.buttons import OwnedButton, persistent_view
+from bot.cogs.buttons import persistent_view
 from bot.cogs.catch_up import undo_button
 from bot.cogs.check_yourself import check_start_button
 from bot.cogs.events import announce_mark
+from bot.cogs.kind_buttons import OwnedKindButton
 from bot.cogs.save import save_button, with_save_button
 from bot.records import DONE, SKIPPED
+from bot.render.custom_ids import TopicPress
 from bot.render.example import more_examples_reply
 from bot.render.payload import Message
 from bot.render.progress_card import pressed_note
@@ -53,13 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Ids are lowercase-kebab of at most 32 characters, snowflakes at most 20 digits:
-# "study:done:" + 20 + ":" + 32 + ":" + 32 = 97 (and "study:pick:" as long), within Discord's 100.
-_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-TOPIC_TEMPLATE = re.compile(
-    rf"study:(?P<action>done|skip|ex|pick):(?P<owner>[0-9]{{1,20}}):(?P<roadmap>{_ID}):"
-    rf"(?P<topic>{_ID})"
-)
 PRESS_DONE, PRESS_SKIP, PRESS_EXAMPLE = DONE_BUTTON[0], SKIP_BUTTON[0], EXAMPLE_BUTTON[0]
 _LABELS = dict((DONE_BUTTON, SKIP_BUTTON, EXAMPLE_BUTTON))
 _STYLES = {
@@ -95,38 +89,21 @@ class Card:
         return {**edit_kwargs(self.message), "view": self.view}
 
 
-class TopicButton(
-    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=TOPIC_TEMPLATE
-):
+class TopicButton(OwnedKindButton[TopicPress], kind=TopicPress):
     """Done / Skip / Show example for one member's topic, or the pick of a choice group's topic
     (labelled with the topic's title)."""
 
-    def __init__(
-        self, action: str, owner_id: int, roadmap_id: str, topic_id: str, label: str | None = None
-    ) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label or _LABELS.get(action, topic_id),
-                style=_STYLES[action],
-                custom_id=f"study:{action}:{owner_id}:{roadmap_id}:{topic_id}",
-            )
-        )
-        self.action = action
-        self.owner_id = owner_id
-        self.roadmap_id = roadmap_id
-        self.topic_id = topic_id
+    def label_for(self, spec: TopicPress | None) -> str:
+        return _LABELS.get(spec.action, spec.topic_id) if spec else self.default_label
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction,
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-    ) -> TopicButton:
-        return cls(match["action"], int(match["owner"]), match["roadmap"], match["topic"])
+    def style_for(self, spec: TopicPress | None) -> discord.ButtonStyle:
+        return _STYLES[spec.action] if spec else self.default_style
 
     async def press(self, interaction: discord.Interaction) -> None:
-        await _press(cast("StudyBot", interaction.client), interaction, self)
+        if self.spec is None:  # an id no button carries: OwnedButton refuses it before this
+            await answer(interaction, TOPIC_GONE, ephemeral=True)
+            return
+        await _press(cast("StudyBot", interaction.client), interaction, self.spec)
 
 
 def topic_buttons(owner_id: int, roadmap_id: str, topic: Topic, stage: Stage) -> discord.ui.View:
@@ -134,7 +111,7 @@ def topic_buttons(owner_id: int, roadmap_id: str, topic: Topic, stage: Stage) ->
     Save to DMs last, for a copy the member keeps (an ephemeral card vanishes)."""
     return persistent_view(
         *(
-            TopicButton(action, owner_id, roadmap_id, topic.id)
+            TopicButton(TopicPress(action, owner_id, roadmap_id, topic.id))
             for action, _ in topic_card_buttons(topic, stage)
         ),
         save_button(),
@@ -154,7 +131,7 @@ def card_for(standing: Standing, owner_id: int, *, reviews_due: int = 0) -> Card
         return Card(message, None)
     if standing.next_choice is not None:
         buttons = (
-            TopicButton(action, owner_id, standing.roadmap.id, topic_id, label)
+            TopicButton(TopicPress(action, owner_id, standing.roadmap.id, topic_id), label)
             for action, label, topic_id in choice_card_buttons(standing.next_choice)
         )
         return Card(message, persistent_view(*buttons))
@@ -192,7 +169,7 @@ def topic_view_card(
     )
     message = Message(content=status_line(standing, topic), embeds=drawn.embeds)
     buttons: list[discord.ui.Item[Any]] = [
-        TopicButton(action, owner_id, roadmap.id, topic.id)
+        TopicButton(TopicPress(action, owner_id, roadmap.id, topic.id))
         for action, _ in topic_card_buttons(topic, stage)
     ]
     if extra is not None:
@@ -218,22 +195,22 @@ async def next_topic_card(bot: StudyBot, guild_id: int, user_id: int, roadmap: R
     return card_for(upcoming.standing, user_id, reviews_due=upcoming.reviews_due)
 
 
-async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicButton) -> None:
+async def _press(bot: StudyBot, interaction: discord.Interaction, pressed: TopicPress) -> None:
     guild_id, user_id = interaction.guild_id, interaction.user.id
     if guild_id is None:  # buttons are only ever sent in servers
         return
-    roadmap = bot.content.catalog.get(button.roadmap_id)
-    live_id = roadmap.resolve(button.topic_id) if roadmap else None
+    roadmap = bot.content.catalog.get(pressed.roadmap_id)
+    live_id = roadmap.resolve(pressed.topic_id) if roadmap else None
     topic = roadmap.topic(live_id) if roadmap and live_id else None
     stage = roadmap.stage_of(topic.id) if roadmap and topic else None
     log.info(
-        "button %s topic=%s guild=%s member=%s", button.action, button.topic_id, guild_id, user_id
+        "button %s topic=%s guild=%s member=%s", pressed.action, pressed.topic_id, guild_id, user_id
     )
     if roadmap is None or topic is None or stage is None:
         await answer(interaction, TOPIC_GONE, ephemeral=True)
         return
 
-    if button.action == PRESS_EXAMPLE:
+    if pressed.action == PRESS_EXAMPLE:
         number = (roadmap.stage_position(stage.id) or 0) + 1
         message = more_examples_reply(
             topic, stage, stage_number=number, stage_count=len(roadmap.stages)
@@ -245,13 +222,13 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, button: TopicB
             await answer(interaction, **send_kwargs(message), view=view, ephemeral=True)
         return
 
-    if button.action == PICK_ACTION:
+    if pressed.action == PICK_ACTION:
         upcoming = await bot.services.study.pick(guild_id, user_id, roadmap, topic.id)
         await answer_edit(interaction, **card_for(upcoming.standing, user_id).edit())
         return
 
     result = await bot.services.study.mark(
-        guild_id, user_id, roadmap, topic.id, _STATUS_OF_PRESS[button.action]
+        guild_id, user_id, roadmap, topic.id, _STATUS_OF_PRESS[pressed.action]
     )
     announce_mark(bot, guild_id, user_id, result, interaction)
     card = await next_topic_card(bot, guild_id, user_id, roadmap)

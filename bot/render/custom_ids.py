@@ -13,7 +13,8 @@ A check or a review started from a reminder DM runs in a DM, which has no server
 would not fit in 100 characters. The member is the presser: only the member a DM was sent to
 can press its buttons, and the cogs refuse these ids anywhere but in a DM.
 
-The ids of the older buttons (`study:done:...`, `study:forget:...`) are kept as they are.
+The ids of the older buttons (`study:done:...`, `study:forget:...`: `TopicPress`,
+`ForgetAnswer`) are kept as they were written: words for the action, snowflakes in decimal.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
+from bot.render.topic import DONE_BUTTON, EXAMPLE_BUTTON, PICK_ACTION, SKIP_BUTTON
 from bot.services.self_check import FINGERPRINT_LENGTH, Progress
 
 CUSTOM_ID_MAX = 100  # Discord's limit
@@ -85,9 +87,18 @@ def _read_progress(token: str) -> Progress:
         raise _NotCanonical from None
 
 
+def _read_decimal(text: str) -> int:
+    return int(text)  # from_match refuses a leading zero: str() would not write it
+
+
 def _action(letters: str) -> _Part:
     """Which button of a kind: one of `letters`."""
     return _Part(f"[{letters}]")
+
+
+def _word(*words: str) -> _Part:
+    """Which button of an older kind: one of `words`."""
+    return _Part("|".join(map(re.escape, words)))
 
 
 SNOWFLAKE = _Part(_B36, to_base36, _read_snowflake)
@@ -96,6 +107,7 @@ PROGRESS = _Part(_TOKEN, Progress.token, _read_progress)
 FINGERPRINT = _Part(_FINGERPRINT)
 POSITION = _Part("[0-9]", str, int)  # a question's index or a shown answer's, 0-based
 RATING = _Part("[1-4]", str, int)  # fsrs's Again / Hard / Good / Easy
+DECIMAL = _Part("[0-9]{1,20}", str, _read_decimal)  # the older buttons' snowflakes
 
 
 class _CustomId:
@@ -329,6 +341,36 @@ class NotifyMe(_CustomId):
     role_id: int
 
 
+@_layout(
+    "study",
+    _word(DONE_BUTTON[0], SKIP_BUTTON[0], EXAMPLE_BUTTON[0], PICK_ACTION),
+    DECIMAL,
+    CONTENT_ID,
+    CONTENT_ID,
+)
+@dataclass(frozen=True, slots=True)
+class TopicPress(_CustomId):
+    """Done / Skip / Show example under a member's topic card, or the pick of a choice group's
+    topic (the action is render.topic's word for the button)."""
+
+    action: str
+    owner_id: int
+    roadmap_id: str
+    topic_id: str
+
+
+@_layout("study:forget", _word("yes", "no"), DECIMAL)
+@dataclass(frozen=True, slots=True)
+class ForgetAnswer(_CustomId):
+    """ "Delete my data" (yes) / "Keep it" (no) under the forget-me question."""
+
+    YES: ClassVar[str] = "yes"
+    NO: ClassVar[str] = "no"
+
+    answer: str
+    owner_id: int
+
+
 #: Every kind, for registering and for the length test.
 KINDS: tuple[type[_CustomId], ...] = (
     CheckStart,
@@ -343,3 +385,6 @@ KINDS: tuple[type[_CustomId], ...] = (
     DmReviewAnswer,
     DmReviewRating,
 )
+
+#: The older buttons' kinds (`study:` ids), kept as they were written.
+OLDER_KINDS: tuple[type[_CustomId], ...] = (TopicPress, ForgetAnswer)

@@ -20,6 +20,7 @@ from discord import app_commands
 from bot.app import EXTENSIONS, StudyBot, command_tree_digest
 from bot.cogs.topic_card import TopicButton
 from bot.config import Settings
+from bot.render.custom_ids import TopicPress
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.content import ContentHolder
@@ -288,6 +289,6 @@ async def test_the_tree_digest_changes_only_with_the_commands(
 
 def test_button_ids_fit_discords_100_characters_at_the_longest() -> None:
     longest_id = "a" * 32
-    button = TopicButton("done", 2**64 - 1, longest_id, longest_id)
+    button = TopicButton(TopicPress("done", 2**64 - 1, longest_id, longest_id))
     assert len(button.custom_id) <= 100
     assert TopicButton.__discord_ui_compiled_template__.fullmatch(button.custom_id)

@@ -1,6 +1,6 @@
 """The buttons of the custom_ids kinds (bot/cogs/kind_buttons.py): each registers its kind's
-template, a press reads the id back, an id that is not canonical belongs to nobody, and a DM's
-button is the presser's only in a DM."""
+template, a press reads the id back, an id that is not canonical belongs to nobody, a DM's
+button is the presser's only in a DM, and labels and styles follow the id."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.cogs.account import ForgetButton
 from bot.cogs.check_yourself import CheckAnswerButton, CheckStartButton, DmCheckAnswerButton
 from bot.cogs.daily_buttons import DailyPostItem, NotifyMeItem
 from bot.cogs.kind_buttons import KindButton
@@ -19,6 +20,7 @@ from bot.cogs.study_loop import (
     ReviewAnswerButton,
     ReviewRatingButton,
 )
+from bot.cogs.topic_card import TopicButton
 from bot.render import custom_ids as ids
 from bot.services.self_check import Progress
 
@@ -32,6 +34,8 @@ SPECS: list[tuple[type[KindButton[Any]], Any]] = [
     (ReminderMemberItem, ids.ReminderMemberButton("x", GUILD, MEMBER)),
     (DailyPostItem, ids.DailyPostButton("c", "python", "loops")),
     (NotifyMeItem, ids.NotifyMe(GUILD + 5)),
+    (TopicButton, ids.TopicPress("ex", MEMBER, "python", "loops")),
+    (ForgetButton, ids.ForgetAnswer("yes", MEMBER)),
 ]
 DM_SPECS: list[tuple[type[KindButton[Any]], Any]] = [
     (DmCheckAnswerButton, ids.DmCheckAnswer.of(GUILD, SPECS[1][1])),
@@ -52,7 +56,7 @@ async def _press(button: type[KindButton[Any]], custom_id: str, interaction: Any
 
 
 def test_every_kind_has_its_button_and_each_registers_the_kinds_template() -> None:
-    assert {type(spec) for _, spec in SPECS + DM_SPECS} == set(ids.KINDS)
+    assert {type(spec) for _, spec in SPECS + DM_SPECS} == {*ids.KINDS, *ids.OLDER_KINDS}
     for button, spec in SPECS + DM_SPECS:
         assert button.kind is type(spec)
         assert button.__discord_ui_compiled_template__ is type(spec).TEMPLATE
@@ -74,9 +78,13 @@ async def test_a_press_reads_the_id_back(button: type[KindButton[Any]], spec: An
 async def test_an_id_that_is_not_canonical_belongs_to_nobody(
     button: type[KindButton[Any]], spec: Any
 ) -> None:
-    # The pattern takes 13 base-36 digits, but these are over 64 bits: no button carries them.
-    snowflake = ids.to_base36(spec.role_id if isinstance(spec, ids.NotifyMe) else MEMBER)
-    custom_id = spec.custom_id.replace(snowflake, "z" * 13, 1)
+    # The pattern takes 13 base-36 digits, but these are over 64 bits; the older ids' decimal
+    # with a leading zero: no button carries either.
+    if isinstance(spec, ids.TopicPress | ids.ForgetAnswer):
+        custom_id = spec.custom_id.replace(str(MEMBER), f"0{MEMBER}", 1)
+    else:
+        snowflake = ids.to_base36(spec.role_id if isinstance(spec, ids.NotifyMe) else MEMBER)
+        custom_id = spec.custom_id.replace(snowflake, "z" * 13, 1)
     assert custom_id != spec.custom_id and type(spec).parse(custom_id) is None
     pressed = await _press(button, custom_id, _interaction(MEMBER, GUILD))
     assert pressed.spec is None and pressed.custom_id == custom_id
@@ -106,3 +114,15 @@ def test_labels_and_styles_follow_the_spec() -> None:
     assert (start.item.label, start.item.style.name) == ("Check yourself", "primary")
     answer = CheckAnswerButton(SPECS[1][1], "B) a loop")
     assert (answer.item.label, answer.item.style.name) == ("B) a loop", "secondary")
+    example = TopicButton(ids.TopicPress("ex", MEMBER, "python", "loops"))
+    pick = TopicButton(ids.TopicPress("pick", MEMBER, "python", "loops"), "Loops, at last")
+    assert (example.item.label, example.item.style.name) == ("Show example", "primary")
+    assert (pick.item.label, pick.custom_id) == (
+        "Loops, at last",
+        f"study:pick:{MEMBER}:python:loops",
+    )
+    delete = ForgetButton(ids.ForgetAnswer("yes", MEMBER))
+    keep = ForgetButton(ids.ForgetAnswer("no", MEMBER))
+    assert (delete.item.label, delete.item.style.name) == ("Delete my data", "danger")
+    assert (keep.item.label, keep.item.style.name) == ("Keep it", "secondary")
+    assert keep.custom_id == f"study:forget:no:{MEMBER}"  # the ids written before, unchanged

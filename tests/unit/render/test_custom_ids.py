@@ -11,6 +11,7 @@ import pytest
 from bot.render.custom_ids import (
     CUSTOM_ID_MAX,
     KINDS,
+    OLDER_KINDS,
     SNOWFLAKE_MAX,
     CheckAnswer,
     CheckStart,
@@ -18,11 +19,13 @@ from bot.render.custom_ids import (
     DmCheckAnswer,
     DmReviewAnswer,
     DmReviewRating,
+    ForgetAnswer,
     NotifyMe,
     ReminderMemberButton,
     ReminderTopicButton,
     ReviewAnswer,
     ReviewRating,
+    TopicPress,
     from_base36,
     to_base36,
 )
@@ -210,3 +213,27 @@ def test_a_kind_whose_parts_do_not_match_its_fields_is_refused_when_defined() ->
         == rf"zz:(?P<owner_id>{SNOWFLAKE.pattern}):(?P<topic_id>{CONTENT_ID.pattern})"
     )
     assert laid_out(36, "loops").custom_id == "zz:10:loops"
+
+
+def test_the_older_ids_are_read_and_written_as_before() -> None:
+    # `study:` ids on messages sent long ago: words for the action, decimal snowflakes.
+    longest = TopicPress("pick", SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID)
+    assert longest.custom_id == f"study:pick:{SNOWFLAKE_MAX}:{LONGEST_ID}:{LONGEST_ID}"
+    assert len(longest.custom_id) == 97 <= CUSTOM_ID_MAX
+    for kind, custom_id in [
+        (TopicPress, "study:done:42:python:loops"),
+        (TopicPress, "study:ex:42:python:loops"),
+        (ForgetAnswer, "study:forget:no:42"),
+    ]:
+        found = kind.parse(custom_id)
+        assert found is not None and found.custom_id == custom_id
+        assert [k for k in (*KINDS, *OLDER_KINDS) if k.parse(custom_id)] == [kind]
+    assert TopicPress.parse("study:skip:7:python:loops") == TopicPress("skip", 7, "python", "loops")
+    assert ForgetAnswer.parse("study:forget:yes:7") == ForgetAnswer("yes", 7)
+    for refused in (
+        "study:done:042:python:loops",  # a leading zero: no button wrote it
+        "study:skipstage:yes:1:basics",  # catch_up's own id
+        "study:forget:maybe:7",
+        "study:done:7:Python:loops",
+    ):
+        assert all(kind.parse(refused) is None for kind in (*KINDS, *OLDER_KINDS)), refused
