@@ -416,6 +416,7 @@ TAKE_OVER_LINES = (
     ("bot set up (cogs, tree, scheduler)", "started scheduler"),
     ("identify buckets known (/gateway/bot)", "identify buckets:"),
     ("shard 2 READY", "Shard ID 2 has connected"),
+    ("shard 3 took its identify turn (the wait in the log)", "shard 3 waits"),
     ("shard 3 READY", "Shard ID 3 has connected"),
     ("shard 2 ready (its servers in)", "shard 2 ready"),
     ("shard 3 ready (its servers in)", "shard 3 ready"),
