@@ -444,9 +444,9 @@ def _prepare(
 
 
 # -- builds in the background: short writes, a range of members each -----------------------------
-#: Progress rows a build write covers (about 1,000 members of a 20-topic roadmap): each write
+#: Progress rows a build write covers (about 250 members of a 20-topic roadmap): each write
 #: stays short at 100,000 members (tests/bench/bench_summaries.py prints the longest).
-BUILD_CHUNK_ROWS = 20_000
+BUILD_CHUNK_ROWS = 5_000
 #: A build's marker without a heartbeat for this long is a build that died (its process
 #: stopped): another may take over.
 BUILD_STALE_AFTER = timedelta(minutes=2)
@@ -490,15 +490,6 @@ class BuildJob:
         """Whether rows are built (member range by range) before the server's rows count as
         ready; False: only new empty periods were added, or old ones go."""
         return self.members or bool(self.heads)
-
-
-def _in_range(column: Any, low: int | None, high: int | None) -> list[Any]:
-    bounds = []
-    if low is not None:
-        bounds.append(column >= low)
-    if high is not None:
-        bounds.append(column < high)
-    return bounds
 
 
 def _logged_since(conn: Connection, guild_id: int, roadmap_id: str, since: str) -> bool:
@@ -601,20 +592,132 @@ def _begin_build(conn: Connection, request: _BuildRequest) -> tuple[BuildJob | N
     return job, time.perf_counter() - started
 
 
-def _histogram(conn: Connection, statement: Any) -> Counter[tuple[str, int]]:
-    """(metric, value) -> members, from `statement`'s (done, second metric's value or None,
-    members) rows."""
-    counted: Counter[tuple[str, int]] = Counter()
-    for done, other, members, metric in conn.execute(statement):
-        counted[("done", int(done))] += int(members)
-        if other is not None:
-            counted[(metric, int(other))] += int(members)
-    return counted
+#: The bounds of the first and last range of members (Discord ids are positive and below 2^63).
+_LOWEST_ID, _PAST_HIGHEST_ID = 0, 2**63 - 1
+_low_param = bindparam("low", type_=DiscordId)
+_high_param = bindparam("high", type_=DiscordId)
 
 
-def _add_counts(
-    conn: Connection, table: Any, key: dict[str, Any], change: Counter[tuple[str, int]]
-) -> None:
+def _in_range(column: Any) -> Any:
+    return and_(column >= _low_param, column < _high_param)
+
+
+Histogram = Counter[tuple[str, int]]  # (metric, value) -> members
+
+
+class _RangeStatements:
+    """A build's statements for one range of members (`low`, `high` bound), made once per
+    build: making Core statements anew for every range cost a third of running them."""
+
+    def __init__(self, job: BuildJob) -> None:
+        self.job = job
+        guild_id, content, roadmap_id = job.guild_id, job.content, job.content.roadmap_id
+        of_members = and_(
+            _member.guild_id == guild_id,
+            _member.roadmap_id == roadmap_id,
+            _in_range(_member.user_id),
+        )
+        self.member_histogram = (
+            select(_member.done, _member.furthest, func.count())
+            .where(of_members)
+            .group_by(_member.done, _member.furthest)
+        )
+        self.member_delete = delete(member_scores).where(of_members)
+        done: Any = _done_live
+        if all(stored == live for stored, (live, _) in content.topics.items()):
+            # Each stored id its own live topic, one row per id: counting the done rows is
+            # counting the live topics, without DISTINCT's sort per member.
+            done = func.sum(case((_row.status == DONE, 1), else_=0))
+        # The range of members by progress's primary key, each row's topic looked up in the
+        # stored content (what the marks count by too).
+        with_topics = progress.join(summary_topics, _counted_topic(_row.topic_id, _row.roadmap_id))
+        scores = (
+            select(_row.guild_id, _row.roadmap_id, _row.user_id, done, func.max(_topic.stage))
+            .select_from(with_topics)
+            .where(
+                _row.guild_id == guild_id,
+                _in_range(_row.user_id),
+                _row.roadmap_id == roadmap_id,
+            )
+            .group_by(_row.guild_id, _row.roadmap_id, _row.user_id)
+        )
+        self.member_insert = member_scores.insert().from_select(
+            ["guild_id", "roadmap_id", "user_id", "done", "furthest"], scores
+        )
+        head_ids = [head_id for head_id, _ in job.heads]
+        of_periods = and_(_period.head_id.in_(head_ids), _in_range(_period.user_id))
+        active = case((_period.logged > 0, 1))
+        self.period_histogram = (
+            select(_period.head_id, _period.done, active, func.count())
+            .where(of_periods)
+            .group_by(_period.head_id, _period.done, active)
+        )
+        self.period_delete = delete(period_scores).where(of_periods)
+        # The members' own log by its index (completions_by_member_time: member, roadmap,
+        # time), each completion matched with the kept periods it falls in: one pass for all.
+        in_periods = completions.join(
+            period_heads, and_(_head.id.in_(head_ids), _log.completed_at >= _head.since)
+        ).outerjoin(summary_topics, _counted_topic(_log.topic_id, _log.roadmap_id))
+        logged = (
+            select(
+                _head.id,
+                _log.guild_id,
+                _log.user_id,
+                func.count(distinct(_topic.live_id)),
+                func.count(),
+            )
+            .select_from(in_periods)
+            .where(
+                _log.guild_id == guild_id,
+                _in_range(_log.user_id),
+                _log.roadmap_id == roadmap_id,
+            )
+            .group_by(_head.id, _log.guild_id, _log.user_id)
+        )
+        self.period_insert = period_scores.insert().from_select(
+            ["head_id", "guild_id", "user_id", "done", "logged"], logged
+        )
+
+    def _member_counts(self, conn: Connection, bounds: dict[str, int]) -> Histogram:
+        counted: Histogram = Counter()
+        for done, furthest, members in conn.execute(self.member_histogram, bounds):
+            counted[("done", int(done))] += int(members)
+            if furthest is not None:
+                counted[("stage", int(furthest))] += int(members)
+        return counted
+
+    def _period_counts(self, conn: Connection, bounds: dict[str, int]) -> dict[int, Histogram]:
+        counted: dict[int, Histogram] = {head_id: Counter() for head_id, _ in self.job.heads}
+        for head_id, done, is_active, members in conn.execute(self.period_histogram, bounds):
+            counted[int(head_id)][("done", int(done))] += int(members)
+            if is_active is not None:
+                counted[int(head_id)][("active", 1)] += int(members)
+        return counted
+
+    def rebuild(self, conn: Connection, low: int, high: int) -> None:
+        """The job's rows of the members in [low, high) from their own rows, and the counts
+        moved by the difference (the triggers are off: `summary_building`)."""
+        bounds = {"low": low, "high": high}
+        job = self.job
+        if job.members:
+            before = self._member_counts(conn, bounds)
+            conn.execute(self.member_delete, bounds)
+            conn.execute(self.member_insert, bounds)
+            change = self._member_counts(conn, bounds)
+            change.subtract(before)
+            key = {"guild_id": job.guild_id, "roadmap_id": job.content.roadmap_id}
+            _add_counts(conn, member_counts, key, change)
+        if job.heads:
+            kept = self._period_counts(conn, bounds)
+            conn.execute(self.period_delete, bounds)
+            conn.execute(self.period_insert, bounds)
+            for head_id, after in self._period_counts(conn, bounds).items():
+                after.subtract(kept[head_id])
+                key = {"head_id": head_id, "guild_id": job.guild_id}
+                _add_counts(conn, period_counts, key, after)
+
+
+def _add_counts(conn: Connection, table: Any, key: dict[str, Any], change: Histogram) -> None:
     """Add `change` (negative for members gone) to the counts rows of `key`."""
     rows = [
         {**key, "metric": metric, "value": value, "members": members}
@@ -634,88 +737,6 @@ def _add_counts(
     )
 
 
-def _members_range(
-    conn: Connection, guild_id: int, content: SummaryContent, low: int | None, high: int | None
-) -> None:
-    """The rows of the members in [low, high) from their progress, their counts moved by the
-    difference (the triggers are off: `summary_building`)."""
-    roadmap_id = content.roadmap_id
-    scope = [
-        _member.guild_id == guild_id,
-        _member.roadmap_id == roadmap_id,
-        *_in_range(_member.user_id, low, high),
-    ]
-    histogram = (
-        select(_member.done, _member.furthest, func.count(), literal("stage"))
-        .where(*scope)
-        .group_by(_member.done, _member.furthest)
-    )
-    before = _histogram(conn, histogram)
-    conn.execute(delete(member_scores).where(*scope))
-    aliased = any(stored != live for stored, (live, _) in content.topics.items())
-    done = _done_live if aliased else func.sum(case((_row.status == DONE, 1), else_=0))
-    scores = (
-        select(_row.guild_id, _row.roadmap_id, _row.user_id, done, func.max(_topic.stage))
-        .select_from(_with_topics)
-        .where(
-            _row.guild_id == guild_id,
-            _row.roadmap_id == roadmap_id,
-            *_in_range(_row.user_id, low, high),
-        )
-        .group_by(_row.guild_id, _row.roadmap_id, _row.user_id)
-    )
-    conn.execute(
-        member_scores.insert().from_select(
-            ["guild_id", "roadmap_id", "user_id", "done", "furthest"], scores
-        )
-    )
-    change = _histogram(conn, histogram)
-    change.subtract(before)
-    _add_counts(conn, member_counts, {"guild_id": guild_id, "roadmap_id": roadmap_id}, change)
-
-
-def _head_range(
-    conn: Connection, job: BuildJob, head: tuple[int, str], low: int | None, high: int | None
-) -> None:
-    """A period's rows of the members in [low, high) from their log, counts as above."""
-    (head_id, since), guild_id, roadmap_id = head, job.guild_id, job.content.roadmap_id
-    scope = [_period.head_id == head_id, *_in_range(_period.user_id, low, high)]
-    active = case((_period.logged > 0, 1))
-    histogram = (
-        select(_period.done, active, func.count(), literal("active"))
-        .where(*scope)
-        .group_by(_period.done, active)
-    )
-    before = _histogram(conn, histogram)
-    conn.execute(delete(period_scores).where(*scope))
-    # The members' own log by its index (completions_by_member_time: member, roadmap, time).
-    scores = (
-        select(
-            literal_column(str(int(head_id))),
-            _log.guild_id,
-            _log.user_id,
-            func.count(distinct(_topic.live_id)),
-            func.count(),
-        )
-        .select_from(_log_with_topics)
-        .where(
-            _log.guild_id == guild_id,
-            *_in_range(_log.user_id, low, high),
-            _log.roadmap_id == roadmap_id,
-            _log.completed_at >= since,
-        )
-        .group_by(_log.guild_id, _log.user_id)
-    )
-    conn.execute(
-        period_scores.insert().from_select(
-            ["head_id", "guild_id", "user_id", "done", "logged"], scores
-        )
-    )
-    change = _histogram(conn, histogram)
-    change.subtract(before)
-    _add_counts(conn, period_counts, {"head_id": head_id, "guild_id": guild_id}, change)
-
-
 @dataclass(frozen=True, slots=True)
 class _Step:
     high: int | None  # where the next range starts (None: this was the last)
@@ -723,27 +744,43 @@ class _Step:
     seconds: float  # how long the write ran
 
 
-def _range_end(conn: Connection, guild_id: int, low: int | None, rows: int) -> int | None:
-    """The first member after `rows` progress rows of the server from `low` (None: the rest
-    is shorter)."""
-    after = select(_row.user_id).where(
-        _row.guild_id == guild_id, *_in_range(_row.user_id, low, None)
-    )
-    high = conn.scalar(after.order_by(_row.user_id).limit(1).offset(rows))
-    if high is not None and low is not None and high <= low:  # one member with `rows` rows
-        high = conn.scalar(
-            select(func.min(_row.user_id)).where(_row.guild_id == guild_id, _row.user_id > low)
-        )
-    return None if high is None else int(high)
+_RANGE_END = Prepared(
+    select(_row.user_id)
+    .where(_row.guild_id == _guild_param(), _row.user_id >= _low_param)
+    .order_by(_row.user_id)
+    .limit(1)
+    .offset(bindparam("rows", type_=Integer))
+)
+_NEXT_MEMBER = Prepared(
+    select(func.min(_row.user_id)).where(_row.guild_id == _guild_param(), _row.user_id > _low_param)
+)
 
 
-def _build_range(
-    conn: Connection, job: BuildJob, low: int | None, rows: int, now: datetime
-) -> _Step:
+def _range_end(conn: Connection, guild_id: int, low: int, rows: int) -> int | None:
+    """The first member after `rows` progress rows of the server from `low` (None: fewer are
+    left)."""
+    found = _RANGE_END.rows(conn, guild_id=guild_id, low=low, rows=rows)
+    high = int(found[0][0]) if found else None
+    if high is not None and high <= low:  # one member holds `rows` rows
+        (following,) = _NEXT_MEMBER.rows(conn, guild_id=guild_id, low=low)
+        high = None if following[0] is None else int(following[0])
+    return high
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    statements: _RangeStatements
+    low: int
+    rows: int
+    now: datetime
+
+
+def _build_range(conn: Connection, step: _Range) -> _Step:
     """One build write: the rows of the members from `low` (up to `rows` progress rows), or,
     for the last range, those and the switch: the server's rows count as built."""
     started = time.perf_counter()
     lock_tables(conn, member_scores, period_scores)
+    job = step.statements.job
     guild_id, roadmap_id = job.guild_id, job.content.roadmap_id
     key = {"guild_id": guild_id, "roadmap_id": roadmap_id}
     built, content = _BUILT.rows(conn, **key), _CONTENT.rows(conn, roadmap_id=roadmap_id)
@@ -751,14 +788,11 @@ def _build_range(
         (job.content.fingerprint,)
     ]:
         return _Step(None, True, time.perf_counter() - started)
-    high = _range_end(conn, guild_id, low, rows)
+    high = _range_end(conn, guild_id, step.low, step.rows)
     conn.execute(summary_building.insert().values(started_at=job.token))
-    if job.members:
-        _members_range(conn, guild_id, job.content, low, high)
-    for head in job.heads:
-        _head_range(conn, job, head, low, high)
+    step.statements.rebuild(conn, step.low, _PAST_HIGHEST_ID if high is None else high)
     conn.execute(delete(summary_building))
-    done = job.content.fingerprint if high is None else _marker(job.token, now)
+    done = job.content.fingerprint if high is None else _marker(job.token, step.now)
     _set_built(conn, guild_id, roadmap_id, done)
     return _Step(high, False, time.perf_counter() - started)
 
@@ -797,10 +831,12 @@ class BuildReport:
     seconds: float = 0.0  # from the first write's start to the last one's end
     finished: bool = False  # the rows count as built (or nothing needed building)
     superseded: bool = False  # another build or another content took over
+    write_seconds: list[float] = field(default_factory=list)  # each write's, in order
 
     def add(self, seconds: float) -> None:
         self.writes += 1
         self.longest_write = max(self.longest_write, seconds)
+        self.write_seconds.append(seconds)
 
 
 class SummaryBuild:
@@ -820,7 +856,8 @@ class SummaryBuild:
         self.job = job
         self._rows = rows
         self._clock = clock
-        self._low: int | None = None
+        self._statements = _RangeStatements(job) if job.chunked else None
+        self._low: int = _LOWEST_ID
         self._built = not job.chunked
         self._drops = list(job.drops)
         self.report = report
@@ -830,16 +867,18 @@ class SummaryBuild:
     async def step(self) -> bool:
         """Run the next write; False once nothing is left (or the build was superseded)."""
         if not self._built:
-            step = await self._db.write(
-                _build_range, self.job, self._low, self._rows, self._clock()
-            )
+            assert self._statements is not None
+            range_ = _Range(self._statements, self._low, self._rows, self._clock())
+            step = await self._db.write(_build_range, range_)
             self.report.add(step.seconds)
             if step.superseded:
                 self.report.superseded = True
                 self._drops.clear()
                 return self._end()
-            self._low = step.high
-            self._built = self.report.finished = step.high is None
+            if step.high is None:
+                self._built = self.report.finished = True
+            else:
+                self._low = step.high
             return True
         if self._drops:
             gone, seconds = await self._db.write(_drop_rows, self._drops[0], self._rows)
