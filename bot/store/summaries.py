@@ -11,15 +11,47 @@ What the summaries hold (schema.py, revision 0007):
 
 Both depend on the content (which stored ids count, for which live topic, in which stage): the
 mapping they count by is stored per roadmap (`summary_topics`, fingerprinted in
-`summary_contents`), and every write recomputes from it. A server's rows are (re)built when an
-answer is asked for and they were built against another fingerprint (first use after the
-upgrade, or after a content reload moved topics) or a period is not kept yet, inside that call.
+`summary_contents`), and every write recomputes from it. Every write that changes a member's
+progress or completions calls `refresh_member` in its own transaction (bot/store/progress.py,
+bot/store/undo.py), which recomputes that member's rows from their own rows, so no path can
+drift; forget-me and a server's deletion erase the rows (bot/store/erasure.py).
 
-Exactness: every write that changes a member's progress or completions calls `refresh_member`
-in its own transaction (bot/store/progress.py, bot/store/undo.py), which recomputes that member's
-rows from their own rows, so no path can drift; forget-me and a server's deletion erase the rows
-(bot/store/erasure.py). On PostgreSQL a build locks the summary tables (marks wait for it, and it
-waits for marks in flight), so no change falls between a build's read and its write.
+Builds. A server's rows are built when they were built against another fingerprint (first use
+after the upgrade, a content reload that moved topics) or the periods to keep changed (a new
+week or month, the server's zone). An answer never waits for one: it answers from the full
+queries (bot/store/stats.py, on a reader) and asks for the build, which runs in the background
+(bot/services/summary_builds.py) in short writes, so the writer is never held for long:
+1. `_begin_build` stores the content (when it changed, every build of that roadmap under way is
+   marked "stale"), adds the periods to keep (one without a completion logged since its start,
+   such as next week, is complete at once: empty), renames the ones no longer wanted ("drop
+   <id>"), and, when rows are to be built, writes the build's marker ("building <token>
+   <heartbeat>") in `summary_builds` in place of a fingerprint: no answer takes them for ready.
+2. `_build_range`, one write per range of members [low, high) (`BUILD_CHUNK_ROWS` progress rows):
+   stops (superseded) unless the marker is its own and the stored content its content;
+   recomputes the range's member and period rows from their own progress and log, moving the
+   counts by the difference (the triggers off); renews the heartbeat. The last range's write also
+   writes the fingerprint: the switch, in the same transaction as the last rows.
+3. `_drop_rows`: a dropped period's rows a chunk at a time, its head and counts in the last.
+
+Why a build with marks between its writes is exact (tests/store/test_summaries.py puts done,
+skip, reset, passed checks, Undo and forget-me between every two writes of one):
+- (I1) At every commit the counts rows are the histogram of the score rows: the triggers keep
+  them per change; a build's write moves them by its range's difference in its transaction.
+- (I2) Once the content is stored, each member's rows are recomputed from their own rows under it
+  by every change of theirs (`refresh_member`, which covers every kept period that had begun by
+  the change) and by the build write of their range. Writes are serialized per row: SQLite has
+  one writer; on PostgreSQL each build write takes the summary tables' lock (`lock_tables`), so a
+  mark in flight commits before it reads, and a later mark recomputes after it committed. So a
+  member's rows, once written by either after the content was stored, stay exact.
+- (I3) A build switches only when its ranges covered every member id, each range after its first
+  write saw the stored content be its own, with its marker unchanged: no other content was stored
+  meanwhile (storing one marks the builds stale), so by (I2) every row is exact at the switch and
+  by (I1) every count. A period added by the build is kept by the marks from then on (its start
+  is in the past or its rows are built), and its earlier completions by the ranges.
+- Two builds of one server never run at once: one per server in a process (SummaryBuilds), and
+  across processes the marker: a marker whose heartbeat is younger than `BUILD_STALE_AFTER` is a
+  live build, which another process leaves alone; an older one (its process died) is taken over,
+  and the old build, if it was only slow, stops at its next write (the marker is not its own).
 """
 
 from __future__ import annotations
