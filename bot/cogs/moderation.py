@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -66,27 +67,48 @@ def _one_of(channel: object | None, off: bool) -> None:
         raise StudyError("Give a channel to turn it on, or `off:True` to turn it off; not both.")
 
 
+@dataclass(frozen=True, slots=True)
+class _ChannelSetting:
+    """One channel setting of the server, as its command shows, sets or turns it off."""
+
+    what: str  # for the log line
+    current: Callable[[Any], int | None]  # the setting, from the server's channels
+    save: Callable[[ModerationSettings, int, int | None], Awaitable[None]]
+    message: Callable[..., Message]
+
+
+_LOG_CHANNEL = _ChannelSetting(
+    "log channel",
+    lambda channels: channels.log_channel_id,
+    ModerationSettings.set_log_channel,
+    log_channel_message,
+)
+_ANNOUNCE_CHANNEL = _ChannelSetting(
+    "announce channel",
+    lambda channels: channels.announce_channel_id,
+    ModerationSettings.set_announce_channel,
+    announce_channel_message,
+)
+
+
 async def _channel_setting(
     moderation: ModerationSettings,
     interaction: discord.Interaction,
     channel: discord.TextChannel | None,
     off: bool,
-    *,
-    current: Callable[[Any], int | None],  # the setting, from the server's channels
-    save: Callable[[int, int | None], Awaitable[None]],
-    message: Callable[..., Message],
-    what: str,
+    setting: _ChannelSetting,
 ) -> None:
-    """One channel setting of the server: shown (no options), set, or turned off."""
+    """The setting shown (no options), set, or turned off."""
     assert interaction.guild_id is not None
     _one_of(channel, off)
     if channel is None and not off:
-        shown = message(current(await moderation.channels(interaction.guild_id)), changed=False)
+        channels = await moderation.channels(interaction.guild_id)
+        shown = setting.message(setting.current(channels), changed=False)
     else:
         chosen = _text_channel(interaction, channel).id if channel is not None else None
-        await save(interaction.guild_id, chosen)
-        log.info("%s guild=%s channel=%s", what, interaction.guild_id, chosen)
-        shown = message(chosen, changed=True)
+        await setting.save(moderation, interaction.guild_id, chosen)
+        log.info("%s guild=%s channel=%s", setting.what, interaction.guild_id, chosen)
+        shown = setting.message(chosen, changed=True)
     await answer(interaction, **send_kwargs(shown), ephemeral=True)
 
 
@@ -117,17 +139,7 @@ class Moderation(SubcommandCog):
         channel: discord.TextChannel | None = None,
         off: bool = False,
     ) -> None:
-        moderation = self.bot.wiring.moderation
-        await _channel_setting(
-            moderation,
-            interaction,
-            channel,
-            off,
-            current=lambda channels: channels.log_channel_id,
-            save=moderation.set_log_channel,
-            message=log_channel_message,
-            what="log channel",
-        )
+        await _channel_setting(self.bot.wiring.moderation, interaction, channel, off, _LOG_CHANNEL)
 
     @subcommand(
         "roadmap-admin announce",
@@ -141,16 +153,8 @@ class Moderation(SubcommandCog):
         channel: discord.TextChannel | None = None,
         off: bool = False,
     ) -> None:
-        moderation = self.bot.wiring.moderation
         await _channel_setting(
-            moderation,
-            interaction,
-            channel,
-            off,
-            current=lambda channels: channels.announce_channel_id,
-            save=moderation.set_announce_channel,
-            message=announce_channel_message,
-            what="announce channel",
+            self.bot.wiring.moderation, interaction, channel, off, _ANNOUNCE_CHANNEL
         )
 
     @subcommand(

@@ -9,6 +9,7 @@ sender finds the post of a week by it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.render import limits
 from bot.render.daily_status import discord_timestamp
@@ -105,40 +106,39 @@ def weekly_off_message(was_on: bool) -> Message:
     )
 
 
-def log_channel_message(channel_id: int | None, *, changed: bool) -> Message:
-    if channel_id is None:
-        text = (
-            "The moderators' log is off: nothing is reported."
-            if changed
-            else "No log channel is set. `/roadmap-admin log-channel channel:#…` sets one."
-        )
-        return Message(content=text)
-    prefix = "From now on" if changed else "Right now"
-    return Message(
-        content=(
-            f"{prefix} I report in <#{channel_id}> what I turn off or cannot do on my own: a "
-            "daily or weekly post Discord refused (and how to fix it), a reward role I could "
-            "not give, members' reminders turned off because their DMs are closed, and errors "
-            "in an update of the roadmap this server uses. `off:True` stops it."
-        )
-    )
+@dataclass(frozen=True, slots=True)
+class _ChannelSettingWords:
+    """What a server's channel setting says: just turned off, not set, or the channel in use
+    (`{channel}` where the channel goes)."""
+
+    turned_off: str
+    not_set: str
+    in_use: str
+
+    def message(self, channel_id: int | None, *, changed: bool) -> Message:
+        """The setting shown (`changed` False) or just set."""
+        if channel_id is None:
+            return Message(content=self.turned_off if changed else self.not_set)
+        prefix = "From now on" if changed else "Right now"
+        return Message(content=f"{prefix} {self.in_use.format(channel=f'<#{channel_id}>')}")
 
 
-def announce_channel_message(channel_id: int | None, *, changed: bool) -> Message:
-    if channel_id is None:
-        text = (
-            "Stage completions are no longer announced."
-            if changed
-            else "No announce channel is set. `/roadmap-admin announce channel:#…` sets one."
-        )
-        return Message(content=text)
-    prefix = "From now on" if changed else "Right now"
-    return Message(
-        content=(
-            f"{prefix} I celebrate in <#{channel_id}> every member who finishes a stage "
-            "(members who hide their progress are left out). `off:True` stops it."
-        )
-    )
+_LOG_CHANNEL = _ChannelSettingWords(
+    "The moderators' log is off: nothing is reported.",
+    "No log channel is set. `/roadmap-admin log-channel channel:#…` sets one.",
+    "I report in {channel} what I turn off or cannot do on my own: a daily or weekly post "
+    "Discord refused (and how to fix it), a reward role I could not give, members' reminders "
+    "turned off because their DMs are closed, and errors in an update of the roadmap this "
+    "server uses. `off:True` stops it.",
+)
+_ANNOUNCE_CHANNEL = _ChannelSettingWords(
+    "Stage completions are no longer announced.",
+    "No announce channel is set. `/roadmap-admin announce channel:#…` sets one.",
+    "I celebrate in {channel} every member who finishes a stage (members who hide their "
+    "progress are left out). `off:True` stops it.",
+)
+log_channel_message = _LOG_CHANNEL.message
+announce_channel_message = _ANNOUNCE_CHANNEL.message
 
 
 def role_earned_line(role_id: int, stage_title: str) -> str:
