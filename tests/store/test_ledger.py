@@ -5,7 +5,6 @@ win, and revision 0004 carries every row of the two old ledgers over."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -22,8 +21,8 @@ from bot.store.alembic_runner import alembic_config, upgrade_sqlite, upgrade_url
 from bot.store.database import Database
 from bot.store.dialect import sqlite_engine
 from bot.store.ledger import Claim, DeliveryKey, LedgerRepository, key_of
-from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
 from bot.store.schema import daily_schedules
+from tests.store.old_migrations import scripts_up_to
 
 NOW = datetime(2026, 5, 4, 7, 0, tzinfo=UTC)
 SNOWFLAKE = 1_234_567_890_123_456_789  # needs 64 bits
@@ -217,16 +216,6 @@ DELIVERY_SELECT = (
     + ", ".join(LEDGER_COLUMNS)
     + " FROM deliveries"
 )
-
-
-def scripts_up_to(tmp_path: Path, last: str) -> Path:
-    """The migration history up to revision `last` (later ones may change other tables)."""
-    folder = tmp_path / f"scripts-{last}"
-    shutil.copytree(DEFAULT_MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for script in (folder / "versions").glob("*.py"):
-        if script.name[:4] > last:
-            script.unlink()
-    return folder
 
 
 def insert_old_rows(conn: Connection) -> None:

@@ -4,19 +4,17 @@ new table works at once."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, insert, select
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import Connection, insert, select
 
-from bot.store.alembic_runner import head_revision, upgrade_sqlite, upgrade_url
+from bot.store.alembic_runner import head_revision, upgrade_url
 from bot.store.database import Database
-from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
 from bot.store.progress import ProgressRepository
 from bot.store.reviews import ReviewRepository
 from bot.store.schema import completions, member_settings, progress
+from tests.store.old_migrations import postgres_database_at, sqlite_database_at
 
 G, U = 1_234_567_890_123_456_789, 1_234_567_890_123_456_790
 T = "2024-05-01T09:30:00.000000Z"
@@ -29,14 +27,6 @@ HEAD = head_revision()
 LOGGED = dict(
     guild_id=G, user_id=U, roadmap_id="py", topic_id="t1", completed_at=T, local_date="2024-05-01"
 )
-
-
-def _scripts_at_0004(tmp_path: Path) -> Path:
-    folder = tmp_path / "scripts-0004"
-    shutil.copytree(DEFAULT_MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for later in (folder / "versions").glob("000[5-9]_*.py"):
-        later.unlink()
-    return folder
 
 
 def _old_rows(conn: Connection) -> None:
@@ -75,13 +65,7 @@ async def _check_kept(db: Database) -> None:
 
 async def test_a_0004_sqlite_database_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    assert upgrade_sqlite(path, _scripts_at_0004(tmp_path)).after == "0004"
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.begin() as conn:
-            _old_rows(conn)
-    finally:
-        engine.dispose()
+    sqlite_database_at(path, tmp_path, "0004", _old_rows)
     async with await Database.open(path) as db:
         assert db.migration.applied[0] == "0005_study_loop.py"
         await _check_kept(db)
@@ -90,13 +74,7 @@ async def test_a_0004_sqlite_database_keeps_its_rows(tmp_path: Path) -> None:
 async def test_a_0004_postgres_database_keeps_its_rows(
     postgres_database: str, tmp_path: Path
 ) -> None:
-    assert (await upgrade_url(postgres_database, _scripts_at_0004(tmp_path))).after == "0004"
-    engine = create_async_engine(postgres_database)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(_old_rows)
-    finally:
-        await engine.dispose()
+    await postgres_database_at(postgres_database, tmp_path, "0004", _old_rows)
     assert (await upgrade_url(postgres_database)).applied[0] == "0005_study_loop.py"
     async with await Database.open(postgres_database) as db:
         await _check_kept(db)

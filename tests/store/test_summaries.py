@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, insert
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import Connection, insert
 
 from bot.records import DONE, IN_PROGRESS, SKIPPED
 from bot.roadmap.model import Roadmap, Stage, Topic
@@ -35,15 +33,15 @@ from bot.services.progress import StudyService
 from bot.services.standing import topic_ids
 from bot.services.summary_builds import SummaryBuilds
 from bot.services.timezones import zone_or_utc
-from bot.store.alembic_runner import upgrade_sqlite, upgrade_url
+from bot.store.alembic_runner import upgrade_url
 from bot.store.database import Database
 from bot.store.erasure import MemberDataRepository
-from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
 from bot.store.progress import ProgressRepository, StatusChange
 from bot.store.schema import completions, member_settings, progress
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
 from bot.store.summaries import SummaryRepository
 from bot.store.undo import UndoRepository, UndoRequest
+from tests.store.old_migrations import postgres_database_at, sqlite_database_at
 
 G, OTHER = 10**18, 10**18 + 1
 USERS = tuple(2**62 + n for n in range(7))
@@ -409,14 +407,6 @@ async def test_a_live_build_elsewhere_is_not_doubled(store_db: Database) -> None
 T = "2024-05-28T09:30:00.000000Z"
 
 
-def _scripts_at_0006(tmp_path: Path) -> Path:
-    folder = tmp_path / "scripts-0006"
-    shutil.copytree(DEFAULT_MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for later in (folder / "versions").glob("000[7-9]_*.py"):
-        later.unlink()
-    return folder
-
-
 def _old_rows(conn: Connection) -> None:
     for n, user in enumerate(USERS):
         for topic in ("a", "b", "c", "d", "e", "f", "g")[: n + 1]:
@@ -452,13 +442,7 @@ async def _answers_at_once(db: Database) -> None:
 
 async def test_a_0006_sqlite_database_answers_at_once(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    assert upgrade_sqlite(path, _scripts_at_0006(tmp_path)).after == "0006"
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.begin() as conn:
-            _old_rows(conn)
-    finally:
-        engine.dispose()
+    sqlite_database_at(path, tmp_path, "0006", _old_rows)
     async with await Database.open(path) as db:
         assert db.migration.applied[0] == "0007_summaries.py"
         await _answers_at_once(db)
@@ -467,13 +451,7 @@ async def test_a_0006_sqlite_database_answers_at_once(tmp_path: Path) -> None:
 async def test_a_0006_postgres_database_answers_at_once(
     postgres_database: str, tmp_path: Path
 ) -> None:
-    assert (await upgrade_url(postgres_database, _scripts_at_0006(tmp_path))).after == "0006"
-    engine = create_async_engine(postgres_database)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(_old_rows)
-    finally:
-        await engine.dispose()
+    await postgres_database_at(postgres_database, tmp_path, "0006", _old_rows)
     assert (await upgrade_url(postgres_database)).applied[0] == "0007_summaries.py"
     async with await Database.open(postgres_database) as db:
         await _answers_at_once(db)
