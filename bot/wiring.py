@@ -31,6 +31,7 @@ from bot.services.reminder_contents import ReminderContents
 from bot.services.reminders import ReminderPlanner
 from bot.services.roadmaps import MemberRoadmaps
 from bot.services.servers import ServerService
+from bot.services.summary_builds import SummaryUpkeep
 from bot.services.weekly import WeeklyBoard, WeeklyPlanner
 from bot.sharding import ShardPlan
 from bot.store.daily import DailyRepository
@@ -41,6 +42,7 @@ from bot.store.reminder_reads import ReminderReads
 from bot.store.reminders import ReminderRepository
 from bot.store.reviews import ReviewRepository
 from bot.store.settings import MemberSettingsRepository
+from bot.store.summaries import SummaryRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class Wiring:
     moderator_log: ModeratorLog
     moderation: ModerationSettings
     weekly: WeeklyPlanner
+    #: Builds the summary rows of whole-server answers ahead, in the background.
+    summary_upkeep: SummaryUpkeep
 
 
 def build_services(database: Database, content: ContentHolder, clock: Clock) -> Services:
@@ -154,4 +158,13 @@ def build_wiring(
         pace=pacer.acquire,
     )
     moderation = ModerationSettings(moderation_store, clock)
-    return Wiring(services, daily, reminders, reloader, moderator_log, moderation, weekly)
+    summaries = SummaryRepository(database)
+    summary_upkeep = SummaryUpkeep(
+        services.leaderboard,
+        services.roadmaps,
+        content,
+        lambda: summaries.kept_servers(shards),  # the servers of this process's shards
+    )
+    return Wiring(
+        services, daily, reminders, reloader, moderator_log, moderation, weekly, summary_upkeep
+    )

@@ -1,5 +1,10 @@
 """Extension: `/roadmap-admin stats [roadmap]` (Manage Server): members started, active this
-week, and how many reached each stage, as a funnel with bars and as a chart image."""
+week, and how many reached each stage, as a funnel with bars and as a chart image.
+
+Also the background work behind every whole-server answer (stats, leaderboards, the weekly
+post): the summary rows built ahead (bot/services/summary_builds.py), from the bot's start, after
+every applied content reload, and periodically; the builds stop when the bot closes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import roadmap_choices
@@ -17,12 +23,28 @@ from bot.render.stats import stats_message
 from bot.render.stats_image import FILENAME as CHART_FILENAME
 from bot.render.stats_image import draw_stats_chart, stats_picture
 from bot.render.to_discord import send_kwargs
+from bot.services.content import ReloadOutcome
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
 
 
 class ServerStatsCog(SubcommandCog):
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        upkeep = self.bot.wiring.summary_upkeep
+        self.bot.add_background("summary builds", upkeep.start, upkeep.stop)
+
+    async def cog_unload(self) -> None:
+        # Unloaded on close before the database: no build write may be left running.
+        await self.bot.wiring.summary_upkeep.stop()
+        await super().cog_unload()
+
+    @commands.Cog.listener()
+    async def on_content_reloaded(self, outcome: ReloadOutcome) -> None:
+        if outcome.applied:  # a roadmap's topics may have moved: its rows are built again
+            self.bot.wiring.summary_upkeep.content_changed()
+
     @subcommand("roadmap-admin stats", "Members started, active this week, and the stage funnel")
     @app_commands.describe(roadmap="The roadmap to count (default: the server's)")
     @app_commands.autocomplete(roadmap=roadmap_choices)

@@ -64,6 +64,7 @@ class SummaryBuilds:
         self._stopped = False
         #: The last finished build's report (for logs, tests and benchmarks).
         self.last: BuildReport | None = None
+        self.built = 0  # builds that switched their server's rows to built
         self.failures = 0
 
     def request(
@@ -128,6 +129,7 @@ class SummaryBuilds:
             return
         # Each step is one short write: marks and answers go on between them.
         report = self.last = await build.run()
+        self.built += report.finished
         if report.writes > 1:
             log.info(
                 "summary build guild=%s roadmap=%s: %s in %.1f s, %d writes, longest %.1f ms",
@@ -177,6 +179,7 @@ class SummaryUpkeep:
     async def build_ahead(self) -> int:
         """Ask for the build of every kept server whose rows are not complete; how many."""
         asked = 0
+        seen: set[tuple[int, str]] = set()
         for guild_id, roadmap_id in await self._servers():
             if roadmap_id is None:
                 roadmap = await self._roadmaps.server_roadmap(guild_id)
@@ -185,7 +188,9 @@ class SummaryUpkeep:
                 if found is None:  # the roadmap left the content
                     continue
                 roadmap = found
-            asked += await self._leaderboard.build_ahead(guild_id, roadmap)
+            if (guild_id, roadmap.id) not in seen:
+                seen.add((guild_id, roadmap.id))
+                asked += await self._leaderboard.build_ahead(guild_id, roadmap)
         return asked
 
     async def _keep(self) -> None:

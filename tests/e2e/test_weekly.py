@@ -95,6 +95,8 @@ async def test_weekly_post_arrives_once_per_week_with_the_leaderboard(
     second = weekly_posts(emulator, sample.general)[1]
     assert "2026-W11" in second.embeds[0]["footer"]["text"]
     assert "Nobody finished a topic this week" in second.embeds[0]["description"]
+    # The ledger records the send after Discord answered it (the post is seen first).
+    await recorded(bot, sample.guild.id, "2026-W11")
     status = await emulator.slash(sample.guild, sample.mod, "roadmap-admin weekly")
     assert "`2026-W11` posted" in status.text() and "`2026-W10` posted" in status.text()
 

@@ -21,23 +21,29 @@ from pathlib import Path
 from sqlalchemy import Connection, insert
 
 from bot.records import DONE, IN_PROGRESS, SKIPPED
+from bot.roadmap.catalog import Catalog
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import ManualClock
+from bot.services.content import ContentHolder
 from bot.services.leaderboard import (
     LeaderboardService,
     Period,
     every_kept_period,
     summary_content,
 )
+from bot.services.members import MemberService
 from bot.services.progress import StudyService
+from bot.services.roadmaps import MemberRoadmaps
+from bot.services.servers import ServerService
 from bot.services.standing import topic_ids
-from bot.services.summary_builds import SummaryBuilds
+from bot.services.summary_builds import SummaryBuilds, SummaryUpkeep
 from bot.services.timezones import zone_or_utc
+from bot.sharding import ShardPlan
 from bot.store.alembic_runner import upgrade_url
 from bot.store.database import Database
 from bot.store.erasure import MemberDataRepository
 from bot.store.progress import ProgressRepository, StatusChange
-from bot.store.schema import completions, member_settings, progress
+from bot.store.schema import completions, daily_schedules, member_settings, progress
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
 from bot.store.summaries import SummaryRepository
 from bot.store.undo import UndoRepository, UndoRequest
@@ -484,3 +490,58 @@ async def test_concurrent_marks_and_a_build_stay_exact(store_db: Database) -> No
             got = await fast.leaderboard(G, V1, period, caller, limit=3)
             assert got == await slow.leaderboard(G, V1, period, caller, limit=3)
     assert await fast.server_stats(G, V1) == await slow.server_stats(G, V1)
+
+
+def _daily_post(conn: Connection, guild_id: int) -> None:
+    conn.execute(
+        insert(daily_schedules).values(
+            guild_id=guild_id, channel_id=1, local_time="09:00", time_zone="UTC",
+            next_date="2024-05-30", next_fire_at="2024-05-30T09:00:00.000000Z",
+            created_at=T, updated_at=T,
+        )
+    )  # fmt: skip
+
+
+async def test_the_upkeep_builds_ahead_the_kept_servers(db: Database) -> None:
+    """At start (and after a reload, and every interval) the upkeep asks for the builds of the
+    servers with a daily post or summaries built before, on this process's shards: afterwards
+    their answers find complete rows, also once a new week and month began."""
+    clock = ManualClock(START)
+    study = StudyService(db, clock)
+    fast = _summaries(db, clock)
+    slow = LeaderboardService(db, clock, summaries=False)
+    for user in USERS[:4]:
+        await study.mark(G, user, V1, "a", DONE)
+        await study.mark(OTHER, user, V1, "b", DONE)
+    await db.write(_daily_post, G)  # G: a daily post (of the server's roadmap)
+    await fast.build_ahead(OTHER, V1)  # OTHER: built before, with V1
+    await fast.builds.idle()
+    repository = SummaryRepository(db)
+    shard = (G >> 22) % 4
+    assert await repository.kept_servers(ShardPlan(4, (shard,))) == [(G, None), (OTHER, "rm")]
+    assert await repository.kept_servers(ShardPlan(4, ((shard + 1) % 4,))) == []
+
+    content = ContentHolder(Catalog([V2]))  # a reload moved topics
+    roadmaps = MemberRoadmaps(content, MemberService(db, clock), ServerService(db, clock), study)
+    upkeep = SummaryUpkeep(fast, roadmaps, content, lambda: repository.kept_servers(None))
+    built = fast.builds.built
+    await upkeep.start()
+    try:
+        for _ in range(250):  # the upkeep's first look, at its start
+            if fast.builds.built == built + 2:
+                break
+            await asyncio.sleep(0.02)
+        assert fast.builds.built == built + 2
+        assert await upkeep.build_ahead() == 0  # both complete: nothing asked
+        clock.set(clock.now() + timedelta(days=9))  # a new week and a new month
+        assert await upkeep.build_ahead() == 2
+        await fast.builds.idle()
+        assert await upkeep.build_ahead() == 0
+    finally:
+        await upkeep.stop()
+    heads = await db.read(
+        lambda conn: conn.exec_driver_sql("SELECT starts_on FROM period_heads").scalars().all()
+    )
+    # This week and the next, this month and the next, of each server: the old ones dropped.
+    assert sorted(heads) == sorted(2 * ["2024-06-03", "2024-06-10", "2024-06-01", "2024-07-01"])
+    await _same_answers(fast, slow, V2, "after the upkeep")
