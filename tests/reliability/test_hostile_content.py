@@ -11,6 +11,7 @@ import resource
 import sys
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,25 @@ def write_hostile_files(folder: Path, marker: Path) -> None:
     os.mkfifo(folder / "pipe.yaml")  # opening it to read would block forever
 
 
+async def run_check(folder: Path, cwd: Path, **options: Any) -> tuple[int | None, bytes, bytes]:
+    """`python -m bot check <folder>` as an operator runs it, from `cwd` with the project on
+    the path: its exit code, stdout and stderr (`options`: more for create_subprocess_exec)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "check",
+        str(folder),
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        **options,
+    )
+    out, err = await process.communicate()
+    return process.returncode, out, err
+
+
 def _limits() -> None:  # runs in the child before exec
     resource.setrlimit(resource.RLIMIT_DATA, (CHECK_MEMORY, CHECK_MEMORY))
     resource.setrlimit(resource.RLIMIT_CPU, (CHECK_CPU_SECONDS, CHECK_CPU_SECONDS))
@@ -55,22 +75,10 @@ async def test_check_refuses_every_hostile_file_within_its_memory_and_cpu_limits
     write_roadmap(folder, "fine", {"basics": ["syntax"]})
     write_hostile_files(folder, marker)
 
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "check",
-        str(folder),
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        preexec_fn=_limits,
-    )
-    out, err = await process.communicate()
+    returncode, out, err = await run_check(folder, tmp_path, preexec_fn=_limits)
 
     # Killed by a limit it would be -SIGKILL/-SIGXCPU or a MemoryError traceback on stderr.
-    assert process.returncode == 1, (process.returncode, err.decode()[-2000:])
+    assert returncode == 1, (returncode, err.decode()[-2000:])
     assert err == b""
     lines = out.decode().splitlines()
     for name in HOSTILE:
@@ -168,20 +176,9 @@ async def test_check_refuses_links_out_of_the_folder_and_quotes_only_a_short_exc
     (folder / "alias.yaml").symlink_to("fine.yaml")  # a link inside the folder is fine
     expected = write_secret_files(folder, tmp_path / "etc")
 
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "check",
-        str(folder),
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
+    returncode, out, err = await run_check(folder, tmp_path)
     output = out.decode() + err.decode()
-    assert process.returncode == 1, output
+    assert returncode == 1, output
     lines = output.splitlines()
     for name, problem in expected.items():
         assert [line for line in lines if line.startswith(f"{folder / name}:")] == [
