@@ -212,11 +212,16 @@ def _with_bot(
             # free slot's) before connecting any shard. Meanwhile the health check answers, so
             # a supervisor sees a waiting spare alive; the bot takes that check over after.
             waiting = await _health_while_waiting(settings, database, content)
-            import_extensions()  # what a take-over would otherwise wait for
             try:
+                # What a take-over would otherwise wait for; a cog that cannot load stops
+                # the process before it takes a slot, not after.
+                import_extensions()
                 keeper = await hold_slot(settings.database_url, settings.shard_slots)
-            except (OSError, LeaseLost, SQLAlchemyError) as exc:
-                log.error("cannot take a slot's lease on %s: %s", settings.database_name, exc)
+            except Exception as exc:
+                if isinstance(exc, (OSError, LeaseLost, SQLAlchemyError)):
+                    log.error("cannot take a slot's lease on %s: %s", settings.database_name, exc)
+                else:
+                    log.exception("the bot stopped because of an error")
                 if waiting is not None:
                     await waiting.stop()
                 await database.close()

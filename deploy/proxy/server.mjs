@@ -255,6 +255,13 @@ const server = createServer((req, res) => {
   });
 });
 
+// Node closes a kept-alive connection after 5 s idle; the bot's client (aiohttp) keeps one up to
+// 15 s and may reuse it just as Node closes it, and that request fails ("Server disconnected";
+// 15 in one 5,000-post bench run, each retried by the ledger). The client must be the one to
+// close an idle connection, so the proxy waits longer than it.
+server.keepAliveTimeout = 75_000;
+server.headersTimeout = 76_000; // must exceed keepAliveTimeout
+
 server.listen(port, host, () => {
   const address = server.address();
   console.log(
