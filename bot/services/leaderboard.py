@@ -148,7 +148,7 @@ class LeaderboardService:
         period = period if isinstance(period, Period) else parse_period(period)
         now, zone = self._clock.now(), await self._server_zone(guild_id)
         start = period_start(period, now, zone)
-        answer = None
+        answer, build = None, None
         if self._summaries is not None:
             content, keep = self._content(roadmap), every_kept_period(now, zone)
             kept = kept_periods(period, now, zone)
@@ -160,9 +160,7 @@ class LeaderboardService:
                 caller_id=caller_id,
                 limit=limit,
             )
-            if not summarised.complete:
-                self.builds.request(guild_id, content, keep)
-            answer = summarised.answer
+            answer, build = summarised.answer, None if summarised.complete else (content, keep)
         if answer is not None:
             entries, caller = answer
         else:
@@ -174,6 +172,8 @@ class LeaderboardService:
                 caller_id=caller_id,
                 limit=limit,
             )
+        if build is not None:  # asked for after the answer, which it would slow down
+            self.builds.request(guild_id, *build)
         hidden = False
         if caller is None:
             hidden = (await self._members.get(guild_id, caller_id)).hide_progress
@@ -204,14 +204,12 @@ class LeaderboardService:
     async def server_stats(self, guild_id: int, roadmap: Roadmap) -> ServerStats:
         """Members started, active this week, and the stage funnel for `roadmap`."""
         now, zone = self._clock.now(), await self._server_zone(guild_id)
-        answer = None
+        answer, build = None, None
         if self._summaries is not None:
             content, keep = self._content(roadmap), every_kept_period(now, zone)
             week = kept_periods(Period.WEEK, now, zone)[0]
             summarised = await self._summaries.stats(guild_id, content, week, keep)
-            if not summarised.complete:
-                self.builds.request(guild_id, content, keep)
-            answer = summarised.answer
+            answer, build = summarised.answer, None if summarised.complete else (content, keep)
         if answer is not None:
             furthest, active = answer
         else:
@@ -224,6 +222,8 @@ class LeaderboardService:
             start = period_start(Period.WEEK, now, zone)
             assert start is not None
             active = await self._stats.active_members(guild_id, roadmap.id, start[1])
+        if build is not None:  # asked for after the answer, which it would slow down
+            self.builds.request(guild_id, *build)
         reached = []
         at_or_beyond = 0
         for position in range(len(roadmap.stages) - 1, -1, -1):

@@ -60,7 +60,6 @@ import hashlib
 import json
 import secrets
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -77,7 +76,9 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    true,
     union,
+    union_all,
     update,
 )
 from sqlalchemy.types import Integer, Text
@@ -476,9 +477,9 @@ def _prepare(
 
 
 # -- builds in the background: short writes, a range of members each -----------------------------
-#: Progress rows a build write covers (about 250 members of a 20-topic roadmap): each write
+#: Progress rows a build write covers (about 125 members of a 20-topic roadmap): each write
 #: stays short at 100,000 members (tests/bench/bench_summaries.py prints the longest).
-BUILD_CHUNK_ROWS = 5_000
+BUILD_CHUNK_ROWS = 2_500
 #: A build's marker without a heartbeat for this long is a build that died (its process
 #: stopped): another may take over.
 BUILD_STALE_AFTER = timedelta(minutes=2)
@@ -634,138 +635,131 @@ def _in_range(column: Any) -> Any:
     return and_(column >= _low_param, column < _high_param)
 
 
-Histogram = Counter[tuple[str, int]]  # (metric, value) -> members
-
-
 class _RangeStatements:
     """A build's statements for one range of members (`low`, `high` bound), made once per
-    build: making Core statements anew for every range cost a third of running them."""
+    build and dialect and run as `Prepared`: making Core statements anew for every range, and
+    SQLAlchemy's work per execution, cost a third of running them. Each write is few statements
+    since, on a busy process, each one waits for the interpreter lock again."""
 
     def __init__(self, job: BuildJob) -> None:
         self.job = job
-        guild_id, content, roadmap_id = job.guild_id, job.content, job.content.roadmap_id
-        of_members = and_(
-            _member.guild_id == guild_id,
-            _member.roadmap_id == roadmap_id,
-            _in_range(_member.user_id),
-        )
-        self.member_histogram = (
-            select(_member.done, _member.furthest, func.count())
-            .where(of_members)
-            .group_by(_member.done, _member.furthest)
-        )
-        self.member_delete = delete(member_scores).where(of_members)
-        done: Any = _done_live
-        if all(stored == live for stored, (live, _) in content.topics.items()):
-            # Each stored id its own live topic, one row per id: counting the done rows is
-            # counting the live topics, without DISTINCT's sort per member.
-            done = func.sum(case((_row.status == DONE, 1), else_=0))
-        # The range of members by progress's primary key, each row's topic looked up in the
-        # stored content (what the marks count by too).
-        with_topics = progress.join(summary_topics, _counted_topic(_row.topic_id, _row.roadmap_id))
-        scores = (
-            select(_row.guild_id, _row.roadmap_id, _row.user_id, done, func.max(_topic.stage))
-            .select_from(with_topics)
-            .where(
-                _row.guild_id == guild_id,
-                _in_range(_row.user_id),
-                _row.roadmap_id == roadmap_id,
-            )
-            .group_by(_row.guild_id, _row.roadmap_id, _row.user_id)
-        )
-        self.member_insert = member_scores.insert().from_select(
-            ["guild_id", "roadmap_id", "user_id", "done", "furthest"], scores
-        )
-        head_ids = [head_id for head_id, _ in job.heads]
-        of_periods = and_(_period.head_id.in_(head_ids), _in_range(_period.user_id))
-        active = case((_period.logged > 0, 1))
-        self.period_histogram = (
-            select(_period.head_id, _period.done, active, func.count())
-            .where(of_periods)
-            .group_by(_period.head_id, _period.done, active)
-        )
-        self.period_delete = delete(period_scores).where(of_periods)
-        # The members' own log by its index (completions_by_member_time: member, roadmap,
-        # time), each completion matched with the kept periods it falls in: one pass for all.
-        in_periods = completions.join(
-            period_heads, and_(_head.id.in_(head_ids), _log.completed_at >= _head.since)
-        ).outerjoin(summary_topics, _counted_topic(_log.topic_id, _log.roadmap_id))
-        logged = (
-            select(
-                _head.id,
-                _log.guild_id,
-                _log.user_id,
-                func.count(distinct(_topic.live_id)),
-                func.count(),
-            )
-            .select_from(in_periods)
-            .where(
-                _log.guild_id == guild_id,
-                _in_range(_log.user_id),
-                _log.roadmap_id == roadmap_id,
-            )
-            .group_by(_head.id, _log.guild_id, _log.user_id)
-        )
-        self.period_insert = period_scores.insert().from_select(
-            ["head_id", "guild_id", "user_id", "done", "logged"], logged
-        )
-
-    def _member_counts(self, conn: Connection, bounds: dict[str, int]) -> Histogram:
-        counted: Histogram = Counter()
-        for done, furthest, members in conn.execute(self.member_histogram, bounds):
-            counted[("done", int(done))] += int(members)
-            if furthest is not None:
-                counted[("stage", int(furthest))] += int(members)
-        return counted
-
-    def _period_counts(self, conn: Connection, bounds: dict[str, int]) -> dict[int, Histogram]:
-        counted: dict[int, Histogram] = {head_id: Counter() for head_id, _ in self.job.heads}
-        for head_id, done, is_active, members in conn.execute(self.period_histogram, bounds):
-            counted[int(head_id)][("done", int(done))] += int(members)
-            if is_active is not None:
-                counted[int(head_id)][("active", 1)] += int(members)
-        return counted
+        self._made: dict[str, list[Prepared]] = {}
 
     def rebuild(self, conn: Connection, low: int, high: int) -> None:
-        """The job's rows of the members in [low, high) from their own rows, and the counts
-        moved by the difference (the triggers are off: `summary_building`)."""
-        bounds = {"low": low, "high": high}
+        """The job's rows of the members in [low, high) from their own rows, the counts moved
+        by the difference: the range's old rows uncounted, replaced, the new ones counted (the
+        triggers are off: `summary_building`)."""
+        made = self._made.get(conn.dialect.name)
+        if made is None:
+            made = self._made[conn.dialect.name] = [Prepared(s) for s in self._statements(conn)]
+        for statement in made:
+            statement.run(conn, low=low, high=high)
+
+    def _statements(self, conn: Connection) -> list[Any]:
         job = self.job
+        guild_id, roadmap_id = job.guild_id, job.content.roadmap_id
+        statements: list[Any] = []
         if job.members:
-            before = self._member_counts(conn, bounds)
-            conn.execute(self.member_delete, bounds)
-            conn.execute(self.member_insert, bounds)
-            change = self._member_counts(conn, bounds)
-            change.subtract(before)
-            key = {"guild_id": job.guild_id, "roadmap_id": job.content.roadmap_id}
-            _add_counts(conn, member_counts, key, change)
+            of_members = and_(
+                _member.guild_id == guild_id,
+                _member.roadmap_id == roadmap_id,
+                _in_range(_member.user_id),
+            )
+            metrics: list[tuple[str, Any, Any]] = [
+                ("done", _member.done, true()),
+                ("stage", _member.furthest, _member.furthest.is_not(None)),
+            ]
+            keys = [_member.guild_id, _member.roadmap_id]
+            uncount, count = (
+                _counts_change(conn, member_counts, keys, metrics, scope=of_members, sign=sign)
+                for sign in (-1, 1)
+            )
+            statements += [uncount, delete(member_scores).where(of_members)]
+            done: Any = _done_live
+            if all(stored == live for stored, (live, _) in job.content.topics.items()):
+                # Each stored id its own live topic, one row per id: counting the done rows
+                # is counting the live topics, without DISTINCT's sort per member.
+                done = func.sum(case((_row.status == DONE, 1), else_=0))
+            # The range of members by progress's primary key, each row's topic looked up in
+            # the stored content (what the marks count by too).
+            with_topics = progress.join(
+                summary_topics, _counted_topic(_row.topic_id, _row.roadmap_id)
+            )
+            scores = (
+                select(_row.guild_id, _row.roadmap_id, _row.user_id, done, func.max(_topic.stage))
+                .select_from(with_topics)
+                .where(
+                    _row.guild_id == guild_id,
+                    _in_range(_row.user_id),
+                    _row.roadmap_id == roadmap_id,
+                )
+                .group_by(_row.guild_id, _row.roadmap_id, _row.user_id)
+            )
+            columns = ["guild_id", "roadmap_id", "user_id", "done", "furthest"]
+            statements += [member_scores.insert().from_select(columns, scores), count]
         if job.heads:
-            kept = self._period_counts(conn, bounds)
-            conn.execute(self.period_delete, bounds)
-            conn.execute(self.period_insert, bounds)
-            for head_id, after in self._period_counts(conn, bounds).items():
-                after.subtract(kept[head_id])
-                key = {"head_id": head_id, "guild_id": job.guild_id}
-                _add_counts(conn, period_counts, key, after)
+            # Literal ids (a few integers): a bound list would be expanded per execution.
+            head_ids: list[Any] = [literal_column(str(int(head_id))) for head_id, _ in job.heads]
+            of_periods = and_(_period.head_id.in_(head_ids), _in_range(_period.user_id))
+            metrics = [
+                ("done", _period.done, true()),
+                ("active", literal_column("1"), _period.logged > 0),
+            ]
+            keys = [_period.head_id, _period.guild_id]
+            uncount, count = (
+                _counts_change(conn, period_counts, keys, metrics, scope=of_periods, sign=sign)
+                for sign in (-1, 1)
+            )
+            statements += [uncount, delete(period_scores).where(of_periods)]
+            # The members' own log by its index (completions_by_member_time: member, roadmap,
+            # time), each completion matched with the kept periods it falls in: one pass.
+            in_periods = completions.join(
+                period_heads, and_(_head.id.in_(head_ids), _log.completed_at >= _head.since)
+            ).outerjoin(summary_topics, _counted_topic(_log.topic_id, _log.roadmap_id))
+            logged = (
+                select(
+                    _head.id,
+                    _log.guild_id,
+                    _log.user_id,
+                    func.count(distinct(_topic.live_id)),
+                    func.count(),
+                )
+                .select_from(in_periods)
+                .where(
+                    _log.guild_id == guild_id,
+                    _in_range(_log.user_id),
+                    _log.roadmap_id == roadmap_id,
+                )
+                .group_by(_head.id, _log.guild_id, _log.user_id)
+            )
+            columns = ["head_id", "guild_id", "user_id", "done", "logged"]
+            statements += [period_scores.insert().from_select(columns, logged), count]
+        return statements
 
 
-def _add_counts(conn: Connection, table: Any, key: dict[str, Any], change: Histogram) -> None:
-    """Add `change` (negative for members gone) to the counts rows of `key`."""
-    rows = [
-        {**key, "metric": metric, "value": value, "members": members}
-        for (metric, value), members in sorted(change.items())
-        if members
+def _counts_change(
+    conn: Connection,
+    counts: Any,
+    keys: list[Any],
+    metrics: list[tuple[str, Any, Any]],
+    *,
+    scope: Any,
+    sign: int,
+) -> Any:
+    """Add (`sign` 1) or take away (-1) the histogram of the score rows in `scope` to or from
+    their counts rows: one statement, each metric's (name, value, condition on the row)."""
+    parts = [
+        select(*keys, literal(name), value, func.count() * literal_column(str(sign)))
+        .where(scope, condition)
+        .group_by(*keys, value)
+        for name, value, condition in metrics
     ]
-    if not rows:
-        return
-    statement = insert(conn, table)
-    conflict = [table.c[name] for name in (*key, "metric", "value") if name in table.primary_key]
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=conflict,
-            set_={"members": table.c.members + statement.excluded.members},
-        ),
-        rows,
+    statement = insert(conn, counts).from_select(
+        [*(key.name for key in keys), "metric", "value", "members"], union_all(*parts)
+    )
+    return statement.on_conflict_do_update(
+        index_elements=list(counts.primary_key.columns),
+        set_={"members": counts.c.members + statement.excluded.members},
     )
 
 
@@ -807,25 +801,48 @@ class _Range:
     now: datetime
 
 
+_BUILD_STATE = Prepared(
+    select(
+        select(summary_builds.c.fingerprint)
+        .where(
+            summary_builds.c.guild_id == _guild_param(),
+            summary_builds.c.roadmap_id == _roadmap_param(),
+        )
+        .scalar_subquery(),
+        select(summary_contents.c.fingerprint)
+        .where(summary_contents.c.roadmap_id == _roadmap_param())
+        .scalar_subquery(),
+    )
+)
+_BUILDING_ON = Prepared(summary_building.insert().values(started_at=bindparam("token")))
+_BUILDING_OFF = Prepared(delete(summary_building))
+# Bound names other than the columns': an UPDATE reserves those for its SET clause.
+_MARK_BUILT = Prepared(
+    update(summary_builds)
+    .where(
+        summary_builds.c.guild_id == bindparam("of_guild", type_=DiscordId),
+        summary_builds.c.roadmap_id == bindparam("of_roadmap", type_=Text),
+    )
+    .values(fingerprint=bindparam("built", type_=Text))
+)
+
+
 def _build_range(conn: Connection, step: _Range) -> _Step:
     """One build write: the rows of the members from `low` (up to `rows` progress rows), or,
     for the last range, those and the switch: the server's rows count as built."""
     started = time.perf_counter()
     lock_tables(conn, member_scores, period_scores)
     job = step.statements.job
-    guild_id, roadmap_id = job.guild_id, job.content.roadmap_id
-    key = {"guild_id": guild_id, "roadmap_id": roadmap_id}
-    built, content = _BUILT.rows(conn, **key), _CONTENT.rows(conn, roadmap_id=roadmap_id)
-    if _token_of(built[0][0] if built else None) != job.token or content != [
-        (job.content.fingerprint,)
-    ]:
+    key = {"guild_id": job.guild_id, "roadmap_id": job.content.roadmap_id}
+    ((built, content),) = _BUILD_STATE.rows(conn, **key)
+    if _token_of(built) != job.token or content != job.content.fingerprint:
         return _Step(None, True, time.perf_counter() - started)
-    high = _range_end(conn, guild_id, step.low, step.rows)
-    conn.execute(summary_building.insert().values(started_at=job.token))
+    high = _range_end(conn, job.guild_id, step.low, step.rows)
+    _BUILDING_ON.run(conn, token=job.token)
     step.statements.rebuild(conn, step.low, _PAST_HIGHEST_ID if high is None else high)
-    conn.execute(delete(summary_building))
+    _BUILDING_OFF.run(conn)
     done = job.content.fingerprint if high is None else _marker(job.token, step.now)
-    _set_built(conn, guild_id, roadmap_id, done)
+    _MARK_BUILT.run(conn, of_guild=job.guild_id, of_roadmap=job.content.roadmap_id, built=done)
     return _Step(high, False, time.perf_counter() - started)
 
 
