@@ -13,6 +13,7 @@ supervisor restarting it would loop. The guard sits at the two places those erro
   unusable, so the connection is closed and RESUMEd (Discord replays what followed).
 
 Each skipped frame is one WARNING line with a short, escaped excerpt, never a traceback.
+The guarded state also ends, on close, a READY still gathering its servers.
 """
 
 from __future__ import annotations
@@ -139,3 +140,14 @@ class GuardedConnectionState(ConnectionState[ClientT]):
         super()._update_references(ws)
         if not isinstance(ws, GuardedWebSocket):
             ws.__class__ = GuardedWebSocket
+
+    async def close(self) -> None:
+        # A READY still gathering its servers (after a new IDENTIFY) would, once the client
+        # has closed, mark it ready again and dispatch on_ready on the loop the closed client
+        # let go of (the task fails there; the event's coroutine is never awaited). discord.py
+        # does not end that wait on close; the sharded state has one per shard.
+        shard_waits = getattr(self, "_ready_tasks", {}).values()
+        for task in (self._ready_task, *shard_waits):
+            if task is not None and not task.done():
+                task.cancel()
+        await super().close()

@@ -104,6 +104,27 @@ async def test_a_session_that_cannot_resume_identifies_again_and_serves_members(
     assert_few_invalid_requests(emulator, bound=0)
 
 
+async def test_a_stop_while_a_new_session_gathers_its_servers_leaves_no_ready_behind(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    """discord.py dispatches on_ready only once the new session's servers have arrived (a task
+    that waits guild_ready_timeout after the last). A stop in that wait must end it: left
+    running, it marked the closed bot ready again and dispatched on_ready on the loop the
+    closed client had let go (its task failed, and the event's coroutine was never awaited)."""
+    bot = await launch()
+    state = bot._connection
+    state.guild_ready_timeout = 2.0  # a wide window to stop in (the launch uses 0.05 s)
+    await emulator.gateway.invalidate_session(resumable=False)
+    await emulator.wait_for(lambda: emulator.gateway.identifies == 2, within=20, what="IDENTIFY")
+    await emulator.wait_for(lambda: state._ready_task, within=5, what="the new READY")
+    gathering = state._ready_task
+    assert gathering is not None and not gathering.done()
+    await bot.close()
+    await asyncio.sleep(0.1)  # the cancelled task ends at once
+    assert gathering.done() and (gathering.cancelled() or gathering.exception() is None)
+    assert not bot.is_ready()
+
+
 #: Frames a broken proxy or a bug on Discord's side could send, each of which ended the process
 #: (exit 1) before bot/gateway_guard.py: name -> how to send it (returns connections reached).
 MALFORMED: dict[str, Callable[[Emulator, StandardWorld], int]] = {
