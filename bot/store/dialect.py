@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, func, pool, select
@@ -99,30 +100,59 @@ class Prepared:
 
     def __init__(self, statement: Any) -> None:
         self.statement = statement
-        self._sqlite: tuple[str, tuple[str, ...], dict[str, Any]] | None = None
+        self._sqlite: tuple[str, dict[str, Any]] | None = None
 
-    def _compiled(self, connection: Connection) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    def _compiled(self) -> tuple[str, dict[str, Any]]:
         if self._sqlite is None:
-            compiled = self.statement.compile(dialect=connection.dialect)
-            order = tuple(compiled.positiontup or ())
-            self._sqlite = (compiled.string, order, dict(compiled.params))
+            # Named placeholders (`:guild_id`): the driver takes the caller's keyword arguments
+            # as they are (one dict lookup in C per placeholder) instead of a tuple built in
+            # Python in the placeholders' order, for each of the writer's ~8 statements a mark.
+            compiled = self.statement.compile(dialect=_NAMED_SQLITE)
+            literals = {
+                name: value
+                for name, value in compiled.params.items()
+                if not compiled.binds[name].required
+            }
+            self._sqlite = (compiled.string, literals)
         return self._sqlite
+
+    @property
+    def sqlite_sql(self) -> str:
+        """The SQL run on SQLite (named placeholders), for query-plan checks."""
+        return self._compiled()[0]
+
+    def _execute(self, connection: Connection, params: dict[str, Any]) -> sqlite3.Cursor:
+        sql, defaults = self._compiled()
+        if defaults:  # values the statement carries (`status = 'done'`); the caller's win
+            params = {**defaults, **params}
+        driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+        return driver.execute(sql, params)
 
     def rows(self, connection: Connection, **params: Any) -> list[tuple[Any, ...]]:
         if connection.dialect.name != "sqlite":
             return [tuple(row) for row in connection.execute(self.statement, params)]
-        sql, order, defaults = self._compiled(connection)
-        values = tuple(params[name] if name in params else defaults[name] for name in order)
-        return connection.connection.driver_connection.execute(sql, values).fetchall()  # type: ignore[union-attr]
+        return self._execute(connection, params).fetchall()
 
     def run(self, connection: Connection, **params: Any) -> int:
         """Execute a write; the number of rows it changed."""
         if connection.dialect.name != "sqlite":
             return int(connection.execute(self.statement, params).rowcount)
-        sql, order, defaults = self._compiled(connection)
-        values = tuple(params[name] if name in params else defaults[name] for name in order)
-        cursor = connection.connection.driver_connection.execute(sql, values)  # type: ignore[union-attr]
-        return int(cursor.rowcount)
+        return int(self._execute(connection, params).rowcount)
+
+    def run_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Execute a write once per parameter set in `rows`, as one `executemany`."""
+        if not rows:
+            return
+        if connection.dialect.name != "sqlite":
+            connection.execute(self.statement, [dict(row) for row in rows])
+            return
+        sql, defaults = self._compiled()
+        driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+        driver.executemany(sql, [{**defaults, **row} for row in rows] if defaults else rows)
+
+
+#: The SQLite dialect `Prepared` compiles with: the same SQL as the engine's, named parameters.
+_NAMED_SQLITE = sqlite.dialect(paramstyle="named")
 
 
 def lock_for_transaction(connection: Connection, namespace: int, key: int) -> None:
