@@ -50,7 +50,8 @@ _of_member = (
 )
 _SELECTED = (_card.topic_id, *(getattr(_card, name) for name in CARD_COLUMNS))
 
-# `/roadmap next` counts the reviews due on every call: one indexed range read (review_cards_due).
+# `/roadmap next` counts the reviews due on every call: one range read of the member's cards by the
+# primary key (at most one card a topic; an index by due date only cost each new card a write).
 _SELECT_DUE = Prepared(select(*_SELECTED).where(_of_member, _card.due <= bindparam("today")))
 _SELECT_ALL = Prepared(select(*_SELECTED).where(_of_member).order_by(_card.topic_id))
 _SELECT_ENABLED = Prepared(

@@ -93,14 +93,6 @@ progress = Table(
     PrimaryKeyConstraint("guild_id", "user_id", "roadmap_id", "topic_id"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
-Index(
-    "progress_by_roadmap_status",
-    progress.c.guild_id,
-    progress.c.roadmap_id,
-    progress.c.status,
-    progress.c.user_id,
-    progress.c.topic_id,
-)
 
 completions = Table(
     "completions",
@@ -223,13 +215,6 @@ review_cards = Table(
     Column("last_review", Text, nullable=False),
     PrimaryKeyConstraint("guild_id", "user_id", "roadmap_id", "topic_id"),
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
-)
-Index(
-    "review_cards_due",
-    review_cards.c.guild_id,
-    review_cards.c.user_id,
-    review_cards.c.roadmap_id,
-    review_cards.c.due,
 )
 
 meta = Table(
@@ -432,12 +417,6 @@ Index(
     member_scores.c.roadmap_id,
     member_scores.c.done.desc(),
     member_scores.c.user_id,
-)
-Index(
-    "member_scores_by_stage",
-    member_scores.c.guild_id,
-    member_scores.c.roadmap_id,
-    member_scores.c.furthest,
 )
 
 period_heads = Table(

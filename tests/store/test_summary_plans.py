@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from bot.store import summaries
+from sqlalchemy import Connection
+
+from bot.store import progress, reviews, summaries
 from bot.store.database import Database
 from bot.store.dialect import sqlite_engine
+
+
+def plan_of(conn: Connection, sql: str) -> list[str]:
+    """SQLite's query plan of `sql`, every named parameter bound to 1."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    names = set(re.findall(r":(\w+)", sql))
+    return [row[3] for row in driver.execute("EXPLAIN QUERY PLAN " + sql, dict.fromkeys(names, 1))]
 
 
 async def test_a_marks_period_update_reads_the_members_log_by_its_index(tmp_path: Path) -> None:
@@ -17,21 +28,31 @@ async def test_a_marks_period_update_reads_the_members_log_by_its_index(tmp_path
     try:
         with engine.connect() as conn:
             for prepared in (summaries._member_periods(conn), summaries._member_score(conn)):
-                sql = prepared._compiled(conn)[0]
-                plan = [
-                    row[3]
-                    for row in conn.exec_driver_sql(
-                        "EXPLAIN QUERY PLAN " + sql, (1,) * sql.count("?")
-                    )
-                ]
+                plan = plan_of(conn, prepared.sqlite_sql)
                 # No full read of a server's log or progress: every table by a search.
                 assert not [step for step in plan if step.startswith("SCAN")], plan
                 assert "completions_by_roadmap_time" not in " ".join(plan), plan
-            sql = summaries._member_periods(conn)._compiled(conn)[0]
-            plan_text = " ".join(
-                row[3]
-                for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, (1,) * sql.count("?"))
-            )
+            plan_text = " ".join(plan_of(conn, summaries._member_periods(conn).sqlite_sql))
             assert "completions_by_member_time (guild_id=? AND user_id=?" in plan_text
+    finally:
+        engine.dispose()
+
+
+async def test_a_marks_reads_search_the_members_rows_by_primary_key(tmp_path: Path) -> None:
+    # 0009 dropped the indexes by status and by due date: the member's rows are still found by
+    # the primary key's prefix, never by a scan of the server's rows.
+    path = tmp_path / "bot.sqlite3"
+    async with await Database.open(path):
+        pass
+    engine = sqlite_engine(path)
+    try:
+        with engine.connect() as conn:
+            for prepared, table in (
+                (progress._SELECT_ROWS, "progress"),
+                (reviews._SELECT_DUE, "review_cards"),
+                (reviews._SELECT_ALL, "review_cards"),
+            ):
+                plan = " ".join(plan_of(conn, prepared.sqlite_sql))
+                assert f"SEARCH {table} USING PRIMARY KEY (guild_id=? AND user_id=?" in plan, plan
     finally:
         engine.dispose()
