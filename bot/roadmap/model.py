@@ -6,6 +6,7 @@ may change freely. A roadmap builds its lookup indexes once, when it is construc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -155,6 +156,7 @@ class Roadmap:
     _stage_of_topic: dict[str, Stage] = field(init=False, repr=False, compare=False)
     _stage_index: dict[str, int] = field(init=False, repr=False, compare=False)
     _successor: dict[str, str] = field(init=False, repr=False, compare=False)
+    _live_of: dict[str, str] = field(init=False, repr=False, compare=False)
     _topic_titles: dict[str, Topic] = field(init=False, repr=False, compare=False)
     _stage_titles: dict[str, Stage] = field(init=False, repr=False, compare=False)
 
@@ -166,6 +168,8 @@ class Roadmap:
         set_(self, "_stage_of_topic", {t.id: s for s in self.stages for t in s.topics})
         set_(self, "_stage_index", {s.id: i for i, s in enumerate(self.stages)})
         set_(self, "_successor", {old: t.id for t in topics for old in t.replaces})
+        # `resolve` as one lookup: a live id is its own, before any topic that replaces it.
+        set_(self, "_live_of", {**self._successor, **{t.id: t.id for t in topics}})
         # Exact, case-insensitive titles; the first in roadmap order wins (`check` warns).
         topic_titles: dict[str, Topic] = {}
         for topic in topics:
@@ -200,9 +204,13 @@ class Roadmap:
 
     def resolve(self, topic_id: str) -> str | None:
         """The live topic id that progress on `topic_id` counts for (itself, or via `replaces`)."""
-        if topic_id in self._topic_index:
-            return topic_id
-        return self._successor.get(topic_id)
+        return self._live_of.get(topic_id)
+
+    @property
+    def live_of(self) -> Mapping[str, str]:
+        """Every id progress may be stored under -> the live topic id it counts for (`resolve`
+        for a whole member's rows at once, on the mark's hot path)."""
+        return self._live_of
 
     def find_topic(self, text: str) -> Topic | None:
         """What a member may type for a topic: its id, an id it replaces, or its exact title

@@ -91,6 +91,14 @@ def stage_completion(
     )
 
 
+def stage_complete(stage: Stage, statuses: Mapping[str, str], checked: Collection[str]) -> bool:
+    """Whether `stage` is complete: `stage_completion(...).complete` without working out what
+    is missing (every mark asks it, for the stage before and after the change)."""
+    if stage.choices:
+        return stage_completion(stage, statuses, checked).complete
+    return all(counts(statuses.get(topic.id), topic.id in checked) for topic in stage.topics)
+
+
 def roadmap_completion(
     roadmap: Roadmap, statuses: Mapping[str, str], checked: Collection[str]
 ) -> tuple[StageCompletion, ...]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from bot.records import DONE, IN_PROGRESS, SKIPPED
 from bot.roadmap.model import ChoiceGroup, Roadmap, Stage, Topic
-from bot.services.completion import stage_completion
+from bot.services.completion import stage_complete
 from bot.store.progress import ProgressRow, latest_of
 
 #: Statuses that move a member past a topic.
@@ -98,7 +98,7 @@ class Standing:
 
     def stage_complete(self, stage: Stage) -> bool:
         """Whether the stage is complete by the one rule (completion.py): what earns its role."""
-        return stage_completion(stage, self.statuses, self.checked).complete
+        return stage_complete(stage, self.statuses, self.checked)
 
     def checked_in(self, stage: Stage) -> int:
         """How many of the stage's topics have a passed check."""
@@ -118,13 +118,13 @@ def live_statuses(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, st
 def live_rows(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, ProgressRow]:
     """Live topic id -> the row that decides it, from rows under live or replaced ids."""
     chosen: dict[str, ProgressRow] = {}
+    live_of = roadmap.live_of.get  # a mark runs this over every row of the member
     for row in rows:
-        live_id = roadmap.resolve(row.topic_id)
+        live_id = live_of(row.topic_id)
         if live_id is None:
             continue  # an id that left the content: kept in the store, ignored here
-        other = chosen.get(live_id)
-        if other is None:
-            chosen[live_id] = row
+        other = chosen.setdefault(live_id, row)
+        if other is row:
             continue
         # Progress under both an old id and its successor: the latest row decides.
         topic = roadmap.topic(live_id)
@@ -177,17 +177,12 @@ def _group_state(
 def _plain_stage_state(
     stage: Stage, number: int, statuses: Mapping[str, str]
 ) -> tuple[StageProgress, Topic | None, None]:
-    done = skipped = in_progress = 0
+    # Counted in C (`list.count`): `/roadmap next` and every mark count each stage.
+    got = [statuses.get(topic.id) for topic in stage.topics]
+    done, skipped, in_progress = got.count(DONE), got.count(SKIPPED), got.count(IN_PROGRESS)
     pending: Topic | None = None
-    for topic in stage.topics:
-        status = statuses.get(topic.id)
-        if status == DONE:
-            done += 1
-        elif status == SKIPPED:
-            skipped += 1
-        else:
-            in_progress += status is not None
-            pending = pending or topic
+    if done + skipped < len(got):
+        pending = next(t for t, s in zip(stage.topics, got, strict=True) if s not in PASSED)
     total = len(stage.topics)
     return StageProgress(stage, number, done, skipped, in_progress, total), pending, None
 

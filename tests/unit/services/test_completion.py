@@ -3,6 +3,7 @@ group counts the member's pick."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -13,6 +14,7 @@ from bot.services.completion import (
     completed_stages,
     counts,
     roadmap_completion,
+    stage_complete,
     stage_completion,
 )
 from tests.unit.services.roadmaps import make_roadmap
@@ -133,3 +135,16 @@ def test_completed_stages_in_roadmap_order(roadmap: Roadmap) -> None:
     assert [s.id for s in completed_stages(roadmap, statuses, {"syntax"})] == ["basics", "web"]
     assert [c.stage.id for c in roadmap_completion(roadmap, statuses, set())] == ["basics", "web"]
     assert completed_stages(roadmap, {}, set()) == ()
+
+
+def test_the_quick_answer_agrees_with_the_whole_rule(roadmap: Roadmap) -> None:
+    # `stage_complete` (asked twice a mark) against `stage_completion(...).complete` for every
+    # status and check of every topic of a plain stage and of a stage with a choice group.
+    for stage in roadmap.stages:
+        ids = [topic.id for topic in stage.topics]
+        for statuses in itertools.product((None, DONE, SKIPPED, IN_PROGRESS), repeat=len(ids)):
+            given = {i: status for i, status in zip(ids, statuses, strict=True) if status}
+            for checks in itertools.product((False, True), repeat=len(ids)):
+                checked = {i for i, check in zip(ids, checks, strict=True) if check}
+                expected = stage_completion(stage, given, checked).complete
+                assert stage_complete(stage, given, checked) is expected, (given, checked)
