@@ -8,6 +8,7 @@ see MemberService.roadmap_for) and ids; results are plain dataclasses for the re
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +19,7 @@ from bot.records import DONE, IN_PROGRESS, check_status
 from bot.roadmap.catalog import require_stage, require_topic
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import Clock
-from bot.services.completion import stage_completion
+from bot.services.completion import stage_complete
 from bot.services.review import CardState, Rating, ReviewScheduler
 from bot.services.self_check import Score
 from bot.services.standing import (
@@ -191,12 +192,14 @@ class StudyService:
 
         local_day: date | None = None
         first_card = None
+        days: list[date] = []
         if status == DONE or check_passed:
             # The completions log records the member's local day, and the first review card
             # is due on a local day. Both are worked out here, before the store's write
             # transaction, which runs no services code; the card is written only when the
-            # topic has none.
-            zone = pick_zone(*await self._settings.zones(guild_id, user_id))
+            # topic has none. The completion days for the streak come with the zones.
+            zones, days = await self._progress.zones_and_days(guild_id, user_id)
+            zone = pick_zone(*zones)
             local_day = local_date(now, zone)
             first_card = self._scheduler.first(zone).to_row()
 
@@ -210,11 +213,12 @@ class StudyService:
                 now,
                 local_day,
                 only_if_unset=only_if_unset,
-                with_days=status == DONE,
                 check_passed=check_passed,
                 review_card=first_card,
             )
         )
+        if outcome.logged and local_day is not None and local_day not in days:
+            bisect.insort(days, local_day)  # the day this change logged
         after = standing(roadmap, outcome.after)
         # Only this topic's rows changed, so the statuses before differ from those after in this
         # topic alone, whose status before was the previous row's (no second pass over rows).
@@ -233,9 +237,8 @@ class StudyService:
         assert stage is not None  # find_topic returns live topics only
         # The one completion rule (completion.py) decides whether this change completed the
         # stage, so earned its reward: a skipped topic counts only once its check is passed.
-        completed = (
-            after.stage_complete(stage)
-            and not stage_completion(stage, before, checked_before).complete
+        completed = after.stage_complete(stage) and not stage_complete(
+            stage, before, checked_before
         )
         return MarkResult(
             topic=topic,
@@ -245,7 +248,7 @@ class StudyService:
             changed=outcome.changed,
             completed_stage=stage if completed else None,
             finished_roadmap=after.finished and not roadmap_finished(roadmap, before),
-            streak=compute_streak(outcome.days, local_day) if local_day is not None else None,
+            streak=None if local_day is None else compute_streak(days, local_day),
             standing=after,
             checked=outcome.checked,
         )

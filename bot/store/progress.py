@@ -1,10 +1,12 @@
 """Topic progress and the append-only completions log.
 
 A status change is one write operation: it reads the member's rows, applies the change, appends
-to the log when a topic becomes done, and returns the rows before and after (and the member's
-completion days) so the caller can tell what changed without another round trip. It is given
-plain values only (the member's local day is the caller's to work out beforehand), so nothing
-but store code runs inside the write transaction.
+to the log when a topic becomes done, and returns the rows before and after so the caller can
+tell what changed without another round trip. It is given plain values only (the member's local
+day is the caller's to work out beforehand, from `zones_and_days`), so nothing but store code
+runs inside the write transaction. The completion days (for the streak) are read before the
+write, with the zones, on a reader: the writer is the one thread every mark queues for, and the
+days after a change are the days before plus the day it logged (`ChangeOutcome.logged`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.store.database import Database
 from bot.store.dialect import Prepared, insert, is_postgresql, lock_for_transaction
 from bot.store.reviews import card_values, delete_cards, insert_new_card
 from bot.store.schema import completions, progress
+from bot.store.settings import zones_of
 from bot.store.summaries import refresh_member
 
 
@@ -100,7 +103,6 @@ class StatusChange:
     at: datetime
     local_day: date | None
     only_if_unset: bool = False
-    with_days: bool = True  # read the completion days (for the streak) in the same transaction
     check_passed: bool = False
     review_card: Mapping[str, Any] | None = None
 
@@ -112,7 +114,7 @@ class ChangeOutcome:
     previous: ProgressRow | None  # the row that decided the topic's status before
     changed: bool
     local_date: date | None  # the change's `local_day`
-    days: tuple[date, ...]  # distinct local days with a completion, oldest first
+    logged: bool = False  # a completion on `local_date` was appended to the log
     checked: bool = False  # this change recorded a passed check the topic did not have
 
 
@@ -276,15 +278,22 @@ def _outcome(
     changed: bool,
     checked: bool = False,
 ) -> ChangeOutcome:
-    days: tuple[date, ...] = ()
+    logged = changed and change.status == DONE
     if changed:  # the whole-server summaries follow every change of the rows (summaries.py)
-        logged = encode_time(change.at) if change.status == DONE else None
         refresh_member(
-            conn, change.guild_id, change.user_id, change.roadmap_id, completion_at=logged
+            conn,
+            change.guild_id,
+            change.user_id,
+            change.roadmap_id,
+            completion_at=encode_time(change.at) if logged else None,
         )
-    if change.with_days:
-        days = tuple(_days(conn, change.guild_id, change.user_id))
-    return ChangeOutcome(before, after, previous, changed, change.local_day, days, checked)
+    return ChangeOutcome(before, after, previous, changed, change.local_day, logged, checked)
+
+
+def _zones_and_days(
+    conn: Connection, guild_id: int, user_id: int
+) -> tuple[tuple[str | None, str | None], list[date]]:
+    return zones_of(conn, guild_id, user_id), _days(conn, guild_id, user_id)
 
 
 class ProgressRepository:
@@ -298,6 +307,13 @@ class ProgressRepository:
     async def completion_days(self, guild_id: int, user_id: int) -> list[date]:
         """Distinct local dates on which the member completed a topic, oldest first."""
         return await self._db.read(_days, guild_id, user_id)
+
+    async def zones_and_days(
+        self, guild_id: int, user_id: int
+    ) -> tuple[tuple[str | None, str | None], list[date]]:
+        """((member's zone, server's zone), `completion_days`): what a change to done needs
+        before its write (the local day to log, the streak), in one round trip."""
+        return await self._db.read(_zones_and_days, guild_id, user_id)
 
     async def change(self, change: StatusChange) -> ChangeOutcome:
         """Apply one status change atomically; returns once it is committed."""

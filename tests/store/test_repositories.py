@@ -38,7 +38,7 @@ def _completions(conn: Connection) -> list[tuple]:
 async def test_progress_change_round_trip(store_db: Database) -> None:
     repo = ProgressRepository(store_db)
     first = await repo.change(change(["a"], "in_progress"))
-    assert first.changed and first.before == () and first.days == ()
+    assert first.changed and first.before == () and not first.logged
     (row,) = first.after
     assert (row.topic_id, row.status, row.started_at, row.completed_at) == (
         "a",
@@ -56,7 +56,7 @@ async def test_progress_change_round_trip(store_db: Database) -> None:
         later,
     )
     assert done.previous.status == "in_progress"
-    assert done.days == (date(2024, 5, 15),)
+    assert done.logged and done.local_date == date(2024, 5, 15)
     assert await repo.rows(G, U, "rm") == list(done.after)
     assert await repo.completion_days(G, U) == [date(2024, 5, 15)]
     assert await store_db.read(_completions) == [(U, "a", "2024-05-15")]
@@ -67,6 +67,7 @@ async def test_the_latest_row_decides_between_old_and_live_ids(store_db: Databas
     await repo.change(change(["old"], "done"))
     outcome = await repo.change(change(["new", "old"], "done", at=NOW + timedelta(minutes=1)))
     assert outcome.previous.topic_id == "old" and not outcome.changed  # already done via old
+    assert not outcome.logged  # nothing appended to the log
     outcome = await repo.change(change(["new", "old"], "skipped", at=NOW + timedelta(minutes=2)))
     assert outcome.changed and outcome.previous.started_at == NOW
     reset = await repo.change(change(["new", "old"], None, at=NOW + timedelta(minutes=3)))
@@ -88,10 +89,11 @@ async def test_the_local_day_given_is_the_day_logged(store_db: Database) -> None
     # logs what it is given.
     repo = ProgressRepository(store_db)
     outcome = await repo.change(
-        StatusChange(G, U, "rm", ("a",), "done", NOW, date(2024, 5, 16), with_days=True)
+        StatusChange(G, U, "rm", ("a",), "done", NOW, date(2024, 5, 16))
     )
-    assert outcome.local_date == date(2024, 5, 16) and outcome.days == (date(2024, 5, 16),)
+    assert outcome.local_date == date(2024, 5, 16) and outcome.logged
     assert await store_db.read(_completions) == [(U, "a", "2024-05-16")]
+    assert await repo.zones_and_days(G, U) == ((None, None), [date(2024, 5, 16)])
 
 
 async def test_a_change_to_done_needs_the_local_day(store_db: Database) -> None:
