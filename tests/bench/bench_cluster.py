@@ -1,12 +1,12 @@
 """Cluster fan-out: N servers' daily posts due within one minute, across 3 bot processes.
 
-    .venv/bin/python -m tests.bench.bench_cluster [--servers 5000] [--spread 60]
+    .venv/bin/python -m tests.bench.bench_cluster [--servers 5000] [--spread 60] [--tick 1]
 
 Three real bot processes (slots 0, 1 and 2 of 6 shards, `python -m bot` through
-tests/e2e/cluster_bot.py, which shortens the tick to 1 s) on one PostgreSQL database (a server
-started for the run, tests/postgres.py), sending through the REST proxy (deploy/proxy, 45/s)
-to the emulator in this process, which enforces Discord's global 50 requests/s with a sliding
-window. N schedules fall due spread evenly over `spread` seconds. Measured: the drain (from the
+tests/e2e/cluster_bot.py, which shortens the tick to 1 s; `--tick 30` is production's) on one
+PostgreSQL database (a server started for the run, tests/postgres.py), sending through the REST
+proxy (deploy/proxy, 45/s) to the emulator in this process, which enforces Discord's global 50
+requests/s with a sliding window. N schedules fall due spread evenly over `spread` seconds. Measured: the drain (from the
 first post due to the last one stored) against the ideal, max(spread, N / 45 s) (goal <= 1.1x);
 the global 429s the emulator answered (goal 0); every server posted exactly once; and
 `/roadmap next` round trips meanwhile (a member asks twice a second; goal p99 < 1 s), against
@@ -239,14 +239,15 @@ def posted(emulator: Emulator, servers: list[tuple[Guild, Channel]]) -> list[int
     ]
 
 
-async def fan_out(servers_count: int, spread: float) -> list[Figure]:
+async def fan_out(servers_count: int, spread: float, tick: float = 1.0) -> list[Figure]:
     world, servers, learners = bench_world(servers_count)
     folder = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     print(f"the processes' logs: {folder}")
     async with postgres_database() as url, cluster_of(
         world, url, folder, proxy=True, limit=DISCORD_LIMIT, proxy_rate=PROXY_RATE,
-        shards=SHARDS, per_slot=PER_SLOT, check_openapi=False,
+        shards=SHARDS, per_slot=PER_SLOT, check_openapi=False, tick=tick,
     ) as cluster:  # fmt: skip
+        print(f"the scheduler's tick: {tick:g} s (30 s in production)")
         return await _measure(cluster, servers, learners, spread)
 
 
@@ -329,8 +330,11 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--servers", type=int, default=5000)
     parser.add_argument("--spread", type=float, default=60.0, help="seconds the due times span")
+    parser.add_argument(
+        "--tick", type=float, default=1.0, help="the bots' scheduler tick (production: 30)"
+    )
     args = parser.parse_args()
-    await fan_out(args.servers, args.spread)
+    await fan_out(args.servers, args.spread, args.tick)
 
 
 if __name__ == "__main__":

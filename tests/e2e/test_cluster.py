@@ -224,6 +224,8 @@ class Cluster:
     no_nonces: bool = False
     shards: int = SHARDS
     per_slot: int = PER_SLOT
+    #: The scheduler's tick in seconds (30 in production): 1 s here, so a fan-out starts at once.
+    tick: float = 1.0
     processes: list[BotProcess] = field(default_factory=list)
 
     def environment(self, slot: str, health_port: int) -> dict[str, str]:
@@ -245,7 +247,7 @@ class Cluster:
             HEALTH_PORT=str(health_port),
             DISCORD_IDENTIFY_INTERVAL=str(IDENTIFY_SECONDS),
             LOG_LEVEL="INFO",
-            CLUSTER_TEST_TICK_SECONDS="1",
+            CLUSTER_TEST_TICK_SECONDS=str(self.tick),
         )
         if self.api_base != self.emulator.api_base:
             env["DISCORD_INTERACTIONS_API_BASE"] = self.emulator.api_base
@@ -305,6 +307,7 @@ async def cluster_of(
     shards: int = SHARDS,
     per_slot: int = PER_SLOT,
     check_openapi: bool = True,
+    tick: float = 1.0,
 ) -> AsyncIterator[Cluster]:
     """The emulator (global `limit`/s), the proxy (at `proxy_rate`/s) when asked, and a Cluster
     to start bot processes in; every process is stopped on the way out."""
@@ -319,7 +322,7 @@ async def cluster_of(
                 api_base = stack.enter_context(proxied).api_base
             cluster = Cluster(
                 emulator, url, api_base, tmp_path, no_nonces=no_nonces, shards=shards,
-                per_slot=per_slot,
+                per_slot=per_slot, tick=tick,
             )  # fmt: skip
             try:
                 yield cluster
