@@ -1,16 +1,18 @@
 """A database built by the older migrations, holding rows of that time, on SQLite or PostgreSQL:
-what a test of a revision's upgrade starts from (then it opens the store, which migrates)."""
+what a test of a revision's upgrade starts from, and the store opened on it once upgraded."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.alembic_runner import upgrade_sqlite, upgrade_url
+from bot.store.database import Database
 from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
 
 #: Writes the rows of that time (only the columns the old revision had are named).
@@ -47,3 +49,22 @@ async def postgres_database_at(url: str, tmp_path: Path, last: str, fill: Fill) 
             await conn.run_sync(fill)
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def upgraded_from(
+    target: Path | str, tmp_path: Path, last: str, fill: Fill, *, first: str
+) -> AsyncIterator[Database]:
+    """The store on a database built at `last` with `fill`'s rows, then upgraded as a deploy
+    does it: a SQLite path by the store's own open, a PostgreSQL URL by `upgrade_url` (what
+    `python -m bot migrate` runs). `first`: the script the upgrade must apply first."""
+    if isinstance(target, Path):
+        sqlite_database_at(target, tmp_path, last, fill)
+        async with await Database.open(target) as db:
+            assert db.migration.applied[0] == first
+            yield db
+        return
+    await postgres_database_at(target, tmp_path, last, fill)
+    assert (await upgrade_url(target)).applied[0] == first
+    async with await Database.open(target) as db:
+        yield db

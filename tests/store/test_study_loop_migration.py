@@ -9,12 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert, select
 
-from bot.store.alembic_runner import head_revision, upgrade_url
+from bot.store.alembic_runner import head_revision
 from bot.store.database import Database
 from bot.store.progress import ProgressRepository
 from bot.store.reviews import ReviewRepository
 from bot.store.schema import completions, member_settings, progress
-from tests.store.old_migrations import postgres_database_at, sqlite_database_at
+from tests.store.old_migrations import upgraded_from
 
 G, U = 1_234_567_890_123_456_789, 1_234_567_890_123_456_790
 T = "2024-05-01T09:30:00.000000Z"
@@ -63,18 +63,17 @@ async def _check_kept(db: Database) -> None:
     assert [c.topic_id for c in await reviews.due(G, U, "py", date(2024, 5, 4))] == ["t1"]
 
 
+FIRST = "0005_study_loop.py"
+
+
 async def test_a_0004_sqlite_database_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    sqlite_database_at(path, tmp_path, "0004", _old_rows)
-    async with await Database.open(path) as db:
-        assert db.migration.applied[0] == "0005_study_loop.py"
+    async with upgraded_from(path, tmp_path, "0004", _old_rows, first=FIRST) as db:
         await _check_kept(db)
 
 
 async def test_a_0004_postgres_database_keeps_its_rows(
     postgres_database: str, tmp_path: Path
 ) -> None:
-    await postgres_database_at(postgres_database, tmp_path, "0004", _old_rows)
-    assert (await upgrade_url(postgres_database)).applied[0] == "0005_study_loop.py"
-    async with await Database.open(postgres_database) as db:
+    async with upgraded_from(postgres_database, tmp_path, "0004", _old_rows, first=FIRST) as db:
         await _check_kept(db)

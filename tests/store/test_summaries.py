@@ -39,7 +39,6 @@ from bot.services.standing import topic_ids
 from bot.services.summary_builds import SummaryBuilds, SummaryUpkeep
 from bot.services.timezones import zone_or_utc
 from bot.sharding import ShardPlan
-from bot.store.alembic_runner import upgrade_url
 from bot.store.database import Database
 from bot.store.erasure import MemberDataRepository
 from bot.store.progress import ProgressRepository, StatusChange
@@ -47,7 +46,7 @@ from bot.store.schema import completions, daily_schedules, member_settings, prog
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
 from bot.store.summaries import SummaryRepository
 from bot.store.undo import UndoRepository, UndoRequest
-from tests.store.old_migrations import postgres_database_at, sqlite_database_at
+from tests.store.old_migrations import upgraded_from
 
 G, OTHER = 10**18, 10**18 + 1
 USERS = tuple(2**62 + n for n in range(7))
@@ -448,18 +447,15 @@ async def _answers_at_once(db: Database) -> None:
 
 async def test_a_0006_sqlite_database_answers_at_once(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    sqlite_database_at(path, tmp_path, "0006", _old_rows)
-    async with await Database.open(path) as db:
-        assert db.migration.applied[0] == "0007_summaries.py"
+    async with upgraded_from(path, tmp_path, "0006", _old_rows, first="0007_summaries.py") as db:
         await _answers_at_once(db)
 
 
 async def test_a_0006_postgres_database_answers_at_once(
     postgres_database: str, tmp_path: Path
 ) -> None:
-    await postgres_database_at(postgres_database, tmp_path, "0006", _old_rows)
-    assert (await upgrade_url(postgres_database)).applied[0] == "0007_summaries.py"
-    async with await Database.open(postgres_database) as db:
+    first = "0007_summaries.py"
+    async with upgraded_from(postgres_database, tmp_path, "0006", _old_rows, first=first) as db:
         await _answers_at_once(db)
 
 
