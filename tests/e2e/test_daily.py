@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from bot.services.clock import ManualClock
 from bot.store.daily import post_key
 from tests.e2e.conftest import START, Launch
+from tests.e2e.ticks import ticks
 from tests.emulator.server import Emulator
 
 TICK = 0.05
@@ -22,22 +23,6 @@ SET = {"time": "14:00", "timezone": "Europe/Berlin"}
 async def set_daily(emulator: Emulator, sample, channel=None, **options):  # type: ignore[no-untyped-def]
     values = {"channel": channel or sample.general, **SET, **options}
     return await emulator.slash(sample.guild, sample.mod, "roadmap-admin daily set", values)
-
-
-async def ticks(bot, count: int = 3) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the scheduler has run `count` more full ticks."""
-    target = bot.ticks.runs + count
-    await _wait(bot, lambda: bot.ticks.runs >= target)
-
-
-async def _wait(bot, predicate) -> None:  # type: ignore[no-untyped-def]
-    import asyncio
-
-    for _ in range(400):
-        if predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the scheduler did not tick")
 
 
 def posts(emulator: Emulator, channel):  # type: ignore[no-untyped-def]

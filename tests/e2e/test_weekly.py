@@ -21,6 +21,7 @@ from bot.store.ledger import Claim, claim_rows
 from bot.store.moderation import weekly_key
 from bot.store.schema import deliveries
 from tests.e2e.conftest import START, Launch
+from tests.e2e.ticks import ticks
 from tests.emulator.server import Emulator
 from tests.emulator.world import Channel, StandardWorld
 
@@ -34,15 +35,6 @@ def weekly_posts(emulator: Emulator, channel: Channel) -> list:  # type: ignore[
         for m in emulator.messages(channel)
         if m.embeds and m.embeds[0].get("footer", {}).get("text", "").startswith("Weekly")
     ]
-
-
-async def ticks(bot: StudyBot, count: int = 3) -> None:
-    target = bot.ticks.runs + count
-    for _ in range(400):
-        if bot.ticks.runs >= target:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the scheduler did not tick")
 
 
 async def recorded(bot: StudyBot, guild_id: int, period: str, status: str = "sent") -> None:
