@@ -202,9 +202,14 @@ def _member_score(conn: Connection) -> Prepared:
         statement = insert(conn, member_scores).from_select(
             ["guild_id", "roadmap_id", "user_id", "done", "furthest"], scores
         )
+        new = statement.excluded
         statement = statement.on_conflict_do_update(
             index_elements=[_member.guild_id, _member.roadmap_id, _member.user_id],
-            set_={"done": statement.excluded.done, "furthest": statement.excluded.furthest},
+            set_={"done": new.done, "furthest": new.furthest},
+            # An unchanged score is left as it is: no page written, no counts trigger run
+            # (a skip of a topic in progress, say, changes neither number).
+            where=_member.done.is_distinct_from(new.done)
+            | _member.furthest.is_distinct_from(new.furthest),
         )
         prepared = _MEMBER_SCORE[conn.dialect.name] = Prepared(statement)
     return prepared
@@ -247,9 +252,12 @@ def _member_periods(conn: Connection) -> Prepared:
         statement = insert(conn, period_scores).from_select(
             ["head_id", "guild_id", "user_id", "done", "logged"], scores
         )
+        new = statement.excluded
         statement = statement.on_conflict_do_update(
             index_elements=[_period.head_id, _period.user_id],
-            set_={"done": statement.excluded.done, "logged": statement.excluded.logged},
+            set_={"done": new.done, "logged": new.logged},
+            where=_period.done.is_distinct_from(new.done)
+            | _period.logged.is_distinct_from(new.logged),
         )
         prepared = _MEMBER_PERIODS[conn.dialect.name] = Prepared(statement)
     return prepared
