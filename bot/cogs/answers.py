@@ -51,6 +51,8 @@ class AnswerGuard:
         self.ephemeral = ephemeral
         self.lock = asyncio.Lock()
         self.deferred = False
+        #: Set once the interaction's own answer went out (not a deferral): see `answered`.
+        self.answered = asyncio.Event()
         due = interaction.created_at + timedelta(seconds=DEFER_AFTER) - discord.utils.utcnow()
         self._timer = asyncio.get_running_loop().create_task(
             self._defer_after(max(0.0, due.total_seconds()))
@@ -145,6 +147,26 @@ def _stop(interaction: discord.Interaction) -> None:
     found = _guard_of(interaction)
     if found is not None:
         found.stop()
+        found.answered.set()
+
+
+async def answered(interaction: discord.Interaction, within: float) -> bool:
+    """Wait (up to `within` seconds) until the interaction's own answer went out, for a
+    follow-up that must come after it: a deferral ("thinking") is not the answer, and a
+    follow-up sent then would take the answer's place. Whether it did."""
+    found = _guard_of(interaction)
+    if found is None:  # answered without the guard: acknowledged is answered
+        deadline = asyncio.get_running_loop().time() + within
+        while not interaction.response.is_done():
+            if asyncio.get_running_loop().time() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+    try:
+        await asyncio.wait_for(found.answered.wait(), within)
+    except TimeoutError:
+        return False
+    return True
 
 
 def _what(interaction: discord.Interaction) -> str:

@@ -10,7 +10,6 @@ and again before each award, so a role moved or deleted since costs no refused r
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, cast
 
@@ -18,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.answers import answer
+from bot.cogs.answers import answer, answered
 from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices
 from bot.cogs.events import StageCompleted
 from bot.cogs.groups import SubcommandCog, subcommand
@@ -264,20 +263,16 @@ class StageRewards(SubcommandCog):
         await self.bot.wiring.moderator_log.report(event.guild_id, line)
 
 
-#: How long a follow-up waits for the press's own answer to go out first.
-ANSWER_WAIT = 5.0
+#: How long a follow-up waits for the press's own answer to go out first (a deferred one may
+#: take longer than a first answer's 3 s: the work behind it was slow).
+ANSWER_WAIT = 30.0
 
 
 async def tell_member(interaction: discord.Interaction | None, text: str) -> None:
     """An ephemeral follow-up to the press or command, after its own answer (a follow-up
     before the first answer would fail, and would read out of order)."""
-    if interaction is None:
+    if interaction is None or not await answered(interaction, ANSWER_WAIT):
         return
-    deadline = asyncio.get_running_loop().time() + ANSWER_WAIT
-    while not interaction.response.is_done():
-        if asyncio.get_running_loop().time() > deadline:
-            return
-        await asyncio.sleep(0.05)
     try:
         await interaction.followup.send(
             text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()

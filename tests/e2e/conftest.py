@@ -49,7 +49,8 @@ Launch = Callable[..., Awaitable[StudyBot]]
 
 #: The e2e modules whose every test runs on SQLite and on PostgreSQL (README "Development and
 #: tests"): /roadmap next and done, the study loop, the daily post, reminders, export and
-#: forget-me, stats, the leaderboard and standing. PostgreSQL runs cost about twice SQLite's.
+#: forget-me, stats, the leaderboard and standing, moderation (log channel, announce, reward
+#: Undo) and the weekly post. PostgreSQL runs cost about twice SQLite's.
 BOTH_BACKENDS = frozenset(
     {
         "test_next",
@@ -60,6 +61,8 @@ BOTH_BACKENDS = frozenset(
         "test_account",
         "test_stats",
         "test_standing",
+        "test_moderation",
+        "test_weekly",
     }
 )
 BACKENDS = ("sqlite", "postgresql")

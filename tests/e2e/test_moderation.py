@@ -6,12 +6,16 @@ press earned, and a member whose followed roadmap left the content told once."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import discord
 import pytest
 
 from bot.app import StudyBot
+from bot.cogs.answers import DEFER_AFTER
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import load_directory
 from bot.services.clock import ManualClock
@@ -172,6 +176,42 @@ async def test_a_reward_role_not_given_is_reported_and_one_given_is_told_to_the_
     assert f"<@&{graduate.id}> to <@{sample.alice.id}>" in line
     assert "at or above my highest role" in line
     assert graduate not in sample.alice.roles
+
+
+async def test_the_role_earned_follows_a_deferred_answer_of_the_done(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    graduate: Role,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Done slow enough to be deferred ("thinking"): the role it earned is given meanwhile,
+    but told only after the Done's own answer, never in the answer's place (the first
+    follow-up of a deferred command becomes its answer)."""
+    await launch()
+    await emulator.slash(
+        sample.guild, sample.mod, "roadmap-admin reward set", stage="basics", role=graduate
+    )
+    for topic in BASICS[:3]:
+        await emulator.slash(sample.guild, sample.bob, "roadmap done", topic=topic)
+    # The extension module the bot loaded (discord.py loads each extension afresh).
+    study_cog = sys.modules["bot.cogs.study"]
+    real_answer = study_cog.answer
+
+    async def slow_answer(interaction: discord.Interaction, *args: Any, **kwargs: Any) -> None:
+        # Longer than the answer guard waits before deferring; the reward goes out meanwhile.
+        await asyncio.sleep(DEFER_AFTER + 1.5)
+        await real_answer(interaction, *args, **kwargs)
+
+    monkeypatch.setattr(study_cog, "answer", slow_answer)
+    done = await emulator.slash(
+        sample.guild, sample.bob, "roadmap done", topic=BASICS[3], within=15
+    )
+    card, told = await done.wait_for_followups(2, within=15)
+    assert done.deferred and done.message is card
+    assert "You earned the role" not in card.text() and "is now done" in card.text()
+    assert told.ephemeral and f"You earned the role <@&{graduate.id}>" in told.text()
+    assert graduate in sample.bob.roles
 
 
 async def test_the_announce_channel_celebrates_a_finished_stage_unless_hidden(
