@@ -20,7 +20,7 @@ from bot.records import DAILY, DailySchedule, Delivery
 from bot.sharding import ShardPlan
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database
-from bot.store.dialect import Prepared, insert
+from bot.store.dialect import Prepared, PreparedSelect, insert
 from bot.store.ledger import (
     Claim,
     DeliveryKey,
@@ -82,6 +82,8 @@ _DUE = (
     .order_by(_s.next_fire_at)
     .limit(bindparam("at_limit"))
 )
+# A tick's read of a batch of due schedules, on the reader's cursor (see `_CLAIMED_SCHEDULES`).
+_DUE_PREPARED = Prepared(_DUE)
 _ADVANCE = (
     update(daily_schedules)
     .where(
@@ -92,6 +94,15 @@ _ADVANCE = (
     )
     .values(next_date=bindparam("new_date"), next_fire_at=bindparam("new_fire_at"))
 )
+# A tick's claim of a batch runs on the writer thread as SQL compiled once, on SQLite's
+# cursor: through SQLAlchemy, the read of the batch's schedules and their executemany cost the
+# writer several ms of Python per batch, holding the GIL against the event loop.
+_CLAIMED_SCHEDULES = PreparedSelect(
+    select(_s.guild_id, _s.revision, _s.next_date)
+    .where(_s.guild_id.in_(bindparam("at_guilds", expanding=True)), _ENABLED)
+    .with_for_update()
+)
+_ADVANCE_PREPARED = Prepared(_ADVANCE)
 _d = deliveries.c
 
 
@@ -161,9 +172,10 @@ def _read_schedule(conn: Connection, guild_id: int) -> DailySchedule | None:
     return _schedule(row) if row is not None else None
 
 
-def _due(conn: Connection, now: str, limit: int, statement: Any = _DUE) -> list[DailySchedule]:
-    rows = conn.execute(statement, {"at_now": now, "at_limit": limit})
-    return [_schedule(row) for row in rows]
+def _due(
+    conn: Connection, now: str, limit: int, statement: Prepared = _DUE_PREPARED
+) -> list[DailySchedule]:
+    return [_schedule(row) for row in statement.rows(conn, at_now=now, at_limit=limit)]
 
 
 class DailyRepository:
@@ -172,7 +184,7 @@ class DailyRepository:
     def __init__(self, db: Database, shards: ShardPlan | None = None) -> None:
         self.db = db
         # With shards, a tick reads only the schedules of the servers on this process's shards.
-        self._due = narrowed(_DUE, _s.guild_id, shards)
+        self._due = Prepared(narrowed(_DUE, _s.guild_id, shards))
         self.ledger = LedgerRepository(db, shards)
 
     # --- reads -------------------------------------------------------------------------------
@@ -307,28 +319,25 @@ def _claim_all(conn: Connection, claims: Sequence[TickClaim], now: datetime) -> 
     read_at = {c.guild_id: (c.revision, encode_date(c.from_date)) for c in claims}
     unchanged = {
         int(guild_id)
-        for guild_id, revision, next_date in conn.execute(
-            select(_s.guild_id, _s.revision, _s.next_date)
-            .where(_s.guild_id.in_(sorted(read_at)), _ENABLED)
-            .with_for_update()
+        for guild_id, revision, next_date in _CLAIMED_SCHEDULES.rows(
+            conn, at_guilds=sorted(read_at)
         )
         if (int(revision), next_date) == read_at[int(guild_id)]
     }
     moved = [claim for claim in claims if claim.guild_id in unchanged]
-    if moved:
-        conn.execute(
-            _ADVANCE,
-            [
-                {
-                    "at_guild": c.guild_id,
-                    "at_revision": c.revision,
-                    "at_date": encode_date(c.from_date),
-                    "new_date": encode_date(c.next_date),
-                    "new_fire_at": encode_time(c.next_fire_at),
-                }
-                for c in moved
-            ],
-        )
+    _ADVANCE_PREPARED.run_many(
+        conn,
+        [
+            {
+                "at_guild": c.guild_id,
+                "at_revision": c.revision,
+                "at_date": encode_date(c.from_date),
+                "new_date": encode_date(c.next_date),
+                "new_fire_at": encode_time(c.next_fire_at),
+            }
+            for c in moved
+        ],
+    )
     rows = [
         Claim(post_key(claim.guild_id, day), status="missed", error=OFFLINE)
         for claim in moved

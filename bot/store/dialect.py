@@ -7,12 +7,23 @@ connection's dialect, so no repository names a dialect.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, func, pool, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    pool,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 BUSY_TIMEOUT_MS = 10_000
@@ -153,6 +164,111 @@ class Prepared:
 
 #: The SQLite dialect `Prepared` compiles with: the same SQL as the engine's, named parameters.
 _NAMED_SQLITE = sqlite.dialect(paramstyle="named")
+
+
+#: Where SQLAlchemy's SQL holds an expanding parameter's list (`IN (__[POSTCOMPILE_name])`).
+_EXPANDING = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
+
+
+class PreparedSelect:
+    """A SELECT compiled once per dialect whose IN lists change from call to call (a batch's
+    members): `column.in_(bindparam("name", expanding=True))`, given a list per call.
+
+    `rows(conn, **params)` returns plain tuples. On SQLite each list is spelled out as that
+    many `?` in the SQL compiled once, and it runs on the driver's cursor: the reads of a tick's
+    batch return thousands of rows, and SQLAlchemy's result rows cost several us of Python each
+    on the reader thread (holding the GIL against the event loop) where the cursor's tuples
+    cost under one. On PostgreSQL it is `conn.execute`. Only for columns whose values need no
+    type processing (text, integers, floats: the whole schema), as `Prepared`.
+    """
+
+    __slots__ = ("_sqlite", "statement")
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._sqlite: tuple[list[str], tuple[str, ...], dict[str, Any], frozenset[str]] | None
+        self._sqlite = None
+
+    def _compiled(
+        self, connection: Connection
+    ) -> tuple[list[str], tuple[str, ...], dict[str, Any], frozenset[str]]:
+        if self._sqlite is None:
+            compiled = self.statement.compile(dialect=connection.dialect)
+            order = tuple(compiled.positiontup or ())
+            expanding = frozenset(name for name in order if compiled.binds[name].expanding)
+            # [SQL, list name, SQL, list name, ..., SQL]
+            pieces = _EXPANDING.split(compiled.string)
+            self._sqlite = (pieces, order, dict(compiled.params), expanding)
+        return self._sqlite
+
+    def rows(self, connection: Connection, **params: Any) -> list[tuple[Any, ...]]:
+        if connection.dialect.name != "sqlite":
+            return [tuple(row) for row in connection.execute(self.statement, params)]
+        pieces, order, defaults, expanding = self._compiled(connection)
+        sql = [pieces[0]]
+        for index in range(1, len(pieces), 2):
+            count = len(params[pieces[index]])
+            # An empty list matches nothing: `x IN (NULL)` is never true.
+            sql.append(", ".join("?" * count) if count else "NULL")
+            sql.append(pieces[index + 1])
+        values: list[Any] = []
+        for name in order:
+            value = params[name] if name in params else defaults[name]
+            if name in expanding:
+                values.extend(value)
+            else:
+                values.append(value)
+        driver = connection.connection.driver_connection
+        return driver.execute("".join(sql), values).fetchall()  # type: ignore[union-attr]
+
+
+class PreparedClaim:
+    """`INSERT ... ON CONFLICT (key) DO NOTHING` of many rows, compiled once per dialect:
+    `inserted(conn, rows)` returns the keys of the rows it inserted (a row whose key exists,
+    whoever wrote it, is left as it is), so of two processes inserting one key exactly one
+    gets it back.
+
+    SQLite: one execution per row on the driver's cursor, its row count saying whether it was
+    inserted (SQLAlchemy's insertmanyvalues with RETURNING costs tens of us of Python per row on
+    the writer thread, holding the GIL against the event loop). PostgreSQL: one `executemany`
+    with RETURNING, one round trip for the batch.
+    """
+
+    __slots__ = ("_postgresql", "_sqlite", "columns", "key", "table")
+
+    def __init__(self, table: Table, key: Sequence[str], columns: Sequence[str]) -> None:
+        self.table = table
+        self.key = tuple(key)
+        self.columns = tuple(columns)  # every row gives these, no more
+        self._sqlite: str | None = None
+        self._postgresql: Any = None
+
+    def inserted(
+        self, connection: Connection, rows: Sequence[dict[str, Any]]
+    ) -> list[tuple[Any, ...]]:
+        if not rows:
+            return []
+        if connection.dialect.name != "sqlite":
+            if self._postgresql is None:
+                self._postgresql = (
+                    postgresql.insert(self.table)
+                    .on_conflict_do_nothing(index_elements=list(self.key))
+                    .returning(*(self.table.c[name] for name in self.key))
+                )
+            return [tuple(row) for row in connection.execute(self._postgresql, list(rows))]
+        if self._sqlite is None:
+            statement = (
+                sqlite.insert(self.table)
+                .values({name: bindparam(name) for name in self.columns})
+                .on_conflict_do_nothing(index_elements=list(self.key))
+            )
+            self._sqlite = statement.compile(dialect=_NAMED_SQLITE).string
+        sql = self._sqlite
+        driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+        key = self.key
+        return [
+            tuple(row[name] for name in key) for row in rows if driver.execute(sql, row).rowcount
+        ]
 
 
 def lock_for_transaction(connection: Connection, namespace: int, key: int) -> None:

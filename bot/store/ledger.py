@@ -33,7 +33,7 @@ from bot.records import Delivery
 from bot.sharding import ShardPlan
 from bot.store.codec import decode_time, encode_date, encode_time
 from bot.store.database import Database
-from bot.store.dialect import Prepared, insert
+from bot.store.dialect import Prepared, PreparedClaim
 from bot.store.schema import deliveries
 from bot.store.shards import narrowed
 
@@ -218,19 +218,24 @@ def _values(claim: Claim, now: str) -> dict[str, Any]:
 # --- statements for the kinds' stores, inside their transactions -------------------------------
 
 
+# A tick's claims of a batch: the insert compiled once, each row inserted on SQLite's cursor
+# (through SQLAlchemy's insertmanyvalues a batch cost the writer ~10 ms of Python).
+_CLAIM = PreparedClaim(
+    deliveries,
+    _KEY,
+    (*_KEY, "status", "channel_id", "roadmap_id", "topic_id", "topic_position", "ping_role_id",
+     "scheduled_for", "claimed_at", "finished_at", "error"),
+)  # fmt: skip
+
+
 def claim_rows(conn: Connection, claims: Sequence[Claim], now: datetime) -> set[DeliveryKey]:
-    """Insert the rows whose key is still free, in one batched statement; the keys inserted
-    (those are ours to send). A key that exists, whoever wrote it, is left as it is."""
+    """Insert the rows whose key is still free (one batched statement on PostgreSQL); the keys
+    inserted (those are ours to send). A key that exists, whoever wrote it, is left as it is."""
     if not claims:
         return set()
     at = encode_time(now)
-    statement = (
-        insert(conn, deliveries)
-        .on_conflict_do_nothing(index_elements=list(_KEY))
-        .returning(*(deliveries.c[name] for name in _KEY))
-    )
-    result = conn.execute(statement, [_values(claim, at) for claim in claims])
-    return {DeliveryKey(kind, int(g), int(s), p) for kind, g, s, p in result}
+    inserted = _CLAIM.inserted(conn, [_values(claim, at) for claim in claims])
+    return {DeliveryKey(kind, int(g), int(s), p) for kind, g, s, p in inserted}
 
 
 def record_thread(conn: Connection, key: DeliveryKey, thread_id: int) -> None:

@@ -5,25 +5,31 @@ next topic and their reviews due today. Read member by member, that is a few poi
 member (which roadmap, the progress in it, the zones, the cards due), thousands of reader
 round trips for a busy minute, each one a wake-up of the event loop and a hand-over of the
 GIL. Here it is four statements per batch, each over the whole batch's members, on one
-reader; the services layer (bot/services/reminder_contents.py) applies the rules to them.
+reader, run on its cursor with the SQL compiled once (no SQLAlchemy rows); the services layer
+(bot/services/reminder_contents.py) gives the rules that turn them into each DM's content,
+and `dm_contents` runs them in the same reader job, off the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from bot.store.codec import decode_date, decode_instant, encode_date
 from bot.store.database import Database
+from bot.store.dialect import PreparedSelect
 from bot.store.progress import ProgressRow
 from bot.store.reviews import StoredCard
 from bot.store.schema import guild_settings, member_settings, progress, review_cards
 
 #: (guild_id, user_id)
 MemberKey = tuple[int, int]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +48,29 @@ class MemberDmRows:
 
 
 _m, _g, _p, _c = member_settings.c, guild_settings.c, progress.c, review_cards.c
-_MEMBERS = select(_m.guild_id, _m.user_id, _m.followed_roadmap, _m.time_zone, _m.reviews_enabled)
-_SERVERS = select(_g.guild_id, _g.default_roadmap, _g.time_zone)
-_PROGRESS = select(
-    _p.guild_id, _p.user_id, _p.roadmap_id, _p.topic_id, _p.status, _p.started_at,
-    _p.updated_at, _p.completed_at, _p.checked_at,
+_GUILDS: Any = bindparam("guilds", expanding=True)
+_USERS: Any = bindparam("users", expanding=True)
+# Compiled once, run on SQLite's cursor (bot/store/dialect.py): a batch reads ~2,000 progress
+# rows and cards, and SQLAlchemy's result rows cost the reader thread ~30 ms of Python per
+# batch, holding the GIL against the event loop (the tick's longest stalls).
+_MEMBERS = PreparedSelect(
+    select(_m.guild_id, _m.user_id, _m.followed_roadmap, _m.time_zone, _m.reviews_enabled)
+    .where(_m.guild_id.in_(_GUILDS), _m.user_id.in_(_USERS))
 )  # fmt: skip
-_CARDS = select(
-    _c.guild_id, _c.user_id, _c.roadmap_id, _c.topic_id, _c.due, _c.stability, _c.difficulty,
-    _c.state, _c.step, _c.last_review,
+_SERVERS = PreparedSelect(
+    select(_g.guild_id, _g.default_roadmap, _g.time_zone).where(_g.guild_id.in_(_GUILDS))
+)
+_PROGRESS = PreparedSelect(
+    select(
+        _p.guild_id, _p.user_id, _p.roadmap_id, _p.topic_id, _p.status, _p.started_at,
+        _p.updated_at, _p.completed_at, _p.checked_at,
+    ).where(_p.guild_id.in_(_GUILDS), _p.user_id.in_(_USERS))
+)  # fmt: skip
+_CARDS = PreparedSelect(
+    select(
+        _c.guild_id, _c.user_id, _c.roadmap_id, _c.topic_id, _c.due, _c.stability,
+        _c.difficulty, _c.state, _c.step, _c.last_review,
+    ).where(_c.guild_id.in_(_GUILDS), _c.user_id.in_(_USERS), _c.due <= bindparam("upto"))
 )  # fmt: skip
 
 
@@ -66,28 +86,25 @@ def dm_rows(conn: Connection, members: Sequence[MemberKey], upto: str) -> list[M
         return []
     keys = [(int(guild_id), int(user_id)) for guild_id, user_id in members]
     wanted = set(keys)
-    guild_ids = sorted({guild_id for guild_id, _ in keys})
-    user_ids = sorted({user_id for _, user_id in keys})
+    batch = {
+        "guilds": sorted({guild_id for guild_id, _ in keys}),
+        "users": sorted({user_id for _, user_id in keys}),
+    }
     settings = {
         (int(g), int(u)): (followed, zone, bool(enabled))
-        for g, u, followed, zone, enabled in conn.execute(
-            _MEMBERS.where(_m.guild_id.in_(guild_ids), _m.user_id.in_(user_ids))
-        )
+        for g, u, followed, zone, enabled in _MEMBERS.rows(conn, **batch)
     }
     servers = {
-        int(g): (roadmap, zone)
-        for g, roadmap, zone in conn.execute(_SERVERS.where(_g.guild_id.in_(guild_ids)))
+        int(g): (roadmap, zone) for g, roadmap, zone in _SERVERS.rows(conn, guilds=batch["guilds"])
     }
     rows_of: dict[MemberKey, dict[str, list[ProgressRow]]] = {}
-    for g, u, roadmap_id, *row in conn.execute(
-        _PROGRESS.where(_p.guild_id.in_(guild_ids), _p.user_id.in_(user_ids))
-    ):
+    for g, u, roadmap_id, *row in _PROGRESS.rows(conn, **batch):
         key = (int(g), int(u))
         if key in wanted:
             rows_of.setdefault(key, {}).setdefault(roadmap_id, []).append(ProgressRow(*row))
     cards_of: dict[MemberKey, dict[str, list[StoredCard]]] = {}
-    for g, u, roadmap_id, topic_id, due, stability, difficulty, state, step, last in conn.execute(
-        _CARDS.where(_c.guild_id.in_(guild_ids), _c.user_id.in_(user_ids), _c.due <= upto)
+    for g, u, roadmap_id, topic_id, due, stability, difficulty, state, step, last in _CARDS.rows(
+        conn, **batch, upto=upto
     ):
         key = (int(g), int(u))
         if key not in wanted:
@@ -110,6 +127,29 @@ def dm_rows(conn: Connection, members: Sequence[MemberKey], upto: str) -> list[M
     return found
 
 
+#: Longest run of `shape` calls on a reader thread before it lets go of the GIL once.
+GIL_STEP_SECONDS = 0.001
+
+
+def _shaped(
+    conn: Connection,
+    members: Sequence[MemberKey],
+    upto: str,
+    shape: Callable[[MemberKey, MemberDmRows], T],
+) -> list[T]:
+    shaped = []
+    since = time.perf_counter()
+    for key, rows in zip(members, dm_rows(conn, members, upto), strict=True):
+        shaped.append(shape(key, rows))
+        if time.perf_counter() - since > GIL_STEP_SECONDS:
+            # A batch's rules hold the GIL for ~15 ms; the event loop's thread waiting for it
+            # would get it only at the interpreter's next forced switch (every 5 ms). Letting
+            # go here hands it over at once, so the loop waits at most about a millisecond.
+            time.sleep(0)
+            since = time.perf_counter()
+    return shaped
+
+
 class ReminderReads:
     """The batched reads of the reminder tick, over the shared Database."""
 
@@ -119,3 +159,15 @@ class ReminderReads:
     async def dm_rows(self, members: Sequence[MemberKey], upto: date) -> list[MemberDmRows]:
         """What the DMs of `members` show, in one reader job (see `dm_rows`)."""
         return await self._db.read(dm_rows, list(members), encode_date(upto))
+
+    async def dm_contents(
+        self,
+        members: Sequence[MemberKey],
+        upto: date,
+        shape: Callable[[MemberKey, MemberDmRows], T],
+    ) -> list[T]:
+        """`shape(member, rows)` of each member's `MemberDmRows`, computed in the same reader
+        job, on the reader's thread: `shape` must be pure computing over what it is given
+        (it runs off the event loop, which a batch of members' rules would hold for tens of
+        milliseconds)."""
+        return await self._db.read(_shaped, list(members), encode_date(upto), shape)

@@ -16,7 +16,7 @@ from bot.records import REMINDER, Delivery, Reminder
 from bot.sharding import ShardPlan
 from bot.store.codec import decode_date, decode_time, encode_date, encode_time
 from bot.store.database import Database
-from bot.store.dialect import Prepared, insert
+from bot.store.dialect import Prepared, PreparedSelect, insert
 from bot.store.ledger import Claim, DeliveryKey, Effect, LedgerRepository, claim_rows
 from bot.store.schema import completions, guild_settings, member_settings, reminder_schedules
 from bot.store.shards import narrowed
@@ -73,6 +73,19 @@ _ADVANCE = (
     )
     .values(next_date=bindparam("new_date"), next_fire_at=bindparam("new_fire_at"))
 )
+# A tick's claim of a batch and its read of due reminders run as SQL compiled once, on
+# SQLite's cursor: through SQLAlchemy their rows and parameters cost the writer and the
+# readers several ms of Python per batch, holding the GIL against the event loop.
+_DUE_PREPARED = Prepared(_DUE)
+_CLAIMED_SCHEDULES = PreparedSelect(
+    select(_r.guild_id, _r.user_id, _r.next_date)
+    .where(
+        _r.guild_id.in_(bindparam("at_guilds", expanding=True)),
+        _r.user_id.in_(bindparam("at_users", expanding=True)),
+    )
+    .with_for_update()
+)
+_ADVANCE_PREPARED = Prepared(_ADVANCE)
 
 _DM_CHANNEL = (
     update(reminder_schedules)
@@ -102,9 +115,10 @@ def _get(conn: Connection, guild_id: int, user_id: int) -> Reminder | None:
     return _reminder(row) if row is not None else None
 
 
-def _due(conn: Connection, now: str, limit: int, statement: Any = _DUE) -> list[Reminder]:
-    rows = conn.execute(statement, {"at_now": now, "at_limit": limit})
-    return [_reminder(row) for row in rows]
+def _due(
+    conn: Connection, now: str, limit: int, statement: Prepared = _DUE_PREPARED
+) -> list[Reminder]:
+    return [_reminder(row) for row in statement.rows(conn, at_now=now, at_limit=limit)]
 
 
 def _save(
@@ -178,31 +192,27 @@ def _claim_all(conn: Connection, claims: Sequence[ReminderClaim], now: datetime)
     read_at = {(c.guild_id, c.user_id): encode_date(c.from_date) for c in claims}
     waiting = {
         (int(guild_id), int(user_id))
-        for guild_id, user_id, next_date in conn.execute(
-            select(_r.guild_id, _r.user_id, _r.next_date)
-            .where(
-                _r.guild_id.in_(sorted({guild_id for guild_id, _ in read_at})),
-                _r.user_id.in_(sorted({user_id for _, user_id in read_at})),
-            )
-            .with_for_update()
+        for guild_id, user_id, next_date in _CLAIMED_SCHEDULES.rows(
+            conn,
+            at_guilds=sorted({guild_id for guild_id, _ in read_at}),
+            at_users=sorted({user_id for _, user_id in read_at}),
         )
         if read_at.get((int(guild_id), int(user_id))) == next_date
     }
     moving = [c for c in claims if (c.guild_id, c.user_id) in waiting]
-    if moving:
-        conn.execute(
-            _ADVANCE,
-            [
-                {
-                    "at_guild": c.guild_id,
-                    "at_user": c.user_id,
-                    "at_date": encode_date(c.from_date),
-                    "new_date": encode_date(c.next_date),
-                    "new_fire_at": encode_time(c.next_fire_at),
-                }
-                for c in moving
-            ],
-        )
+    _ADVANCE_PREPARED.run_many(
+        conn,
+        [
+            {
+                "at_guild": c.guild_id,
+                "at_user": c.user_id,
+                "at_date": encode_date(c.from_date),
+                "new_date": encode_date(c.next_date),
+                "new_fire_at": encode_time(c.next_fire_at),
+            }
+            for c in moving
+        ],
+    )
     ours = claim_rows(conn, [c.send for c in moving if c.send is not None], now)
     return [claim.send is not None and claim.send.key in ours for claim in claims]
 
@@ -218,7 +228,7 @@ class ReminderRepository:
     def __init__(self, db: Database, shards: ShardPlan | None = None) -> None:
         self._db = db
         # A reminder belongs to a member of a server: the server's shard plans it.
-        self._due = narrowed(_DUE, _r.guild_id, shards)
+        self._due = Prepared(narrowed(_DUE, _r.guild_id, shards))
         self.ledger = LedgerRepository(db, shards)
 
     # --- the member's commands --------------------------------------------------------------
