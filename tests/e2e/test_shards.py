@@ -19,12 +19,14 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import aiohttp
+import discord
 import pytest
 
-from bot.app import ShardedStudyBot, create_bot
+from bot.app import ShardedStudyBot, ShardServersArriving, create_bot
 from bot.config import Settings
 from bot.roadmap.catalog import Catalog
 from bot.services.content import ContentHolder
@@ -186,6 +188,23 @@ async def test_a_shard_is_ready_once_the_servers_its_ready_listed_arrived(
         assert bot.ready_shard_ids() == {0, 1}
         expected = {g for g in limited.world.guilds if LAYOUT.plan(0).owns_guild(g)}
         assert {guild.id for guild in bot.guilds} == expected and expected
+
+
+async def test_the_ready_wait_ends_once_every_listed_server_was_read() -> None:
+    """ShardServersArriving as discord.py's wait reads it (`wait_for(get(), timeout)`, a
+    TimeoutError ending it): while a listed server is missing, `get` waits for it; once all
+    arrived and were read, it ends the wait at once."""
+    arriving = ShardServersArriving({1, 2})
+    arriving.put_nowait(cast(discord.Guild, SimpleNamespace(id=1)))
+    assert (await asyncio.wait_for(arriving.get(), 1)).id == 1
+    with pytest.raises(TimeoutError):  # server 2 has not come: discord.py's timeout applies
+        await asyncio.wait_for(arriving.get(), 0.05)
+    arriving.put_nowait(cast(discord.Guild, SimpleNamespace(id=2)))
+    assert (await asyncio.wait_for(arriving.get(), 1)).id == 2
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(arriving.get(), 30)
+    assert time.monotonic() - started < 1.0
 
 
 async def test_without_coordination_the_emulator_refuses_an_identify(
