@@ -14,7 +14,6 @@ from typing import Any
 import discord
 import pytest
 
-from bot.app import StudyBot
 from bot.cogs.answers import DEFER_AFTER
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import load_directory
@@ -22,6 +21,7 @@ from bot.services.clock import ManualClock
 from bot.services.content import ContentHolder
 from tests.content_files import write_roadmap
 from tests.e2e.conftest import START, Launch
+from tests.e2e.ticks import ticks
 from tests.emulator.server import Emulator
 from tests.emulator.world import Channel, Role, StandardWorld, permission_value
 
@@ -57,15 +57,6 @@ async def set_log(emulator: Emulator, sample: StandardWorld, channel: Channel) -
     )
     assert answer.ephemeral
     return answer.text()
-
-
-async def ticks(bot: StudyBot, count: int = 3) -> None:
-    target = bot.ticks.runs + count
-    for _ in range(400):
-        if bot.ticks.runs >= target:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the scheduler did not tick")
 
 
 async def test_log_channel_is_set_shown_and_turned_off(
