@@ -72,9 +72,10 @@ class SummaryBuilds:
         self._current: BuildOrder | None = None
         self._worker: asyncio.Task[None] | None = None
         self._stopped = False
-        #: The last finished build's report (for logs, tests and benchmarks).
+        #: The report of the last build that wrote rows (for logs, tests and benchmarks; one
+        #: that found nothing to do, a single write, does not replace it).
         self.last: BuildReport | None = None
-        self.built = 0  # builds that switched their server's rows to built
+        self.built = 0  # builds that built rows and switched them to built
         self.failures = 0
 
     def request(
@@ -142,9 +143,10 @@ class SummaryBuilds:
             if not await build.step():
                 break
             await asyncio.sleep(build.report.write_seconds[-1] * self._rest)
-        report = self.last = build.report
-        self.built += report.finished
+        report = build.report
+        self.built += report.finished and build.job.chunked
         if report.writes > 1:
+            self.last = report
             log.info(
                 "summary build guild=%s roadmap=%s: %s in %.1f s, %d writes, longest %.1f ms",
                 *order.server,
