@@ -11,12 +11,12 @@ sends, records and resolves crashes, as for every scheduled send.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from bot.errors import StudyError
 from bot.records import DAILY, DailySchedule, Delivery
@@ -277,26 +277,13 @@ class DailyPlanner:
     async def tick(self) -> TickReport:
         """Settle unfinished posts, then post everything that is due; returns what it did."""
         report = TickReport()
-
-        async def claim_due(run: TickRun[DailyPostRequest]) -> None:
-            now = self.clock.now()
-            while True:
-                due = await self.store.due(now, self.batch_size)
-                if due:
-                    await self._claim_batch(due, now, run, report)
-                if len(due) < self.batch_size:
-                    break
-                # The next batch once this one's posts are under way (claims stay a batch
-                # ahead of the sends); it also lets members' commands in between batches.
-                await run.wait_for_room(self.batch_size)
-                await asyncio.sleep(0)
-
-        report.add(await self.ledger.tick(claim_due))
+        claim_batch = partial(self._claim_batch, report=report)
+        report.add(await self.ledger.tick_in_batches(self.store.due, claim_batch, self.batch_size))
         return report
 
     async def _claim_batch(
         self,
-        due: list[DailySchedule],
+        due: Sequence[DailySchedule],
         now: datetime,
         run: TickRun[DailyPostRequest],
         report: TickReport,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, Literal, Protocol, TypeVar
@@ -48,6 +48,7 @@ NONCE_LETTERS = {DAILY: "d", REMINDER: "r", WEEKLY: "w"}
 Fate = Literal["resend", "missed", "doubtful"]
 
 RequestT = TypeVar("RequestT")
+DueT = TypeVar("DueT")  # a kind's due schedule
 
 
 def unfinished_fate(
@@ -230,6 +231,32 @@ class DeliveryLedger(Generic[RequestT]):
             await self._resolve_unfinished(run)
             await claim_due(run)
             return await run.finish()
+
+    async def tick_in_batches(
+        self,
+        due: Callable[[datetime, int], Awaitable[Sequence[DueT]]],
+        claim_batch: Callable[[Sequence[DueT], datetime, TickRun[RequestT]], Awaitable[None]],
+        batch_size: int,
+    ) -> DeliveryCounts:
+        """A `tick` whose kind claims in batches: `due(now, limit)` reads up to `batch_size`
+        schedules due at the tick's `now` (the claims move them on, so the next read finds
+        the next ones), `claim_batch` claims and spawns their sends, until fewer than a
+        batch were due."""
+
+        async def claim_due(run: TickRun[RequestT]) -> None:
+            now = self.clock.now()
+            while True:
+                batch = await due(now, batch_size)
+                if batch:
+                    await claim_batch(batch, now, run)
+                if len(batch) < batch_size:
+                    return
+                # The next batch once this one's sends are under way (claims stay a batch
+                # ahead of the sends); it also lets members' commands in between batches.
+                await run.wait_for_room(batch_size)
+                await asyncio.sleep(0)
+
+        return await self.tick(claim_due)
 
     async def claiming(
         self, keys: Iterable[DeliveryKey], write: Callable[[], Awaitable[set[DeliveryKey]]]

@@ -12,11 +12,11 @@ has the reminder turned off, the reason in the ledger.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.records import REMINDER, Delivery, Reminder
 from bot.services.clock import Clock
@@ -165,21 +165,8 @@ class ReminderPlanner:
 
     async def tick(self) -> ReminderReport:
         report = ReminderReport()
-
-        async def claim_due(run: TickRun[ReminderRequest]) -> None:
-            now = self.clock.now()
-            while True:
-                due = await self.store.due(now, self.batch_size)
-                if due:
-                    await self._claim_batch(due, now, run, report)
-                if len(due) < self.batch_size:
-                    break
-                # The next batch once this one's sends are under way (claims stay a batch
-                # ahead of the sends); it also lets members' commands in between batches.
-                await run.wait_for_room(self.batch_size)
-                await asyncio.sleep(0)
-
-        counts = await self.ledger.tick(claim_due)
+        claim_batch = partial(self._claim_batch, report=report)
+        counts = await self.ledger.tick_in_batches(self.store.due, claim_batch, self.batch_size)
         report.sent += counts.sent
         report.turned_off += counts.refused
         report.retrying += counts.retrying
@@ -188,7 +175,7 @@ class ReminderPlanner:
 
     async def _claim_batch(
         self,
-        due: list[Reminder],
+        due: Sequence[Reminder],
         now: datetime,
         run: TickRun[ReminderRequest],
         report: ReminderReport,

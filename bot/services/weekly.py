@@ -14,11 +14,11 @@ board is read when the post is sent, so a resend after a crash shows the same we
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Protocol
 
 from bot.errors import StudyError
@@ -233,18 +233,10 @@ class WeeklyPlanner:
     async def tick(self) -> WeeklyReport:
         """Settle unfinished posts, then post every week that is due."""
         report = WeeklyReport()
-
-        async def claim_due(run: TickRun[WeeklyPostRequest]) -> None:
-            now = self.clock.now()
-            while True:
-                due = await self.store.due_weekly(now, self.batch_size)
-                if due:
-                    await self._claim_batch(due, now, run, report)
-                if len(due) < self.batch_size:
-                    break
-                await asyncio.sleep(0)
-
-        counts = await self.ledger.tick(claim_due)
+        claim_batch = partial(self._claim_batch, report=report)
+        counts = await self.ledger.tick_in_batches(
+            self.store.due_weekly, claim_batch, self.batch_size
+        )
         report.posted += counts.sent
         report.failed += counts.refused
         report.missed += counts.missed
@@ -252,7 +244,7 @@ class WeeklyPlanner:
 
     async def _claim_batch(
         self,
-        due: list[WeeklySchedule],
+        due: Sequence[WeeklySchedule],
         now: datetime,
         run: TickRun[WeeklyPostRequest],
         report: WeeklyReport,

@@ -87,9 +87,15 @@ _CLAIMED_SCHEDULES = PreparedSelect(
 )
 _ADVANCE_PREPARED = Prepared(_ADVANCE)
 
+# Only a channel that changed is written: every DM after the first goes to the channel
+# already remembered, and an UPDATE that changes nothing still writes the row's page.
 _DM_CHANNEL = (
     update(reminder_schedules)
-    .where(_r.guild_id == bindparam("at_guild"), _r.user_id == bindparam("at_user"))
+    .where(
+        _r.guild_id == bindparam("at_guild"),
+        _r.user_id == bindparam("at_user"),
+        _r.dm_channel_id.is_distinct_from(bindparam("new_channel")),
+    )
     .values(dm_channel_id=bindparam("new_channel"))
 )
 _DM_CHANNEL_PREPARED = Prepared(_DM_CHANNEL)
