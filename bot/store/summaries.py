@@ -21,11 +21,12 @@ after the upgrade, a content reload that moved topics) or the periods to keep ch
 week or month, the server's zone). An answer never waits for one: it answers from the full
 queries (bot/store/stats.py, on a reader) and asks for the build, which runs in the background
 (bot/services/summary_builds.py) in short writes, so the writer is never held for long:
-1. `_begin_build` stores the content (when it changed, every build of that roadmap under way is
-   marked "stale"), adds the periods to keep (one without a completion logged since its start,
-   such as next week, is complete at once: empty), renames the ones no longer wanted ("drop
-   <id>"), and, when rows are to be built, writes the build's marker ("building <token>
-   <heartbeat>") in `summary_builds` in place of a fingerprint: no answer takes them for ready.
+1. `_begin_build` stores the content (when it changed, every server's rows of that roadmap are
+   marked "stale": built or being built, in any process, they are built again), adds the
+   periods to keep (one without a completion logged since its start, such as next week, is
+   complete at once: empty), renames the ones no longer wanted ("drop <id>"), and, when rows
+   are to be built, writes the build's marker ("building <token> <heartbeat>") in
+   `summary_builds` in place of a fingerprint: no answer takes them for ready.
 2. `_build_range`, one write per range of members [low, high) (`BUILD_CHUNK_ROWS` progress rows):
    stops (superseded) unless the marker is its own and the stored content its content;
    recomputes the range's member and period rows from their own progress and log, moving the
@@ -45,9 +46,9 @@ skip, reset, passed checks, Undo and forget-me between every two writes of one):
   member's rows, once written by either after the content was stored, stay exact.
 - (I3) A build switches only when its ranges covered every member id, each range after its first
   write saw the stored content be its own, with its marker unchanged: no other content was stored
-  meanwhile (storing one marks the builds stale), so by (I2) every row is exact at the switch and
-  by (I1) every count. A period added by the build is kept by the marks from then on (its start
-  is in the past or its rows are built), and its earlier completions by the ranges.
+  meanwhile (storing one marks every server's rows of the roadmap stale, built or being built), so
+  by (I2) every row is exact at the switch and by (I1) every count. A period added by the build
+  is kept by the marks from then on, and its earlier completions by the ranges.
 - Two builds of one server never run at once: one per server in a process (SummaryBuilds), and
   across processes the marker: a marker whose heartbeat is younger than `BUILD_STALE_AFTER` is a
   live build, which another process leaves alone; an older one (its process died) is taken over,
@@ -581,14 +582,15 @@ def _begin_build(conn: Connection, request: _BuildRequest) -> tuple[BuildJob | N
         return None, time.perf_counter() - started
     if state.content != content.fingerprint:
         _store_content(conn, content)
-        # Builds of the roadmap under way (any server, any process) built with the content just
-        # replaced, and marks since count by the new one: each of them starts again.
-        builds = summary_builds.c
+        # From now on every mark counts by the new mapping, in every server: each server's rows
+        # of the roadmap (built, or being built, in any process) are stale, even those built
+        # with this content before another was stored meanwhile, and are built again.
         conn.execute(
             update(summary_builds)
-            .where(builds.roadmap_id == roadmap_id, builds.fingerprint.startswith(f"{_BUILDING} "))
+            .where(summary_builds.c.roadmap_id == roadmap_id)
             .values(fingerprint="stale")
         )
+        state = _State(content.fingerprint, "stale", state.heads)
     members = state.built != content.fingerprint
     kinds = {start.period for start in starts}
     wanted = _wanted(starts)

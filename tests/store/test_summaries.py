@@ -390,6 +390,32 @@ async def test_a_content_change_during_a_build_supersedes_it(store_db: Database)
     await _same_answers(fast, slow, V3, "after the superseded build")
 
 
+async def test_content_stored_again_after_another_rebuilds_every_server(
+    store_db: Database,
+) -> None:
+    """Two processes serving two contents for a while (a rolling deploy): a server built with
+    V1, then V3 stored (another server's build) and a mark counted by V3's mapping, then V1
+    stored again: the server's rows, though built with V1 once, are rebuilt (the mark meanwhile
+    counted by another mapping), and answer as V1's full queries."""
+    clock = ManualClock(START)
+    study = StudyService(store_db, clock)
+    fast = _summaries(store_db, clock)
+    slow = LeaderboardService(store_db, clock, summaries=False)
+    repository = SummaryRepository(store_db)
+    keep = every_kept_period(clock.now(), zone_or_utc(None))
+    for user in USERS[:3]:
+        await study.mark(G, user, V1, "a", DONE)
+    await _complete(fast, V1, G)
+    other = await repository.begin_build(OTHER, summary_content(V3), keep)
+    assert other is not None
+    await other.run()
+    await study.mark(G, USERS[0], V3, "e3", DONE)  # V3 counts it; V1 has no such topic
+    again = await repository.begin_build(G, summary_content(V1), keep, rows=1)
+    assert again is not None and again.job.members, "built with V1 once: not rebuilt"
+    await again.run()
+    await _same_answers(fast, slow, V1, "V1 stored again")
+
+
 async def test_a_live_build_elsewhere_is_not_doubled(store_db: Database) -> None:
     """While another process's build of the server is alive (its marker's heartbeat recent),
     no second build of it starts; once its heartbeat is old (its process died), one does."""
