@@ -4,9 +4,18 @@ server only, with seeded progress."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.app import StudyBot
+from bot.roadmap.loader import load_directory
+from bot.services import content_watch
 from bot.services.clock import ManualClock
+from bot.services.content import ContentHolder
+from bot.services.leaderboard import LeaderboardService
+from tests.content_files import write_roadmap
 from tests.e2e.conftest import Launch
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld
@@ -86,3 +95,43 @@ async def test_stats_before_anyone_started_and_for_members(
     assert refused.ephemeral
     assert refused.content == "You need the Manage Server permission for this."
     assert refused.embeds == []
+
+
+async def test_a_reload_that_moves_topics_rebuilds_the_rows_in_the_background(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a reload that moves a topic to another stage, the bot builds the server's summary
+    rows for the new content by itself (woken by the reload, no answer asking), and the stats
+    then come from them, with the topic in its new stage."""
+    monkeypatch.setattr(content_watch, "POLL_SECONDS", 0.02)
+    folder = tmp_path / "content"
+    stages: dict[str, list[Any]] = {"basics": ["syntax", "functions", "files"], "web": ["http"]}
+    write_roadmap(folder, "backend", stages, title="Backend")
+    loaded = load_directory(folder).catalog
+    assert loaded is not None
+    bot = await launch(content=ContentHolder(loaded), content_dir=folder)
+    guild = sample.guild.id
+    for topic in ("syntax", "functions"):
+        await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic)
+    await emulator.slash(sample.guild, sample.mod, "roadmap-admin stats")
+    boards = bot.services.leaderboard
+    await boards.builds.idle()
+    assert not await boards.build_ahead(guild, bot.content.catalog.default)
+    built = boards.builds.built
+
+    moved = {"id": "defining-functions", "title": "Functions", "replaces": ["functions"]}
+    write_roadmap(folder, "backend", {"basics": ["syntax", "files"], "web": ["http", moved]})
+    outcome = await bot.wait_for("content_reloaded", timeout=10)
+    assert outcome.applied
+    await emulator.wait_for(lambda: boards.builds.built > built, what="the background build")
+    await boards.builds.idle()
+    roadmap = bot.content.catalog.default
+    assert not await boards.build_ahead(guild, roadmap)  # complete: built by the bot itself
+    stats = await boards.server_stats(guild, roadmap)
+    assert [reach.members for reach in stats.reached] == [1, 1]  # alice reached the web stage
+    reference = LeaderboardService(bot.database, bot.clock, summaries=False)
+    assert stats == await reference.server_stats(guild, roadmap)
