@@ -524,27 +524,29 @@ def _daily_post(conn: Connection, guild_id: int) -> None:
     )  # fmt: skip
 
 
-async def test_the_upkeep_builds_ahead_the_kept_servers(db: Database) -> None:
+async def test_the_upkeep_builds_ahead_the_kept_servers(store_db: Database) -> None:
     """At start (and after a reload, and every interval) the upkeep asks for the builds of the
     servers with a daily post or summaries built before, on this process's shards: afterwards
     their answers find complete rows, also once a new week and month began."""
     clock = ManualClock(START)
-    study = StudyService(db, clock)
-    fast = _summaries(db, clock)
-    slow = LeaderboardService(db, clock, summaries=False)
+    study = StudyService(store_db, clock)
+    fast = _summaries(store_db, clock)
+    slow = LeaderboardService(store_db, clock, summaries=False)
     for user in USERS[:4]:
         await study.mark(G, user, V1, "a", DONE)
         await study.mark(OTHER, user, V1, "b", DONE)
-    await db.write(_daily_post, G)  # G: a daily post (of the server's roadmap)
+    await store_db.write(_daily_post, G)  # G: a daily post (of the server's roadmap)
     await fast.build_ahead(OTHER, V1)  # OTHER: built before, with V1
     await fast.builds.idle()
-    repository = SummaryRepository(db)
+    repository = SummaryRepository(store_db)
     shard = (G >> 22) % 4
     assert await repository.kept_servers(ShardPlan(4, (shard,))) == [(G, None), (OTHER, "rm")]
     assert await repository.kept_servers(ShardPlan(4, ((shard + 1) % 4,))) == []
 
     content = ContentHolder(Catalog([V2]))  # a reload moved topics
-    roadmaps = MemberRoadmaps(content, MemberService(db, clock), ServerService(db, clock), study)
+    roadmaps = MemberRoadmaps(
+        content, MemberService(store_db, clock), ServerService(store_db, clock), study
+    )
     upkeep = SummaryUpkeep(fast, roadmaps, content, lambda: repository.kept_servers(None))
     built = fast.builds.built
     await upkeep.start()
@@ -561,7 +563,7 @@ async def test_the_upkeep_builds_ahead_the_kept_servers(db: Database) -> None:
         assert await upkeep.build_ahead() == 0
     finally:
         await upkeep.stop()
-    heads = await db.read(
+    heads = await store_db.read(
         lambda conn: conn.exec_driver_sql("SELECT starts_on FROM period_heads").scalars().all()
     )
     # This week and the next, this month and the next, of each server: the old ones dropped.
