@@ -566,8 +566,8 @@ class _BuildRequest:
 def _begin_build(conn: Connection, request: _BuildRequest) -> tuple[BuildJob | None, float]:
     """The build's first write: the content stored, the periods to keep added (a period
     without completions yet, such as next week, is complete at once: empty) and the ones no
-    longer wanted marked for deletion, the marker set when rows are to be built. (None when
-    another build of the server is alive), and the seconds this write ran."""
+    longer wanted marked for deletion, the marker set when rows are to be built. Returns the
+    job (None when another build of the server is alive) and the seconds this write ran."""
     started = time.perf_counter()
     lock_tables(conn, member_scores, period_scores)
     guild_id, content, starts, token = (
