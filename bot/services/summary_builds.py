@@ -139,10 +139,17 @@ class SummaryBuilds:
             )
             return
         # Each step is one short write: marks and answers go on between them.
-        while True:
-            if not await build.step():
-                break
-            await asyncio.sleep(build.report.write_seconds[-1] * self._rest)
+        try:
+            while True:
+                if not await build.step():
+                    break
+                await asyncio.sleep(build.report.write_seconds[-1] * self._rest)
+        except asyncio.CancelledError:
+            # Stopping: the next process (a restart, a rolling deploy) builds the server at
+            # once instead of waiting for this build's heartbeat to age.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(build.abandon())
+            raise
         report = build.report
         self.built += report.finished and build.job.chunked
         if report.writes > 1:

@@ -416,6 +416,35 @@ async def test_content_stored_again_after_another_rebuilds_every_server(
     await _same_answers(fast, slow, V1, "V1 stored again")
 
 
+async def test_a_stopped_build_leaves_its_server_to_the_next_at_once(store_db: Database) -> None:
+    """The bot stops during a build: the build gives its marker up, so the next process builds
+    the server at once (not after the heartbeat aged), and exactly."""
+    clock = ManualClock(START)
+    study = StudyService(store_db, clock)
+    for n, user in enumerate(USERS):
+        await study.mark(G, user, V1, V1.topics[n].id, DONE)
+    # A long rest after each write: the stop comes between two of them.
+    builds = SummaryBuilds(SummaryRepository(store_db), rows=1, rest=50.0)
+    stopping = LeaderboardService(store_db, clock, builds=builds)
+    await stopping.leaderboard(G, V1, Period.ALL, USERS[0])  # asks for the build
+
+    def marker(conn: Connection) -> str | None:
+        return conn.exec_driver_sql("SELECT fingerprint FROM summary_builds").scalar()
+
+    for _ in range(200):
+        if (await store_db.read(marker) or "").startswith("building "):
+            break
+        await asyncio.sleep(0.01)
+    await builds.stop()
+    assert await store_db.read(marker) == "stale"
+    keep = every_kept_period(clock.now(), zone_or_utc(None))
+    following = await SummaryRepository(store_db).begin_build(G, summary_content(V1), keep)
+    assert following is not None, "the stopped build still holds the server"
+    assert (await following.run()).finished
+    fast = _summaries(store_db, clock)
+    await _same_answers(fast, LeaderboardService(store_db, clock, summaries=False), V1, "after")
+
+
 async def test_a_live_build_elsewhere_is_not_doubled(store_db: Database) -> None:
     """While another process's build of the server is alive (its marker's heartbeat recent),
     no second build of it starts; once its heartbeat is old (its process died), one does."""
