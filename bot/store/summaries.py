@@ -53,6 +53,7 @@ skip, reset, passed checks, Undo and forget-me between every two writes of one):
   across processes the marker: a marker whose heartbeat is younger than `BUILD_STALE_AFTER` is a
   live build, which another process leaves alone; an older one (its process died) is taken over,
   and the old build, if it was only slow, stops at its next write (the marker is not its own).
+  A build stopped with its process gives its marker up at once (`SummaryBuild.abandon`).
 """
 
 from __future__ import annotations
