@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import date
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import aiohttp
 import discord
@@ -111,8 +112,14 @@ def refusal_reason(
     return f"Discord refused the post in {where} ({error.status} {error.text or 'error'})"
 
 
-class DiscordDailySender:
-    """Sends daily posts through a logged-in discord.py client (the DailySender protocol)."""
+class ChannelPostSender:
+    """What the senders of scheduled channel posts (daily, weekly) share: a post sent with its
+    nonce, our own post found again in the channel's recent history after a crash, and every
+    answer from Discord as a SendOutcome, a refusal for good naming the command (`fix`) that
+    chooses the post's channel again."""
+
+    #: The moderators' command that sets the post's channel again.
+    fix = "/roadmap-admin daily set"
 
     def __init__(
         self,
@@ -125,6 +132,56 @@ class DiscordDailySender:
         self._history_limit = history_limit
         self._timeout = timeout
 
+    async def _post(
+        self,
+        channel_id: int,
+        guild_id: int,
+        send: dict[str, Any],
+        **options: Any,
+    ) -> SendOutcome:
+        """Send the message (`send`: its `send_kwargs`) with `options` (the nonce: discord.py
+        sends `enforce_nonce` with it, so a repeat within Discord's window returns the first
+        message instead of posting a second one)."""
+        channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
+        try:
+            sent = await asyncio.wait_for(channel.send(**send, **options), timeout=self._timeout)
+        except discord.HTTPException as exc:
+            return self._failed(exc, channel_id)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
+        return SendOutcome.sent(sent.id)
+
+    async def _find_post(
+        self, channel_id: int, is_ours: Callable[[str | None], bool]
+    ) -> SendOutcome:
+        """Our post whose embed footer `is_ours` says is the one, in the recent history:
+        `sent` with its id, `missing`, or `refused`/`retry` when the history cannot be read."""
+        channel = self._client.get_partial_messageable(channel_id)
+        me = self._client.user
+        try:
+            async with asyncio.timeout(self._timeout):
+                async for message in channel.history(limit=self._history_limit):
+                    if me is not None and message.author.id != me.id:
+                        continue
+                    footer = message.embeds[0].footer.text if message.embeds else None
+                    if is_ours(footer):
+                        return SendOutcome.sent(message.id)
+        except discord.HTTPException as exc:
+            return self._failed(exc, channel_id)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
+        return SendOutcome.missing()
+
+    def _failed(self, error: discord.HTTPException, channel_id: int) -> SendOutcome:
+        reason = refusal_reason(error, channel_id, fix=self.fix)
+        if reason is None:
+            return SendOutcome.retry(f"Discord answered {error.status}")
+        return SendOutcome.refused(reason)
+
+
+class DiscordDailySender(ChannelPostSender):
+    """Sends daily posts through a logged-in discord.py client (the DailySender protocol)."""
+
     async def send_daily(self, request: DailyPostRequest) -> SendOutcome:
         message = daily_post_for(
             request.roadmap,
@@ -132,26 +189,14 @@ class DiscordDailySender:
             local_date=request.local_date,
             ping_role_id=request.ping_role_id,
         )
-        channel = self._client.get_partial_messageable(
-            request.channel_id, guild_id=request.guild_id
+        return await self._post(
+            request.channel_id,
+            request.guild_id,
+            send_kwargs(message),
+            nonce=request.nonce,
+            allowed_mentions=daily_mentions(request.ping_role_id),
+            view=daily_post_view(request, self._client.get_guild(request.guild_id)),
         )
-        try:
-            # discord.py sends `enforce_nonce` with every nonce: a repeat within Discord's
-            # window returns the first message instead of posting a second one.
-            sent = await asyncio.wait_for(
-                channel.send(
-                    **send_kwargs(message),
-                    nonce=request.nonce,
-                    allowed_mentions=daily_mentions(request.ping_role_id),
-                    view=daily_post_view(request, self._client.get_guild(request.guild_id)),
-                ),
-                timeout=self._timeout,
-            )
-        except discord.HTTPException as exc:
-            return _failed(exc, request.channel_id)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
-        return SendOutcome.sent(sent.id)
 
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> int | None:
         """A public thread on the post (POST /channels/{c}/messages/{m}/threads): its id, or
@@ -190,25 +235,6 @@ class DiscordDailySender:
         return int(data["id"])
 
     async def find_daily_post(self, channel_id: int, local_date: date) -> SendOutcome:
-        channel = self._client.get_partial_messageable(channel_id)
-        me = self._client.user
-        try:
-            async with asyncio.timeout(self._timeout):
-                async for message in channel.history(limit=self._history_limit):
-                    if me is not None and message.author.id != me.id:
-                        continue
-                    footer = message.embeds[0].footer.text if message.embeds else None
-                    if daily_post_date(footer) == local_date:
-                        return SendOutcome.sent(message.id)
-        except discord.HTTPException as exc:
-            return _failed(exc, channel_id)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
-        return SendOutcome.missing()
-
-
-def _failed(error: discord.HTTPException, channel_id: int) -> SendOutcome:
-    reason = refusal_reason(error, channel_id)
-    if reason is None:
-        return SendOutcome.retry(f"Discord answered {error.status}")
-    return SendOutcome.refused(reason)
+        return await self._find_post(
+            channel_id, lambda footer: daily_post_date(footer) == local_date
+        )

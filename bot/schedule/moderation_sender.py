@@ -18,12 +18,7 @@ import discord
 
 from bot.render.moderation import weekly_post, weekly_post_period
 from bot.render.to_discord import send_kwargs
-from bot.schedule.daily_sender import (
-    HISTORY_LIMIT,
-    REQUEST_TIMEOUT,
-    DiscordDailySender,
-    refusal_reason,
-)
+from bot.schedule.daily_sender import ChannelPostSender, DiscordDailySender
 from bot.schedule.reminder_sender import DMS_CLOSED, DiscordReminderSender
 from bot.services.delivery import DailyPostRequest, ReminderRequest, SendOutcome
 from bot.services.moderator_log import ModeratorLog, daily_off_line, reminder_refused_line
@@ -35,24 +30,10 @@ log = logging.getLogger(__name__)
 Report = Callable[[int, str], Awaitable[object]]
 
 
-def weekly_refusal(error: discord.HTTPException, channel_id: int) -> str | None:
-    """Why the weekly post can never go to the channel; None when a retry may work."""
-    return refusal_reason(error, channel_id, fix="/roadmap-admin weekly")
-
-
-class DiscordModerationSender:
+class DiscordModerationSender(ChannelPostSender):
     """Log lines and weekly posts through the logged-in client."""
 
-    def __init__(
-        self,
-        client: discord.Client,
-        *,
-        history_limit: int = HISTORY_LIMIT,
-        timeout: float = REQUEST_TIMEOUT,
-    ) -> None:
-        self._client = client
-        self._history_limit = history_limit
-        self._timeout = timeout
+    fix = "/roadmap-admin weekly"
 
     async def send_log_line(self, channel_id: int, text: str) -> SendOutcome:
         channel = self._client.get_partial_messageable(channel_id)
@@ -69,46 +50,18 @@ class DiscordModerationSender:
 
     async def send_weekly(self, request: WeeklyPostRequest, board: WeeklyBoard) -> SendOutcome:
         message = weekly_post(board.board, roadmap_title=board.roadmap.title, period=request.period)
-        channel = self._client.get_partial_messageable(
-            request.channel_id, guild_id=request.guild_id
+        return await self._post(
+            request.channel_id,
+            request.guild_id,
+            send_kwargs(message),
+            nonce=request.nonce,
+            allowed_mentions=discord.AllowedMentions.none(),
         )
-        try:
-            sent = await asyncio.wait_for(
-                channel.send(
-                    **send_kwargs(message),
-                    nonce=request.nonce,
-                    allowed_mentions=discord.AllowedMentions.none(),
-                ),
-                timeout=self._timeout,
-            )
-        except discord.HTTPException as exc:
-            reason = weekly_refusal(exc, request.channel_id)
-            if reason is None:
-                return SendOutcome.retry(f"Discord answered {exc.status}")
-            return SendOutcome.refused(reason)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
-        return SendOutcome.sent(sent.id)
 
     async def find_weekly_post(self, channel_id: int, period: str) -> SendOutcome:
-        channel = self._client.get_partial_messageable(channel_id)
-        me = self._client.user
-        try:
-            async with asyncio.timeout(self._timeout):
-                async for message in channel.history(limit=self._history_limit):
-                    if me is not None and message.author.id != me.id:
-                        continue
-                    footer = message.embeds[0].footer.text if message.embeds else None
-                    if weekly_post_period(footer) == period:
-                        return SendOutcome.sent(message.id)
-        except discord.HTTPException as exc:
-            reason = weekly_refusal(exc, channel_id)
-            if reason is None:
-                return SendOutcome.retry(f"Discord answered {exc.status}")
-            return SendOutcome.refused(reason)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            return SendOutcome.retry(f"no answer from Discord ({type(exc).__name__})")
-        return SendOutcome.missing()
+        return await self._find_post(
+            channel_id, lambda footer: weekly_post_period(footer) == period
+        )
 
 
 class ReportingDailySender(DiscordDailySender):
