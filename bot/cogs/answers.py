@@ -6,6 +6,12 @@ after Discord created the interaction (a locked database, a slow disk), it defer
 deferred update for a button. `answer` and `answer_edit` then reply the right way whichever came
 first: the first response while there is none, else a follow-up or an edit of the original.
 One lock per interaction keeps the timer and the reply from both acknowledging it (40060).
+
+In a crowd (many presses under way at once, or a press that waited in the event loop's queue)
+a press is acknowledged first, before any of its work (`acknowledge_first`), and its work waits
+until the presses queued behind it are acknowledged too: on a busy process the timer would fire
+late (it waits its turn in the same queue as the work), and the first responses would all come
+after the work of every press before them.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -28,19 +34,53 @@ _KEY = "study.answer_guard"
 
 RESTARTING = "I'm restarting; try again in a minute."
 
+#: A press is acknowledged first when this many presses are under way (this one included)...
+CROWD = 4
+#: ...or when it began this many seconds after Discord created it (it waited in the queue).
+LATE_START = 0.5
+#: How long an acknowledged press's work waits at most for the acknowledgements behind it.
+ACKNOWLEDGED_WAIT = 2.0
+
 
 class InFlight:
-    """The interactions a bot is handling now, so that a stop can let them answer first."""
+    """The interactions a bot is handling now, so that a stop can let them answer first, and
+    the presses under way and being acknowledged, for `acknowledge_first`."""
 
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.stopping = False
+        self.presses = 0
+        self.acknowledging = 0
+        self._none_acknowledging = asyncio.Event()
+        self._none_acknowledging.set()
 
     def track(self) -> None:
         task = asyncio.current_task()
         if task is not None and task not in self.tasks:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+
+    @contextlib.contextmanager
+    def press(self) -> Iterator[None]:
+        self.presses += 1
+        try:
+            yield
+        finally:
+            self.presses -= 1
+
+    async def acknowledge(self, started: AnswerGuard) -> None:
+        """Acknowledge `started`, then wait (bounded) until no other press is acknowledging."""
+        self.acknowledging += 1
+        self._none_acknowledging.clear()
+        try:
+            await started.defer()
+        finally:
+            self.acknowledging -= 1
+            if self.acknowledging == 0:
+                self._none_acknowledging.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(ACKNOWLEDGED_WAIT):
+                await self._none_acknowledging.wait()
 
 
 class AnswerGuard:
@@ -53,14 +93,20 @@ class AnswerGuard:
         self.deferred = False
         #: Set once the interaction's own answer went out (not a deferral): see `answered`.
         self.answered = asyncio.Event()
-        due = interaction.created_at + timedelta(seconds=DEFER_AFTER) - discord.utils.utcnow()
-        self._timer = asyncio.get_running_loop().create_task(
-            self._defer_after(max(0.0, due.total_seconds()))
+        # A timer handle, not a task sleeping: most interactions answer before it fires, and a
+        # crowd's thousands of guards then cost a handle each, not a task and a future.
+        self._timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
+            max(0.0, DEFER_AFTER - self.age()), self._defer_now
         )
+        self._deferring: asyncio.Task[None] | None = None
 
-    async def _defer_after(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        await self.defer()
+    def age(self) -> float:
+        """Seconds since Discord created the interaction."""
+        return (discord.utils.utcnow() - self.interaction.created_at).total_seconds()
+
+    def _defer_now(self) -> None:
+        self._timer = None
+        self._deferring = asyncio.get_running_loop().create_task(self.defer())
 
     async def defer(self) -> None:
         """Acknowledge now, unless an answer went out already."""
@@ -78,7 +124,11 @@ class AnswerGuard:
                 log.warning("could not defer %s: %s", _what(self.interaction), exc)
 
     def stop(self) -> None:
-        self._timer.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._deferring is not None and self._deferring is not asyncio.current_task():
+            self._deferring.cancel()
 
 
 def guard(interaction: discord.Interaction, *, ephemeral: bool = True) -> AnswerGuard:
@@ -92,6 +142,23 @@ def guard(interaction: discord.Interaction, *, ephemeral: bool = True) -> Answer
     if isinstance(in_flight, InFlight):
         in_flight.track()
     return started
+
+
+def pressing(interaction: discord.Interaction) -> contextlib.AbstractContextManager[None]:
+    """Counts a press as under way while the block runs (for `acknowledge_first`)."""
+    in_flight = getattr(interaction.client, "in_flight", None)
+    return in_flight.press() if isinstance(in_flight, InFlight) else contextlib.nullcontext()
+
+
+async def acknowledge_first(interaction: discord.Interaction, started: AnswerGuard) -> None:
+    """In a crowd (CROWD presses under way, or a press that began LATE_START after it was
+    created), acknowledge the press now, before its work, and let the presses queued behind it
+    be acknowledged before the work begins. A press alone is answered in one response."""
+    in_flight = getattr(interaction.client, "in_flight", None)
+    if not isinstance(in_flight, InFlight):
+        return
+    if in_flight.presses >= CROWD or in_flight.acknowledging or started.age() > LATE_START:
+        await in_flight.acknowledge(started)
 
 
 def stopping(interaction: discord.Interaction) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.cogs.answers import RESTARTING, answer, guard, stopping
+from bot.cogs.answers import RESTARTING, acknowledge_first, answer, guard, pressing, stopping
 from bot.errors import StudyError, quoted
 from bot.render.permissions import permission_names
 
@@ -58,16 +58,19 @@ async def handle_press(
     press: Callable[[discord.Interaction], Awaitable[None]],
 ) -> None:
     """How every persistent button answers: the answer guard starts (it defers a slow press),
-    a press while the bot stops is told to retry, and an error the press raised is answered
-    like a command's (`answer_error`), never left unanswered."""
-    guard(interaction)
+    a press in a crowd is acknowledged before its work (`acknowledge_first`), a press while
+    the bot stops is told to retry, and an error the press raised is answered like a
+    command's (`answer_error`), never left unanswered."""
+    started = guard(interaction)
     if stopping(interaction):
         await answer(interaction, RESTARTING, ephemeral=True)
         return
-    try:
-        await press(interaction)
-    except Exception as error:
-        await answer_error(interaction, error)
+    with pressing(interaction):
+        try:
+            await acknowledge_first(interaction, started)
+            await press(interaction)
+        except Exception as error:
+            await answer_error(interaction, error)
 
 
 async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:

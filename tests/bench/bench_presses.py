@@ -17,8 +17,10 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -57,14 +59,46 @@ def done_button(card: dict[str, Any]) -> str:
     )
 
 
+#: `python -m bot` under cProfile: SIGUSR1 starts profiling (the event loop's thread, where
+#: the signal's handler runs), SIGUSR2 stops it and writes the stats to BOT_PROFILE_OUT.
+PROFILED_BOT = """
+import cProfile, os, runpy, signal, sys, time
+profile = cProfile.Profile(time.process_time)
+def start(*_): profile.enable()
+def dump(*_): profile.disable(); profile.dump_stats(os.environ["BOT_PROFILE_OUT"])
+signal.signal(signal.SIGUSR1, start)
+signal.signal(signal.SIGUSR2, dump)
+sys.argv = ["bot"]
+runpy.run_module("bot", run_name="__main__", alter_sys=True)
+"""
+
+
+async def start_profiled_bot(
+    env: dict[str, str], log: Path, profile: Path
+) -> asyncio.subprocess.Process:
+    """The bot as start_bot starts it, under PROFILED_BOT."""
+    with log.open("ab") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-c", PROFILED_BOT, env={**env, "BOT_PROFILE_OUT": str(profile)},
+            cwd=log.parent, stdout=out, stderr=out,
+        )  # fmt: skip
+
+
 def cpu_seconds(bot_pid: int) -> dict[str, float]:
-    """CPU time so far of the bot, of the emulator (this process's other child), and of this
-    process: where a slow answer's time went."""
+    """CPU time so far of the bot (its event loop's thread, and its other threads: the store's
+    writer and readers), of the emulator (this process's other child), and of this process:
+    where a slow answer's time went."""
     me = psutil.Process()
-    used = {"bot": 0.0, "emulator": 0.0, "driver": sum(me.cpu_times()[:2])}
+    used = {"bot": 0.0, "bot loop": 0.0, "emulator": 0.0, "driver": sum(me.cpu_times()[:2])}
     for child in me.children():
         with contextlib.suppress(psutil.Error):
-            used["bot" if child.pid == bot_pid else "emulator"] += sum(child.cpu_times()[:2])
+            if child.pid != bot_pid:
+                used["emulator"] += sum(child.cpu_times()[:2])
+                continue
+            used["bot"] += sum(child.cpu_times()[:2])
+            # On Linux the main thread's id is the process's.
+            main = [t for t in child.threads() if t.id == bot_pid]
+            used["bot loop"] += sum(t.user_time + t.system_time for t in main)
     return used
 
 
@@ -83,7 +117,7 @@ async def open_cards(remote: RemoteEmulator, names: list[str]) -> list[tuple[str
     return clicks
 
 
-async def measure(members: int) -> list[Figure]:
+async def measure(members: int, profile: Path | None = None) -> list[Figure]:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         world = tmp / "world.json"
@@ -98,7 +132,10 @@ async def measure(members: int) -> list[Figure]:
         ) as remote:
             env = bot_environment(remote, tmp)
             log = tmp / "bot.log"
-            bot = await start_bot(env, log)
+            if profile is None:
+                bot = await start_bot(env, log)
+            else:
+                bot = await start_profiled_bot(env, log, profile)
             try:
                 await remote.wait_until(lambda s: s["connected"] == 1, within=60, what="connect")
                 alone_names = [f"member-{members + n}" for n in range(ALONE)]
@@ -112,13 +149,21 @@ async def measure(members: int) -> list[Figure]:
                     (timing,) = await remote.click_many([click], within=60)
                     alone.append(timing["first_response_seconds"])
                 started = time.perf_counter()
+                if profile is not None:
+                    bot.send_signal(signal.SIGUSR1)
                 before = cpu_seconds(bot.pid)
                 timings = await remote.click_many(crowd_clicks, within=120)
                 elapsed = time.perf_counter() - started
                 used = {name: cpu_seconds(bot.pid)[name] - before[name] for name in before}
+                if profile is not None:
+                    bot.send_signal(signal.SIGUSR2)
+                    await asyncio.sleep(2)  # the stats are written
                 print(
                     f"{members:,} presses answered in {elapsed:.1f} s; CPU seconds meanwhile: "
-                    + ", ".join(f"{name} {value:.1f}" for name, value in used.items())
+                    + ", ".join(f"{name} {value:.2f}" for name, value in used.items())
+                    + f"; the bot's CPU a press {used['bot'] / members * 1000:.2f} ms "
+                    + f"(event loop {used['bot loop'] / members * 1000:.2f} ms); load average "
+                    + " ".join(f"{load:.1f}" for load in psutil.getloadavg())
                 )
             finally:
                 await stop(bot, within=60)
@@ -166,8 +211,10 @@ async def run(options: BenchOptions) -> list[Figure]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--profile", type=Path, help="write the bot's cProfile stats here")
     args = parser.parse_args()
-    for figure in asyncio.run(measure(args.members)):
+    profile = args.profile.resolve() if args.profile else None
+    for figure in asyncio.run(measure(args.members, profile)):
         print(f"{figure.figure}: {figure.value:.1f} {figure.unit} (goal {figure.goal})")
 
 
