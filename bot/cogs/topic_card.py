@@ -15,6 +15,7 @@ buttons, and opening it changes no status.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
@@ -106,36 +107,49 @@ class TopicButton(OwnedKindButton[TopicPress], kind=TopicPress):
         await _press(cast("StudyBot", interaction.client), interaction, self.spec)
 
 
-def topic_buttons(owner_id: int, roadmap_id: str, topic: Topic, stage: Stage) -> discord.ui.View:
+def topic_button_items(
+    owner_id: int, roadmap_id: str, topic: Topic, stage: Stage
+) -> list[discord.ui.Item[Any]]:
     """The buttons under a topic card: persistent items only, so the view never times out;
     Save to DMs last, for a copy the member keeps (an ephemeral card vanishes)."""
-    return persistent_view(
-        *(
-            TopicButton(TopicPress(action, owner_id, roadmap_id, topic.id))
-            for action, _ in topic_card_buttons(topic, stage)
-        ),
-        save_button(),
-    )
+    items: list[discord.ui.Item[Any]] = [
+        TopicButton(TopicPress(action, owner_id, roadmap_id, topic.id))
+        for action, _ in topic_card_buttons(topic, stage)
+    ]
+    items.append(save_button())
+    return items
 
 
-def card_for(standing: Standing, owner_id: int, *, reviews_due: int = 0) -> Card:
+def card_for(
+    standing: Standing,
+    owner_id: int,
+    *,
+    reviews_due: int = 0,
+    extra: Sequence[discord.ui.Item[Any]] = (),
+) -> Card:
     """The card of the member's next topic in `standing` with its buttons, the choice card
     with a button per topic when a pick is due, or the finished card; above it, how many
-    reviews are due when some are."""
+    reviews are due when some are. `extra` buttons follow the card's own while there is room
+    (the finished card has only them), in one view built once."""
     message = standing_card(standing)
     due = reviews_due_line(reviews_due)
     if due is not None:
         message = replace(message, content=due)
     topic, stage = standing.next_topic, standing.next_stage
+    items: list[discord.ui.Item[Any]] = []
     if topic is None or stage is None:
-        return Card(message, None)
-    if standing.next_choice is not None:
-        buttons = (
+        pass
+    elif standing.next_choice is not None:
+        items += (
             TopicButton(TopicPress(action, owner_id, standing.roadmap.id, topic_id), label)
             for action, label, topic_id in choice_card_buttons(standing.next_choice)
         )
-        return Card(message, persistent_view(*buttons))
-    return Card(message, topic_buttons(owner_id, standing.roadmap.id, topic, stage.stage))
+    else:
+        items += topic_button_items(owner_id, standing.roadmap.id, topic, stage.stage)
+    for item in extra:
+        if len(items) < MAX_BUTTONS:
+            items.append(item)
+    return Card(message, persistent_view(*items) if items else None)
 
 
 _STATUS_WORDS = {DONE: "done ✅", SKIPPED: "skipped ⏭️", "in_progress": "in progress"}
@@ -177,22 +191,37 @@ def topic_view_card(
     return Card(message, persistent_view(*buttons))
 
 
-def with_check_button(card: Card, owner_id: int, roadmap_id: str, result: MarkResult) -> Card:
-    """The card with a Check yourself button for the topic just marked done, when it has
-    questions and is not checked yet (and the card has room for one more button)."""
+def check_button_after(
+    owner_id: int, roadmap_id: str, result: MarkResult
+) -> discord.ui.Item[Any] | None:
+    """A Check yourself button for the topic just marked done, when it has questions and is
+    not checked yet."""
     if result.status != DONE or result.standing.is_checked(result.topic.id):
-        return card
-    button = check_start_button(owner_id, roadmap_id, result.topic)
+        return None
+    return check_start_button(owner_id, roadmap_id, result.topic)
+
+
+def with_check_button(card: Card, owner_id: int, roadmap_id: str, result: MarkResult) -> Card:
+    """The card with check_button_after (when the card has room for one more button)."""
+    button = check_button_after(owner_id, roadmap_id, result)
     items = list(card.view.children) if card.view is not None else []
     if button is None or len(items) >= MAX_BUTTONS:
         return card
     return Card(card.message, persistent_view(*items, button))
 
 
-async def next_topic_card(bot: StudyBot, guild_id: int, user_id: int, roadmap: Roadmap) -> Card:
-    """The member's next topic in `roadmap` (shown now, so it becomes "in progress")."""
+async def next_topic_card(
+    bot: StudyBot,
+    guild_id: int,
+    user_id: int,
+    roadmap: Roadmap,
+    *,
+    extra: Sequence[discord.ui.Item[Any]] = (),
+) -> Card:
+    """The member's next topic in `roadmap` (shown now, so it becomes "in progress"), with
+    `extra` buttons after its own while there is room."""
     upcoming = await bot.services.study.next_topic(guild_id, user_id, roadmap, mark_open=True)
-    return card_for(upcoming.standing, user_id, reviews_due=upcoming.reviews_due)
+    return card_for(upcoming.standing, user_id, reviews_due=upcoming.reviews_due, extra=extra)
 
 
 async def _press(bot: StudyBot, interaction: discord.Interaction, pressed: TopicPress) -> None:
@@ -231,13 +260,17 @@ async def _press(bot: StudyBot, interaction: discord.Interaction, pressed: Topic
         guild_id, user_id, roadmap, topic.id, _STATUS_OF_PRESS[pressed.action]
     )
     announce_mark(bot, guild_id, user_id, result, interaction)
-    card = await next_topic_card(bot, guild_id, user_id, roadmap)
-    card = with_check_button(card, user_id, roadmap.id, result)
-    undo = undo_button(user_id, result)
-    if undo is not None and card.view is not None and len(card.view.children) < MAX_BUTTONS:
-        card = Card(card.message, persistent_view(*card.view.children, undo))
-    elif undo is not None and card.view is None:  # the roadmap finished: Undo alone
-        card = Card(card.message, persistent_view(undo))
+    # Check yourself, then Undo, after the card's own buttons while there is room (the
+    # finished card has only these): one view, built once.
+    extra = [
+        button
+        for button in (
+            check_button_after(user_id, roadmap.id, result),
+            undo_button(user_id, result),
+        )
+        if button is not None
+    ]
+    card = await next_topic_card(bot, guild_id, user_id, roadmap, extra=extra)
     edit = card.edit()
     edit["content"] = "\n".join(filter(None, (pressed_note(result), card.message.content)))
     await answer_edit(interaction, **edit)
