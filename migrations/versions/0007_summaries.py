@@ -12,9 +12,10 @@
 
 The tables start empty: what they hold depends on the content (which ids count, and for which
 stage), which the database does not know. bot/store/summaries.py builds a server's rows from
-its progress and completions the first time a whole-server answer is asked for it (and again
-after the content moved its topics), inside that answer's call, so an upgraded database answers
-correctly at once; the writes then keep the rows up to date.
+its progress and completions in the background, in short writes (at the bot's start, when an
+answer finds them not built, and again after the content moved its topics); until then answers
+come from the full queries, so an upgraded database answers correctly at once; the writes then
+keep the rows up to date.
 
 Revision ID: 0007
 Revises: 0006
