@@ -6,9 +6,9 @@ Three real bot processes (slots 0, 1 and 2 of 6 shards, `python -m bot` through
 tests/e2e/cluster_bot.py, which shortens the tick to 1 s; `--tick 30` is production's) on one
 PostgreSQL database (a server started for the run, tests/postgres.py), sending through the REST
 proxy (deploy/proxy, 45/s) to the emulator in this process, which enforces Discord's global 50
-requests/s with a sliding window. N schedules fall due spread evenly over `spread` seconds. Measured: the drain (from the
-first post due to the last one stored) against the ideal, max(spread, N / 45 s) (goal <= 1.1x);
-the global 429s the emulator answered (goal 0); every server posted exactly once; and
+requests/s with a sliding window. N schedules fall due spread evenly over `spread` seconds.
+Measured: the drain (from the first post due to the last one stored) against the ideal,
+max(spread, N / 45 s) (goal <= 1.1x); the global 429s the emulator answered (goal 0); every server posted exactly once; and
 `/roadmap next` round trips meanwhile (a member asks twice a second; goal p99 < 1 s), against
 the same command before the fan-out.
 

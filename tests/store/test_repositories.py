@@ -88,9 +88,7 @@ async def test_the_local_day_given_is_the_day_logged(store_db: Database) -> None
     # The caller works the local day out (from the member's zone) before the write; the store
     # logs what it is given.
     repo = ProgressRepository(store_db)
-    outcome = await repo.change(
-        StatusChange(G, U, "rm", ("a",), "done", NOW, date(2024, 5, 16))
-    )
+    outcome = await repo.change(StatusChange(G, U, "rm", ("a",), "done", NOW, date(2024, 5, 16)))
     assert outcome.local_date == date(2024, 5, 16) and outcome.logged
     assert await store_db.read(_completions) == [(U, "a", "2024-05-16")]
     assert await repo.zones_and_days(G, U) == ((None, None), [date(2024, 5, 16)])
