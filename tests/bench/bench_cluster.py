@@ -8,9 +8,9 @@ PostgreSQL database (a server started for the run, tests/postgres.py), sending t
 proxy (deploy/proxy, 45/s) to the emulator in this process, which enforces Discord's global 50
 requests/s with a sliding window. N schedules fall due spread evenly over `spread` seconds.
 Measured: the drain (from the first post due to the last one stored) against the ideal,
-max(spread, N / 45 s) (goal <= 1.1x); the global 429s the emulator answered (goal 0); every server posted exactly once; and
-`/roadmap next` round trips meanwhile (a member asks twice a second; goal p99 < 1 s), against
-the same command before the fan-out.
+max(spread, N / 45 s) (goal <= 1.1x); the global 429s the emulator answered (goal 0); every
+server posted exactly once; and `/roadmap next` round trips meanwhile (a member asks twice a
+second; goal p99 < 1 s), against the same command before the fan-out.
 
 While it drains, a timeline every 5 s shows where the time goes: the posts due so far and
 stored so far, the posts stored in those 5 s (the proxy's rate allows 225), the proxy's backlog
