@@ -433,6 +433,25 @@ def _wanted(starts: Sequence[PeriodStart]) -> dict[tuple[str, str], str]:
     return {(s.period, encode_date(s.starts_on)): encode_time(s.since) for s in starts}
 
 
+def _add_head(
+    conn: Connection, guild_id: int, roadmap_id: str, *, period: str, starts_on: str, since: str
+) -> int:
+    """A new kept period of the server's roadmap; its id."""
+    head_id = conn.scalar(
+        period_heads.insert()
+        .values(
+            guild_id=guild_id,
+            roadmap_id=roadmap_id,
+            period=period,
+            starts_on=starts_on,
+            since=since,
+        )
+        .returning(_head.id)
+    )
+    assert head_id is not None
+    return int(head_id)
+
+
 def _prepare(
     conn: Connection, guild_id: int, content: SummaryContent, starts: Sequence[PeriodStart]
 ) -> None:
@@ -470,19 +489,10 @@ def _prepare(
         kept = state.heads.get((period, starts_on))
         if kept is not None and kept[1] == since:
             continue
-        head_id = conn.scalar(
-            period_heads.insert()
-            .values(
-                guild_id=guild_id,
-                roadmap_id=roadmap_id,
-                period=period,
-                starts_on=starts_on,
-                since=since,
-            )
-            .returning(_head.id)
+        head_id = _add_head(
+            conn, guild_id, roadmap_id, period=period, starts_on=starts_on, since=since
         )
-        assert head_id is not None
-        _build_head(conn, int(head_id), guild_id, roadmap_id, since)
+        _build_head(conn, head_id, guild_id, roadmap_id, since)
     conn.execute(delete(summary_building))
 
 
@@ -615,18 +625,9 @@ def _begin_build(conn: Connection, request: _BuildRequest) -> tuple[BuildJob | N
         kept = state.heads.get((period, starts_on))
         if kept is not None and kept[1] == since:
             continue
-        head_id = conn.scalar(
-            period_heads.insert()
-            .values(
-                guild_id=guild_id,
-                roadmap_id=roadmap_id,
-                period=period,
-                starts_on=starts_on,
-                since=since,
-            )
-            .returning(_head.id)
+        head_id = _add_head(
+            conn, guild_id, roadmap_id, period=period, starts_on=starts_on, since=since
         )
-        assert head_id is not None
         # Marks keep the head from now on; rows to build only for completions already logged.
         if members or _logged_since(conn, guild_id, roadmap_id, since):
             heads.append((int(head_id), since))
