@@ -63,16 +63,7 @@ def seed(
             else:
                 status = IN_PROGRESS
             at = now - timedelta(days=rng.randint(0, 60), seconds=rng.randint(0, 86_399))
-            change = StatusChange(
-                guild_id,
-                user_id,
-                roadmap.id,
-                (topic_id,),
-                status,
-                at,
-                at.date(),
-                with_days=False,
-            )
+            change = StatusChange(guild_id, user_id, roadmap.id, (topic_id,), status, at, at.date())
             _apply_change(conn, change)
             changes += 1
     return changes
