@@ -28,6 +28,7 @@ from bot.store.alembic_runner import (
 from bot.store.database import Database
 from bot.store.migrations import DEFAULT_MIGRATIONS_DIR, MigrationError, apply_migrations
 from bot.store.schema import metadata
+from tests.store.old_migrations import scripts_up_to
 
 SNOWFLAKE = 1_234_567_890_123_456_789  # needs 64 bits
 HEAD = head_revision()
@@ -119,15 +120,6 @@ def _all_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {t: conn.execute(f"SELECT {columns[t]} FROM {t}").fetchall() for t in wanted}
 
 
-def _scripts_at_baseline(tmp_path: Path) -> Path:
-    """The migration history with the baseline alone."""
-    folder = tmp_path / "baseline-scripts"
-    shutil.copytree(DEFAULT_MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for later in (folder / "versions").glob("000[4-9]_*.py"):
-        later.unlink()
-    return folder
-
-
 def _user_version(path: Path) -> int:
     with closing(sqlite3.connect(path)) as conn:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -190,7 +182,7 @@ def _sqlite_schema(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, boo
 def test_the_baseline_builds_exactly_what_the_numbered_sql_built(tmp_path: Path) -> None:
     old, new = tmp_path / "old.sqlite3", tmp_path / "new.sqlite3"
     _numbered_database(old, 2, rows=False)
-    upgrade_sqlite(new, _scripts_at_baseline(tmp_path))
+    upgrade_sqlite(new, scripts_up_to(tmp_path, "0003"))
     old_tables, old_rowid = _sqlite_schema(old)
     new_tables, new_rowid = _sqlite_schema(new)
     assert sorted(new_tables) == sorted(old_tables) == sorted(ROWS)
