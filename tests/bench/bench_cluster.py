@@ -49,7 +49,7 @@ from tests.e2e.test_cluster import BotProcess, Cluster, cluster_of
 from tests.emulator.server import Emulator
 from tests.emulator.snowflakes import DISCORD_EPOCH_MS
 from tests.emulator.world import Channel, Guild, Member, World
-from tests.postgres import admin, find_binaries, start_server
+from tests.postgres import admin, binaries, start_server
 
 SHARDS = 6
 PER_SLOT = 2
@@ -89,7 +89,7 @@ def bench_world(servers: int) -> tuple[World, list[tuple[Guild, Channel]], list[
 @contextlib.asynccontextmanager
 async def postgres_database() -> AsyncIterator[str]:
     """A throwaway PostgreSQL server and a database migrated to head, for this run only."""
-    bindir = find_binaries()
+    bindir = binaries()
     if bindir is None:
         raise SystemExit("bench_cluster needs PostgreSQL's server binaries (tests/postgres.py)")
     # Each bot process may hold its pool (10, and 10 more at a peak), its lease's and its
