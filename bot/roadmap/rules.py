@@ -13,6 +13,7 @@ import json
 import re
 import tomllib
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -96,12 +97,20 @@ def minutes_problem(value: str) -> str | None:
     return f"minutes must be a whole number from 1 to {MAX_MINUTES}, not {value}"
 
 
+def did_you_mean(value: str, allowed: Iterable[str], *, list_them: bool = True) -> str:
+    """The hint after a value the checker does not know: the closest allowed one, else
+    (`list_them`) every allowed one; "" when neither."""
+    choices = list(allowed)
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "allowed: " + ", ".join(choices) if list_them else ""
+
+
 def kind_problem(value: str) -> str | None:
     if value in RESOURCE_KINDS:
         return None
-    close = difflib.get_close_matches(value, RESOURCE_KINDS, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(RESOURCE_KINDS)
-    return f"unknown kind '{value}' ({hint})"
+    return f"unknown kind '{value}' ({did_you_mean(value, RESOURCE_KINDS)})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ like the rest of `check` (file:line:col, document path) and return the model's v
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
 
 from bot.roadmap import rules
@@ -248,9 +247,8 @@ def choices(
 
 
 def _not_in_stage(topic_id: str, topics: dict[str, Topic]) -> str:
-    close = difflib.get_close_matches(topic_id, list(topics), n=1, cutoff=0.6)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"'{topic_id}' is not a topic of this stage{hint}"
+    hint = rules.did_you_mean(topic_id, topics, list_them=False)
+    return f"'{topic_id}' is not a topic of this stage" + (f" ({hint})" if hint else "")
 
 
 def checkpoint(v: Validator, fields: dict[str, Node], path: str) -> Checkpoint | None:

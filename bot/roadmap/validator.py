@@ -11,7 +11,6 @@ take either kind of id, and the same word naming a stage and a topic would be am
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -549,7 +548,4 @@ class _FileValidator:
 
 
 def _unknown_key(key: str, keys: dict[str, bool]) -> str:
-    close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.6)
-    if close:
-        return f"unknown key '{key}' (did you mean '{close[0]}'?)"
-    return f"unknown key '{key}' (allowed: {', '.join(keys)})"
+    return f"unknown key '{key}' ({rules.did_you_mean(key, keys)})"
