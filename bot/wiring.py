@@ -164,6 +164,7 @@ def build_wiring(
         services.roadmaps,
         content,
         lambda: summaries.kept_servers(shards),  # the servers of this process's shards
+        clock=clock,
     )
     return Wiring(
         services, daily, reminders, reloader, moderator_log, moderation, weekly, summary_upkeep

@@ -5,9 +5,10 @@ range of members each) one at a time, one per server and roadmap: an answer that
 server's rows not ready answers from the full queries and asks for a build here, which returns
 at once. The same build is never queued twice; a failure is logged and retried at the next ask.
 
-`SummaryUpkeep` asks for them ahead: at the bot's start for the servers of this process's shards
-that have summaries or a daily or weekly post, after a content reload, and every `interval`
-(a new week or month begun: its next period is added, the old one's rows deleted).
+`SummaryUpkeep` asks for them ahead for the servers of this process's shards that have summaries,
+a daily or weekly post, or members who follow a roadmap: at the bot's start, after a content
+reload, right after a new week or month begins in one of those servers' zones (its next period
+is added, the old one's rows deleted), and every `interval` in any case.
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.services.clock import Clock, SystemClock
 from bot.services.content import ContentHolder
 from bot.services.roadmaps import MemberRoadmaps
+from bot.services.timezones import zone_or_utc
 from bot.store.summaries import (
     BUILD_CHUNK_ROWS,
     BuildReport,
+    KeptServer,
     PeriodStart,
     SummaryContent,
     SummaryRepository,
@@ -35,8 +40,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: How often the upkeep looks for servers whose rows need a build (a new week or month).
+#: How often the upkeep looks for servers whose rows need a build at the latest (it also looks
+#: right after each new week or month of their zones).
 UPKEEP_INTERVAL = 900.0
+#: How long after a period's first instant the upkeep looks: a timer may fire a little early,
+#: and the loop's clock and the wall clock drift apart a little.
+BOUNDARY_MARGIN = 1.0
 #: After each build write, a rest this many times as long as the write took: the build takes at
 #: most half of the writer's time, so marks keep flowing beside it (and it takes twice as long).
 BUILD_REST = 1.0
@@ -164,25 +173,47 @@ class SummaryBuilds:
             )
 
 
+def next_period_start(now: datetime, zones: Iterable[str | None]) -> datetime | None:
+    """The first instant after `now` of a week or month that a server in one of `zones` keeps
+    (None: no zones)."""
+    # Imported here: bot/services/leaderboard.py, where the kept periods are decided, imports
+    # this module.
+    from bot.services.leaderboard import every_kept_period
+
+    starts = [
+        start.since
+        for zone in set(zones)
+        for start in every_kept_period(now, zone_or_utc(zone))
+        if start.since > now
+    ]
+    return min(starts, default=None)
+
+
 class SummaryUpkeep:
-    """Asks for the builds of the servers worth keeping ready, at start and periodically."""
+    """Asks for the builds of the servers worth keeping ready: at start, after a reload, at each
+    new week or month of their zones, and periodically."""
 
     def __init__(
         self,
         leaderboard: LeaderboardService,
         roadmaps: MemberRoadmaps,
         content: ContentHolder,
-        servers: Callable[[], Awaitable[list[tuple[int, str | None]]]],
+        servers: Callable[[], Awaitable[list[KeptServer]]],
         *,
+        clock: Clock | None = None,
         interval: float = UPKEEP_INTERVAL,
     ) -> None:
         self._leaderboard = leaderboard
         self._roadmaps = roadmaps
         self._content = content
         self._servers = servers
+        self._clock = clock or SystemClock()
         self._interval = interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        #: The earliest next week or month start in the kept servers' zones, as of the last look.
+        self.next_period: datetime | None = None
+        self.looks = 0  # looks by the background task (for tests and logs)
 
     async def start(self) -> None:
         if self._task is None:
@@ -200,21 +231,32 @@ class SummaryUpkeep:
         self._wake.set()
 
     async def build_ahead(self) -> int:
-        """Ask for the build of every kept server whose rows are not complete; how many."""
+        """Ask for the build of every kept server whose rows are not complete; how many. Also
+        notes when the next week or month begins in their zones (`next_period`)."""
+        now = self._clock.now()
         asked = 0
         seen: set[tuple[int, str]] = set()
-        for guild_id, roadmap_id in await self._servers():
-            if roadmap_id is None:
-                roadmap = await self._roadmaps.server_roadmap(guild_id)
+        servers = await self._servers()
+        for server in servers:
+            if server.roadmap_id is None:
+                roadmap = await self._roadmaps.server_roadmap(server.guild_id)
             else:
-                found = self._content.catalog.get(roadmap_id)
+                found = self._content.catalog.get(server.roadmap_id)
                 if found is None:  # the roadmap left the content
                     continue
                 roadmap = found
-            if (guild_id, roadmap.id) not in seen:
-                seen.add((guild_id, roadmap.id))
-                asked += await self._leaderboard.build_ahead(guild_id, roadmap)
+            if (server.guild_id, roadmap.id) not in seen:
+                seen.add((server.guild_id, roadmap.id))
+                asked += await self._leaderboard.build_ahead(server.guild_id, roadmap)
+        self.next_period = next_period_start(now, (server.time_zone for server in servers))
         return asked
+
+    def _until_next_look(self) -> float:
+        """Seconds to the next look: the interval, or less when a period begins sooner."""
+        if self.next_period is None:
+            return self._interval
+        until = (self.next_period - self._clock.now()).total_seconds() + BOUNDARY_MARGIN
+        return max(0.0, min(self._interval, until))
 
     async def _keep(self) -> None:
         while True:
@@ -223,7 +265,10 @@ class SummaryUpkeep:
                 asked = await self.build_ahead()
                 if asked:
                     log.info("summary builds asked for ahead: %d", asked)
+                wait = self._until_next_look()
             except Exception:
                 log.exception("summary upkeep failed; tried again in %.0f s", self._interval)
+                wait = self._interval
+            self.looks += 1
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval)
+                await asyncio.wait_for(self._wake.wait(), wait)

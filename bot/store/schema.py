@@ -160,6 +160,13 @@ _partial_index(
     member_settings.c.user_id,
     where="hide_progress = 1",
 )
+# The roadmaps followed per server, for the summaries built ahead (0010: `_kept_servers`).
+_partial_index(
+    "member_settings_followed",
+    member_settings.c.guild_id,
+    member_settings.c.followed_roadmap,
+    where="followed_roadmap IS NOT NULL",
+)
 _partial_index(
     "member_settings_reminders",
     member_settings.c.reminder_time,

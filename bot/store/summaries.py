@@ -94,6 +94,7 @@ from bot.store.schema import (
     DiscordId,
     completions,
     daily_schedules,
+    guild_settings,
     member_counts,
     member_scores,
     member_settings,
@@ -1137,9 +1138,68 @@ def _answer(conn: Connection, question: _Question) -> Summarised[_Answer]:
     return Summarised(answer, complete)
 
 
-def _kept_servers(conn: Connection, plan: ShardPlan | None) -> list[tuple[int, str | None]]:
-    """(server, roadmap or None for the server's own) of every server whose summaries are
-    worth building ahead: built before, or with a daily or weekly post; on `plan`'s shards."""
+def _first_followed(guild_id: Any) -> Any:
+    """The least roadmap followed in `guild_id` (NULL: none): one search of the index."""
+    m = member_settings.alias()
+    return (
+        select(func.min(m.c.followed_roadmap))
+        .where(m.c.guild_id == guild_id, m.c.followed_roadmap.is_not(None))
+        .scalar_subquery()
+    )
+
+
+def _next_following_server(guild_id: Any, *outer: Any) -> Any:
+    """The least server after `guild_id` where someone follows a roadmap (NULL: none);
+    `outer`: the tables of the enclosing statement `guild_id` comes from."""
+    m = member_settings.alias()
+    return (
+        select(func.min(m.c.guild_id))
+        .where(m.c.guild_id > guild_id, m.c.followed_roadmap.is_not(None))
+        .correlate(*outer)
+        .scalar_subquery()
+    )
+
+
+def _followed_roadmaps() -> Any:
+    """(server, roadmap) of every roadmap a member follows, each pair once, by skipping
+    through `member_settings_followed` (0010): each next pair a few searches of the index
+    rather than a read of every follower (a server may have 100,000). In order; the last row
+    is (NULL, NULL)."""
+    first = _next_following_server(literal(_LOWEST_ID - 1, DiscordId))
+    pairs = select(first.label("guild_id"), _first_followed(first).label("roadmap_id")).cte(
+        "followed", recursive=True
+    )
+    here = pairs.alias("here")
+    m = member_settings.alias()
+    # The next roadmap followed in the same server, else the first one of the next server.
+    same_server = (
+        select(func.min(m.c.followed_roadmap))
+        .where(m.c.guild_id == here.c.guild_id, m.c.followed_roadmap > here.c.roadmap_id)
+        .scalar_subquery()
+    )
+    # Correlated by name: it is also nested in `_first_followed`'s subquery.
+    following = _next_following_server(here.c.guild_id, here)
+    step = select(
+        case((same_server.is_(None), following), else_=here.c.guild_id),
+        func.coalesce(same_server, _first_followed(following)),
+    ).where(here.c.guild_id.is_not(None))
+    return pairs.union_all(step)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptServer:
+    """A server whose summaries of a roadmap are built ahead."""
+
+    guild_id: int
+    roadmap_id: str | None  # None: the server's own roadmap
+    time_zone: str | None  # the server's zone, whose weeks and months it keeps (None: UTC)
+
+
+def _kept_servers(conn: Connection, plan: ShardPlan | None) -> list[KeptServer]:
+    """Every server (and roadmap) whose summaries are worth building ahead: built before, with
+    a daily or weekly post, or with members who follow a roadmap (each roadmap followed); on
+    `plan`'s shards; with the server's zone."""
+    followed = _followed_roadmaps()
     sources = [
         narrowed(
             select(summary_builds.c.guild_id, summary_builds.c.roadmap_id),
@@ -1156,9 +1216,22 @@ def _kept_servers(conn: Connection, plan: ShardPlan | None) -> list[tuple[int, s
             weekly_schedules.c.guild_id,
             plan,
         ),
+        narrowed(
+            select(followed.c.guild_id, followed.c.roadmap_id).where(
+                followed.c.guild_id.is_not(None)
+            ),
+            followed.c.guild_id,
+            plan,
+        ),
     ]
-    rows = conn.execute(union(*sources)).all()
-    return sorted({(int(guild_id), roadmap_id) for guild_id, roadmap_id in rows}, key=str)
+    kept = union(*sources).subquery()
+    zones = guild_settings.c
+    rows = conn.execute(
+        select(kept.c.guild_id, kept.c.roadmap_id, zones.time_zone)
+        .select_from(kept.outerjoin(guild_settings, zones.guild_id == kept.c.guild_id))
+        .order_by(kept.c.guild_id, kept.c.roadmap_id.nulls_first())
+    )
+    return [KeptServer(int(guild_id), roadmap_id, zone) for guild_id, roadmap_id, zone in rows]
 
 
 def _utc_now() -> datetime:
@@ -1233,6 +1306,6 @@ class SummaryRepository:
         writer throughout (seconds at 100,000 members). Kept as the benchmarks' baseline."""
         await self._db.write(_prepare, guild_id, content, tuple(keep))
 
-    async def kept_servers(self, plan: ShardPlan | None) -> list[tuple[int, str | None]]:
-        """(server, roadmap id or None: the server's own) whose summaries are built ahead."""
+    async def kept_servers(self, plan: ShardPlan | None) -> list[KeptServer]:
+        """The servers (and roadmaps) whose summaries are built ahead, by server."""
         return await self._db.read(_kept_servers, plan)

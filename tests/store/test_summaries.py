@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
 from bot.records import DONE, IN_PROGRESS, SKIPPED
 from bot.roadmap.catalog import Catalog
@@ -42,7 +43,13 @@ from bot.sharding import ShardPlan
 from bot.store.database import Database
 from bot.store.erasure import MemberDataRepository
 from bot.store.progress import ProgressRepository, StatusChange
-from bot.store.schema import completions, daily_schedules, member_settings, progress
+from bot.store.schema import (
+    completions,
+    daily_schedules,
+    member_settings,
+    period_heads,
+    progress,
+)
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
 from bot.store.summaries import SummaryRepository
 from bot.store.undo import UndoRepository, UndoRequest
@@ -553,6 +560,12 @@ def _daily_post(conn: Connection, guild_id: int) -> None:
     )  # fmt: skip
 
 
+async def _kept(
+    repository: SummaryRepository, plan: ShardPlan | None
+) -> list[tuple[int, str | None]]:
+    return [(s.guild_id, s.roadmap_id) for s in await repository.kept_servers(plan)]
+
+
 async def test_the_upkeep_builds_ahead_the_kept_servers(store_db: Database) -> None:
     """At start (and after a reload, and every interval) the upkeep asks for the builds of the
     servers with a daily post or summaries built before, on this process's shards: afterwards
@@ -569,14 +582,16 @@ async def test_the_upkeep_builds_ahead_the_kept_servers(store_db: Database) -> N
     await fast.builds.idle()
     repository = SummaryRepository(store_db)
     shard = (G >> 22) % 4
-    assert await repository.kept_servers(ShardPlan(4, (shard,))) == [(G, None), (OTHER, "rm")]
-    assert await repository.kept_servers(ShardPlan(4, ((shard + 1) % 4,))) == []
+    assert await _kept(repository, ShardPlan(4, (shard,))) == [(G, None), (OTHER, "rm")]
+    assert await _kept(repository, ShardPlan(4, ((shard + 1) % 4,))) == []
 
     content = ContentHolder(Catalog([V2]))  # a reload moved topics
     roadmaps = MemberRoadmaps(
         content, MemberService(store_db, clock), ServerService(store_db, clock), study
     )
-    upkeep = SummaryUpkeep(fast, roadmaps, content, lambda: repository.kept_servers(None))
+    upkeep = SummaryUpkeep(
+        fast, roadmaps, content, lambda: repository.kept_servers(None), clock=clock
+    )
     built = fast.builds.built
     await upkeep.start()
     try:
@@ -598,3 +613,102 @@ async def test_the_upkeep_builds_ahead_the_kept_servers(store_db: Database) -> N
     # This week and the next, this month and the next, of each server: the old ones dropped.
     assert sorted(heads) == sorted(2 * ["2024-06-03", "2024-06-10", "2024-06-01", "2024-07-01"])
     await _same_answers(fast, slow, V2, "after the upkeep")
+
+
+def _upkeep(db: Database, fast: LeaderboardService, clock: ManualClock) -> SummaryUpkeep:
+    content = ContentHolder(Catalog([V1]))
+    study = StudyService(db, clock)
+    roadmaps = MemberRoadmaps(content, MemberService(db, clock), ServerService(db, clock), study)
+    repository = SummaryRepository(db)
+    return SummaryUpkeep(
+        fast, roadmaps, content, lambda: repository.kept_servers(None), clock=clock
+    )
+
+
+async def _within(seconds: float, holds: Callable[[], Awaitable[bool]]) -> bool:
+    """Whether `holds()` comes true within `seconds` of real time (asked every 20 ms)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not await holds():
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
+async def test_a_server_with_only_followers_is_built_ahead(store_db: Database) -> None:
+    """A server whose members follow a roadmap, with no daily or weekly post, is kept ready
+    too: each roadmap followed there, only on its own shards; its first answers then find
+    complete rows (no build asked for)."""
+    clock = ManualClock(START)
+    study = StudyService(store_db, clock)
+    settings = MemberSettingsRepository(store_db)
+    for user in USERS[:3]:
+        await study.mark(G, user, V1, "a", DONE)
+        await settings.update(G, user, clock.now(), followed_roadmap="rm")
+    await settings.update(G, USERS[3], clock.now(), followed_roadmap="gone")
+    await settings.update(G, USERS[4], clock.now(), hide_progress=True)  # follows nothing
+    await settings.update(OTHER, USERS[0], clock.now(), time_zone="Asia/Kolkata")
+    repository = SummaryRepository(store_db)
+    shard = (G >> 22) % 4
+    assert await _kept(repository, ShardPlan(4, (shard,))) == [(G, "gone"), (G, "rm")]
+    assert await _kept(repository, ShardPlan(4, ((shard + 1) % 4,))) == []
+    fast = _summaries(store_db, clock)
+    upkeep = _upkeep(store_db, fast, clock)
+
+    async def built() -> bool:
+        return fast.builds.built == 1 and not fast.builds.busy
+
+    await upkeep.start()
+    try:
+        assert await _within(5, built)
+    finally:
+        await upkeep.stop()
+    # "gone" is not in the content: nothing to build for it. "rm" is complete:
+    assert not await fast.build_ahead(G, V1)
+    slow = LeaderboardService(store_db, clock, summaries=False)
+    for period in Period:
+        got = await fast.leaderboard(G, V1, period, USERS[0], limit=3)
+        assert got == await slow.leaderboard(G, V1, period, USERS[0], limit=3)
+    assert not fast.builds.busy  # and they asked for no build
+
+
+def _weeks_kept(conn: Connection) -> list[str]:
+    heads = period_heads.c
+    query = select(heads.starts_on).where(heads.guild_id == G, heads.period == "week")
+    return sorted(conn.scalars(query))
+
+
+async def test_the_upkeep_looks_right_after_a_new_week_begins(store_db: Database) -> None:
+    """The upkeep looks again as soon as a week (or month) begins in a kept server's zone, not
+    only every 15 minutes: the new week's next week is kept and the old week goes."""
+    boundary = datetime(2024, 6, 9, 18, 30, tzinfo=UTC)  # Monday 10 June, 00:00 in India
+    clock = ManualClock(boundary - timedelta(seconds=0.2))
+    await ServerSettingsRepository(store_db).update(G, clock.now(), time_zone="Asia/Kolkata")
+    await store_db.write(_daily_post, G)
+    study = StudyService(store_db, clock)
+    for user in USERS[:3]:
+        await study.mark(G, user, V1, "a", DONE)
+    fast = _summaries(store_db, clock)
+    upkeep = _upkeep(store_db, fast, clock)
+
+    async def first_look_done() -> bool:
+        return upkeep.looks == 1 and not fast.builds.busy
+
+    async def new_week_kept() -> bool:
+        return await store_db.read(_weeks_kept) == ["2024-06-10", "2024-06-17"]
+
+    await upkeep.start()
+    try:
+        assert await _within(5, first_look_done)
+        assert upkeep.next_period == boundary
+        assert await store_db.read(_weeks_kept) == ["2024-06-03", "2024-06-10"]
+        clock.set(boundary + timedelta(seconds=0.1))  # the new week began, in India
+        # Within the margin after the boundary (1 s), not at the next look 15 minutes later.
+        assert await _within(5, new_week_kept), await store_db.read(_weeks_kept)
+        await fast.builds.idle()
+        assert upkeep.looks == 2
+        assert upkeep.next_period == boundary + timedelta(days=7)
+    finally:
+        await upkeep.stop()
+    assert not await fast.build_ahead(G, V1)  # complete
