@@ -434,23 +434,28 @@ def _wanted(starts: Sequence[PeriodStart]) -> dict[tuple[str, str], str]:
     return {(s.period, encode_date(s.starts_on)): encode_time(s.since) for s in starts}
 
 
-def _add_head(
-    conn: Connection, guild_id: int, roadmap_id: str, *, period: str, starts_on: str, since: str
-) -> int:
-    """A new kept period of the server's roadmap; its id."""
-    head_id = conn.scalar(
-        period_heads.insert()
-        .values(
-            guild_id=guild_id,
-            roadmap_id=roadmap_id,
-            period=period,
-            starts_on=starts_on,
-            since=since,
+def _add_heads(
+    conn: Connection,
+    guild_id: int,
+    roadmap_id: str,
+    state: _State,
+    wanted: dict[tuple[str, str], str],
+) -> list[tuple[int, str]]:
+    """The wanted periods the server's rows do not keep yet, added; their (head id, since)."""
+    added = []
+    for (period, starts_on), since in wanted.items():
+        kept = state.heads.get((period, starts_on))
+        if kept is not None and kept[1] == since:
+            continue
+        head = {"period": period, "starts_on": starts_on, "since": since}
+        head_id = conn.scalar(
+            period_heads.insert()
+            .values(guild_id=guild_id, roadmap_id=roadmap_id, **head)
+            .returning(_head.id)
         )
-        .returning(_head.id)
-    )
-    assert head_id is not None
-    return int(head_id)
+        assert head_id is not None
+        added.append((int(head_id), since))
+    return added
 
 
 def _prepare(
@@ -486,13 +491,7 @@ def _prepare(
             conn.execute(delete(period_heads).where(_head.id == head_id))
         elif rebuild:
             _build_head(conn, head_id, guild_id, roadmap_id, since)
-    for (period, starts_on), since in wanted.items():
-        kept = state.heads.get((period, starts_on))
-        if kept is not None and kept[1] == since:
-            continue
-        head_id = _add_head(
-            conn, guild_id, roadmap_id, period=period, starts_on=starts_on, since=since
-        )
+    for head_id, since in _add_heads(conn, guild_id, roadmap_id, state, wanted):
         _build_head(conn, head_id, guild_id, roadmap_id, since)
     conn.execute(delete(summary_building))
 
@@ -622,16 +621,10 @@ def _begin_build(conn: Connection, request: _BuildRequest) -> tuple[BuildJob | N
             drops.append(head_id)
         elif members:
             heads.append((head_id, since))
-    for (period, starts_on), since in wanted.items():
-        kept = state.heads.get((period, starts_on))
-        if kept is not None and kept[1] == since:
-            continue
-        head_id = _add_head(
-            conn, guild_id, roadmap_id, period=period, starts_on=starts_on, since=since
-        )
+    for head_id, since in _add_heads(conn, guild_id, roadmap_id, state, wanted):
         # Marks keep the head from now on; rows to build only for completions already logged.
         if members or _logged_since(conn, guild_id, roadmap_id, since):
-            heads.append((int(head_id), since))
+            heads.append((head_id, since))
     job = BuildJob(guild_id, content, token, members, tuple(heads), tuple(drops))
     if job.chunked:
         _set_built(conn, guild_id, roadmap_id, _marker(token, request.now))
@@ -698,18 +691,8 @@ class _RangeStatements:
             with_topics = progress.join(
                 summary_topics, _counted_topic(_row.topic_id, _row.roadmap_id)
             )
-            scores = (
-                select(_row.guild_id, _row.roadmap_id, _row.user_id, done, func.max(_topic.stage))
-                .select_from(with_topics)
-                .where(
-                    _row.guild_id == guild_id,
-                    _in_range(_row.user_id),
-                    _row.roadmap_id == roadmap_id,
-                )
-                .group_by(_row.guild_id, _row.roadmap_id, _row.user_id)
-            )
-            columns = ["guild_id", "roadmap_id", "user_id", "done", "furthest"]
-            statements += [member_scores.insert().from_select(columns, scores), count]
+            scores = [_row.guild_id, _row.roadmap_id, _row.user_id, done, func.max(_topic.stage)]
+            statements += [_range_rows(job, member_scores, with_topics, progress, scores), count]
         if job.heads:
             # Literal ids (a few integers): a bound list would be expanded per execution.
             head_ids: list[Any] = [literal_column(str(int(head_id))) for head_id, _ in job.heads]
@@ -729,25 +712,32 @@ class _RangeStatements:
             in_periods = completions.join(
                 period_heads, and_(_head.id.in_(head_ids), _log.completed_at >= _head.since)
             ).outerjoin(summary_topics, _counted_topic(_log.topic_id, _log.roadmap_id))
-            logged = (
-                select(
-                    _head.id,
-                    _log.guild_id,
-                    _log.user_id,
-                    func.count(distinct(_topic.live_id)),
-                    func.count(),
-                )
-                .select_from(in_periods)
-                .where(
-                    _log.guild_id == guild_id,
-                    _in_range(_log.user_id),
-                    _log.roadmap_id == roadmap_id,
-                )
-                .group_by(_head.id, _log.guild_id, _log.user_id)
-            )
-            columns = ["head_id", "guild_id", "user_id", "done", "logged"]
-            statements += [period_scores.insert().from_select(columns, logged), count]
+            logged = [
+                _head.id,
+                _log.guild_id,
+                _log.user_id,
+                func.count(distinct(_topic.live_id)),
+                func.count(),
+            ]
+            statements += [_range_rows(job, period_scores, in_periods, completions, logged), count]
         return statements
+
+
+def _range_rows(job: BuildJob, target: Any, source: Any, of: Any, values: list[Any]) -> Any:
+    """The insert of `target`'s rows of the range's members: `values` (one a column of
+    `target`, in its order; the last two the scores) from `source`, whose table `of` has the
+    job's server, roadmap and the range's members, grouped by the others."""
+    rows = (
+        select(*values)
+        .select_from(source)
+        .where(
+            of.c.guild_id == job.guild_id,
+            _in_range(of.c.user_id),
+            of.c.roadmap_id == job.content.roadmap_id,
+        )
+        .group_by(*values[:-2])
+    )
+    return target.insert().from_select([column.name for column in target.columns], rows)
 
 
 def _counts_change(
