@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -278,6 +279,14 @@ def lock_for_transaction(connection: Connection, namespace: int, key: int) -> No
     signed). SQLite: nothing to do, its one writer runs write transactions one at a time."""
     if connection.dialect.name == "postgresql":
         connection.execute(select(func.pg_advisory_xact_lock(namespace, key)))
+
+
+def lock_name_for_transaction(connection: Connection, namespace: int, name: str) -> None:
+    """`lock_for_transaction` with a key named by text (a member's "guild:user"), hashed to
+    the 32-bit key; hash collisions only make two holders wait for each other."""
+    if connection.dialect.name == "postgresql":
+        key = zlib.crc32(name.encode())
+        lock_for_transaction(connection, namespace, key - (1 << 32) if key >= 1 << 31 else key)
 
 
 def lock_tables(connection: Connection, *tables: Table) -> None:

@@ -11,7 +11,6 @@ days after a change are the days before plus the day it logged (`ChangeOutcome.l
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,7 +23,7 @@ from sqlalchemy import insert as plain_insert
 from bot.records import DONE, check_status
 from bot.store.codec import decode_date, decode_instant, encode_date, encode_time
 from bot.store.database import Database
-from bot.store.dialect import Prepared, insert, is_postgresql, lock_for_transaction
+from bot.store.dialect import Prepared, insert, lock_name_for_transaction
 from bot.store.reviews import card_values, delete_cards, insert_new_card
 from bot.store.schema import completions, progress
 from bot.store.settings import zones_of
@@ -181,12 +180,8 @@ def _lock_member(conn: Connection, guild_id: int, user_id: int) -> None:
     one already). A change reads the member's rows and writes what follows from them, and
     under READ COMMITTED a concurrent change could read the same rows: both would log the
     same completion. Locking the rows read is not enough (a row about to be inserted cannot
-    be locked), so the member's key is locked before the read; hash collisions only make two
-    members wait for each other."""
-    if not is_postgresql(conn):
-        return
-    key = zlib.crc32(f"{guild_id}:{user_id}".encode())
-    lock_for_transaction(conn, _MEMBER_LOCK, key - (1 << 32) if key >= 1 << 31 else key)
+    be locked), so the member's key is locked before the read."""
+    lock_name_for_transaction(conn, _MEMBER_LOCK, f"{guild_id}:{user_id}")
 
 
 def _rows(conn: Connection, guild_id: int, user_id: int, roadmap_id: str) -> list[ProgressRow]:
