@@ -46,7 +46,7 @@ GREEN: Colour = (0x23, 0xA5, 0x5A)
 ORANGE: Colour = (0xF0, 0xB2, 0x32)
 SKIPPED: Colour = (0x4E, 0x50, 0x58)
 ICE: Colour = (0x5D, 0xAD, 0xE2)
-#: Stage bars cycle through these; a finished stage is always GREEN. None of them equals
+#: Stage bars cycle through these; a complete stage is always GREEN. None of them equals
 #: SKIPPED, TRACK or PANEL, so a bar's fill can be told apart pixel by pixel.
 STAGE_COLOURS: tuple[Colour, ...] = (
     (0x58, 0x65, 0xF2),  # blurple
@@ -60,7 +60,9 @@ STAGE_COLOURS: tuple[Colour, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class StageBar:
-    """One stage's row: topics done and skipped of `total`; `checked` when it is known."""
+    """One stage's row: topics done and skipped of `total`, `checked` when it is known, and
+    whether the stage is complete by the one rule (bot/services/completion.py: a skipped topic
+    counts only once its check is passed), which is what paints it green."""
 
     number: int
     title: str
@@ -68,14 +70,11 @@ class StageBar:
     skipped: int
     total: int
     checked: int | None = None
+    complete: bool = False
 
     @property
     def percent(self) -> int:
         return percent(self.done, self.total)
-
-    @property
-    def finished(self) -> bool:
-        return self.total > 0 and self.done + self.skipped >= self.total
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +97,10 @@ class ProgressPicture:
         return percent(self.done, self.total)
 
 
-def picture_of(
-    summary: ProgressSummary,
-    member_name: str,
-    *,
-    checked: Iterable[str] | None = None,
-) -> ProgressPicture:
-    """The card's values from `/roadmap progress`'s summary. `checked` (topic ids whose check
-    is passed) adds the checked counts; without it the card shows none."""
+def picture_of(summary: ProgressSummary, member_name: str) -> ProgressPicture:
+    """The card's values from `/roadmap progress`'s summary: the same counts, checked topics
+    and stage completion that `progress` shows."""
     standing = summary.standing
-    checked_ids = frozenset(checked) if checked is not None else None
     stages = tuple(
         StageBar(
             number=stage.number,
@@ -115,11 +108,8 @@ def picture_of(
             done=stage.done,
             skipped=stage.skipped,
             total=stage.total,
-            checked=(
-                None
-                if checked_ids is None
-                else sum(topic.id in checked_ids for topic in stage.stage.topics)
-            ),
+            checked=standing.checked_in(stage.stage),
+            complete=standing.stage_complete(stage.stage),
         )
         for stage in standing.stages
     )
@@ -132,7 +122,7 @@ def picture_of(
         streak_current=summary.streak.current,
         streak_longest=summary.streak.longest,
         freezes_held=summary.streak.freezes_held,
-        checked=None if checked_ids is None else sum(s.checked or 0 for s in stages),
+        checked=sum(s.checked or 0 for s in stages),
     )
 
 
@@ -418,6 +408,12 @@ def roadmap_bar_box() -> tuple[int, int, int, int]:
     return (MARGIN, top, MARGIN + TRACK_WIDTH, top + ROADMAP_BAR_HEIGHT)
 
 
+def chips_box() -> tuple[int, int, int, int]:
+    """Where the chips (streak, freezes, checked topics) are drawn (left, top, right, bottom)."""
+    top = HEADER_HEIGHT + 6
+    return (MARGIN, top, WIDTH - MARGIN, top + 32)
+
+
 def stage_bar_box(index: int) -> tuple[int, int, int, int]:
     """Where the bar of the `index`-th stage (0-based) is drawn (left, top, right, bottom)."""
     top = HEADER_HEIGHT + CHIPS_HEIGHT + STAGE_ROW_HEIGHT * index + 32
@@ -425,7 +421,7 @@ def stage_bar_box(index: int) -> tuple[int, int, int, int]:
 
 
 def stage_colour(stage: StageBar) -> Colour:
-    if stage.finished:
+    if stage.complete:
         return GREEN
     return STAGE_COLOURS[(stage.number - 1) % len(STAGE_COLOURS)]
 
@@ -462,11 +458,11 @@ def draw_progress_card(picture: ProgressPicture) -> bytes:
     topics = f"{picture.done} of {picture.total} topics done"
     canvas.text((MARGIN, box[3] + 10), topics, 15, MUTED)
 
-    x, y = MARGIN, HEADER_HEIGHT + 6
+    x, y, _, _ = chips_box()
     x = canvas.chip(x, y, _streak_text(picture), ORANGE if picture.streak_current else SKIPPED)
     held = f"Freezes {picture.freezes_held}/{picture.freezes_max}"
     x = canvas.chip(x, y, held, ICE if picture.freezes_held else SKIPPED)
-    if picture.checked is not None:
+    if picture.checked:
         checked = "topic" if picture.checked == 1 else "topics"
         canvas.chip(x, y, f"{picture.checked} {checked} checked", GREEN)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -16,11 +17,13 @@ from bot.cogs.answers import DEFER_AFTER
 from bot.render.progress_image import (
     BLURPLE,
     GREEN,
+    SKIPPED,
     STAGE_COLOURS,
     TRACK_WIDTH,
     WIDTH,
     ProgressPicture,
     card_height,
+    chips_box,
     draw_progress_card,
     roadmap_bar_box,
     stage_bar_box,
@@ -28,6 +31,7 @@ from bot.render.progress_image import (
 from bot.render.stats_image import FILENAME as CHART
 from bot.render.stats_image import chart_height, funnel_bar_box
 from tests.e2e.conftest import Launch
+from tests.e2e.test_study_loop import FIRST, _answer_all, checked_catalog
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld
 
@@ -92,6 +96,35 @@ async def test_card_answers_with_a_png_whose_bars_follow_the_progress(
     assert bar_length(image, stage_bar_box(2), STAGE_COLOURS[2]) == 0  # only skipped there
     assert abs(bar_length(image, stage_bar_box(3), STAGE_COLOURS[3]) - expected(66)) <= 2
     assert bar_length(image, stage_bar_box(4), STAGE_COLOURS[4]) == 0
+
+
+async def test_a_skipped_stage_is_not_green_and_checked_topics_show_on_the_card(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
+) -> None:
+    """The card paints a stage green only when it is complete by the one rule (a skipped topic
+    counts once its check is passed), and its chips count the checked topics."""
+    catalog = checked_catalog(tmp_path / "content")
+    bot = await launch(catalog=catalog)
+    guild, alice = sample.guild.id, sample.alice.id
+    basics = [topic.id for topic in catalog.default.stages[0].topics]
+    await mark(bot, guild, alice, "skipped", *basics)
+    check = await emulator.slash(sample.guild, sample.alice, "roadmap check", topic=FIRST)
+    await _answer_all(emulator, sample, check, ["A tuple", "Three"])  # passed: done and checked
+
+    result = await emulator.slash(sample.guild, sample.alice, "roadmap card")
+    image = Image.open(io.BytesIO(result.message.files[FILENAME])).convert("RGB")
+    first = stage_bar_box(0)
+    assert bar_length(image, first, GREEN) == 0  # 1 done, 3 only skipped: not complete
+    done = bar_length(image, first, STAGE_COLOURS[0])
+    assert abs(done - TRACK_WIDTH * 25 / 100) <= 2
+    after_done = (first[0] + done, first[1], first[2], first[3])
+    assert abs(bar_length(image, after_done, SKIPPED) - TRACK_WIDTH * 75 / 100) <= 2
+    # "1 topic checked" is the one chip with a green dot.
+    left, top, right, bottom = chips_box()
+    greens = sum(
+        image.getpixel((x, y)) == GREEN for x in range(left, right) for y in range(top, bottom)
+    )
+    assert greens > 0
 
 
 async def test_card_is_public_only_when_asked_and_new_members_get_one_too(

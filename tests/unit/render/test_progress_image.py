@@ -24,6 +24,7 @@ from bot.render.progress_image import (
     StageBar,
     card_height,
     card_name,
+    chips_box,
     draw_progress_card,
     drawable,
     fit,
@@ -62,7 +63,16 @@ def run_of(image: Image.Image, box: tuple[int, int, int, int], colour: Colour) -
 
 
 def stage(number: int, done: int, total: int, skipped: int = 0) -> StageBar:
-    return StageBar(number, f"Stage {number}", done, skipped, total)
+    """A stage without choice groups or checks: complete when every topic is done."""
+    return StageBar(number, f"Stage {number}", done, skipped, total, complete=done == total)
+
+
+def pixels_of(image: Image.Image, box: tuple[int, int, int, int], colour: Colour) -> int:
+    """How many pixels inside `box` are exactly `colour`."""
+    left, top, right, bottom = box
+    return sum(
+        image.getpixel((x, y)) == colour for x in range(left, right) for y in range(top, bottom)
+    )
 
 
 def picture(*stages: StageBar, **overrides: object) -> ProgressPicture:
@@ -179,24 +189,63 @@ def test_picture_of_a_progress_summary() -> None:
     roadmap = make_roadmap(basics, web)
     stamp = "2026-12-01T10:00:00.000000Z"
     rows = [
-        ProgressRow("syntax", "done", stamp, stamp, stamp),
-        ProgressRow("functions", "skipped", stamp, stamp, None),
-        ProgressRow("http", "done", stamp, stamp, stamp),
+        ProgressRow("syntax", "done", stamp, stamp, stamp, stamp),
+        ProgressRow("functions", "skipped", stamp, stamp, None, stamp),
+        ProgressRow("http", "done", stamp, stamp, stamp, stamp),
     ]
     summary = ProgressSummary(7, standing(roadmap, rows), Streak(4, 9, date(2026, 12, 1), 1, 0))
-    made = picture_of(summary, "alice", checked={"syntax", "functions", "http"})
+    made = picture_of(summary, "alice")
     assert made.member_name == "alice" and made.roadmap_title == "Python backend developer"
     assert [(s.number, s.title, s.done, s.skipped, s.total) for s in made.stages] == [
         (1, "Learn the basics", 1, 1, 3),
         (2, "Web fundamentals", 1, 0, 2),
     ]
     assert [s.checked for s in made.stages] == [2, 1] and made.checked == 3
+    # Basics: files is not started; web: html is not started.
+    assert [s.complete for s in made.stages] == [False, False]
     assert (made.done, made.total, made.percent) == (2, 5, 40)
     assert (made.streak_current, made.streak_longest, made.freezes_held) == (4, 9, 1)
-    unknown = picture_of(summary, "alice")
-    assert unknown.checked is None and all(s.checked is None for s in unknown.stages)
     image = open_png(draw_progress_card(made))
     assert image.size == (WIDTH, card_height(2))
+    # The chips say how many topics are checked, with a green dot (no other chip has one).
+    assert pixels_of(image, chips_box(), GREEN) > 0
+    unchecked = ProgressSummary(7, standing(roadmap, rows[:1]), summary.streak)
+    assert picture_of(unchecked, "alice").checked == 1
+    none = ProgressSummary(7, standing(roadmap, []), summary.streak)
+    nothing = open_png(draw_progress_card(picture_of(none, "alice")))
+    assert picture_of(none, "alice").checked == 0 and pixels_of(nothing, chips_box(), GREEN) == 0
+
+
+def test_a_stage_of_skipped_topics_is_not_painted_complete() -> None:
+    """By the one rule (completion.py) a skipped topic counts once its check is passed: a
+    stage only skipped is not complete, so not green, while one whose skips are checked is."""
+    basics = make_stage("basics", (make_topic("syntax"), make_topic("functions")))
+    web = make_stage("web", (make_topic("http"), make_topic("html")))
+    tools = make_stage("tools", (make_topic("git"), make_topic("shell")))
+    roadmap = make_roadmap(basics, web, tools)
+    stamp = "2026-12-01T10:00:00.000000Z"
+    rows = [
+        ProgressRow("syntax", "skipped", stamp, stamp, None),
+        ProgressRow("functions", "skipped", stamp, stamp, None),
+        ProgressRow("http", "skipped", stamp, stamp, None, stamp),
+        ProgressRow("html", "done", stamp, stamp, stamp, stamp),
+        ProgressRow("git", "done", stamp, stamp, stamp),
+    ]
+    summary = ProgressSummary(7, standing(roadmap, rows), Streak(0, 0, None, 0, 0))
+    made = picture_of(summary, "alice")
+    assert [s.complete for s in made.stages] == [False, True, False]
+    image = open_png(draw_progress_card(made))
+    # Basics: every topic skipped, none checked: grey all along, no green and not complete.
+    assert run_of(image, stage_bar_box(0), GREEN) == 0
+    assert abs(run_of(image, stage_bar_box(0), SKIPPED) - TRACK_WIDTH) <= 2
+    # Web: one done, one skipped and checked: complete, its done half green, then grey.
+    done = run_of(image, stage_bar_box(1), GREEN)
+    assert abs(done - TRACK_WIDTH * 0.5) <= 2
+    box = stage_bar_box(1)
+    after_done = (box[0] + done, box[1], box[2], box[3])
+    assert abs(run_of(image, after_done, SKIPPED) - TRACK_WIDTH * 0.5) <= 2
+    # Tools: half done, in the stage's own colour.
+    assert abs(run_of(image, stage_bar_box(2), STAGE_COLOURS[2]) - TRACK_WIDTH * 0.5) <= 2
 
 
 @pytest.mark.parametrize(
