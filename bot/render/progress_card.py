@@ -15,6 +15,7 @@ from bot.render.progress import bar
 from bot.render.study_loop import CHECKED_MARK, reviews_due_line
 from bot.render.text import no_pings, one_line
 from bot.render.topic import standing_line
+from bot.services.completion import roadmap_completion
 from bot.services.progress import MarkResult, ProgressSummary
 from bot.services.standing import StageProgress, Standing
 from bot.services.streaks import FREEZES_MAX, Streak
@@ -34,6 +35,27 @@ def where_line(standing: Standing) -> str:
     """`Stage 2/6 · 7 of 20 topics · 35%` (the stage of the next topic; the last when finished)."""
     number = standing.next_stage.number if standing.next_stage else standing.stage_count
     return standing_line(number, standing.stage_count, standing.done, standing.total)
+
+
+def roadmap_complete(standing: Standing) -> bool:
+    """Whether every stage is complete by the one rule (completion.py): only then is the
+    roadmap "finished". No topic left (`standing.finished`) can still leave skipped topics that
+    count only once their check is passed."""
+    return standing.total > 0 and all(standing.stage_complete(s.stage) for s in standing.stages)
+
+
+def waiting_checks_line(standing: Standing) -> str:
+    """For a member with no topic left whose roadmap is not complete: how many skipped topics
+    still wait for their check, and how to pass it."""
+    waiting = sum(
+        len(item.unchecked)
+        for item in roadmap_completion(standing.roadmap, standing.statuses, standing.checked)
+    )
+    topics = "topic" if waiting == 1 else "topics"
+    return (
+        f"No topic is left, but {waiting} skipped {topics} still wait for their check: "
+        "`/roadmap check <topic>` (or `/roadmap done <topic>` for one without questions)"
+    )
 
 
 def streak_line(streak: Streak) -> str:
@@ -86,10 +108,16 @@ def progress_card(summary: ProgressSummary, *, viewer_id: int) -> Message:
     if due is not None:
         head.append(due)
     head.append("")
-    finished = standing.finished and standing.total > 0
+    finished = roadmap_complete(standing)
+    if finished:
+        footer = "Roadmap finished 🎉"
+    elif standing.finished and standing.total > 0:
+        footer = waiting_checks_line(standing).replace("`", "")  # footers show no markdown
+    else:
+        footer = "Keep going with /roadmap next"
     frame = Embed(
         title=f"{whose} · {roadmap_title}",
-        footer="Roadmap finished 🎉" if finished else "Keep going with /roadmap next",
+        footer=footer,
         colour=DONE_COLOUR if finished else TOPIC_COLOUR,
     )
     room = min(limits.EMBED_DESCRIPTION_MAX, limits.EMBED_TOTAL_MAX - capped_size(frame))
@@ -143,8 +171,10 @@ def mark_reply(result: MarkResult) -> Message:
         lines.append(
             f"🎉 You finished the stage **{one_line(no_pings(result.completed_stage.title))}**!"
         )
-    if result.finished_roadmap:
+    if result.finished_roadmap and roadmap_complete(result.standing):
         lines.append("🏁 That was the last topic: you finished the whole roadmap!")
+    elif result.finished_roadmap:
+        lines.append(f"🏁 That was the last topic. {waiting_checks_line(result.standing)}.")
     elif result.standing.next_topic is not None:
         upcoming = one_line(no_pings(result.standing.next_topic.title))
         lines.append(f"Next up: **{upcoming}** (`/roadmap next`)")

@@ -115,3 +115,37 @@ def test_mark_reply_for_a_reset_and_for_the_last_topic() -> None:
     text = mark_reply(last).embed.description or ""
     assert "you finished the whole roadmap" in text
     assert "Stage 1/1 · 1 of 1 topics · 100%" in text
+
+
+def test_only_skipped_topics_left_is_not_a_finished_roadmap() -> None:
+    """No topic left is "finished" only when every stage is complete by the one rule: a skipped
+    topic counts once its check is passed, so the card says how many still wait for it."""
+    roadmap = _roadmap(stages=2, topics=2)
+    statuses = {"t0-0": "done", "t0-1": "skipped", "t1-0": "skipped", "t1-1": "skipped"}
+    skipped = standing(roadmap, _rows(statuses))
+    assert skipped.finished  # no topic is left to do
+    card = progress_card(ProgressSummary(42, skipped, Streak(0, 0, None)), viewer_id=42)
+    footer = card.embed.footer or ""
+    assert "finished" not in footer
+    assert "No topic is left, but 3 skipped topics still wait for their check" in footer
+    assert "/roadmap check <topic>" in footer
+    last = MarkResult(
+        roadmap.topics[3], roadmap.stages[1], "skipped", None, True, None, True, None, skipped
+    )
+    text = mark_reply(last).embed.description or ""
+    assert "finished the whole roadmap" not in text
+    assert "No topic is left, but 3 skipped topics still wait for their check" in text
+    assert "`/roadmap check <topic>`" in text
+
+    # Their checks passed: complete, so finished.
+    checked = [
+        ProgressRow(topic, status, NOW, NOW, NOW, NOW if status == "skipped" else None)
+        for topic, status in statuses.items()
+    ]
+    complete = standing(roadmap, checked)
+    card = progress_card(ProgressSummary(42, complete, Streak(0, 0, None)), viewer_id=42)
+    assert card.embed.footer == "Roadmap finished 🎉"
+    last = MarkResult(
+        roadmap.topics[3], roadmap.stages[1], "skipped", None, True, None, True, None, complete
+    )
+    assert "you finished the whole roadmap" in (mark_reply(last).embed.description or "")
