@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 
 from bot.records import Delivery, Reminder
+from bot.render import limits
 from bot.render.custom_ids import ReminderMemberButton, ReminderTopicButton
 from bot.render.daily_status import discord_timestamp
 from bot.render.payload import Message
-from bot.render.study_loop import reviews_due_line
 from bot.render.text import no_pings, one_line
 from bot.render.topic import topic_card_buttons
 from bot.roadmap.model import Stage, Topic
@@ -61,14 +62,37 @@ def reminder_off_message(was_on: bool, refusal: Delivery | None = None) -> Messa
     )
 
 
-def reminder_dm(card: Message, guild_name: str | None, reviews_due: int = 0) -> Message:
+#: How many of the reviews due a reminder DM names; the rest are counted ("+2 more").
+REVIEWS_LISTED = 3
+_REVIEW_TITLE_MAX = 80
+
+
+def reviews_listed(titles: Sequence[str], count: int) -> str:
+    """`**Functions**, **Files** +3 more`: the first REVIEWS_LISTED of `count` reviews due."""
+    shown = [
+        f"**{limits.fit_text(one_line(no_pings(title)), _REVIEW_TITLE_MAX)}**"
+        for title in titles[:REVIEWS_LISTED]
+    ]
+    more = count - len(shown)
+    return ", ".join(shown) + (f" +{more} more" if more > 0 and shown else "")
+
+
+def reminder_dm(
+    card: Message,
+    guild_name: str | None,
+    reviews_due: int = 0,
+    review_titles: Sequence[str] = (),
+) -> Message:
     """The topic card with a first line saying which server the reminder is from, and the
-    reviews due there today when there are some."""
+    reviews due there today when there are some, naming the first few topics."""
     where = f" from **{one_line(no_pings(guild_name))}**" if guild_name else ""
     content = f"Your daily reminder{where}: here is your next topic."
-    reviews = reviews_due_line(reviews_due)
-    if reviews is not None:
-        content += f"\n{reviews} in the server."
+    if reviews_due > 0:
+        plural = "s" if reviews_due != 1 else ""
+        content += f"\n🔁 {reviews_due} review{plural} due today in the server"
+        listed = reviews_listed(review_titles, reviews_due)
+        content += f": {listed}" if listed else ""
+        content += " (`/roadmap review` there)."
     return dataclasses.replace(card, content=content)
 
 

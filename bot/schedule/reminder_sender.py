@@ -83,7 +83,9 @@ class DiscordReminderSender:
         # The card shows where the member stood when the DM was claimed (done counts, stage);
         # its buttons name the server, since a DM has none.
         card = standing_card(request.standing)
-        message = reminder_dm(card, guild.name if guild else None, request.reviews_due)
+        message = reminder_dm(
+            card, guild.name if guild else None, request.reviews_due, request.review_titles
+        )
         view = reminder_view(request)
         try:
             async with asyncio.timeout(self._timeout):

@@ -76,8 +76,9 @@ class ReminderRequest:
     standing: Standing
     dm_channel_id: int | None
     nonce: str
-    #: The member's reviews due on that local day (the DM lists them).
+    #: The member's reviews due on that local day, and their topics' titles (the DM lists them).
     reviews_due: int = 0
+    review_titles: tuple[str, ...] = ()
 
     @property
     def roadmap(self) -> Roadmap:

@@ -1,5 +1,5 @@
 """What each reminder DM of a batch shows: the member's standing in the roadmap they study (so
-their next topic) and how many reviews they have due today.
+their next topic) and the reviews they have due today (how many, and which topics).
 
 The reminder tick asks for a whole batch of members at once: one reader job reads every input
 of the batch (bot/store/reminder_reads.py), and the rules are the member commands' own: which
@@ -24,7 +24,12 @@ from bot.services.clock import Clock
 from bot.services.content import ContentHolder
 from bot.services.members import pick_roadmap
 from bot.services.standing import Standing, standing
-from bot.services.study_loop import cards_read_upto, reviews_due, reviews_due_from_read
+from bot.services.study_loop import (
+    ReviewsDue,
+    cards_read_upto,
+    reviews_due,
+    reviews_due_from_read,
+)
 from bot.services.timezones import local_date, pick_zone
 from bot.store.reminder_reads import MemberDmRows, MemberKey, ReminderReads
 from bot.store.reviews import ReviewRepository
@@ -33,10 +38,16 @@ from bot.store.reviews import ReviewRepository
 @dataclass(frozen=True, slots=True)
 class DmContent:
     """One member's DM: where they stand (no DM when `standing.next_topic` is None, the roadmap
-    finished) and their reviews due today (0 with reviews off, or when there is no DM)."""
+    finished) and their reviews due today (0 with reviews off, or when there is no DM), with
+    the titles of those topics in the order `/roadmap review` asks them."""
 
     standing: Standing
     reviews_due: int
+    review_titles: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, current: Standing, due: ReviewsDue) -> DmContent:
+        return cls(current, due.count, tuple(review.topic.title for review in due.due))
 
 
 #: The DMs of a batch of members, (guild_id, user_id) each, in their order.
@@ -71,7 +82,7 @@ class ReminderContents:
                 wanted, roadmap = found_content, found_content.standing.roadmap
                 every = await self._reviews.cards(guild_id, user_id, roadmap.id)
                 reviews = reviews_due(roadmap, every, wanted.today, wanted.zone, wanted.enabled)
-                contents.append(DmContent(wanted.standing, reviews.count))
+                contents.append(DmContent.of(wanted.standing, reviews))
             else:
                 contents.append(found_content)
         return contents
@@ -102,7 +113,7 @@ def _dm_content(
     reviews = reviews_due_from_read(roadmap, cards, today, zone, rows.reviews_enabled)
     if reviews is None:
         return _AllCardsNeeded(current, today, zone, rows.reviews_enabled)
-    return DmContent(current, reviews.count)
+    return DmContent.of(current, reviews)
 
 
 def _roadmap_of(catalog: Catalog, rows: MemberDmRows) -> Roadmap:

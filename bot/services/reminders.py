@@ -79,6 +79,7 @@ class ReminderCourier:
             dm_channel_id=row.channel_id,
             nonce=delivery_nonce(reminder_key(row.guild_id, row.user_id, row.local_date)),
             reviews_due=content.reviews_due,
+            review_titles=content.review_titles,
         )
 
     async def find_sent(self, row: Delivery) -> None:
@@ -237,7 +238,7 @@ class ReminderPlanner:
                     guild_id=reminder.guild_id, user_id=reminder.user_id,
                     local_date=plan.post_date, standing=standing,
                     dm_channel_id=reminder.dm_channel_id, nonce=delivery_nonce(key),
-                    reviews_due=content.reviews_due,
+                    reviews_due=content.reviews_due, review_titles=content.review_titles,
                 )  # fmt: skip
             steps.append(
                 ReminderClaim(

@@ -91,7 +91,10 @@ async def test_the_dm_lists_the_reviews_due_in_its_server(
     clock.set(START + timedelta(days=30, minutes=30))
     await emulator.wait_for(lambda: len(reminders(emulator, sample.alice)) == 2, what="day 30")
     later = reminders(emulator, sample.alice)[1]
-    assert "🔁 1 review due today: `/roadmap review`" in later.content
+    title = topics[0].title
+    assert f"🔁 1 review due today in the server: **{title}** (`/roadmap review` there)." in (
+        later.content
+    )
 
 
 async def test_dm_check_yourself_and_review_now_record_in_the_dms_server(

@@ -7,8 +7,11 @@ from datetime import UTC, date, datetime, time
 
 from bot.records import Delivery, Reminder
 from bot.render.account import reminder_setting
+from bot.render.payload import Message
 from bot.render.reminders import (
+    REVIEWS_LISTED,
     reminder_button_label,
+    reminder_dm,
     reminder_dm_buttons,
     reminder_off_message,
     reminder_set_message,
@@ -103,3 +106,20 @@ def test_set_says_when_the_reminder_is_idle_only() -> None:
         reminder_set_message(reminder(only_if_idle=True)).content or ""
     )
     assert "already marked" not in (reminder_set_message(reminder()).content or "")
+
+
+def test_the_dm_lists_the_first_reviews_due_and_counts_the_rest() -> None:
+    card = Message(content="card")
+    none = reminder_dm(card, "Pythonistas", 0, ()).content or ""
+    assert none == "Your daily reminder from **Pythonistas**: here is your next topic."
+    one = reminder_dm(card, "Pythonistas", 1, ("Functions",)).content or ""
+    assert one.endswith(
+        "\n🔁 1 review due today in the server: **Functions** (`/roadmap review` there)."
+    )
+    titles = ("Functions", "File handling", "HTTP @everyone", "SQL", "Git")
+    many = reminder_dm(card, "Pythonistas", 5, titles).content or ""
+    assert "5 reviews due today in the server: **Functions**, **File handling**, " in many
+    assert f" +{5 - REVIEWS_LISTED} more (`/roadmap review` there)." in many
+    assert "SQL" not in many and "@everyone" not in many  # titles cannot ping
+    long = reminder_dm(card, None, 1, ("x" * 500,)).content or ""
+    assert len(long) < 200 and "…" in long

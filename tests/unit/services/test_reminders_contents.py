@@ -52,7 +52,7 @@ async def expected(
     standing = await study.standing(guild_id, user_id, roadmap)
     if standing.next_topic is None:
         return DmContent(standing, 0)
-    return DmContent(standing, (await study.reviews_due(guild_id, user_id, roadmap)).count)
+    return DmContent.of(standing, await study.reviews_due(guild_id, user_id, roadmap))
 
 
 def contents_of(db: Database, content: ContentHolder, clock: ManualClock) -> ReminderContents:
@@ -96,6 +96,7 @@ async def test_a_batch_equals_each_members_own_answer(db):
     assert by_member[(GUILD, BOB)].standing.next_topic is None
     assert by_member[(GUILD, CAROL)].reviews_due == 0
     assert by_member[(OTHER_GUILD, BOB)].reviews_due == 2
+    assert len(by_member[(OTHER_GUILD, BOB)].review_titles) == 2  # the DM lists them
     assert by_member[(OTHER_GUILD, CAROL)].standing.next_topic is not None
 
 
