@@ -95,6 +95,10 @@ class IdentifyRecord:
     accepted: bool
 
 
+#: Seconds before a heartbeat is acknowledged (Discord's round trip is tens of milliseconds).
+HEARTBEAT_ACK_DELAY = 0.02
+
+
 class Gateway:
     def __init__(
         self,
@@ -312,7 +316,12 @@ class Gateway:
     ) -> Session | None:
         op, data = frame.get("op"), frame.get("d")
         if op == 1:
-            self._send(ws, {"op": 11, "d": None, "s": None, "t": None})
+            # Acknowledged a little later, as over a network: discord.py 2.7 (its keep-alive
+            # thread notes a heartbeat's send only after the send) took an ACK that came at
+            # once for one a whole interval late and logged "Can't keep up ... 41.3s behind"
+            # for nearly every heartbeat (fixed upstream: Rapptz/discord.py#10448).
+            ack = {"op": 11, "d": None, "s": None, "t": None}
+            asyncio.get_running_loop().call_later(HEARTBEAT_ACK_DELAY, self._send, ws, ack)
         elif op == 2:
             if session is not None:
                 await ws.close(code=4005, message=b"Already authenticated.")
