@@ -1188,7 +1188,7 @@ class KeptServer:
 def _kept_servers(conn: Connection, plan: ShardPlan | None) -> list[KeptServer]:
     """Every server (and roadmap) whose summaries are worth building ahead: built before, with
     a daily or weekly post, or with members who follow a roadmap (each roadmap followed); on
-    `plan`'s shards; with the server's zone."""
+    `plan`'s shards, not left; with the server's zone."""
     followed = _followed_roadmaps()
     sources = [
         narrowed(
@@ -1219,6 +1219,7 @@ def _kept_servers(conn: Connection, plan: ShardPlan | None) -> list[KeptServer]:
     rows = conn.execute(
         select(kept.c.guild_id, kept.c.roadmap_id, zones.time_zone)
         .select_from(kept.outerjoin(guild_settings, zones.guild_id == kept.c.guild_id))
+        .where(zones.left_at.is_(None))  # not a server the bot was removed from
         .order_by(kept.c.guild_id, kept.c.roadmap_id.nulls_first())
     )
     return [KeptServer(int(guild_id), roadmap_id, zone) for guild_id, roadmap_id, zone in rows]

@@ -638,8 +638,8 @@ async def _within(seconds: float, holds: Callable[[], Awaitable[bool]]) -> bool:
 
 async def test_a_server_with_only_followers_is_built_ahead(store_db: Database) -> None:
     """A server whose members follow a roadmap, with no daily or weekly post, is kept ready
-    too: each roadmap followed there, only on its own shards; its first answers then find
-    complete rows (no build asked for)."""
+    too: each roadmap followed there, only on its own shards, unless the bot left it; its
+    first answers then find complete rows (no build asked for)."""
     clock = ManualClock(START)
     study = StudyService(store_db, clock)
     settings = MemberSettingsRepository(store_db)
@@ -649,6 +649,9 @@ async def test_a_server_with_only_followers_is_built_ahead(store_db: Database) -
     await settings.update(G, USERS[3], clock.now(), followed_roadmap="gone")
     await settings.update(G, USERS[4], clock.now(), hide_progress=True)  # follows nothing
     await settings.update(OTHER, USERS[0], clock.now(), time_zone="Asia/Kolkata")
+    # A server the bot was removed from is not kept, whoever follows there.
+    await settings.update(OTHER + 1, USERS[0], clock.now(), followed_roadmap="rm")
+    await ServerSettingsRepository(store_db).update(OTHER + 1, clock.now(), left_at=clock.now())
     repository = SummaryRepository(store_db)
     shard = (G >> 22) % 4
     assert await _kept(repository, ShardPlan(4, (shard,))) == [(G, "gone"), (G, "rm")]
