@@ -11,6 +11,7 @@ check_yourself.py.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 import discord
@@ -28,15 +29,23 @@ from bot.cogs.check_yourself import (
     questions_of,
 )
 from bot.cogs.groups import SubcommandCog, subcommand
-from bot.cogs.kind_buttons import DmKindButton, OwnedKindButton
+from bot.cogs.kind_buttons import DmKindButton, KindButton, OwnedKindButton
 from bot.cogs.topic_card import topic_view_card
 from bot.errors import StudyError
 from bot.render import study_loop as views
-from bot.render.custom_ids import DmReviewAnswer, DmReviewRating, ReviewAnswer, ReviewRating
+from bot.render.custom_ids import (
+    DmReviewAnswer,
+    DmReviewRating,
+    ReviewAnswer,
+    ReviewRating,
+    UnversionedDmRating,
+    UnversionedRating,
+)
 from bot.render.payload import Message
 from bot.render.to_discord import edit_kwargs, send_kwargs
 from bot.roadmap.catalog import require_topic
 from bot.roadmap.model import Answer, Roadmap, SelfCheck, Topic
+from bot.services.progress import ReviewGone
 from bot.services.review import Rating, review_question, suggested_rating
 from bot.services.self_check import (
     Feedback,
@@ -74,11 +83,14 @@ def _rating_view(
     roadmap_id: str,
     topic_id: str,
     suggested: Rating | None,
+    *,
+    version: int,
     dm_guild_id: int | None = None,
 ) -> discord.ui.View:
+    """The four rating buttons for the card of `version` (CardState.version) as it was shown."""
     buttons: list[ReviewRatingButton] = []
     for rating, label in views.RATING_BUTTONS:
-        spec = ReviewRating(owner_id, roadmap_id, topic_id, int(rating))
+        spec = ReviewRating(owner_id, roadmap_id, topic_id, int(rating), version)
         # The suggested rating stands out.
         style = discord.ButtonStyle.success if rating == suggested else None
         if dm_guild_id is None:
@@ -108,7 +120,10 @@ def review_card(
     index = review_question(check, owner_id, topic.id, item.card)
     if check is None or index < 0:
         message = views.review_summary(topic, due)
-        return message, _rating_view(owner_id, roadmap.id, topic.id, None, dm_guild_id)
+        view = _rating_view(
+            owner_id, roadmap.id, topic.id, None, version=item.card.version, dm_guild_id=dm_guild_id
+        )
+        return message, view
     shown = _shown_review_question(check, owner_id, topic, index)
     fingerprint = check_fingerprint(check)
     view = persistent_view(
@@ -138,6 +153,22 @@ class ReviewAnswerButton(OwnedKindButton[ReviewAnswer], kind=ReviewAnswer):
             await answer(interaction, TOPIC_LEFT if spec else OUTDATED, ephemeral=True)
             return
         roadmap, topic = found
+        guild_id = self.dm_guild_id or interaction.guild_id
+        assert guild_id is not None  # a review button is pressed in its server or in a DM
+        # The card as it is now: the ratings shown with this answer rate this version of it.
+        card = await _bot(interaction).services.study.review_card(
+            guild_id, spec.owner_id, roadmap, topic
+        )
+        if card is None:
+            raise ReviewGone("This topic has no review card any more (it was reset).")
+        ratings = partial(
+            _rating_view,
+            spec.owner_id,
+            roadmap.id,
+            topic.id,
+            version=card.version,
+            dm_guild_id=self.dm_guild_id,
+        )
         check = questions_of(topic)
         if (
             check is None
@@ -147,8 +178,7 @@ class ReviewAnswerButton(OwnedKindButton[ReviewAnswer], kind=ReviewAnswer):
             # The questions changed: rate from memory instead.
             text = "The questions changed since this review was shown; rate from memory."
             message = views.review_answered(topic, text, Rating.Good)
-            view = _rating_view(spec.owner_id, roadmap.id, topic.id, None, self.dm_guild_id)
-            await answer_edit(interaction, **edit_kwargs(message), view=view)
+            await answer_edit(interaction, **edit_kwargs(message), view=ratings(None))
             return
         question = check.questions[spec.question_index]
         order = answer_order(spec.owner_id, topic.id, spec.question_index, len(question.answers))
@@ -160,8 +190,7 @@ class ReviewAnswerButton(OwnedKindButton[ReviewAnswer], kind=ReviewAnswer):
         feedback = _feedback(chosen, right_answer)
         suggested = suggested_rating(chosen.right)
         message = views.review_answered(topic, views.feedback_line(feedback), suggested)
-        view = _rating_view(spec.owner_id, roadmap.id, topic.id, suggested, self.dm_guild_id)
-        await answer_edit(interaction, **edit_kwargs(message), view=view)
+        await answer_edit(interaction, **edit_kwargs(message), view=ratings(suggested))
 
 
 def _feedback(chosen: Answer, right_answer: Answer) -> Feedback:
@@ -184,7 +213,12 @@ class ReviewRatingButton(OwnedKindButton[ReviewRating], kind=ReviewRating):
             await answer(interaction, TOPIC_LEFT if spec else OUTDATED, ephemeral=True)
             return
         rated = await bot.services.study.rate_review(
-            guild_id, spec.owner_id, roadmap, spec.topic_id, Rating(spec.rating)
+            guild_id,
+            spec.owner_id,
+            roadmap,
+            spec.topic_id,
+            Rating(spec.rating),
+            version=spec.version,
         )
         log.info(
             "review topic=%s rating=%d guild=%s member=%s saved=%s",
@@ -208,6 +242,29 @@ class DmReviewAnswerButton(DmKindButton[ReviewAnswer], ReviewAnswerButton, kind=
 
 class DmReviewRatingButton(DmKindButton[ReviewRating], ReviewRatingButton, kind=DmReviewRating):
     """Again / Hard / Good / Easy in a reminder DM (`yv:`), as DmReviewAnswerButton."""
+
+
+#: The answer to a rating button written before ratings carried the card's version.
+UNVERSIONED = (
+    "This rating button is from before an update and cannot tell which review it answers; "
+    "run `/roadmap review` for the one due now."
+)
+
+
+class UnversionedRatingButton(KindButton[UnversionedRating], kind=UnversionedRating):
+    """A rating button without the card's version (`rv:` as written before): read, and
+    answered without rating, since the review it was shown for may not be the one due now.
+    Rating messages are ephemeral or in the member's DM, so only the member sees it."""
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        await answer(interaction, UNVERSIONED, ephemeral=True)
+
+
+class UnversionedDmRatingButton(KindButton[UnversionedDmRating], kind=UnversionedDmRating):
+    """An UnversionedRatingButton in a reminder DM (`yv:` without the version)."""
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        await answer(interaction, UNVERSIONED, ephemeral=True)
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -283,4 +340,6 @@ PERSISTENT_ITEMS = (
     ReviewRatingButton,
     DmReviewAnswerButton,
     DmReviewRatingButton,
+    UnversionedRatingButton,
+    UnversionedDmRatingButton,
 )

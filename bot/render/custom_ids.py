@@ -15,6 +15,8 @@ can press its buttons, and the cogs refuse these ids anywhere but in a DM.
 
 The ids of the older buttons (`study:done:...`, `study:forget:...`: `TopicPress`,
 `ForgetAnswer`) are kept as they were written: words for the action, snowflakes in decimal.
+Rating buttons written before they carried the card's version (`UnversionedRating`,
+`UnversionedDmRating`) are read too, and answered without rating.
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ FINGERPRINT = _Part(_FINGERPRINT)
 POSITION = _Part("[0-9]", str, int)  # a question's index or a shown answer's, 0-based
 RATING = _Part("[1-4]", str, int)  # fsrs's Again / Hard / Good / Easy
 DECIMAL = _Part("[0-9]{1,20}", str, _read_decimal)  # the older buttons' snowflakes
+VERSION = SNOWFLAKE  # a review card's version: whole seconds, in base 36 (6 characters today)
 
 
 class _CustomId:
@@ -203,15 +206,18 @@ class ReviewAnswer(_CustomId):
     position: int
 
 
-@_layout("rv", SNOWFLAKE, CONTENT_ID, CONTENT_ID, RATING)
+@_layout("rv", SNOWFLAKE, CONTENT_ID, CONTENT_ID, RATING, VERSION)
 @dataclass(frozen=True, slots=True)
 class ReviewRating(_CustomId):
-    """Again / Hard / Good / Easy under a review: `rating` is fsrs's number, 1 to 4."""
+    """Again / Hard / Good / Easy under a review: `rating` is fsrs's number, 1 to 4, and
+    `version` the card's version when its question was shown (`CardState.version`): a
+    button shown before the card's last rating is refused instead of rating it again."""
 
     owner_id: int
     roadmap_id: str
     topic_id: str
     rating: int
+    version: int
 
 
 @_layout("dp", _action("dnc"), CONTENT_ID, CONTENT_ID)
@@ -330,6 +336,7 @@ class DmReviewRating(_InDm[ReviewRating]):
     roadmap_id: str
     topic_id: str
     rating: int
+    version: int
 
 
 @_layout("nm", SNOWFLAKE)
@@ -339,6 +346,30 @@ class NotifyMe(_CustomId):
     presser (the server is the interaction's; the press checks the role is still the one)."""
 
     role_id: int
+
+
+@_layout("rv", SNOWFLAKE, CONTENT_ID, CONTENT_ID, RATING)
+@dataclass(frozen=True, slots=True)
+class UnversionedRating(_CustomId):
+    """A rating button written before ratings carried the card's version (`rv:` without it).
+    Read so that its press is answered, never rated: it cannot tell whether the review it
+    was shown for is the one due now."""
+
+    owner_id: int
+    roadmap_id: str
+    topic_id: str
+    rating: int
+
+
+@_layout("yv", SNOWFLAKE, CONTENT_ID, CONTENT_ID, RATING)
+@dataclass(frozen=True, slots=True)
+class UnversionedDmRating(_CustomId):
+    """An UnversionedRating in a reminder DM (`yv:` without the version)."""
+
+    guild_id: int
+    roadmap_id: str
+    topic_id: str
+    rating: int
 
 
 @_layout(
@@ -386,5 +417,11 @@ KINDS: tuple[type[_CustomId], ...] = (
     DmReviewRating,
 )
 
-#: The older buttons' kinds (`study:` ids), kept as they were written.
-OLDER_KINDS: tuple[type[_CustomId], ...] = (TopicPress, ForgetAnswer)
+#: The older buttons' kinds (`study:` ids, and ratings without the card's version), read as
+#: they were written.
+OLDER_KINDS: tuple[type[_CustomId], ...] = (
+    TopicPress,
+    ForgetAnswer,
+    UnversionedRating,
+    UnversionedDmRating,
+)

@@ -113,6 +113,15 @@ class ReviewGone(StudyError):
     """A review button whose card is gone (reset, forgotten) or whose topic left the content."""
 
 
+class ReviewAnswered(StudyError):
+    """A rating button shown before the card's last rating: that review is answered already."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This review was already answered; run `/roadmap review` for the next one."
+        )
+
+
 class StudyService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._progress = ProgressRepository(db)
@@ -338,10 +347,20 @@ class StudyService:
         return due
 
     async def rate_review(
-        self, guild_id: int, user_id: int, roadmap: Roadmap, topic_id: str, rating: Rating
+        self,
+        guild_id: int,
+        user_id: int,
+        roadmap: Roadmap,
+        topic_id: str,
+        rating: Rating,
+        *,
+        version: int,
     ) -> RatedReview:
-        """Rate the member's card of the topic now (ReviewGone when it has none). A second
-        press of a rating already given saves nothing (`saved` False) and says when it is due."""
+        """Rate the member's card of the topic now (ReviewGone when it has none). `version` is
+        the card's `version` when the question was shown: a button shown before the card's last
+        rating raises ReviewAnswered, so no old button rates a review the member never saw. A
+        card of that version that is not due saves nothing (`saved` False) and says when it is
+        due."""
         live_id = roadmap.resolve(topic_id)
         topic = roadmap.topic(live_id) if live_id else None
         stage = roadmap.stage_of(topic.id) if topic else None
@@ -352,6 +371,8 @@ class StudyService:
         if found is None:
             raise ReviewGone("This topic has no review card any more (it was reset).")
         stored_id, card = found
+        if card.version != version:
+            raise ReviewAnswered
         today = self._scheduler.today(zone)
         saved = False
         if card.is_due(today):

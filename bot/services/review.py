@@ -86,6 +86,12 @@ class CardState:
         if self.last_review.tzinfo is None:
             raise ValueError("last_review must be an aware datetime")
 
+    @property
+    def version(self) -> int:
+        """Which review of the card this is: its last review in whole seconds. A rating button
+        carries it, so a button shown before the card's last rating cannot rate it again."""
+        return int(self.last_review.timestamp())
+
     def is_due(self, today: date) -> bool:
         """Whether the card is due on the local day `today` (or was before, and not reviewed)."""
         return self.due <= today

@@ -248,6 +248,51 @@ async def test_reviews_can_be_turned_off_in_settings(
     assert "rated Good" in rated.content
 
 
+async def test_an_old_rating_button_is_refused_once_its_review_is_answered(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
+) -> None:
+    """Two review messages of one card: rated from the first, the second's buttons must not
+    rate the card again, not even once it is due again (its question was never seen then)."""
+    await launch()
+    await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="http")
+    clock.advance(days=3)
+    first = await emulator.slash(sample.guild, sample.alice, "roadmap review")
+    second = await emulator.slash(sample.guild, sample.alice, "roadmap review")
+    assert second.message is not None
+    old_ids = {str(b["label"]): str(b["custom_id"]) for b in second.message.buttons()}
+    assert all(len(custom_id) <= 100 for custom_id in old_ids.values())
+    rated = await emulator.click(first, "Again", sample.alice)
+    assert "rated Again: next review <t:" in rated.content
+    due_day = datetime.fromtimestamp(_timestamp(rated.content), UTC).date()
+    clock.advance(days=(due_day - clock.now().date()).days)
+    back = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    assert back.content.startswith("🔁 1 review due today")  # due again
+
+    refused = await emulator.click(second, old_ids["Easy"], sample.alice)
+    assert refused.ephemeral
+    assert refused.text() == (
+        "This review was already answered; run `/roadmap review` for the next one."
+    )
+    still = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    assert still.content.startswith("🔁 1 review due today")  # not rated by the old button
+    fresh = await emulator.slash(sample.guild, sample.alice, "roadmap review")
+    assert "rated Good" in (await emulator.click(fresh, "Good", sample.alice)).content
+
+    # A button written before ratings carried the card's version (`rv:` without it, on a
+    # message sent by an older bot) is read and answered, and rates nothing.
+    clock.advance(days=60)
+    older = await emulator.slash(sample.guild, sample.alice, "roadmap review")
+    assert older.message is not None
+    good = next(b for b in older.message.buttons() if b["label"] == "Good")
+    good["custom_id"] = str(good["custom_id"]).rsplit(":", 1)[0]  # as written before
+    assert re.fullmatch(r"rv:[0-9a-z]+:python-backend:http:3", good["custom_id"])
+    answered = await emulator.click(older, good["custom_id"], sample.alice)
+    assert answered.ephemeral and "from before an update" in answered.text()
+    assert "`/roadmap review`" in answered.text()
+    due = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    assert due.content.startswith("🔁 1 review due today")
+
+
 async def test_topic_opens_a_later_stage_without_changing_any_status(
     emulator: Emulator, sample: StandardWorld, launch: Launch
 ) -> None:

@@ -19,6 +19,8 @@ from bot.cogs.study_loop import (
     DmReviewRatingButton,
     ReviewAnswerButton,
     ReviewRatingButton,
+    UnversionedDmRatingButton,
+    UnversionedRatingButton,
 )
 from bot.cogs.topic_card import TopicButton
 from bot.render import custom_ids as ids
@@ -29,13 +31,15 @@ SPECS: list[tuple[type[KindButton[Any]], Any]] = [
     (CheckStartButton, ids.CheckStart(MEMBER, "python", "loops")),
     (CheckAnswerButton, ids.CheckAnswer(MEMBER, "python", "loops", Progress((True,)), "0a1b", 2)),
     (ReviewAnswerButton, ids.ReviewAnswer(MEMBER, "python", "loops", 1, "0a1b", 0)),
-    (ReviewRatingButton, ids.ReviewRating(MEMBER, "python", "loops", 3)),
+    (ReviewRatingButton, ids.ReviewRating(MEMBER, "python", "loops", 3, 1_796_000_000)),
     (ReminderTopicItem, ids.ReminderTopicButton("e", GUILD, MEMBER, "python", "loops")),
     (ReminderMemberItem, ids.ReminderMemberButton("x", GUILD, MEMBER)),
     (DailyPostItem, ids.DailyPostButton("c", "python", "loops")),
     (NotifyMeItem, ids.NotifyMe(GUILD + 5)),
     (TopicButton, ids.TopicPress("ex", MEMBER, "python", "loops")),
     (ForgetButton, ids.ForgetAnswer("yes", MEMBER)),
+    (UnversionedRatingButton, ids.UnversionedRating(MEMBER, "python", "loops", 3)),
+    (UnversionedDmRatingButton, ids.UnversionedDmRating(GUILD, "python", "loops", 3)),
 ]
 DM_SPECS: list[tuple[type[KindButton[Any]], Any]] = [
     (DmCheckAnswerButton, ids.DmCheckAnswer.of(GUILD, SPECS[1][1])),
@@ -83,7 +87,8 @@ async def test_an_id_that_is_not_canonical_belongs_to_nobody(
     if isinstance(spec, ids.TopicPress | ids.ForgetAnswer):
         custom_id = spec.custom_id.replace(str(MEMBER), f"0{MEMBER}", 1)
     else:
-        snowflake = ids.to_base36(spec.role_id if isinstance(spec, ids.NotifyMe) else MEMBER)
+        first = {ids.NotifyMe: "role_id", ids.UnversionedDmRating: "guild_id"}.get(type(spec))
+        snowflake = ids.to_base36(getattr(spec, first) if first else MEMBER)
         custom_id = spec.custom_id.replace(snowflake, "z" * 13, 1)
     assert custom_id != spec.custom_id and type(spec).parse(custom_id) is None
     pressed = await _press(button, custom_id, _interaction(MEMBER, GUILD))

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+import time
+from datetime import UTC, datetime
 from itertools import combinations
 
 import pytest
@@ -26,6 +28,8 @@ from bot.render.custom_ids import (
     ReviewAnswer,
     ReviewRating,
     TopicPress,
+    UnversionedDmRating,
+    UnversionedRating,
     from_base36,
     to_base36,
 )
@@ -37,6 +41,10 @@ LONGEST_ID = "a" * rules.MAX_ID_LENGTH
 assert rules.id_problem(LONGEST_ID) is None and rules.id_problem(LONGEST_ID + "a") is not None
 ALL_RIGHT = Progress((True,) * rules.QUESTIONS[1])
 LAST_POSITION = rules.ANSWERS[1] - 1
+#: A review card's version (CardState.version: its last review in whole seconds) far ahead:
+#: base 36 writes seconds up to the year 4,000 or so in 7 characters, today's in 6.
+FAR_VERSION = int(datetime(3999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+assert len(to_base36(FAR_VERSION)) == 7 and len(to_base36(int(time.time()))) == 6
 
 LONGEST = [
     CheckStart(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID),
@@ -44,7 +52,7 @@ LONGEST = [
     ReviewAnswer(
         SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, rules.QUESTIONS[1] - 1, "ffff", LAST_POSITION
     ),
-    ReviewRating(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, 4),
+    ReviewRating(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, 4, FAR_VERSION),
     DailyPostButton(DailyPostButton.DONE, LONGEST_ID, LONGEST_ID),
     ReminderTopicButton(
         ReminderTopicButton.EXAMPLE, SNOWFLAKE_MAX, SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID
@@ -55,21 +63,21 @@ LONGEST = [
     DmReviewAnswer(
         SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, rules.QUESTIONS[1] - 1, "ffff", LAST_POSITION
     ),
-    DmReviewRating(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, 4),
+    DmReviewRating(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, 4, FAR_VERSION),
 ]
 
 SMALL = [
     CheckStart(1, "r", "t"),
     CheckAnswer(1, "r", "t", Progress(), "0000", 0),
     ReviewAnswer(1, "r", "t", 0, "0a1b", 0),
-    ReviewRating(1, "r", "t", 1),
+    ReviewRating(1, "r", "t", 1, 0),
     DailyPostButton(DailyPostButton.MY_NEXT, "r", "t"),
     ReminderTopicButton(ReminderTopicButton.CHECK, 1, 2, "r", "t"),
     ReminderMemberButton(ReminderMemberButton.REVIEW, 1, 2),
     NotifyMe(1),
     DmCheckAnswer(1, "r", "t", Progress(), "0000", 0),
     DmReviewAnswer(1, "r", "t", 0, "0a1b", 0),
-    DmReviewRating(1, "r", "t", 1),
+    DmReviewRating(1, "r", "t", 1, 0),
 ]
 
 
@@ -106,14 +114,14 @@ def test_the_longest_ids_are_what_the_kinds_can_make() -> None:
         "CheckStart": 82,
         "CheckAnswer": 92,
         "ReviewAnswer": 91,
-        "ReviewRating": 84,
+        "ReviewRating": 92,
         "DailyPostButton": 70,
         "ReminderTopicButton": 98,
         "ReminderMemberButton": 32,
         "NotifyMe": 16,
         "DmCheckAnswer": 92,
         "DmReviewAnswer": 91,
-        "DmReviewRating": 84,
+        "DmReviewRating": 92,
     }
     # The widest value of each part: 13 base-36 characters, ids of 32, a token of 2.
     assert len(ALL_RIGHT.token()) == 2
@@ -158,9 +166,9 @@ def test_a_dm_kind_is_its_servers_button_for_the_dms_member() -> None:
     assert in_dm.for_member(7) == check
     review = ReviewAnswer(7, "python", "loops", 1, "0a1b", 0)
     assert DmReviewAnswer.of(5, review).for_member(7) == review
-    rating = ReviewRating(7, "python", "loops", 2)
+    rating = ReviewRating(7, "python", "loops", 2, 1_796_000_000)
     assert DmReviewRating.parse(DmReviewRating.of(5, rating).custom_id) == DmReviewRating(
-        5, "python", "loops", 2
+        5, "python", "loops", 2, 1_796_000_000
     )
 
 
@@ -169,8 +177,8 @@ def test_fields_come_back_typed() -> None:
     assert answer == CheckAnswer(999, "python", "loops", Progress((False, True)), "0a1b", 3)
     dm = ReminderTopicButton.parse(f"dm:s:{to_base36(10**18)}:1:python:loops")
     assert dm is not None and (dm.action, dm.guild_id, dm.owner_id) == ("s", 10**18, 1)
-    rating = ReviewRating.parse("rv:1:python:loops:3")
-    assert rating is not None and rating.rating == 3
+    rating = ReviewRating.parse(f"rv:1:python:loops:3:{to_base36(1_796_000_000)}")
+    assert rating is not None and (rating.rating, rating.version) == (3, 1_796_000_000)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +191,8 @@ def test_fields_come_back_typed() -> None:
         "ca:1:python:loops:0:0a1b:3",  # not a progress token
         "ca:1:python:loops:01:0a1b:3",
         "ca:1:python:loops:1:0a1:3",  # a short fingerprint
-        "rv:1:python:loops:5",  # no rating 5
+        "rv:1:python:loops:5:1",  # no rating 5
+        "rv:1:python:loops:3:01",  # a version with a leading zero
         "dp:x:python:loops",  # no such action
         "dm:x:1:2:python:loops",  # Stop carries no topic
         "dm:d:1:2",  # Done needs one
@@ -229,6 +238,18 @@ def test_the_older_ids_are_read_and_written_as_before() -> None:
         assert found is not None and found.custom_id == custom_id
         assert [k for k in (*KINDS, *OLDER_KINDS) if k.parse(custom_id)] == [kind]
     assert TopicPress.parse("study:skip:7:python:loops") == TopicPress("skip", 7, "python", "loops")
+    # Ratings written before they carried the card's version: read (to be answered), apart
+    # from the versioned kinds.
+    longest_rating = UnversionedRating(SNOWFLAKE_MAX, LONGEST_ID, LONGEST_ID, 4)
+    assert len(longest_rating.custom_id) == 84 <= CUSTOM_ID_MAX
+    for kind, custom_id in [
+        (UnversionedRating, "rv:1:python:loops:3"),
+        (UnversionedDmRating, "yv:1:python:loops:3"),
+    ]:
+        found = kind.parse(custom_id)
+        assert found is not None and found.custom_id == custom_id
+        assert [k for k in (*KINDS, *OLDER_KINDS) if k.parse(custom_id)] == [kind]
+    assert UnversionedRating.parse("rv:1:python:loops:3:1") is None
     assert ForgetAnswer.parse("study:forget:yes:7") == ForgetAnswer("yes", 7)
     for refused in (
         "study:done:042:python:loops",  # a leading zero: no button wrote it

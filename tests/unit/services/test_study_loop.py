@@ -14,7 +14,7 @@ from bot.records import DONE, SKIPPED
 from bot.roadmap.model import Roadmap
 from bot.services.clock import ManualClock
 from bot.services.members import MemberService
-from bot.services.progress import ReviewGone, StudyService
+from bot.services.progress import ReviewAnswered, ReviewGone, StudyService
 from bot.services.review import CardState, Rating, due_day, study_scheduler
 from bot.services.self_check import Score
 from bot.store.database import Database
@@ -85,15 +85,47 @@ async def test_each_rating_reschedules_the_card_as_fsrs_does(
     expected, _ = study_scheduler().review_card(
         CardState.from_row(stored.as_row()).to_card(), rating, review_datetime=clock.now()
     )
-    rated = await study.rate_review(GUILD, ALICE, roadmap, "setup", rating)
+    shown = CardState.from_row(stored.as_row()).version  # the card when it was shown
+    rated = await study.rate_review(GUILD, ALICE, roadmap, "setup", rating, version=shown)
     assert rated.saved and rated.rating == int(rating)
     assert rated.card.due == due_day(clock.now(), expected.due, UTC)
     assert rated.card.due > date(2024, 5, 18)
     assert rated.next_due_at == datetime.combine(rated.card.due, time(), UTC)
     assert rated.remaining.count == 0
-    # A second press of the same rating changes nothing.
-    twice = await study.rate_review(GUILD, ALICE, roadmap, "setup", rating)
-    assert not twice.saved and twice.card == rated.card
+    assert rated.card.version != shown
+    # A second press of a button shown before that rating is refused and changes nothing.
+    with pytest.raises(ReviewAnswered, match="already answered; run `/roadmap review`"):
+        await study.rate_review(GUILD, ALICE, roadmap, "setup", rating, version=shown)
+    # One of the card as it is now, not due: saves nothing either, and says when it is due.
+    again = await study.rate_review(
+        GUILD, ALICE, roadmap, "setup", rating, version=rated.card.version
+    )
+    assert not again.saved and again.card == rated.card
+    (after,) = await ReviewRepository(db).cards(GUILD, ALICE, roadmap.id)
+    assert CardState.from_row(after.as_row()) == rated.card
+
+
+async def test_an_old_rating_button_cannot_rate_the_next_review_of_its_card(
+    study: StudyService, roadmap: Roadmap, clock: ManualClock, db: Database
+) -> None:
+    """Rated Again, the card comes due again; the buttons of the review answered before must
+    not rate this one, whose question the member has not seen."""
+    await study.mark(GUILD, ALICE, roadmap, "setup", DONE)
+    clock.advance(days=3)
+    (stored,) = await ReviewRepository(db).cards(GUILD, ALICE, roadmap.id)
+    shown = CardState.from_row(stored.as_row()).version
+    first = await study.rate_review(GUILD, ALICE, roadmap, "setup", Rating.Again, version=shown)
+    assert first.saved
+    clock.advance(days=(first.card.due - clock.now().date()).days)
+    assert (await study.reviews_due(GUILD, ALICE, roadmap)).count == 1  # due again
+    with pytest.raises(ReviewAnswered):
+        await study.rate_review(GUILD, ALICE, roadmap, "setup", Rating.Easy, version=shown)
+    (after,) = await ReviewRepository(db).cards(GUILD, ALICE, roadmap.id)
+    assert CardState.from_row(after.as_row()) == first.card  # not rated again
+    now = await study.rate_review(
+        GUILD, ALICE, roadmap, "setup", Rating.Good, version=first.card.version
+    )
+    assert now.saved
 
 
 async def test_reviews_can_be_turned_off_and_on(
@@ -124,11 +156,12 @@ async def test_cards_follow_replaces_and_a_removed_topic_is_never_due(
     )
     due = await study.reviews_due(GUILD, ALICE, after)
     assert [(item.topic.id, item.stored_topic_id) for item in due.due] == [("functions", "defs")]
-    rated = await study.rate_review(GUILD, ALICE, after, "functions", Rating.Good)
+    shown = due.due[0].card.version
+    rated = await study.rate_review(GUILD, ALICE, after, "functions", Rating.Good, version=shown)
     assert rated.saved and rated.topic.id == "functions"
     assert (await study.reviews_due(GUILD, ALICE, after)).count == 0
     with pytest.raises(ReviewGone):
-        await study.rate_review(GUILD, ALICE, after, "loops", Rating.Good)
+        await study.rate_review(GUILD, ALICE, after, "loops", Rating.Good, version=shown)
 
 
 async def test_a_skipped_topic_counts_for_the_stage_only_once_its_check_is_passed(
