@@ -22,7 +22,7 @@ from bot.cogs.answers import answer, answer_edit
 from bot.cogs.buttons import OwnedButton, persistent_view
 from bot.cogs.events import announce_mark
 from bot.records import DONE, IN_PROGRESS, SKIPPED
-from bot.render.custom_ids import from_base36, to_base36
+from bot.render.custom_ids import SkipStageAnswer, UndoMark
 from bot.render.moderation import role_taken_back_line
 from bot.render.progress_card import where_line
 from bot.render.text import no_pings, one_line
@@ -35,13 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SKIP_STAGE_TEMPLATE = re.compile(
-    r"study:skipstage:(?P<answer>yes|no):(?P<owner>[0-9a-z]{1,13}):(?P<stage>[a-z0-9-]{1,32})"
-)
-UNDO_TEMPLATE = re.compile(
-    r"study:undo:(?P<owner>[0-9a-z]{1,13}):(?P<given>[ds]):(?P<before>[dspn]):"
-    r"(?P<roadmap>[a-z0-9-]{1,32}):(?P<topic>[a-z0-9-]{1,32})"
-)
 _CODES = {DONE: "d", SKIPPED: "s", IN_PROGRESS: "p", None: "n"}
 _STATUSES = {code: status for status, code in _CODES.items()}
 _BACK_TO = {DONE: "done", SKIPPED: "skipped", IN_PROGRESS: "in progress", None: "not started"}
@@ -60,7 +53,7 @@ def _titles(topics: list[str]) -> str:
 
 
 class SkipStageButton(
-    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=SKIP_STAGE_TEMPLATE
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=SkipStageAnswer.TEMPLATE
 ):
     """ "Skip them" / "Cancel" under the question."""
 
@@ -76,7 +69,7 @@ class SkipStageButton(
             discord.ui.Button(
                 label=label if count or not yes else "Skip them",
                 style=discord.ButtonStyle.primary if yes else discord.ButtonStyle.secondary,
-                custom_id=f"study:skipstage:{answer}:{to_base36(owner_id)}:{stage_id}",
+                custom_id=SkipStageAnswer(answer, owner_id, stage_id).custom_id,
             )
         )
         self.answer, self.owner_id, self.stage_id = answer, owner_id, stage_id
@@ -85,7 +78,10 @@ class SkipStageButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> SkipStageButton:
-        return cls(match["answer"], from_base36(match["owner"]) or 0, match["stage"])
+        spec = SkipStageAnswer.from_match(match)
+        if spec is None:  # not an id the bot wrote: it belongs to nobody
+            return cls("no", 0, match["stage_id"])
+        return cls(spec.answer, spec.owner_id, spec.stage_id)
 
     async def press(self, interaction: discord.Interaction) -> None:
         if self.answer != "yes":
@@ -161,7 +157,7 @@ async def ask_stage_skip(interaction: discord.Interaction, stage_text: str) -> N
 
 
 class UndoButton(
-    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNDO_TEMPLATE
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=UndoMark.TEMPLATE
 ):
     """Undo under the card after Done or Skip."""
 
@@ -174,10 +170,9 @@ class UndoButton(
             discord.ui.Button(
                 label="Undo",
                 style=discord.ButtonStyle.secondary,
-                custom_id=(
-                    f"study:undo:{to_base36(owner_id)}:{_CODES[given]}:{_CODES[before]}:"
-                    f"{roadmap_id}:{topic_id}"
-                ),
+                custom_id=UndoMark(
+                    owner_id, _CODES[given], _CODES[before], roadmap_id, topic_id
+                ).custom_id,
             )
         )
         self.owner_id, self.given, self.before = owner_id, given, before
@@ -187,14 +182,15 @@ class UndoButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> UndoButton:
+        spec = UndoMark.from_match(match)
         given = _STATUSES[match["given"]]
         assert given is not None  # the template allows d and s only
         return cls(
-            from_base36(match["owner"]) or 0,
+            spec.owner_id if spec is not None else 0,  # 0: not an id the bot wrote, nobody's
             given,
             _STATUSES[match["before"]],
-            match["roadmap"],
-            match["topic"],
+            match["roadmap_id"],
+            match["topic_id"],
         )
 
     async def press(self, interaction: discord.Interaction) -> None:

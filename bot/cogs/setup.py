@@ -28,7 +28,7 @@ from bot.cogs.daily import check_daily_channel
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.errors import StudyError
 from bot.render import daily_status as views
-from bot.render.custom_ids import from_base36, to_base36
+from bot.render.custom_ids import SetupPart
 from bot.render.daily import daily_post_for
 from bot.render.payload import Message
 from bot.render.text import no_pings, one_line
@@ -41,11 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# study:setup:<part>:<owner, base 36>:<HHMM>:<IANA zone>; at most 15 + 13 + 6 + 40 characters.
-SETUP_TEMPLATE = re.compile(
-    r"study:setup:(?P<part>ch|ro|rm|ok):(?P<owner>[0-9a-z]{1,13}):"
-    r"(?P<time>[0-9]{4}):(?P<zone>[A-Za-z0-9/_+-]{1,40})"
-)
 #: Discord's limit of options in one select.
 SELECT_OPTIONS_MAX = 25
 COMMON_TIMES = ("07:00", "08:00", "09:00", "12:00", "17:00", "18:00", "19:00", "20:00", "21:00")
@@ -63,10 +58,7 @@ class Draft:
     roadmap_id: str | None = None
 
     def custom_id(self, part: str) -> str:
-        return (
-            f"study:setup:{part}:{to_base36(self.owner_id)}:"
-            f"{self.time_text.replace(':', '')}:{self.zone}"
-        )
+        return SetupPart(part, self.owner_id, self.time_text.replace(":", ""), self.zone).custom_id
 
 
 def _bot(interaction: discord.Interaction) -> StudyBot:
@@ -95,16 +87,16 @@ def draft_from_message(
     for row in message.components:
         for item in getattr(row, "children", ()):
             custom_id = getattr(item, "custom_id", None) or ""
-            match = SETUP_TEMPLATE.fullmatch(custom_id)
-            if match is None or not isinstance(item, discord.SelectMenu):
+            spec = SetupPart.parse(custom_id)
+            if spec is None or not isinstance(item, discord.SelectMenu):
                 continue
             defaults = [value.id for value in item.default_values]
             chosen = [option.value for option in item.options if option.default]
-            if match["part"] == "ch" and defaults:
+            if spec.part == "ch" and defaults:
                 draft = replace(draft, channel_id=int(defaults[0]))
-            elif match["part"] == "ro" and defaults:
+            elif spec.part == "ro" and defaults:
                 draft = replace(draft, role_id=int(defaults[0]))
-            elif match["part"] == "rm" and chosen:
+            elif spec.part == "rm" and chosen:
                 draft = replace(draft, roadmap_id=chosen[0])
     return draft
 
@@ -124,7 +116,9 @@ def setup_text(draft: Draft, post: FirstPost | None) -> str:
     return "\n".join(lines)
 
 
-class SetupItem(OwnedButton, discord.ui.DynamicItem[discord.ui.Item[Any]], template=SETUP_TEMPLATE):
+class SetupItem(
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Item[Any]], template=SetupPart.TEMPLATE
+):
     """Any component of the setup message; its `part` says which."""
 
     not_yours = (
@@ -145,7 +139,8 @@ class SetupItem(OwnedButton, discord.ui.DynamicItem[discord.ui.Item[Any]], templ
         item: discord.ui.Item[Any],
         match: re.Match[str],
     ) -> SetupItem:
-        owner_id = from_base36(match["owner"]) or 0
+        spec = SetupPart.from_match(match)
+        owner_id = spec.owner_id if spec is not None else 0  # 0: not the bot's id, nobody's
         digits = match["time"]
         draft = draft_from_message(
             interaction.message, owner_id, f"{digits[:2]}:{digits[2:]}", match["zone"]

@@ -402,6 +402,47 @@ class ForgetAnswer(_CustomId):
     owner_id: int
 
 
+@_layout("study:skipstage", _word("yes", "no"), SNOWFLAKE, CONTENT_ID)
+@dataclass(frozen=True, slots=True)
+class SkipStageAnswer(_CustomId):
+    """ "Skip them" (yes) / "Cancel" (no) under `/roadmap skip stage:`'s question."""
+
+    answer: str
+    owner_id: int
+    stage_id: str
+
+
+@_layout("study:undo", SNOWFLAKE, _action("ds"), _action("dspn"), CONTENT_ID, CONTENT_ID)
+@dataclass(frozen=True, slots=True)
+class UndoMark(_CustomId):
+    """Undo under the card after Done or Skip: the status `given` (d, s) and the one before
+    (d, s, p for in progress, n for not started)."""
+
+    owner_id: int
+    given: str
+    before: str
+    roadmap_id: str
+    topic_id: str
+
+
+#: A daily time as the setup carries it: HHMM.
+HHMM = _Part("(?:[01][0-9]|2[0-3])[0-5][0-9]")
+#: An IANA zone name (the longest, America/Argentina/ComodRivadavia, has 32 characters).
+ZONE = _Part(r"[A-Za-z0-9/_+-]{1,40}")
+
+
+@_layout("study:setup", _word("ch", "ro", "rm", "ok"), SNOWFLAKE, HHMM, ZONE)
+@dataclass(frozen=True, slots=True)
+class SetupPart(_CustomId):
+    """A component of `/roadmap-admin setup`'s message: the channel, role and roadmap selects
+    and Confirm, each carrying the moderator, the time (HHMM) and the zone."""
+
+    part: str
+    owner_id: int
+    time: str
+    zone: str
+
+
 #: Every kind, for registering and for the length test.
 KINDS: tuple[type[_CustomId], ...] = (
     CheckStart,
@@ -416,6 +457,9 @@ KINDS: tuple[type[_CustomId], ...] = (
     DmReviewAnswer,
     DmReviewRating,
 )
+
+#: The `study:` kinds the cogs draw themselves (catch-up's and setup's), in that namespace.
+STUDY_KINDS: tuple[type[_CustomId], ...] = (SkipStageAnswer, UndoMark, SetupPart)
 
 #: The older buttons' kinds (`study:` ids, and ratings without the card's version), read as
 #: they were written.

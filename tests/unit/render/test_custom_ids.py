@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+import zoneinfo
 from datetime import UTC, datetime
 from itertools import combinations
 
@@ -15,6 +16,7 @@ from bot.render.custom_ids import (
     KINDS,
     OLDER_KINDS,
     SNOWFLAKE_MAX,
+    STUDY_KINDS,
     CheckAnswer,
     CheckStart,
     DailyPostButton,
@@ -27,7 +29,10 @@ from bot.render.custom_ids import (
     ReminderTopicButton,
     ReviewAnswer,
     ReviewRating,
+    SetupPart,
+    SkipStageAnswer,
     TopicPress,
+    UndoMark,
     UnversionedDmRating,
     UnversionedRating,
     from_base36,
@@ -258,3 +263,51 @@ def test_the_older_ids_are_read_and_written_as_before() -> None:
         "study:done:7:Python:loops",
     ):
         assert all(kind.parse(refused) is None for kind in (*KINDS, *OLDER_KINDS)), refused
+
+
+#: The longest IANA zone name this machine knows.
+LONGEST_ZONE = max(zoneinfo.available_timezones(), key=len)
+
+
+def test_the_cogs_study_ids_fit_and_round_trip() -> None:
+    """Catch-up's skip-stage and undo ids and setup's: the longest each can make fits in 100
+    characters (a zone of the template's 40 characters, longer than any IANA name, too)."""
+    longest = [
+        SkipStageAnswer("yes", SNOWFLAKE_MAX, LONGEST_ID),
+        UndoMark(SNOWFLAKE_MAX, "s", "n", LONGEST_ID, LONGEST_ID),
+        SetupPart("ok", SNOWFLAKE_MAX, "2359", "A" * 40),
+    ]
+    assert {type(b) for b in longest} == set(STUDY_KINDS)
+    lengths = {type(b).__name__: len(b.custom_id) for b in longest}
+    assert lengths == {"SkipStageAnswer": 66, "UndoMark": 94, "SetupPart": 74}
+    assert max(lengths.values()) <= CUSTOM_ID_MAX
+    assert len(LONGEST_ZONE) <= 40
+    assert SetupPart.parse(SetupPart("ok", SNOWFLAKE_MAX, "2359", LONGEST_ZONE).custom_id)
+    assert SetupPart.TEMPLATE.fullmatch(SetupPart("ok", 1, "0930", "A" * 41).custom_id) is None
+    small = [
+        SkipStageAnswer("no", 1, "basics"),
+        UndoMark(1, "d", "p", "python", "loops"),
+        SetupPart("ch", 1, "0930", "Europe/Berlin"),
+    ]
+    every = (*KINDS, *OLDER_KINDS, *STUDY_KINDS)
+    for button in longest + small:
+        assert type(button).parse(button.custom_id) == button
+        assert [k for k in every if k.parse(button.custom_id)] == [type(button)]
+    # The ids as these cogs wrote them before they were kinds read the same.
+    assert SkipStageAnswer.parse("study:skipstage:yes:2s:basics") == SkipStageAnswer(
+        "yes", 100, "basics"
+    )
+    assert UndoMark.parse("study:undo:2s:d:n:python:loops") == UndoMark(
+        100, "d", "n", "python", "loops"
+    )
+    assert SetupPart.parse("study:setup:rm:2s:0930:Europe/Berlin") == SetupPart(
+        "rm", 100, "0930", "Europe/Berlin"
+    )
+    for refused in (
+        "study:skipstage:maybe:1:basics",
+        "study:undo:1:p:n:python:loops",  # Undo of in progress: never given
+        "study:undo:01:d:n:python:loops",  # a leading zero
+        "study:setup:ok:1:2460:UTC",  # no such time
+        "study:setup:xx:1:0930:UTC",
+    ):
+        assert all(kind.parse(refused) is None for kind in every), refused
