@@ -67,17 +67,24 @@ def _first_answer(message) -> str:  # type: ignore[no-untyped-def]
     return str(message.buttons()[0]["custom_id"])
 
 
+async def _post_pinging(emulator, sample, launch, clock, role):  # type: ignore[no-untyped-def]
+    """The bot launched and its first daily post, pinging `role` (which members may opt in
+    to: the post carries Notify me)."""
+    bot = await launch(tick_interval=TICK)
+    await set_daily(emulator, sample, ping_role=role)
+    clock.set(START + timedelta(hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
+    post = posts(emulator, sample.general)[0]
+    assert _labels(post)[-1] == "Notify me"
+    return bot, post
+
+
 async def test_notify_me_toggles_the_pinged_role_and_refuses_a_role_with_permissions(
     emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
 ) -> None:
     learners = sample.guild.add_role("Daily learners", mentionable=True)
     helpers = sample.guild.add_role("Helpers", mentionable=True)
-    bot = await launch(tick_interval=TICK)
-    await set_daily(emulator, sample, ping_role=learners)
-    clock.set(START + timedelta(hours=1))
-    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 1, what="the post")
-    post = posts(emulator, sample.general)[0]
-    assert _labels(post)[-1] == "Notify me"
+    bot, post = await _post_pinging(emulator, sample, launch, clock, learners)
 
     added = await emulator.click(post, "Notify me", sample.alice)
     assert added.ephemeral and "You now have **@Daily learners**" in added.text()
@@ -108,3 +115,35 @@ async def test_notify_me_toggles_the_pinged_role_and_refuses_a_role_with_permiss
 def _bot_role(bot, role):  # type: ignore[no-untyped-def]
     """The bot's cached copy of a world role."""
     return bot.get_guild(role.guild_id).get_role(role.id)
+
+
+async def test_notify_me_is_refused_for_a_role_the_bot_cannot_manage_and_absent_for_powers(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
+) -> None:
+    learners = sample.guild.add_role("Daily learners", mentionable=True)
+    helpers = sample.guild.add_role("Helpers", mentionable=True, permissions=["manage_messages"])
+    bot, post = await _post_pinging(emulator, sample, launch, clock, learners)
+
+    # The role moves above the bot's own: the bot cannot give it any more, and says so.
+    assert sample.guild.bot_role is not None
+    learners.position = sample.guild.bot_role.position + 1
+    emulator.changed(learners)
+    await emulator.wait_for(
+        lambda: _bot_role(bot, learners).position > _bot_role(bot, sample.guild.bot_role).position,
+        what="the role update",
+    )
+    refused = await emulator.click(post, "Notify me", sample.alice)
+    assert refused.ephemeral
+    assert "I cannot manage **@Daily learners**: I need Manage Roles and a role above it" in (
+        refused.text()
+    )
+    assert learners not in sample.alice.roles
+
+    # A schedule pinging a role with permissions: its posts carry no Notify me at all.
+    await set_daily(emulator, sample, ping_role=helpers)
+    clock.set(START + timedelta(days=1, hours=1))
+    await emulator.wait_for(lambda: len(posts(emulator, sample.general)) == 2, what="day two")
+    second = posts(emulator, sample.general)[1]
+    assert second.pinged_role_ids == [helpers.id]  # it does ping the role
+    assert "Notify me" not in _labels(second)
+    assert _labels(second) == ["Done", "My next topic"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.services.clock import ManualClock
 from tests.e2e.conftest import START, Launch
+from tests.e2e.test_next import teaching_catalog
 from tests.e2e.test_reminders import TICK, reminders
 from tests.e2e.test_study_loop import FIRST, TITLES, _answer_all, _button, checked_catalog
 from tests.emulator.server import Emulator
@@ -146,3 +147,39 @@ async def test_dm_check_yourself_and_review_now_record_in_the_dms_server(
     # Rated in the server the DM named: nothing is due there any more.
     there = await emulator.slash(sample.guild, sample.alice, "roadmap review")
     assert "Nothing to review today" in str(there.embed.get("description"))
+
+
+async def test_dm_show_example_and_skip_answer_in_the_dms_server(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A topic whose card does not show all its code: the DM carries Show example, which
+    answers with the code the card leaves out; Skip marks the topic skipped in the DM's
+    server; both only for the member the DM was sent to."""
+    catalog = teaching_catalog(tmp_path)
+    await launch(tick_interval=TICK, catalog=catalog)
+    first, second = catalog.default.topics[:2]
+    await emulator.slash(sample.guild, sample.alice, "roadmap remind set", time="14:00")
+    clock.set(START + timedelta(hours=2))
+    await emulator.wait_for(lambda: len(reminders(emulator, sample.alice)) == 1, what="the DM")
+    dm = reminders(emulator, sample.alice)[0]
+    assert _labels(dm) == ["Done", "Skip", "Show example", "Check yourself", "Stop reminders"]
+
+    refused = await emulator.click(dm, "Show example", sample.bob)
+    assert refused.ephemeral and "sent to another member" in refused.text()
+    shown = await emulator.click(dm, "Show example", sample.alice)
+    assert shown.ephemeral and shown.content == f"In **{sample.guild.name}**:"
+    assert shown.embed["title"] == "Example: Run it from the command line"
+    assert shown.embed["description"] == "```bash\npython add.py\n```"
+    assert dm.edits == []  # the DM itself is untouched
+
+    refused = await emulator.click(dm, "Skip", sample.bob)
+    assert "sent to another member" in refused.text()
+    bob = await emulator.slash(sample.guild, sample.bob, "roadmap next")
+    assert bob.embed["title"] == first.title  # Bob's press changed nothing
+    skipped = await emulator.click(dm, "Skip", sample.alice)
+    assert skipped.ephemeral and f"In **{sample.guild.name}**:" in skipped.text()
+    assert f"**{first.title}** is now skipped ⏭️." in skipped.text()
+    card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    assert card.embed["title"] == second.title  # recorded in the DM's server
+    shown = await emulator.slash(sample.guild, sample.alice, "roadmap topic", topic=first.id)
+    assert shown.content.startswith("Your status: skipped")

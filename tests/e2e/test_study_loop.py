@@ -248,6 +248,32 @@ async def test_reviews_can_be_turned_off_in_settings(
     assert "rated Good" in rated.content
 
 
+async def test_check_without_a_topic_asks_about_the_current_one_when_none_was_just_done(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
+) -> None:
+    """`/roadmap check` with no topic: the topic just done when it has questions and is not
+    checked yet; else (nothing done, or the last one done has no questions) the current one."""
+    await launch(catalog=checked_catalog(tmp_path / "content"))
+    fresh = await emulator.slash(sample.guild, sample.bob, "roadmap check")
+    assert fresh.ephemeral and fresh.embed["title"] == f"Check yourself · {TITLES[FIRST]}"
+    assert "Question 1 of 2" in _description(fresh)
+    # The topic done last has no questions: the current topic (the first, not done) instead.
+    await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="file-handling")
+    current = await emulator.slash(sample.guild, sample.alice, "roadmap check")
+    assert current.embed["title"] == f"Check yourself · {TITLES[FIRST]}"
+    # Once the first is done and checked, the current topic is the second.
+    await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=FIRST)
+    passed = await _answer_all(
+        emulator,
+        sample,
+        await emulator.slash(sample.guild, sample.alice, "roadmap check"),
+        ["A tuple", "Three"],
+    )
+    assert "is checked" in _description(passed)
+    after = await emulator.slash(sample.guild, sample.alice, "roadmap check")
+    assert after.embed["title"] == f"Check yourself · {TITLES[SECOND]}"
+
+
 async def test_an_old_rating_button_is_refused_once_its_review_is_answered(
     emulator: Emulator, sample: StandardWorld, launch: Launch, clock: ManualClock
 ) -> None:
