@@ -304,7 +304,7 @@ class StudyLoop(SubcommandCog):
             chosen = await self.bot.services.study.check_topic(guild_id, user_id, roadmap)
         if chosen is None:
             raise StudyError(
-                "You finished the roadmap: name a topic to check, e.g. `/roadmap check topic:...`."
+                "No topic is left to study: name one to check, e.g. `/roadmap check topic:...`."
             )
         await answer(interaction, **check_send(user_id, roadmap.id, chosen), ephemeral=True)
 

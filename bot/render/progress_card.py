@@ -12,10 +12,14 @@ from bot.render import limits
 from bot.render.parts import capped_size
 from bot.render.payload import DONE_COLOUR, NEUTRAL_COLOUR, TOPIC_COLOUR, Embed, Message
 from bot.render.progress import bar
-from bot.render.study_loop import CHECKED_MARK, reviews_due_line
+from bot.render.study_loop import (
+    CHECKED_MARK,
+    reviews_due_line,
+    roadmap_complete,
+    waiting_checks_line,
+)
 from bot.render.text import no_pings, one_line
 from bot.render.topic import standing_line
-from bot.services.completion import roadmap_completion
 from bot.services.progress import MarkResult, ProgressSummary
 from bot.services.standing import StageProgress, Standing
 from bot.services.streaks import FREEZES_MAX, Streak
@@ -35,27 +39,6 @@ def where_line(standing: Standing) -> str:
     """`Stage 2/6 · 7 of 20 topics · 35%` (the stage of the next topic; the last when finished)."""
     number = standing.next_stage.number if standing.next_stage else standing.stage_count
     return standing_line(number, standing.stage_count, standing.done, standing.total)
-
-
-def roadmap_complete(standing: Standing) -> bool:
-    """Whether every stage is complete by the one rule (completion.py): only then is the
-    roadmap "finished". No topic left (`standing.finished`) can still leave skipped topics that
-    count only once their check is passed."""
-    return standing.total > 0 and all(standing.stage_complete(s.stage) for s in standing.stages)
-
-
-def waiting_checks_line(standing: Standing) -> str:
-    """For a member with no topic left whose roadmap is not complete: how many skipped topics
-    still wait for their check, and how to pass it."""
-    waiting = sum(
-        len(item.unchecked)
-        for item in roadmap_completion(standing.roadmap, standing.statuses, standing.checked)
-    )
-    topics = "topic" if waiting == 1 else "topics"
-    return (
-        f"No topic is left, but {waiting} skipped {topics} still wait for their check: "
-        "`/roadmap check <topic>` (or `/roadmap done <topic>` for one without questions)"
-    )
 
 
 def streak_line(streak: Streak) -> str:

@@ -15,8 +15,10 @@ from bot.render.limits import fit_message
 from bot.render.payload import DONE_COLOUR, NEUTRAL_COLOUR, TOPIC_COLOUR, Embed, Message
 from bot.render.text import no_pings, one_line
 from bot.roadmap.model import Topic
+from bot.services.completion import roadmap_completion
 from bot.services.review import Rating
 from bot.services.self_check import Feedback, Score, ShownQuestion
+from bot.services.standing import Standing
 from bot.services.study_loop import RatedReview, ReviewsDue
 
 BUTTON_LABEL_MAX = 80
@@ -186,3 +188,24 @@ def reviews_due_line(count: int) -> str | None:
     if count <= 0:
         return None
     return f"🔁 {count} review{'s' if count != 1 else ''} due today: `/roadmap review`"
+
+
+def roadmap_complete(standing: Standing) -> bool:
+    """Whether every stage is complete by the one rule (completion.py): only then is the
+    roadmap "finished". No topic left (`standing.finished`) can still leave skipped topics that
+    count only once their check is passed."""
+    return standing.total > 0 and all(standing.stage_complete(s.stage) for s in standing.stages)
+
+
+def waiting_checks_line(standing: Standing) -> str:
+    """For a member with no topic left whose roadmap is not complete: how many skipped topics
+    still wait for their check, and how to pass it."""
+    waiting = sum(
+        len(item.unchecked)
+        for item in roadmap_completion(standing.roadmap, standing.statuses, standing.checked)
+    )
+    topics = "topic" if waiting == 1 else "topics"
+    return (
+        f"No topic is left, but {waiting} skipped {topics} still wait for their check: "
+        "`/roadmap check <topic>` (or `/roadmap done <topic>` for one without questions)"
+    )

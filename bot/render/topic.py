@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from bot.render import code, parts
 from bot.render.limits import FENCE, fit_message, fitted
 from bot.render.payload import DONE_COLOUR, TOPIC_COLOUR, Embed, Field, Message
+from bot.render.study_loop import roadmap_complete, waiting_checks_line
 from bot.render.text import no_pings, one_line
 from bot.roadmap.model import Example, Stage, Topic
 from bot.services.standing import PendingChoice, Standing, percent
@@ -262,24 +263,37 @@ def choice_card_buttons(choice: PendingChoice) -> tuple[tuple[str, str, str], ..
 
 
 def finished_card(
-    roadmap_title: str, *, stage_count: int, done: int, skipped: int, total: int
+    roadmap_title: str,
+    *,
+    stage_count: int,
+    done: int,
+    skipped: int,
+    total: int,
+    waiting: str | None = None,
 ) -> Message:
-    """Shown by `/roadmap next` once every topic is done or skipped."""
+    """Shown by `/roadmap next` once every topic is done or skipped. `waiting`: why the
+    roadmap is not complete yet (skipped topics whose check is not passed, study_loop's
+    `waiting_checks_line`); only without it is the roadmap finished."""
     lines = [
         f"Every topic of **{one_line(no_pings(roadmap_title))}** is behind you: "
         f"{done} done, {skipped} skipped."
     ]
+    if waiting is not None:
+        lines.append(f"{waiting}.")
     if skipped:
         lines.append(
             "Skipped topics are still there: `/roadmap reset <topic>` brings one back "
             "into your list."
         )
-    lines.append("`/roadmap progress` shows every stage; well done!")
+    lines.append(
+        "`/roadmap progress` shows every stage"
+        + ("; well done!" if waiting is None else " and what each one still needs.")
+    )
     embed = Embed(
-        title="You finished the roadmap 🎉",
+        title="You finished the roadmap 🎉" if waiting is None else "No topic left to study",
         description="\n\n".join(lines),
         footer=standing_line(stage_count, stage_count, done, total),
-        colour=DONE_COLOUR,
+        colour=DONE_COLOUR if waiting is None else TOPIC_COLOUR,
     )
     return fit_message(Message(embeds=(embed,)))
 
@@ -303,6 +317,7 @@ def standing_card(standing: Standing) -> Message:
             done=standing.done,
             skipped=sum(stage.skipped for stage in standing.stages),
             total=standing.total,
+            waiting=None if roadmap_complete(standing) else waiting_checks_line(standing),
         )
     return _shared_topic_card(
         standing.next_topic,

@@ -275,12 +275,22 @@ async def test_finishing_a_stage_says_so_and_the_last_topic_shows_the_finished_c
 
     for _ in range(len(shipped_catalog.default.topics) - 4):
         await emulator.click(card, "Skip", sample.alice)
-    assert card.message.embeds[0]["title"] == "You finished the roadmap 🎉"
+    # No topic is left, but skipped topics count only once checked: not "finished".
+    assert card.message.embeds[0]["title"] == "No topic left to study"
     assert [b["label"] for b in card.message.buttons()] == ["Undo"]  # of the last Skip only
 
     again = await emulator.slash(sample.guild, sample.alice, "roadmap next")
-    assert again.embed["title"] == "You finished the roadmap 🎉"
+    assert again.embed["title"] == "No topic left to study"
     assert "4 done, 16 skipped" in again.embed["description"]
+    assert "16 skipped topics still wait for their check" in again.embed["description"]
+    assert "finished" not in again.text()
+
+    # Every one of them done: the roadmap is finished.
+    for topic in shipped_catalog.default.topics[4:]:
+        await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic.id)
+    done = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    assert done.embed["title"] == "You finished the roadmap 🎉"
+    assert "20 done, 0 skipped" in done.embed["description"]
 
 
 async def test_show_example_answers_only_the_presser_with_what_the_card_does_not_show(

@@ -96,6 +96,15 @@ def test_the_finished_card_congratulates_and_counts():
     assert embed.footer == "Stage 6/6 · 18 of 20 topics · 90%"
 
 
+def test_no_topic_left_with_skipped_topics_unchecked_is_not_finished():
+    waiting = "No topic is left, but 2 skipped topics still wait for their check: ..."
+    card = finished_card("R", stage_count=6, done=18, skipped=2, total=20, waiting=waiting)
+    embed = card.embed
+    assert embed.title == "No topic left to study" and "well done" not in embed.description
+    assert f"{waiting}." in embed.description
+    assert "/roadmap reset <topic>" in embed.description
+
+
 def test_the_finished_card_without_skips_has_no_reset_hint():
     embed = finished_card("R", stage_count=1, done=3, skipped=0, total=3).embed
     assert "reset" not in embed.description
