@@ -1,4 +1,5 @@
-"""The one APScheduler job of the bot: every `interval` seconds it runs every registered tick.
+"""The one APScheduler job of the bot: every `interval` seconds, on whole multiples of it, it
+runs every registered tick (and once at start).
 
 Daily posts and personal reminders each register a tick (`add_tick`); the database says what
 is due, so a tick that runs late or twice does no harm, and nothing is lost while the job is
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -19,7 +22,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 
-#: Seconds between ticks in production: a post goes out at most this late.
+#: Seconds between ticks in production. Ticks run on whole multiples of it, so a post due on a
+#: whole minute is sent by the tick at that minute; a tick that runs long delays the next one.
 TICK_INTERVAL = 30.0
 #: On shutdown, a tick still running gets this long before it is cancelled. Its unfinished
 #: sends stay claimed as `sending` in the database and are settled after the restart.
@@ -54,6 +58,12 @@ class TickRunner:
     def running(self) -> bool:
         return self._scheduler is not None
 
+    @property
+    def next_interval_run(self) -> datetime | None:
+        """When the interval job runs next (None when stopped)."""
+        job = self._scheduler.get_job("ticks") if self._scheduler is not None else None
+        return None if job is None else job.next_run_time
+
     async def start(self) -> None:
         """Start the interval job; its first run is at once, so claims a crash left unfinished
         are settled right after a restart."""
@@ -63,12 +73,17 @@ class TickRunner:
         # 30 s, forever: noise to an operator. Our ticks log their work; its warnings still show.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         scheduler = AsyncIOScheduler(timezone=UTC)
+        now = time.time()
+        scheduler.add_job(self._run, "date", run_date=datetime.fromtimestamp(now, UTC), id="first")
         scheduler.add_job(
             self._run,
             "interval",
             seconds=self.interval,
+            # On whole multiples of the interval (:00 and :30 of each minute in production):
+            # posts and reminders fall due on whole minutes, so the tick that sends them runs
+            # at the moment they are due, not up to an interval later.
+            start_date=datetime.fromtimestamp(math.ceil(now / self.interval) * self.interval, UTC),
             id="ticks",
-            next_run_time=datetime.now(UTC),
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,

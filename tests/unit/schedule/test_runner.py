@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -74,3 +75,25 @@ def test_names_are_unique_and_the_interval_positive() -> None:
         runner.add_tick("posts", asyncio.sleep)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="positive"):
         TickRunner(0)
+
+
+async def test_ticks_run_at_once_then_on_whole_multiples_of_the_interval() -> None:
+    # Posts fall due on whole minutes: a 30 s tick on :00 and :30 sends them when they are due.
+    runner = TickRunner(30)
+    ran: list[float] = []
+
+    async def record() -> None:
+        ran.append(time.time())
+
+    runner.add_tick("record", record)
+    started = time.time()
+    await runner.start()
+    try:
+        await wait_until(lambda: ran, "the first run")
+        after = runner.next_interval_run
+        assert after is not None
+        assert after.timestamp() % 30 == 0
+        assert started <= after.timestamp() <= started + 30
+    finally:
+        await runner.stop()
+    assert runner.next_interval_run is None
