@@ -1,9 +1,9 @@
 """Cluster fan-out: N servers' daily posts due within one minute, across 3 bot processes.
 
-    .venv/bin/python -m tests.bench.bench_cluster [--servers 5000] [--spread 60] [--tick 1]
+    .venv/bin/python -m tests.bench.bench_cluster [--servers 5000] [--spread 60] [--tick 30]
 
 Three real bot processes (slots 0, 1 and 2 of 6 shards, `python -m bot` through
-tests/e2e/cluster_bot.py, which shortens the tick to 1 s; `--tick 30` is production's) on one
+tests/e2e/cluster_bot.py, with production's 30 s tick unless `--tick` says otherwise) on one
 PostgreSQL database (a server started for the run, tests/postgres.py), sending through the REST
 proxy (deploy/proxy, 45/s) to the emulator in this process, which enforces Discord's global 50
 requests/s with a sliding window. N schedules fall due spread evenly over `spread` seconds.
@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import math
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable
@@ -248,11 +249,15 @@ async def fan_out(servers_count: int, spread: float, tick: float = 1.0) -> list[
         shards=SHARDS, per_slot=PER_SLOT, check_openapi=False, tick=tick,
     ) as cluster:  # fmt: skip
         print(f"the scheduler's tick: {tick:g} s (30 s in production)")
-        return await _measure(cluster, servers, learners, spread)
+        return await _measure(cluster, servers, learners, spread, tick)
 
 
 async def _measure(
-    cluster: Cluster, servers: list[tuple[Guild, Channel]], learners: list[Member], spread: float
+    cluster: Cluster,
+    servers: list[tuple[Guild, Channel]],
+    learners: list[Member],
+    spread: float,
+    tick: float,
 ) -> list[Figure]:
     emulator = cluster.emulator
     began = time.monotonic()
@@ -272,7 +277,10 @@ async def _measure(
     done.set()
     await asking
 
-    first_due = datetime.now(UTC) + timedelta(seconds=5)
+    # The first post falls due on a whole multiple of the tick, as a schedule's whole minute
+    # does in production (the bots tick on those multiples: bot/schedule/runner.py).
+    soonest = (datetime.now(UTC) + timedelta(seconds=5)).timestamp()
+    first_due = datetime.fromtimestamp(math.ceil(soonest / tick) * tick, UTC)
     await make_due(cluster.url, servers, first_due, spread)
     due_at = time.monotonic() + (first_due - datetime.now(UTC)).total_seconds()
     busy: list[float] = []
@@ -323,7 +331,9 @@ async def _measure(
 
 async def run(options: BenchOptions) -> list[Figure]:
     """The runner's entry (tests/bench/figures.py)."""
-    return await fan_out(500 if options.quick else 5000, 10 if options.quick else 60)
+    # Production's 30 s tick: the drain then includes any wait for a tick (none when the first
+    # post is due on a tick, as in production).
+    return await fan_out(500 if options.quick else 5000, 10 if options.quick else 60, 30.0)
 
 
 async def main() -> None:
@@ -331,7 +341,7 @@ async def main() -> None:
     parser.add_argument("--servers", type=int, default=5000)
     parser.add_argument("--spread", type=float, default=60.0, help="seconds the due times span")
     parser.add_argument(
-        "--tick", type=float, default=1.0, help="the bots' scheduler tick (production: 30)"
+        "--tick", type=float, default=30.0, help="the bots' scheduler tick (production: 30)"
     )
     args = parser.parse_args()
     await fan_out(args.servers, args.spread, args.tick)
