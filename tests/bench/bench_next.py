@@ -1,24 +1,28 @@
 """`/roadmap next` round trip through the emulator, against a bare discord.py bot, same run.
 
     .venv/bin/python -m tests.bench.bench_next [--members 10000] [--requests 300] [--rounds 3]
+                                               [--no-postgres]
 
 The Study Companion answers with 10,000 members' progress in its database (the shipped
 roadmap); the bare bot answers the same command with a static embed and one button. Both run
 against the same in-process emulator (payload checks on, OpenAPI checks off), in alternating
 rounds so drift on a shared machine hits both alike. A round trip is the time from the emulator
 sending INTERACTION_CREATE to it accepting the interaction callback. Goal: p50 <= 1.5x and
-p99 <= 2x the bare bot.
+p99 <= 2x the bare bot. The same bot on PostgreSQL (a throwaway server, tests/postgres.py, with
+the same rows) runs in the same rounds: goal p50 <= 2x the bare bot.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +30,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
 
 from bot.app import StudyBot
 from bot.config import Settings
@@ -35,12 +40,14 @@ from bot.roadmap.loader import load_directory
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import SystemClock
 from bot.services.content import ContentHolder
+from bot.store.alembic_runner import upgrade_url
 from bot.store.database import Database
 from bot.store.progress import StatusChange, _apply_change
 from tests.bench.figures import BenchOptions, Figure
 from tests.emulator.runner import running_client
 from tests.emulator.server import Emulator
 from tests.emulator.world import Member, standard_world
+from tests.postgres import admin, binaries, start_server
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 FIRST_SYNTHETIC_USER = 400_000_000_000_000_000
@@ -126,6 +133,36 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+@contextlib.asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A throwaway PostgreSQL server and a database migrated to head, for this run only."""
+    bindir = binaries()
+    if bindir is None:
+        raise SystemExit("bench_next needs PostgreSQL's server binaries (tests/postgres.py)")
+    server = start_server(bindir)
+    try:
+        await admin(server.url, "CREATE DATABASE bench_next")
+        url = make_url(server.url).set(database="bench_next").render_as_string(False)
+        await upgrade_url(url)
+        yield url
+    finally:
+        server.stop()
+
+
+async def seeded(target: Path | str, roadmap: Roadmap, guild_id: int, user_ids: list[int]) -> str:
+    database = await Database.open(target)
+    try:
+        started, now, changes = time.perf_counter(), datetime.now(UTC), 0
+        # In writes of 200 members: on PostgreSQL each member's change takes an advisory lock
+        # held to the transaction's end, and the server's lock table holds a few thousand.
+        for first in range(0, len(user_ids), 200):
+            chunk = user_ids[first : first + 200]
+            changes += await database.write(seed, roadmap, guild_id, chunk, now)
+    finally:
+        await database.close()
+    return f"{changes:,} progress changes in {time.perf_counter() - started:.1f} s"
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000)
@@ -136,8 +173,15 @@ async def main() -> None:
         action="store_true",
         help="serve a second roadmap too, so the bot must look up which one each member follows",
     )
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite and the bare bot only")
     args = parser.parse_args()
-    await round_trips(args.members, args.requests, args.rounds, two_roadmaps=args.two_roadmaps)
+    await round_trips(
+        args.members,
+        args.requests,
+        args.rounds,
+        two_roadmaps=args.two_roadmaps,
+        postgres=not args.no_postgres,
+    )
 
 
 async def run(options: BenchOptions) -> list[Figure]:
@@ -148,7 +192,7 @@ async def run(options: BenchOptions) -> list[Figure]:
 
 
 async def round_trips(
-    members: int, requests: int, rounds: int, *, two_roadmaps: bool = False
+    members: int, requests: int, rounds: int, *, two_roadmaps: bool = False, postgres: bool = True
 ) -> list[Figure]:
     """Measure and print; the p50 and p99 figures against the bare bot."""
     logging.disable(logging.WARNING)
@@ -163,36 +207,41 @@ async def round_trips(
     user_ids = [m.id for m in world_members]
     user_ids += [FIRST_SYNTHETIC_USER + n for n in range(members - len(user_ids))]
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bench.sqlite3"
-        database = await Database.open(path)
-        started = time.perf_counter()
-        changes = await database.write(
-            seed, catalog.default, sample.guild.id, user_ids, datetime.now(UTC)
-        )
-        await database.close()
-        print(
-            f"seeded {len(user_ids):,} members, {changes:,} progress changes "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
+    results: dict[str, list[float]] = {"bare discord.py bot": [], "Study Companion": []}
+    if postgres:
+        results["Study Companion, PostgreSQL"] = []
+    async with contextlib.AsyncExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        targets: dict[str, Path | str] = {"Study Companion": folder / "bench.sqlite3"}
+        if postgres:
+            targets["Study Companion, PostgreSQL"] = await stack.enter_async_context(
+                postgres_database()
+            )
+        for name, target in targets.items():
+            done = await seeded(target, catalog.default, sample.guild.id, user_ids)
+            print(f"{name}: seeded {len(user_ids):,} members, {done}")
 
         emulator = Emulator(sample.world, check_openapi=False)
         await emulator.start()
-        settings = Settings(token=sample.world.token, database_path=path)
-        results: dict[str, list[float]] = {"bare discord.py bot": [], "Study Companion": []}
-        try:
-            for round_number in range(rounds):
-                offset = round_number * requests
-                async with running_client(
-                    BareBot(), sample.world.token, emulator.api_base, emulator.gateway_url
-                ):
-                    await measure(emulator, world_members, 20, offset)  # warm-up
-                    results["bare discord.py bot"] += await measure(
-                        emulator, world_members, requests, offset
-                    )
+        stack.push_async_callback(emulator.stop)
+        for round_number in range(rounds):
+            offset = round_number * requests
+            async with running_client(
+                BareBot(), sample.world.token, emulator.api_base, emulator.gateway_url
+            ):
+                await measure(emulator, world_members, 20, offset)  # warm-up
+                results["bare discord.py bot"] += await measure(
+                    emulator, world_members, requests, offset
+                )
+            for name, target in targets.items():
+                settings = Settings(
+                    token=sample.world.token,
+                    database_path=folder / "bench.sqlite3",
+                    database_url=target if isinstance(target, str) else None,
+                )
                 study = StudyBot(
                     settings,
-                    await Database.open(path),
+                    await Database.open(target),
                     ContentHolder(catalog),
                     SystemClock(),
                     guild_ready_timeout=0.05,
@@ -201,11 +250,7 @@ async def round_trips(
                     study, sample.world.token, emulator.api_base, emulator.gateway_url
                 ):
                     await measure(emulator, world_members, 20, offset)
-                    results["Study Companion"] += await measure(
-                        emulator, world_members, requests, offset
-                    )
-        finally:
-            await emulator.stop()
+                    results[name] += await measure(emulator, world_members, requests, offset)
 
     bare, ours = results["bare discord.py bot"], results["Study Companion"]
     print(
@@ -227,7 +272,7 @@ async def round_trips(
         f"p99 <= 2x ({'met' if p99_ratio <= 2 else 'NOT met'})"
     )
     what = f"/roadmap next round trip, {len(user_ids):,} members in the database"
-    return [
+    figures = [
         Figure(
             f"{what}, p50", pct(ours, 0.5), "ms", pct(bare, 0.5), "bare discord.py bot",
             "<= 1.5x baseline", p50_ratio <= 1.5,
@@ -237,6 +282,25 @@ async def round_trips(
             "<= 2x baseline", p99_ratio <= 2,
         ),
     ]  # fmt: skip
+    on_postgres = results.get("Study Companion, PostgreSQL")
+    if on_postgres:
+        pg_ratio = pct(on_postgres, 0.5) / pct(bare, 0.5)
+        print(
+            f"PostgreSQL: p50 {pg_ratio:.2f}x the bare bot (goal <= 2x: "
+            f"{'met' if pg_ratio <= 2 else 'NOT met'}), "
+            f"{pct(on_postgres, 0.5) / pct(ours, 0.5):.2f}x SQLite's"
+        )
+        figures += [
+            Figure(
+                f"{what}, on PostgreSQL, p50", pct(on_postgres, 0.5), "ms", pct(bare, 0.5),
+                "bare discord.py bot", "<= 2x baseline", pg_ratio <= 2,
+            ),
+            Figure(
+                f"{what}, on PostgreSQL, p50 vs SQLite", pct(on_postgres, 0.5), "ms",
+                pct(ours, 0.5), "the same bot on SQLite, same rounds", "informative",
+            ),
+        ]  # fmt: skip
+    return figures
 
 
 if __name__ == "__main__":
