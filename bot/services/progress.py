@@ -15,7 +15,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.errors import NotSaved, ProgressHidden, StudyError
-from bot.records import DONE, IN_PROGRESS, check_status
+from bot.records import DONE, IN_PROGRESS, SKIPPED, check_status
 from bot.roadmap.catalog import require_stage, require_topic
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import Clock
@@ -308,7 +308,9 @@ class StudyService:
 
     async def check_topic(self, guild_id: int, user_id: int, roadmap: Roadmap) -> Topic | None:
         """The topic `/roadmap check` asks about when none is named: the one done last, if it
-        has questions and is not checked yet, else the member's current topic."""
+        has questions and is not checked yet, else the member's current topic; with no topic
+        left, the first skipped one with questions not checked yet (its check is what still
+        counts it toward its stage)."""
         rows = await self._progress.rows(guild_id, user_id, roadmap.id)
         chosen = live_rows(roadmap, rows)
         done = [(row.completed, live_id) for live_id, row in chosen.items() if row.completed]
@@ -319,7 +321,21 @@ class StudyService:
             has_questions = last is not None and last.check is not None and last.check.questions
             if has_questions and row.status == DONE and row.checked is None:
                 return last
-        return standing(roadmap, rows).next_topic
+        current = standing(roadmap, rows).next_topic
+        if current is not None:
+            return current
+        return next(
+            (
+                topic
+                for topic in roadmap.topics
+                if (kept := chosen.get(topic.id)) is not None
+                and kept.status == SKIPPED
+                and kept.checked is None
+                and topic.check is not None
+                and topic.check.questions
+            ),
+            None,
+        )
 
     async def review_card(
         self, guild_id: int, user_id: int, roadmap: Roadmap, topic: Topic

@@ -397,3 +397,24 @@ async def test_a_skipped_stage_earns_its_role_only_once_the_checks_pass(
     check = await emulator.slash(sample.guild, sample.alice, "roadmap check", topic=second)
     await _answer_all(emulator, sample, check, ["A tuple", "Three"])
     await emulator.wait_for(lambda: graduate in sample.alice.roles, what="the stage role")
+
+
+async def test_check_with_no_topic_left_asks_about_the_first_skipped_one_not_checked(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
+) -> None:
+    """Everything done or skipped: `/roadmap check` with no topic asks about the first skipped
+    topic whose check is not passed (what still counts it toward its stage's reward)."""
+    catalog = checked_catalog(tmp_path / "content")
+    await launch(catalog=catalog)
+    topics = [topic.id for topic in catalog.default.topics]
+    await emulator.slash(sample.guild, sample.alice, "roadmap skip", topic=FIRST)
+    await emulator.slash(sample.guild, sample.alice, "roadmap skip", topic=SECOND)
+    for topic in topics:
+        if topic not in (FIRST, SECOND):
+            await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic)
+    asked = await emulator.slash(sample.guild, sample.alice, "roadmap check")
+    assert asked.embed["title"] == f"Check yourself · {TITLES[FIRST]}"
+    passed = await _answer_all(emulator, sample, asked, ["A tuple", "Three"])
+    assert "is checked" in _description(passed)
+    then = await emulator.slash(sample.guild, sample.alice, "roadmap check")
+    assert then.embed["title"] == f"Check yourself · {TITLES[SECOND]}"
