@@ -7,6 +7,10 @@ every answer says which server it acted in. Check yourself and Review now open t
 the reviews due of that server, in the DM, with buttons that name the server too (`xa:`,
 `ya:`, `yv:`), so what the member answers is recorded there. Nothing is kept in memory, so the
 buttons keep working after a restart and on older DMs.
+
+DM presses reach shard 0's process whatever the server's slot, so the server comes from its
+cache or over REST (cogs/servers_elsewhere.py), and "no longer in the server" only when Discord
+says so.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from bot.cogs.check_yourself import TOPIC_LEFT, check_send, live_topic
 from bot.cogs.events import announce_mark
 from bot.cogs.kind_buttons import OwnedKindButton
 from bot.cogs.save import with_save_button
+from bot.cogs.servers_elsewhere import servers_elsewhere
 from bot.cogs.study_loop import review_card
 from bot.cogs.topic_card import NO_EXAMPLE
 from bot.records import DONE, SKIPPED
@@ -86,7 +91,7 @@ class ReminderTopicItem(_ReminderItem[ReminderTopicButton], kind=ReminderTopicBu
 
     async def press_in(self, interaction: discord.Interaction, spec: ReminderTopicButton) -> None:
         bot = _bot(interaction)
-        guild = bot.get_guild(spec.guild_id)
+        guild = await servers_elsewhere(bot).guild(spec.guild_id)
         if guild is None:
             await answer(interaction, LEFT_SERVER, ephemeral=True)
             return
@@ -137,7 +142,7 @@ class ReminderMemberItem(_ReminderItem[ReminderMemberButton], kind=ReminderMembe
 
     async def press_in(self, interaction: discord.Interaction, spec: ReminderMemberButton) -> None:
         bot = _bot(interaction)
-        guild = bot.get_guild(spec.guild_id)
+        guild = await servers_elsewhere(bot).guild(spec.guild_id)
         if spec.action == ReminderMemberButton.REVIEW:
             if guild is None:
                 await answer(interaction, LEFT_SERVER, ephemeral=True)

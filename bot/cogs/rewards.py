@@ -21,6 +21,7 @@ from bot.cogs.answers import answer, answered
 from bot.cogs.autocomplete import MAX_CHOICES, roadmap_choices
 from bot.cogs.events import StageCompleted
 from bot.cogs.groups import SubcommandCog, subcommand
+from bot.cogs.servers_elsewhere import servers_elsewhere
 from bot.errors import StudyError
 from bot.render.moderation import role_earned_line
 from bot.render.permissions import permission_names
@@ -35,8 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def why_the_bot_cannot_give(role: discord.Role) -> str | None:
-    """Why Discord would refuse to let the bot give `role` (None when it would allow it)."""
+def why_the_bot_cannot_give(role: discord.Role, me: discord.Member | None = None) -> str | None:
+    """Why Discord would refuse to let the bot give `role` (None when it would allow it); `me`
+    is the bot's member when the server is not in this process's cache (fetched)."""
     guild = role.guild
     if role.is_default():
         return "Every member already has that role; choose another one."
@@ -45,7 +47,7 @@ def why_the_bot_cannot_give(role: discord.Role) -> str | None:
             f"{role.mention} is managed by a bot, an integration or Server Boosting; Discord "
             "lets no one give it by hand. Choose another role."
         )
-    me = guild.me
+    me = guild.me if me is None else me
     if me is None or me.id == guild.owner_id:
         return None
     if not me.guild_permissions.manage_roles:
@@ -210,7 +212,9 @@ class StageRewards(SubcommandCog):
         where = (
             f"guild={event.guild_id} member={event.user_id} stage={event.stage.id} role={role_id}"
         )
-        guild = self.bot.get_guild(event.guild_id)
+        # A DM's press reaches shard 0's process, whose cache may not hold the server.
+        servers = servers_elsewhere(self.bot)
+        guild = await servers.guild(event.guild_id)
         role = guild.get_role(role_id) if guild else None
         if role is None:
             log.warning("reward not given, the role no longer exists: %s", where)
@@ -226,7 +230,8 @@ class StageRewards(SubcommandCog):
             # Undo may take back, so no grant is recorded.
             log.info("reward already held: %s", where)
             return
-        reason = why_the_bot_cannot_give(role)
+        me = await servers.own_member(role.guild)
+        reason = why_the_bot_cannot_give(role, me)
         if reason:
             log.warning("reward not given: %s: %s", where, reason)
             await self._not_given(event, role_id, reason)

@@ -1,0 +1,161 @@
+"""A reminder DM's buttons for a server on another slot (issue 18).
+
+Discord sends every DM's interactions to shard 0, so slot 0's process answers them, while the
+server's events (and its cache) live in the process of its own shard. Two slots on one
+PostgreSQL database: Done, Skip and Stop reminders pressed in a DM for a server on shard 2 or 3
+act in that server; a stage finished that way still gets its reward role; only Discord saying
+the bot is gone (404 Unknown Guild) makes the answer "no longer in the server". The server is
+fetched once for several presses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import discord
+import pytest
+
+from bot.app import ShardedStudyBot
+from bot.cogs.reminder_buttons import LEFT_SERVER
+from bot.records import DONE, SKIPPED
+from bot.render.custom_ids import ReminderMemberButton, ReminderTopicButton
+from bot.roadmap.catalog import Catalog
+from bot.sharding import shard_of
+from tests.e2e.test_shards import LAYOUT, SHARDS, limited, processes  # noqa: F401
+from tests.emulator.messages import StoredMessage
+from tests.emulator.server import Emulator
+from tests.emulator.world import Guild, Member
+
+GET_GUILD = "GET /guilds/{guild_id}"
+GET_MEMBER = "GET /guilds/{guild_id}/members/{user_id}"
+ADD_ROLE = "PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}"
+
+
+@pytest.fixture
+def far_guild(limited: Emulator) -> Guild:  # noqa: F811
+    """A server on slot 1's shards (2 or 3), not shard 0's."""
+    return next(g for g in limited.world.guilds.values() if shard_of(g.id, SHARDS) in (2, 3))
+
+
+@pytest.fixture
+async def slots(
+    limited: Emulator,  # noqa: F811
+    postgres_migrated_database: str,
+    shipped_catalog: Catalog,
+    far_guild: Guild,
+) -> AsyncIterator[list[ShardedStudyBot]]:
+    plans = [LAYOUT.plan(0), LAYOUT.plan(1)]
+    async with processes(limited, postgres_migrated_database, shipped_catalog, plans) as bots:
+        # The premise: the DM's press lands where the server is not cached.
+        assert bots[0].get_guild(far_guild.id) is None
+        assert bots[1].get_guild(far_guild.id) is not None
+        yield bots
+
+
+async def reminder_dm(
+    emu: Emulator,
+    sender: discord.Client,
+    member: Member,
+    buttons: list[tuple[str, ReminderTopicButton | ReminderMemberButton]],
+) -> StoredMessage:
+    """A DM with the reminder's buttons, sent by the server's own slot as its reminder is."""
+    view = discord.ui.View(timeout=None)
+    for label, spec in buttons:
+        view.add_item(discord.ui.Button(label=label, custom_id=spec.custom_id))
+    user = await sender.fetch_user(member.user.id)
+    await user.send("Your daily reminder", view=view)
+    return emu.dms(member)[-1]
+
+
+async def test_dm_presses_act_in_a_server_of_the_other_slot(
+    limited: Emulator,  # noqa: F811
+    slots: list[ShardedStudyBot],
+    far_guild: Guild,
+    shipped_catalog: Catalog,
+) -> None:
+    member = far_guild.add_member("far-member")
+    roadmap = shipped_catalog.default
+    first, second = roadmap.topics[:2]
+    dm = await reminder_dm(
+        limited,
+        slots[1],
+        member,
+        [
+            ("Done", ReminderTopicButton(ReminderTopicButton.DONE, far_guild.id, member.id,
+                                         roadmap.id, first.id)),
+            ("Skip", ReminderTopicButton(ReminderTopicButton.SKIP, far_guild.id, member.id,
+                                         roadmap.id, second.id)),
+            ("Stop reminders", ReminderMemberButton(ReminderMemberButton.STOP, far_guild.id,
+                                                    member.id)),
+        ],
+    )  # fmt: skip
+    done = await limited.click(dm, "Done", member)
+    assert done.ephemeral and f"In **{far_guild.name}**:" in done.text(), done.text()
+    skip = await limited.click(dm, "Skip", member)
+    assert f"In **{far_guild.name}**:" in skip.text(), skip.text()
+    stop = await limited.click(dm, "Stop reminders", member)
+    assert far_guild.name in stop.text(), stop.text()
+
+    standing = await slots[1].services.study.standing(far_guild.id, member.id, roadmap)
+    assert (standing.status_of(first.id), standing.status_of(second.id)) == (DONE, SKIPPED)
+    # Three presses, one fetch of the server (kept a minute).
+    assert len(limited.recorder.to(GET_GUILD, guild_id=far_guild.id)) == 1
+
+
+async def test_only_discord_saying_the_bot_left_answers_no_longer_in_the_server(
+    limited: Emulator,  # noqa: F811
+    slots: list[ShardedStudyBot],
+    far_guild: Guild,
+    shipped_catalog: Catalog,
+) -> None:
+    member = far_guild.add_member("far-member")
+    roadmap = shipped_catalog.default
+    topic = roadmap.topics[0]
+    spec = ReminderTopicButton(
+        ReminderTopicButton.DONE, far_guild.id, member.id, roadmap.id, topic.id
+    )
+    dm = await reminder_dm(limited, slots[1], member, [("Done", spec)])
+    # The bot removed from the server, its slot not told yet: GET /guilds/{id} answers 404
+    # Unknown Guild (what Discord answers since 2023 whether or not the server exists).
+    del far_guild.members[limited.world.bot.id]
+    gone = await limited.click(dm, "Done", member)
+    assert gone.text() == LEFT_SERVER
+    [fetch] = limited.recorder.to(GET_GUILD, guild_id=far_guild.id)
+    assert fetch.status == 404 and fetch.response["code"] == 10004
+    standing = await slots[1].services.study.standing(far_guild.id, member.id, roadmap)
+    assert standing.status_of(topic.id) is None  # nothing recorded
+
+
+async def test_a_stage_finished_from_a_dm_on_the_other_slot_gives_its_role(
+    limited: Emulator,  # noqa: F811
+    slots: list[ShardedStudyBot],
+    far_guild: Guild,
+    shipped_catalog: Catalog,
+) -> None:
+    member = far_guild.add_member("far-member")
+    graduate = far_guild.add_role("Basics graduate")
+    roadmap = shipped_catalog.default
+    stage = roadmap.stages[0]
+    *before, last = stage.topics
+    services = slots[1].services
+    await services.servers.set_reward(far_guild.id, roadmap, stage.id, graduate.id)
+    for topic in before:
+        await services.study.mark(far_guild.id, member.id, roadmap, topic.id, DONE)
+    spec = ReminderTopicButton(
+        ReminderTopicButton.DONE, far_guild.id, member.id, roadmap.id, last.id
+    )
+    dm = await reminder_dm(limited, slots[1], member, [("Done", spec)])
+
+    done = await limited.click(dm, "Done", member)
+    assert f"In **{far_guild.name}**:" in done.text(), done.text()
+    await limited.wait_for(lambda: graduate in member.roles, what="the reward role")
+    [change] = limited.role_changes
+    assert (change.guild_id, change.user_id, change.role_id) == (
+        far_guild.id,
+        member.id,
+        graduate.id,
+    )
+    # The server and the bot's member fetched once each, by slot 0's process.
+    assert len(limited.recorder.to(GET_GUILD, guild_id=far_guild.id)) == 1
+    assert len(limited.recorder.to(GET_MEMBER, guild_id=far_guild.id)) == 1
+    assert [c.status for c in limited.recorder.to(ADD_ROLE, guild_id=far_guild.id)] == [204]
