@@ -390,10 +390,13 @@ def statuses_now(cluster: Cluster) -> str:
     return f"429s={cluster.emulator.rate_limited_count}"
 
 
-async def start_slots(cluster: Cluster, *, spare: bool) -> dict[str, float]:
+async def start_slots(
+    cluster: Cluster, *, spare: bool, phases: dict[str, float] | None = None
+) -> dict[str, float]:
     """Slots 0 and 1 up, each holding its lease with its shards ready (and the spare waiting
-    for a slot to free); the phases' seconds."""
-    phases: dict[str, float] = {}
+    for a slot to free); the phases' seconds, added to `phases` as each ends (so that a test
+    failing midway still prints those it passed)."""
+    phases = {} if phases is None else phases
     began = time.monotonic()
     slot0 = await cluster.start("slot0", "0")
     slot1 = await cluster.start("slot1", str(VICTIM_SLOT))
@@ -443,13 +446,16 @@ async def watch_phases(
         await asyncio.sleep(0.02)
 
 
-async def kill_mid_fan_out(cluster: Cluster, servers: list[Server]) -> dict[str, float]:
+async def kill_mid_fan_out(
+    cluster: Cluster, servers: list[Server], phases: dict[str, float] | None = None
+) -> dict[str, float]:
     """The run up to the take-over: the cluster up, the fan-out due, slot 1 killed once
-    Discord stored its first post (before the bot heard back), the spare ready on slot 1."""
+    Discord stored its first post (before the bot heard back), the spare ready on slot 1; the
+    phases' seconds, added to `phases` as each ends."""
     emulator = cluster.emulator
     victims = [s for s in servers if s.slot == VICTIM_SLOT]
     first = victims[0]
-    phases = await start_slots(cluster, spare=True)
+    phases = await start_slots(cluster, spare=True, phases=phases)
     slot1, standby = cluster.processes[1], cluster.processes[2]
     emulator.faults.delay_answer(
         "POST /channels/{channel_id}/messages", seconds=60, channel_id=first.channel.id
@@ -474,12 +480,12 @@ async def kill_mid_fan_out(cluster: Cluster, servers: list[Server]) -> dict[str,
         body = await standby.wait_healthy(30)
     finally:
         watching.cancel()
+        last = ", ".join(f"{s} in {took:.2f} s" for s, took in standby.health_answers[-3:])
+        print(f"the spare's last health checks: {last}")
+        for name, _needle in TAKE_OVER_LINES:
+            if name in seen:
+                phases[f"take-over: kill -> {name}"] = seen[name]
     healthy = time.monotonic() - killed
-    last = ", ".join(f"{status} in {took:.2f} s" for status, took in standby.health_answers[-3:])
-    print(f"the spare's last health checks: {last}")
-    for name, _needle in TAKE_OVER_LINES:
-        if name in seen:
-            phases[f"take-over: kill -> {name}"] = seen[name]
     phases["take-over: kill -> slot 1's shards ready on the spare"] = healthy
     assert body["slot"] == VICTIM_SLOT and body["shards"] == [2, 3], body
     phases["_killed_at"] = killed
@@ -499,34 +505,37 @@ async def test_a_spare_takes_a_killed_slot_and_every_send_goes_out_once_without_
 ) -> None:
     world, servers = cluster_world()
     started = time.monotonic()
-    async with cluster_of(world, postgres_migrated_database, tmp_path, proxy=True) as cluster:
-        phases = await kill_mid_fan_out(cluster, servers)
-        killed = phases["_killed_at"]
-        await wait_delivered(cluster, servers, within=40)
-        phases["drain: kill -> every send recorded"] = time.monotonic() - killed
-        await asyncio.sleep(1.0)  # time for a double to show
-        emulator = cluster.emulator
-        assert [posts(emulator, s) for s in servers] == [1] * len(servers)
-        assert [reminder_dms(emulator, s) for s in servers] == [[1] * MEMBERS_PER_SERVER] * len(
-            servers
-        )
-        assert emulator.rate_limited_count == 0
-        assert await ledger_statuses(cluster.url) == {"sent": len(servers) * 6}
+    phases: dict[str, float] = {}
+    try:
+        async with cluster_of(world, postgres_migrated_database, tmp_path, proxy=True) as cluster:
+            await kill_mid_fan_out(cluster, servers, phases)
+            killed = phases["_killed_at"]
+            await wait_delivered(cluster, servers, within=40)
+            phases["drain: kill -> every send recorded"] = time.monotonic() - killed
+            await asyncio.sleep(1.0)  # time for a double to show
+            emulator = cluster.emulator
+            assert [posts(emulator, s) for s in servers] == [1] * len(servers)
+            assert [reminder_dms(emulator, s) for s in servers] == [[1] * MEMBERS_PER_SERVER] * len(
+                servers
+            )
+            assert emulator.rate_limited_count == 0
+            assert await ledger_statuses(cluster.url) == {"sent": len(servers) * 6}
 
-        # One reload request reaches both live processes (slot 0, and the spare on slot 1).
-        asked = time.monotonic()
-        said = await cluster.run_command("reload")
-        assert "request 1" in said, said
-        for bot in (cluster.processes[0], cluster.processes[2]):
-            await bot.wait_for_line("Content reloaded (reload request 1)", 15)
-        phases["python -m bot reload -> both processes reloaded"] = time.monotonic() - asked
-        # Every process said which content it serves: the same files, the same version.
-        versions = {
-            re.findall(r"serving content version (\w+)", b.text())[0] for b in cluster.processes
-        }
-        assert len(versions) == 1, versions
-    phases["total"] = time.monotonic() - started
-    print_phases("cluster run, through the proxy:", phases)
+            # One reload request reaches both live processes (slot 0, and the spare on slot 1).
+            asked = time.monotonic()
+            said = await cluster.run_command("reload")
+            assert "request 1" in said, said
+            for bot in (cluster.processes[0], cluster.processes[2]):
+                await bot.wait_for_line("Content reloaded (reload request 1)", 15)
+            phases["python -m bot reload -> both processes reloaded"] = time.monotonic() - asked
+            # Every process said which content it serves: the same files, the same version.
+            versions = {
+                re.findall(r"serving content version (\w+)", b.text())[0] for b in cluster.processes
+            }
+            assert len(versions) == 1, versions
+    finally:  # the phases it passed, a failed run's too
+        phases["total"] = time.monotonic() - started
+        print_phases("cluster run, through the proxy:", phases)
     takeover = phases["take-over: kill -> slot 1's shards ready on the spare"]
     print(f"take-over {takeover:.1f} s (goal: 10 s)")
     # The goal is 10 s; a loaded test machine (imports alone take seconds) gets twice that.
@@ -537,15 +546,19 @@ async def test_control_straight_at_discord_the_two_slots_earn_global_429s(
     postgres_migrated_database: str, tmp_path: Path
 ) -> None:
     world, servers = cluster_world()
-    async with cluster_of(world, postgres_migrated_database, tmp_path, proxy=False) as cluster:
-        phases = await start_slots(cluster, spare=False)
-        await seed(cluster.url, servers, servers[0])
-        seeded = time.monotonic()
-        # Each process keeps under the limit by itself (its own RestGate); both together not.
-        await wait_delivered(cluster, servers, within=60)
-        phases["the fan-out of both slots"] = time.monotonic() - seeded
-        limited, peak = cluster.emulator.rate_limited_count, peak_rate(cluster.emulator)
-    print_phases(f"control without the proxy: {limited} global 429s, peak {peak}/s", phases)
+    phases: dict[str, float] = {}
+    limited, peak = 0, 0
+    try:
+        async with cluster_of(world, postgres_migrated_database, tmp_path, proxy=False) as cluster:
+            await start_slots(cluster, spare=False, phases=phases)
+            await seed(cluster.url, servers, servers[0])
+            seeded = time.monotonic()
+            # Each process keeps under the limit by itself (its own RestGate); both together not.
+            await wait_delivered(cluster, servers, within=60)
+            phases["the fan-out of both slots"] = time.monotonic() - seeded
+            limited, peak = cluster.emulator.rate_limited_count, peak_rate(cluster.emulator)
+    finally:
+        print_phases(f"control without the proxy: {limited} global 429s, peak {peak}/s", phases)
     assert limited > 0
 
 
@@ -553,15 +566,19 @@ async def test_control_without_nonces_the_take_over_doubles_a_post(
     postgres_migrated_database: str, tmp_path: Path
 ) -> None:
     world, servers = cluster_world()
-    async with cluster_of(
-        world, postgres_migrated_database, tmp_path, proxy=True, no_nonces=True
-    ) as cluster:
-        phases = await kill_mid_fan_out(cluster, servers)
-        await wait_delivered(cluster, servers, within=40)
-        await asyncio.sleep(1.0)
-        counts = [posts(cluster.emulator, s) for s in servers]
-    doubled = sum(1 for n in counts if n > 1)
-    print_phases(f"control without nonces: {doubled} servers got their post twice", phases)
+    phases: dict[str, float] = {}
+    counts: list[int] = []
+    try:
+        async with cluster_of(
+            world, postgres_migrated_database, tmp_path, proxy=True, no_nonces=True
+        ) as cluster:
+            await kill_mid_fan_out(cluster, servers, phases)
+            await wait_delivered(cluster, servers, within=40)
+            await asyncio.sleep(1.0)
+            counts = [posts(cluster.emulator, s) for s in servers]
+    finally:
+        doubled = sum(1 for n in counts if n > 1)
+        print_phases(f"control without nonces: {doubled} servers got their post twice", phases)
     assert doubled >= 1
 
 

@@ -5,7 +5,7 @@ server's events (and its cache) live in the process of its own shard. Two slots 
 PostgreSQL database: Done, Skip and Stop reminders pressed in a DM for a server on shard 2 or 3
 act in that server; a stage finished that way still gets its reward role; only Discord saying
 the bot is gone (404 Unknown Guild) makes the answer "no longer in the server". The server is
-fetched once for several presses.
+fetched once for several presses. The emulator sends the DM's events to shard 0 only.
 """
 
 from __future__ import annotations
@@ -100,6 +100,15 @@ async def test_dm_presses_act_in_a_server_of_the_other_slot(
     assert (standing.status_of(first.id), standing.status_of(second.id)) == (DONE, SKIPPED)
     # Three presses, one fetch of the server (kept a minute).
     assert len(limited.recorder.to(GET_GUILD, guild_id=far_guild.id)) == 1
+    # The emulator sent the DM's events (the presses, the DM itself) to shard 0 only, as Discord.
+    gateway = limited.gateway
+    dm_events = [
+        (gateway.sessions[session].shard, frame["t"])
+        for session, frame in gateway.sent
+        if frame["t"] in ("INTERACTION_CREATE", "MESSAGE_CREATE") and "guild_id" not in frame["d"]
+    ]
+    assert dm_events.count(((0, SHARDS), "INTERACTION_CREATE")) == 3
+    assert {shard for shard, _event in dm_events} == {(0, SHARDS)}, dm_events
 
 
 async def test_only_discord_saying_the_bot_left_answers_no_longer_in_the_server(
