@@ -1,9 +1,10 @@
 """StudyBot: settings, database, content and clock come in; the wiring, cogs and ticks go on.
 
 The database comes in opened (opening applies the migrations, so a failing migration stops the
-process before it logs in). `setup_hook` (runs once per process, never in `on_ready`) attaches the
-cogs from an explicit list (failing fast), registers the persistent buttons, syncs commands when it
-should and starts background work. `close()` stops it all and closes the database.
+process before it logs in). The wiring (bot/wiring.py) builds everything the bot runs on;
+`setup_hook` (runs once per process, never in `on_ready`) registers the wiring's ticks, attaches
+the cogs from an explicit list (failing fast), registers the persistent buttons, syncs commands
+when it should and starts background work. `close()` stops it all and closes the database.
 """
 
 from __future__ import annotations
@@ -37,15 +38,18 @@ from bot.health import HealthReport, HealthServer, build_report, content_version
 from bot.render.permissions import DAILY_POST_PERMISSIONS, REWARD_PERMISSIONS, THREAD_PERMISSIONS
 from bot.roadmap.loader import plural
 from bot.schedule.pacer import RestGate, RestPacer, rest_trace
-from bot.schedule.runner import TICK_INTERVAL, TickRunner
-from bot.services.clock import Clock, SystemClock
+from bot.schedule.runner import TICK_INTERVAL
+from bot.services.clock import Clock
 from bot.services.content import ContentHolder, ReloadOutcome
 from bot.services.identify import IdentifyPacer
 from bot.sharding import ShardPlan
 from bot.store.database import Database
-from bot.store.identify import IdentifyTurns
-from bot.store.meta import MetaRepository
-from bot.wiring import build_reload_broadcast, build_wiring
+from bot.wiring import (
+    build_identify_pacer,
+    build_reload_broadcast,
+    build_rest_gate,
+    build_wiring,
+)
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +148,7 @@ class StudyBot(commands.Bot):
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
         # Every REST request passes this gate, so no second holds more than Discord's limit.
-        self.rest_gate = rest_gate or RestGate()
+        self.rest_gate = build_rest_gate(rest_gate)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -158,8 +162,6 @@ class StudyBot(commands.Bot):
         self.settings = settings
         self.database = database
         self.content = content
-        self.clock: Clock = clock or SystemClock()
-        self._meta = MetaRepository(database)
         self.command_groups = CommandGroups.create()
         self._extensions_to_load = tuple(extensions)
         self._sync_on_start = sync_on_start
@@ -172,20 +174,22 @@ class StudyBot(commands.Bot):
         self._stop_grace = stop_grace
         self._ready_once = False
         self.health_server: HealthServer | None = None
-        # One scheduler job runs every feature's tick (`ticks.add_tick`); one pacer spaces all
-        # scheduled REST traffic (daily posts, reminders) evenly under the gate's bound.
-        self.ticks = TickRunner(tick_interval)
-        self.rest_pacer = rest_pacer or RestPacer()
         self.wiring = build_wiring(
             self,
             settings=settings,
             database=database,
             content=content,
-            clock=self.clock,
-            pacer=self.rest_pacer,
+            clock=clock,
+            pacer=rest_pacer,
+            tick_interval=tick_interval,
             shards=shard_plan,
         )
+        self.clock: Clock = self.wiring.clock
         self.services = self.wiring.services
+        # One scheduler job runs every feature's tick (the wiring's, registered in setup_hook);
+        # one pacer spaces all scheduled REST traffic evenly under the gate's bound.
+        self.ticks = self.wiring.scheduler
+        self.rest_pacer = self.wiring.pacer
         # `python -m bot reload` reaching this process (started with the content watcher).
         self.reload_broadcast = build_reload_broadcast(settings, database)
         self.add_background("scheduler", self.ticks.start, self.ticks.stop)
@@ -209,6 +213,8 @@ class StudyBot(commands.Bot):
         await super().login(token)
 
     async def setup_hook(self) -> None:
+        for name, tick in self.wiring.ticks:
+            self.ticks.add_tick(name, tick)
         await self.install_commands()
         if self._sync_on_start:
             await self.sync_commands_on_start()
@@ -242,14 +248,14 @@ class StudyBot(commands.Bot):
             log.info("DEV_GUILD_SYNC_ALL is on: no global commands are synced")
             return
         digest = command_tree_digest(self.tree)
-        if await self._meta.get(TREE_HASH_KEY) == digest:
+        if await self.wiring.meta.get(TREE_HASH_KEY) == digest:
             log.info("global commands unchanged since the last sync; not syncing")
             return
         await self.sync_globally()
 
     async def sync_globally(self) -> int:
         synced = await self.tree.sync()
-        await self._meta.set(TREE_HASH_KEY, command_tree_digest(self.tree))
+        await self.wiring.meta.set(TREE_HASH_KEY, command_tree_digest(self.tree))
         log.info("synced %s", plural(len(synced), "global command"))
         return len(synced)
 
@@ -479,14 +485,9 @@ class ShardedStudyBot(StudyBot, commands.AutoShardedBot):
         )
         self._ready_shards: set[int] = set()
         self._stopping = asyncio.Event()
-        self.identify_pacer: IdentifyPacer | None = None
-        if database.dialect == "postgresql":
-            self.identify_pacer = IdentifyPacer(
-                IdentifyTurns(database),
-                self._max_concurrency,
-                interval=settings.identify_interval,
-                sleep=self._sleep_unless_stopping,
-            )
+        self.identify_pacer: IdentifyPacer | None = build_identify_pacer(
+            settings, database, self._max_concurrency, self._sleep_unless_stopping
+        )
 
     async def _sleep_unless_stopping(self, seconds: float) -> None:
         """A wait for an identify turn that a stop cuts short (the turn may be a minute off)."""

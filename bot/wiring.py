@@ -1,13 +1,16 @@
 """The one place that builds what the bot runs on: the services, the planners with their
-Discord senders and REST pacing, and the content reloader. Cogs receive these through the bot;
-nothing else constructs a service, a repository or a sender.
+Discord senders and REST pacing, the scheduler with its ticks, the content reloader and watcher.
+Cogs receive these through the bot, whose setup_hook registers the ticks; nothing else
+constructs a service, a repository, a sender or a scheduler (tests/unit/test_layers.py).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 import discord
 
@@ -18,10 +21,13 @@ from bot.schedule.moderation_sender import (
     ReportingDailySender,
     ReportingReminderSender,
 )
-from bot.schedule.pacer import RestPacer
-from bot.services.clock import Clock
-from bot.services.content import ContentHolder, ContentReloader
+from bot.schedule.pacer import RestGate, RestPacer
+from bot.schedule.runner import TICK_INTERVAL, Tick, TickRunner
+from bot.services.clock import Clock, SystemClock
+from bot.services.content import ContentHolder, ContentReloader, ReloadOutcome
+from bot.services.content_watch import ContentWatcher
 from bot.services.daily import DailyPlanner
+from bot.services.identify import IdentifyPacer
 from bot.services.leaderboard import LeaderboardService, Period
 from bot.services.members import MemberService
 from bot.services.moderator_log import ModerationSettings, ModeratorLog
@@ -32,10 +38,13 @@ from bot.services.reminders import ReminderPlanner
 from bot.services.roadmaps import MemberRoadmaps
 from bot.services.servers import ServerService
 from bot.services.summary_builds import SummaryUpkeep
+from bot.services.undo import UndoService
 from bot.services.weekly import WeeklyBoard, WeeklyPlanner
 from bot.sharding import ShardPlan
 from bot.store.daily import DailyRepository
 from bot.store.database import Database
+from bot.store.identify import IdentifyTurns
+from bot.store.meta import MetaRepository
 from bot.store.moderation import ModerationRepository
 from bot.store.notify import ReloadListener, ReloadRequests
 from bot.store.reminder_reads import ReminderReads
@@ -43,6 +52,12 @@ from bot.store.reminders import ReminderRepository
 from bot.store.reviews import ReviewRepository
 from bot.store.settings import MemberSettingsRepository
 from bot.store.summaries import SummaryRepository
+
+log = logging.getLogger(__name__)
+
+#: The discord.py event every content reload is dispatched as, applied or refused, with its
+#: ReloadOutcome: listeners are `async def on_content_reloaded(self, outcome)` in a cog.
+CONTENT_RELOADED = "content_reloaded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +69,7 @@ class Services:
     leaderboard: LeaderboardService
     servers: ServerService
     roadmaps: MemberRoadmaps
+    undo: UndoService
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +85,17 @@ class Wiring:
     weekly: WeeklyPlanner
     #: Builds the summary rows of whole-server answers ahead, in the background.
     summary_upkeep: SummaryUpkeep
+    clock: Clock
+    #: Spaces every scheduled REST request (posts, DMs, log lines) under the REST gate.
+    pacer: RestPacer
+    #: The one scheduler job, and the ticks it runs, in order (setup_hook registers them).
+    scheduler: TickRunner
+    ticks: tuple[tuple[str, Tick], ...]
+    #: Reloads the content now and dispatches CONTENT_RELOADED (file change, SIGHUP, command).
+    reload_content: Callable[[str], Awaitable[ReloadOutcome]]
+    watcher: ContentWatcher
+    #: Remembers the command tree last synced globally.
+    meta: MetaRepository
 
 
 def build_services(database: Database, content: ContentHolder, clock: Clock) -> Services:
@@ -81,6 +108,7 @@ def build_services(database: Database, content: ContentHolder, clock: Clock) -> 
         leaderboard=LeaderboardService(database, clock),
         servers=servers,
         roadmaps=MemberRoadmaps(content, members, servers, study),
+        undo=UndoService(database, study),
     )
 
 
@@ -110,19 +138,59 @@ def build_reload_broadcast(settings: Settings, database: Database) -> ReloadBroa
     return ReloadBroadcast(ReloadRequests(database), open_listener)
 
 
+def build_rest_gate(gate: RestGate | None = None) -> RestGate:
+    """The bound every REST request of the process passes (`gate`, else the default: Discord's
+    limit); built before the client, which traces each request through it."""
+    return gate or RestGate()
+
+
+def build_identify_pacer(
+    settings: Settings,
+    database: Database,
+    max_concurrency: Callable[[], Awaitable[int]],
+    sleep: Callable[[float], Awaitable[None]],
+) -> IdentifyPacer | None:
+    """The identify turns every process shares through PostgreSQL; None on SQLite (one
+    process: discord.py's own pacing)."""
+    if database.dialect != "postgresql":
+        return None
+    return IdentifyPacer(
+        IdentifyTurns(database), max_concurrency, interval=settings.identify_interval, sleep=sleep
+    )
+
+
+class _Report(Protocol):
+    def any(self) -> bool: ...
+
+
+def _logged(what: str, tick: Callable[[], Awaitable[_Report]]) -> Tick:
+    """`tick`, logging its report when it did anything."""
+
+    async def run() -> None:
+        report = await tick()
+        if report.any():
+            log.info("%s: %s", what, report)
+
+    return run
+
+
 def build_wiring(
     client: discord.Client,
     *,
     settings: Settings,
     database: Database,
     content: ContentHolder,
-    clock: Clock,
-    pacer: RestPacer,
+    clock: Clock | None = None,
+    pacer: RestPacer | None = None,
+    tick_interval: float = TICK_INTERVAL,
     shards: ShardPlan | None = None,
 ) -> Wiring:
-    """Wire the services to the database and clock, and the planners to Discord through
-    `client`, each scheduled send paced by `pacer`. With `shards`, the planners plan only the
+    """Wire the services to the database and clock (default: the system's), and the planners
+    to Discord through `client`, each scheduled send paced by `pacer` (default: RestPacer()),
+    their ticks run every `tick_interval` seconds. With `shards`, the planners plan only the
     servers on those shards (another process plans the rest)."""
+    clock = clock or SystemClock()
+    pacer = pacer or RestPacer()
     services = build_services(database, content, clock)
     grace = timedelta(minutes=settings.daily_grace_minutes)
     moderation_store = ModerationRepository(database, shards)
@@ -166,6 +234,35 @@ def build_wiring(
         lambda: summaries.kept_servers(shards),  # the servers of this process's shards
         clock=clock,
     )
+
+    async def reload_content(trigger: str) -> ReloadOutcome:
+        outcome = await reloader.reload(trigger)
+        client.dispatch(CONTENT_RELOADED, outcome)
+        return outcome
+
+    async def after_file_change() -> ReloadOutcome:
+        return await reload_content("file change")
+
+    ticks: tuple[tuple[str, Tick], ...] = (
+        ("daily posts", _logged("daily tick", daily.tick)),
+        ("server data retention", services.servers.purge_departed_when_due),
+        ("reminders", _logged("reminder tick", reminders.tick)),
+        ("weekly posts", weekly.tick),
+    )
     return Wiring(
-        services, daily, reminders, reloader, moderator_log, moderation, weekly, summary_upkeep
+        services,
+        daily,
+        reminders,
+        reloader,
+        moderator_log,
+        moderation,
+        weekly,
+        summary_upkeep,
+        clock=clock,
+        pacer=pacer,
+        scheduler=TickRunner(tick_interval),
+        ticks=ticks,
+        reload_content=reload_content,
+        watcher=ContentWatcher(settings.content_dir, after_file_change),
+        meta=MetaRepository(database),
     )

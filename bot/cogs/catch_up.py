@@ -28,7 +28,6 @@ from bot.render.progress_card import where_line
 from bot.render.text import no_pings, one_line
 from bot.services.catch_up import plan_stage_skip, skip_stage
 from bot.services.progress import MarkResult
-from bot.services.undo import UndoService
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -205,7 +204,7 @@ class UndoButton(
         if roadmap is None or topic is None:
             await answer(interaction, "That topic is no longer in the roadmap.", ephemeral=True)
             return
-        undo = UndoService(bot.database, bot.services.study)
+        undo = bot.services.undo
         standing = await undo.undo(
             guild_id, self.owner_id, roadmap, topic.id, given=self.given, before=self.before
         )

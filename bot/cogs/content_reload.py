@@ -7,7 +7,8 @@ registered only in DEV_GUILD_ID (not at all without one) and answers only the bo
 background work: started after the commands are synced, stopped first thing in close().
 
 Every reload, applied or refused, is dispatched as the discord.py event `content_reloaded`
-with its ReloadOutcome (`async def on_content_reloaded(self, outcome)` in a cog).
+with its ReloadOutcome (`async def on_content_reloaded(self, outcome)` in a cog): the wiring's
+`reload_content` (bot/wiring.py) does both, and builds the watcher.
 """
 
 from __future__ import annotations
@@ -27,15 +28,12 @@ from bot.errors import StudyError
 from bot.render.reload import reload_report
 from bot.render.to_discord import send_kwargs
 from bot.services.content import ReloadOutcome
-from bot.services.content_watch import ContentWatcher
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
 
 log = logging.getLogger(__name__)
 
-#: The discord.py event name; listeners are `on_content_reloaded(outcome)`.
-CONTENT_RELOADED = "content_reloaded"
 OWNER_GROUP = "roadmap-owner"
 RELOAD_COOLDOWN = (3, 30.0)
 NOT_AN_OWNER = (
@@ -49,8 +47,7 @@ class ContentReload(commands.Cog):
 
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
-        self.reloader = bot.wiring.reloader
-        self.watcher = ContentWatcher(bot.settings.content_dir, self._reload_after_file_change)
+        self.watcher = bot.wiring.watcher
         self._signal_tasks: set[asyncio.Task[ReloadOutcome]] = set()
         self._sighup_installed = False
         self._group: app_commands.Group | None = None
@@ -98,12 +95,7 @@ class ContentReload(commands.Cog):
 
     async def reload(self, trigger: str) -> ReloadOutcome:
         """Reload now (after any reload under way) and tell listeners what happened."""
-        outcome = await self.reloader.reload(trigger)
-        self.bot.dispatch(CONTENT_RELOADED, outcome)
-        return outcome
-
-    async def _reload_after_file_change(self) -> ReloadOutcome:
-        return await self.reload("file change")
+        return await self.bot.wiring.reload_content(trigger)
 
     def _on_sighup(self) -> None:
         log.info("SIGHUP received; reloading content")

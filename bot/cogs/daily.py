@@ -1,15 +1,14 @@
-"""Extension: `/roadmap-admin daily ...` (Manage Server) and the daily posts' scheduler tick.
+"""Extension: `/roadmap-admin daily ...` (Manage Server), and the server's life cycle.
 
-The DailyPlanner (bot/services/daily.py) decides everything; this cog checks what only Discord
-knows (channel type, the bot's permissions there, whether the ping role can be mentioned),
-wires the planner to the Discord sender and the REST pacer, and registers its tick. When the
-bot leaves a server, that server's schedule stops at once; its data goes 30 days later.
+The DailyPlanner (bot/services/daily.py) decides everything, and its tick is the wiring's
+(bot/wiring.py); this cog checks what only Discord knows (channel type, the bot's permissions
+there, whether the ping role can be mentioned). When the bot leaves a server, that server's
+schedule stops at once; its data goes 30 days later (ServerService's retention tick).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -35,9 +34,6 @@ if TYPE_CHECKING:
     from bot.app import StudyBot
 
 log = logging.getLogger(__name__)
-
-#: How often departed servers are looked for (their data is deleted 30 days after leaving).
-PURGE_EVERY = timedelta(hours=1)
 
 POSTABLE_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
 
@@ -110,39 +106,19 @@ async def schedule_topic_choices(
 
 
 class DailyPosts(SubcommandCog):
-    """The moderators' daily post commands and the scheduler tick that posts."""
+    """The moderators' daily post commands, and the bot joining and leaving servers."""
 
     def __init__(self, bot: StudyBot) -> None:
         super().__init__(bot)
         self.planner = bot.wiring.daily
-        self._last_purge: datetime | None = None
 
     async def cog_load(self) -> None:
         self.bot.command_groups.add_subgroup(
             self, "roadmap-admin", "daily", "The topic of the day, posted in a channel"
         )
         await super().cog_load()
-        self.bot.ticks.add_tick("daily posts", self.tick)
-        self.bot.ticks.add_tick("server data retention", self.purge_departed)
 
-    async def cog_unload(self) -> None:
-        self.bot.ticks.remove_tick("daily posts")
-        self.bot.ticks.remove_tick("server data retention")
-        await super().cog_unload()
-
-    # --- the scheduler's ticks ----------------------------------------------------------
-
-    async def tick(self) -> None:
-        report = await self.planner.tick()
-        if report.any():
-            log.info("daily tick: %s", report)
-
-    async def purge_departed(self) -> None:
-        now = self.bot.clock.now()
-        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
-            return
-        self._last_purge = now
-        await self.bot.services.servers.purge_departed()
+    # --- the server's life cycle --------------------------------------------------------
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

@@ -5,8 +5,9 @@
   left out);
 - content errors of a refused reload reported in each server's log channel, for the roadmap it
   uses, once per content version (services/moderator_log.py);
-- a member whose followed roadmap left the content told so, once, after their next command;
-- the weekly post's tick (services/weekly.py), beside the daily post's.
+- a member whose followed roadmap left the content told so, once, after their next command.
+
+The weekly post's tick (services/weekly.py) is the wiring's, beside the daily post's.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WEEKLY_TICK = "weekly posts"
 _STATUS_WORDS = {"sent": "posted", "failed": "refused", "missed": "missed", "sending": "sending"}
 
 
@@ -113,12 +113,7 @@ async def _channel_setting(
 
 
 class Moderation(SubcommandCog):
-    async def cog_load(self) -> None:
-        await super().cog_load()
-        self.bot.ticks.add_tick(WEEKLY_TICK, self.bot.wiring.weekly.tick)
-
     async def cog_unload(self) -> None:
-        self.bot.ticks.remove_tick(WEEKLY_TICK)
         # Unloaded on close before the HTTP session and the database: batched lines go now.
         await self.bot.wiring.moderator_log.flush()
         await super().cog_unload()

@@ -1,5 +1,5 @@
-"""Extension: `/roadmap remind set|off`, a member's daily DM with their next topic, and the
-reminders' scheduler tick. The ReminderPlanner (bot/services/reminders.py) decides everything.
+"""Extension: `/roadmap remind set|off`, a member's daily DM with their next topic. The
+ReminderPlanner (bot/services/reminders.py) decides everything; its tick is the wiring's.
 """
 
 from __future__ import annotations
@@ -30,14 +30,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TICK_NAME = "reminders"
 #: How long `remind set` waits for its confirmation DM (an answer is due within 3 s; the
 #: command defers after a moment, so this only bounds a stuck request).
 CONFIRM_TIMEOUT = 10.0
 
 
 class Reminders(SubcommandCog):
-    """The members' reminder commands and the tick that sends the DMs."""
+    """The members' reminder commands (the wiring's tick sends the DMs)."""
 
     def __init__(self, bot: StudyBot) -> None:
         super().__init__(bot)
@@ -48,16 +47,6 @@ class Reminders(SubcommandCog):
             self, "roadmap", "remind", "A daily DM with your next topic"
         )
         await super().cog_load()
-        self.bot.ticks.add_tick(TICK_NAME, self.tick)
-
-    async def cog_unload(self) -> None:
-        self.bot.ticks.remove_tick(TICK_NAME)
-        await super().cog_unload()
-
-    async def tick(self) -> None:
-        report = await self.planner.tick()
-        if report.any():
-            log.info("reminder tick: %s", report)
 
     @subcommand("roadmap remind set", "Get a daily DM with your next topic in this server")
     @app_commands.describe(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.records import StageReward
 from bot.roadmap.catalog import require_roadmap_id, require_stage
@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 #: How long a server's data outlives the bot's removal from it.
 RETENTION = timedelta(days=30)
 
+#: How often the scheduler's retention tick deletes departed servers' data: the tick runs every
+#: 30 s, and a day's precision is all the 30 days need.
+PURGE_EVERY = timedelta(hours=1)
+
 #: The meta key prefix (then the server id) marking a server the bot has welcomed.
 WELCOMED_KEY = "welcomed:"
 
@@ -34,6 +38,7 @@ class ServerService:
         self._data = MemberDataRepository(db)
         self._meta = MetaRepository(db)
         self._clock = clock
+        self._last_purge: datetime | None = None
 
     async def settings(self, guild_id: int) -> ServerSettings:
         return await self._settings.get(guild_id)
@@ -90,6 +95,15 @@ class ServerService:
         """Whether the bot should welcome this server now: true once per server, ever (the
         mark outlives a removal and the deletion of the server's data, so a rejoin is quiet)."""
         return await self._meta.add(f"{WELCOMED_KEY}{guild_id}", self._clock.now().isoformat())
+
+    async def purge_departed_when_due(self) -> list[int]:
+        """The retention tick: `purge_departed` at most once per PURGE_EVERY (at once on a
+        process's first tick); the ids it purged, [] when it was not due."""
+        now = self._clock.now()
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return []
+        self._last_purge = now
+        return await self.purge_departed()
 
     async def purge_departed(self) -> list[int]:
         """Delete all data of servers the bot left more than RETENTION ago; their ids."""

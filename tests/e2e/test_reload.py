@@ -11,12 +11,13 @@ from typing import cast
 import pytest
 
 from bot.app import StudyBot
-from bot.cogs.content_reload import CONTENT_RELOADED, OWNER_GROUP, ContentReload
+from bot.cogs.content_reload import OWNER_GROUP, ContentReload
 from bot.render.topic import rendered_cards
 from bot.roadmap.catalog import Catalog
 from bot.roadmap.loader import load_directory
 from bot.services import content_watch
 from bot.services.content import ContentHolder, ReloadOutcome
+from bot.wiring import CONTENT_RELOADED
 from tests.content_files import write_roadmap
 from tests.e2e.conftest import Launch
 from tests.emulator.server import Emulator

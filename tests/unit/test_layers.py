@@ -4,8 +4,10 @@ the pure layers never import discord, and no two modules import each other in a 
 from __future__ import annotations
 
 import ast
+import enum
+import importlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
 from pathlib import Path
 
 import pytest
@@ -114,6 +116,98 @@ def test_no_import_cycles() -> None:
         if name not in state:
             walk(name, [name])
     assert cycles == []
+
+
+#: What only the wiring (and the process entry points) build: the classes of these packages.
+BUILT_BY_THE_WIRING = ("bot.services", "bot.store", "bot.schedule")
+#: Where they may be built: the wiring, the entry points, and the packages themselves (a service
+#: keeps its own repositories over the database it is given).
+BUILDERS = ("bot.wiring", "bot.cli", *BUILT_BY_THE_WIRING)
+#: Classes of those packages that hold no resource and are made per use, like value records: a
+#: member's pass through a check is rebuilt from a button's state on every press.
+PER_USE = {"bot.services.self_check.CheckSession"}
+
+
+def _is_value(cls: type) -> bool:
+    """A record, an enum or an error: made wherever one is needed."""
+    return is_dataclass(cls) or issubclass(cls, enum.Enum | BaseException | tuple)
+
+
+def _constructions(path: Path, module: str | None = None) -> Iterator[str]:
+    """`module:line name` for every call in `path` of a class of BUILT_BY_THE_WIRING, named
+    through the module's imports (a Name, or an Attribute of an imported module)."""
+    module = module or _module_name(path)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    bound: dict[str, str] = {}  # local name -> the dotted name it stands for
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    bound[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".")[0]
+                    bound[head] = head
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        head, *rest = ast.unparse(node.func).split(".")
+        if head not in bound or "(" in head:
+            continue
+        name = ".".join([bound[head], *rest])
+        if not any(_within(name, p) for p in BUILT_BY_THE_WIRING) or name in PER_USE:
+            continue
+        owner, _, attribute = name.rpartition(".")
+        try:
+            found = getattr(importlib.import_module(owner), attribute)
+        except (ImportError, AttributeError):
+            continue  # a module, or a function of one, not a class
+        if isinstance(found, type) and not _is_value(found):
+            yield f"{module}:{node.lineno} {name}"
+
+
+def test_only_the_wiring_builds_services_repositories_and_the_scheduler() -> None:
+    built = [
+        found
+        for path in sorted(BOT.rglob("*.py"))
+        if not any(_within(_module_name(path), p) for p in BUILDERS)
+        for found in _constructions(path)
+    ]
+    assert built == []
+
+
+def test_ticks_are_the_wirings_registered_by_the_app() -> None:
+    registering = [
+        f"{_module_name(path)}:{node.lineno}"
+        for path in sorted(BOT.rglob("*.py"))
+        if _module_name(path) not in ("bot.app", "bot.schedule.runner")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr in ("add_tick", "remove_tick")
+    ]
+    assert registering == []
+
+
+def test_the_construction_walker_sees_classes_and_passes_values(tmp_path: Path) -> None:
+    source = tmp_path / "sample.py"
+    source.write_text(
+        "import bot.store.meta\n"
+        "from bot.schedule import runner\n"
+        "from bot.services.undo import UndoService as Undo\n"
+        "from bot.services.self_check import Progress, StaleCheck\n"
+        "from bot.services.review import Rating\n"
+        "from bot.services.timezones import parse_zone\n"
+        "Undo(db, study)\n"
+        "runner.TickRunner(30.0)\n"
+        "bot.store.meta.MetaRepository(db)\n"
+        "Progress(); StaleCheck('x'); Rating(3); parse_zone('UTC')\n"
+    )
+    assert [found.split(" ")[1] for found in _constructions(source, "bot.cogs.sample")] == [
+        "bot.services.undo.UndoService",
+        "bot.schedule.runner.TickRunner",
+        "bot.store.meta.MetaRepository",
+    ]
 
 
 def test_the_walker_sees_real_imports_and_tells_runtime_from_type_checking(

@@ -10,7 +10,7 @@ from bot.roadmap.model import Roadmap
 from bot.services.clock import ManualClock
 from bot.services.members import MemberService
 from bot.services.progress import StudyService
-from bot.services.servers import RETENTION, ServerService
+from bot.services.servers import PURGE_EVERY, RETENTION, ServerService
 from bot.store.settings import MemberSettings
 from tests.unit.services.conftest import ALICE, BOB, GUILD, OTHER_GUILD
 
@@ -145,3 +145,19 @@ async def test_server_data_is_deleted_30_days_after_the_bot_left(
     assert (await servers.settings(GUILD)).time_zone is None
     assert (await study.standing(OTHER_GUILD, ALICE, roadmap)).done == 1
     assert (await servers.settings(OTHER_GUILD)).left_at is None
+
+
+async def test_the_retention_tick_purges_at_most_once_per_purge_every(
+    servers: ServerService, study: StudyService, roadmap: Roadmap, clock: ManualClock
+) -> None:
+    for guild in (GUILD, OTHER_GUILD):
+        await study.mark(guild, ALICE, roadmap, "setup", "done")
+        await servers.bot_removed(guild)
+        clock.advance(minutes=30)  # OTHER_GUILD left half an hour after GUILD
+    clock.advance(RETENTION - timedelta(minutes=59))
+    assert await servers.purge_departed_when_due() == [GUILD]
+    clock.advance(minutes=31)  # OTHER_GUILD is due, the tick is not
+    assert await servers.purge_departed_when_due() == []
+    assert (await study.standing(OTHER_GUILD, ALICE, roadmap)).done == 1
+    clock.advance(PURGE_EVERY - timedelta(minutes=31))
+    assert await servers.purge_departed_when_due() == [OTHER_GUILD]
