@@ -28,6 +28,18 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _from_module(node: ast.ImportFrom, module: str, path: Path) -> str:
+    """The absolute module a `from ... import` reads: `from ..store import x` in bot.cogs.daily
+    reads bot.store (a package's own `__init__` counts as its first level)."""
+    if node.level == 0:
+        return node.module or ""
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    base = package[: len(package) - (node.level - 1)]
+    if node.level - 1 > len(package) - 1:
+        raise AssertionError(f"{module}: a relative import above bot/ ({ast.unparse(node)})")
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
 def _imports(path: Path, module: str | None = None) -> Iterator[Import]:
     module = module or _module_name(path)
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -42,10 +54,11 @@ def _imports(path: Path, module: str | None = None) -> Iterator[Import]:
             if isinstance(child, ast.Import):
                 for alias in child.names:
                     yield Import(module, alias.name, child.lineno, runtime)
-            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
-                yield Import(module, child.module, child.lineno, runtime)
+            elif isinstance(child, ast.ImportFrom):
+                source = _from_module(child, module, path)
+                yield Import(module, source, child.lineno, runtime)
                 for alias in child.names:  # `from bot.store import database` names a module
-                    yield Import(module, f"{child.module}.{alias.name}", child.lineno, runtime)
+                    yield Import(module, f"{source}.{alias.name}", child.lineno, runtime)
             yield from visit(child, runtime)
 
     yield from visit(tree, True)
@@ -68,7 +81,15 @@ def _breaches(importers: tuple[str, ...], forbidden: tuple[str, ...]) -> list[st
     ]
 
 
-PURE = ("bot.roadmap", "bot.services", "bot.store", "bot.records", "bot.errors", "bot.config")
+PURE = (
+    "bot.roadmap",
+    "bot.services",
+    "bot.store",
+    "bot.records",
+    "bot.errors",
+    "bot.config",
+    "bot.sharding",
+)
 BELOW_THE_COGS = ("bot.render", "bot.schedule", *PURE)
 
 
@@ -140,9 +161,10 @@ def _constructions(path: Path, module: str | None = None) -> Iterator[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     bound: dict[str, str] = {}  # local name -> the dotted name it stands for
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        if isinstance(node, ast.ImportFrom):
             for alias in node.names:
-                bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                source = _from_module(node, module, path)
+                bound[alias.asname or alias.name] = f"{source}.{alias.name}"
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -229,3 +251,16 @@ def test_the_walker_sees_real_imports_and_tells_runtime_from_type_checking(
     assert ("discord", True) in found
     assert ("bot.app", False) in found and ("bot.app.StudyBot", False) in found
     assert ("bot.cogs", False) in found and ("bot.cogs.study", False) in found
+
+
+def test_the_walker_reads_relative_imports_as_absolute(tmp_path: Path) -> None:
+    source = tmp_path / "sample.py"
+    source.write_text("from ..store import progress\nfrom . import answers\nfrom .tree import x\n")
+    found = {i.target for i in _imports(source, "bot.cogs.sample")}
+    assert {"bot.store", "bot.store.progress", "bot.cogs.answers", "bot.cogs.tree.x"} <= found
+    package = tmp_path / "__init__.py"
+    package.write_text("from .daily import y\n")
+    assert "bot.cogs.daily.y" in {i.target for i in _imports(package, "bot.cogs")}
+    source.write_text("from ...... import anything\n")
+    with pytest.raises(AssertionError, match="above bot/"):
+        list(_imports(source, "bot.cogs.sample"))
