@@ -31,17 +31,20 @@ class StudyError(Exception):
 
 
 class NotFound(StudyError):
-    """An id the user gave names nothing; `suggestions` holds close matches to offer."""
+    """An id the user gave names nothing; `suggestions` holds close matches to offer, and
+    `hint`, when given, is the whole answer instead: where the value is after all (another
+    stage, another roadmap) and the command that reaches it."""
 
     kind = "item"
 
-    def __init__(self, value: str, suggestions: Sequence[str] = ()) -> None:
+    def __init__(self, value: str, suggestions: Sequence[str] = (), *, hint: str = "") -> None:
         self.value = value
         self.suggestions = tuple(suggestions)
+        self.hint = hint
         text = f"Unknown {self.kind} {quoted(value)}."
         if self.suggestions:
             text += " Did you mean " + ", ".join(f"`{s}`" for s in self.suggestions) + "?"
-        super().__init__(text)
+        super().__init__(hint or text)
 
 
 class UnknownRoadmap(NotFound):

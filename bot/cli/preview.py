@@ -30,7 +30,7 @@ from bot.render.topic import (
     topic_card,
     topic_card_buttons,
 )
-from bot.roadmap.catalog import Catalog
+from bot.roadmap.catalog import Catalog, TopicPlace, require_stage_topic
 from bot.roadmap.loader import ContentDirectoryError
 from bot.roadmap.model import Roadmap
 from bot.services.daily_rules import nth_daily_topic
@@ -81,7 +81,7 @@ def run_preview(
         return 2
     except StudyError as exc:
         print(_plain(exc.message), file=sys.stderr)
-        if isinstance(exc, NotFound) and not exc.suggestions:
+        if isinstance(exc, NotFound) and not exc.suggestions and not exc.hint:
             print(_known_ids(exc, catalog, roadmap), file=sys.stderr)
         return 1
     if message is None:
@@ -168,14 +168,7 @@ def _render_other(
             statuses={},
             roadmap_minutes=roadmap_study_minutes(roadmap),
         )
-    topic = catalog.require_topic(roadmap, args[1]) if len(args) > 1 else None
-    if topic is not None and roadmap.stage_of(topic.id) is not stage:
-        owner = roadmap.stage_of(topic.id)
-        print(
-            f"Topic '{topic.id}' is in stage '{owner.id if owner else '?'}', not '{stage.id}'.",
-            file=sys.stderr,
-        )
-        return None
+    topic = require_stage_topic(roadmap, stage, args[1], _in_stage) if len(args) > 1 else None
     message = example_reply(stage, topic, stage_number=number, stage_count=stage_count)
     if message is None:
         whose = f"topic '{topic.id}' nor its stage" if topic else f"stage '{stage.id}'"
@@ -184,6 +177,14 @@ def _render_other(
             file=sys.stderr,
         )
     return message
+
+
+def _in_stage(value: str, place: TopicPlace) -> str:
+    """The command line's answer for a topic of another stage (Discord's: render.lookup)."""
+    return (
+        f"Topic '{place.topic.id}' is in stage {place.stage_number} '{place.stage.id}': "
+        f"python -m bot preview example {place.stage.id} {place.topic.id}"
+    )
 
 
 def _known_ids(error: NotFound, catalog: Catalog | None, roadmap: Roadmap | None) -> str:

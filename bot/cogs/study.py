@@ -20,12 +20,13 @@ from bot.cogs.topic_card import card_for
 from bot.errors import StudyError
 from bot.records import DONE, SKIPPED
 from bot.render.example import example_reply
+from bot.render.lookup import topic_in_roadmap, topic_in_stage
 from bot.render.progress_card import mark_reply
 from bot.render.stage import stage_overview
 from bot.render.text import no_pings, one_line
 from bot.render.to_discord import send_kwargs
 from bot.render.topic import forget_rendered_cards
-from bot.roadmap.catalog import require_stage, require_topic
+from bot.roadmap.catalog import require_stage, require_stage_topic
 from bot.services.content import ReloadOutcome
 from bot.services.standing import roadmap_study_minutes
 
@@ -93,7 +94,10 @@ class Study(SubcommandCog):
         guild_id, user_id = _ids(interaction)
         roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         chosen_stage = require_stage(roadmap, stage)
-        chosen_topic = require_topic(roadmap, topic) if topic is not None else None
+        chosen_topic = None
+        if topic is not None:  # of that stage: one elsewhere is named where it is, not shown
+            with self.bot.content.catalog.topics_elsewhere(roadmap, topic_in_roadmap):
+                chosen_topic = require_stage_topic(roadmap, chosen_stage, topic, topic_in_stage)
         number = (roadmap.stage_position(chosen_stage.id) or 0) + 1
         message = example_reply(
             chosen_stage, chosen_topic, stage_number=number, stage_count=len(roadmap.stages)
@@ -111,10 +115,11 @@ class Study(SubcommandCog):
         guild_id, user_id = _ids(interaction)
         roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         study = self.bot.services.study
-        if status is None:
-            result = await study.reset(guild_id, user_id, roadmap, topic)
-        else:
-            result = await study.mark(guild_id, user_id, roadmap, topic, status)
+        with self.bot.content.catalog.topics_elsewhere(roadmap, topic_in_roadmap):
+            if status is None:
+                result = await study.reset(guild_id, user_id, roadmap, topic)
+            else:
+                result = await study.mark(guild_id, user_id, roadmap, topic, status)
         announce_mark(self.bot, guild_id, user_id, result, interaction)
         reply = send_kwargs(mark_reply(result))
         buttons: list[discord.ui.Item[Any]] = []

@@ -41,6 +41,7 @@ from bot.render.custom_ids import (
     UnversionedDmRating,
     UnversionedRating,
 )
+from bot.render.lookup import topic_in_roadmap
 from bot.render.payload import Message
 from bot.render.to_discord import edit_kwargs, send_kwargs
 from bot.roadmap.catalog import require_topic
@@ -299,7 +300,8 @@ class StudyLoop(SubcommandCog):
         guild_id, user_id = interaction.guild_id, interaction.user.id
         roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
         if topic is not None:
-            chosen: Topic | None = require_topic(roadmap, topic)
+            with self.bot.content.catalog.topics_elsewhere(roadmap, topic_in_roadmap):
+                chosen: Topic | None = require_topic(roadmap, topic)
         else:
             chosen = await self.bot.services.study.check_topic(guild_id, user_id, roadmap)
         if chosen is None:
@@ -327,7 +329,8 @@ class StudyLoop(SubcommandCog):
         assert interaction.guild_id is not None
         guild_id, user_id = interaction.guild_id, interaction.user.id
         roadmap = await self.bot.services.roadmaps.member_roadmap(guild_id, user_id)
-        chosen = require_topic(roadmap, topic)
+        with self.bot.content.catalog.topics_elsewhere(roadmap, topic_in_roadmap):
+            chosen = require_topic(roadmap, topic)
         standing = await self.bot.services.study.standing(guild_id, user_id, roadmap)
         card = topic_view_card(
             standing, chosen, user_id, extra=check_start_button(user_id, roadmap.id, chosen)

@@ -7,12 +7,18 @@ to three suggestions ranked by bot.roadmap.search, the same ranking autocomplete
 (through the services and cogs) and the command line (`python -m bot preview`) both come here,
 so a typo gets the same suggestions everywhere.
 
+A topic that is not where the member looked but is elsewhere (another stage of the roadmap for
+`example stage:X topic:Y`, another served roadmap) is found here too (`TopicPlace`); each caller
+words the answer for its surface (Discord's commands, the command line's) through `Elsewhere`.
+
 Immutable once built (a reload builds a new one), so its search indexes are built here, once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.errors import UnknownRoadmap, UnknownStage, UnknownTopic
@@ -37,6 +43,42 @@ def require_topic(roadmap: Roadmap, value: str) -> Topic:
     if topic is None:
         raise UnknownTopic(value, _suggestions(roadmap.topic_search, value, _topic_id))
     return topic
+
+
+@dataclass(frozen=True)
+class TopicPlace:
+    """Where a topic is: its roadmap, its stage and the stage's 1-based number."""
+
+    roadmap: Roadmap
+    stage: Stage
+    topic: Topic
+
+    @property
+    def stage_number(self) -> int:
+        return (self.roadmap.stage_position(self.stage.id) or 0) + 1
+
+
+#: Words the answer for a topic found elsewhere (the message of its UnknownTopic).
+Elsewhere = Callable[[str, TopicPlace], str]
+
+
+def place_of(roadmap: Roadmap, value: str) -> TopicPlace | None:
+    """Where in `roadmap` the topic `value` names is (Roadmap.find_topic), or None."""
+    topic = roadmap.find_topic(value)
+    stage = roadmap.stage_of(topic.id) if topic is not None else None
+    return None if topic is None or stage is None else TopicPlace(roadmap, stage, topic)
+
+
+def require_stage_topic(roadmap: Roadmap, stage: Stage, value: str, elsewhere: Elsewhere) -> Topic:
+    """A topic of `stage` for `value`: UnknownTopic with suggestions when the roadmap has no such
+    topic, and UnknownTopic worded by `elsewhere` when it is in another stage (never that
+    stage's topic shown under this stage's label)."""
+    place = place_of(roadmap, value)
+    if place is None:
+        raise UnknownTopic(value, _suggestions(roadmap.topic_search, value, _topic_id))
+    if place.stage.id != stage.id:
+        raise UnknownTopic(value, hint=elsewhere(value, place))
+    return place.topic
 
 
 def require_stage(roadmap: Roadmap, value: str) -> Stage:
@@ -132,6 +174,31 @@ class Catalog:
     def require_stage(self, roadmap: Roadmap | str, value: str) -> Stage:
         """A stage of this catalog's roadmap (by id, even for a Roadmap): see `require_stage`."""
         return require_stage(self._roadmap(roadmap), value)
+
+    def place_elsewhere(self, roadmap: Roadmap | str, value: str) -> TopicPlace | None:
+        """Where the topic `value` is in another served roadmap (the first in file order),
+        when `roadmap` itself has no such topic; else None."""
+        own = self.get(roadmap.id if isinstance(roadmap, Roadmap) else roadmap)
+        if own is not None and own.find_topic(value) is not None:
+            return None
+        for other in self.roadmaps:
+            if other is not own:
+                place = place_of(other, value)
+                if place is not None:
+                    return place
+        return None
+
+    @contextmanager
+    def topics_elsewhere(self, roadmap: Roadmap | str, elsewhere: Elsewhere) -> Iterator[None]:
+        """Around a lookup of what a member typed in `roadmap`: a bare UnknownTopic raised inside
+        becomes one worded by `elsewhere` when another served roadmap has that topic."""
+        try:
+            yield
+        except UnknownTopic as error:
+            place = None if error.hint else self.place_elsewhere(roadmap, error.value)
+            if place is None:
+                raise
+            raise UnknownTopic(error.value, hint=elsewhere(error.value, place)) from error
 
     def search_roadmaps(self, query: str, limit: int = 25) -> list[Roadmap]:
         return self._roadmap_index.search(query, limit)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.cli.preview import run_preview
+from bot.roadmap.catalog import Catalog
 from tests.e2e.conftest import CONTENT_DIR, Launch
+from tests.e2e.test_account import two_roadmaps  # noqa: F401 (a fixture)
 from tests.emulator.server import Emulator
 from tests.emulator.world import StandardWorld
 
@@ -80,3 +82,37 @@ async def test_a_stage_number_finds_that_stage_in_discord_and_preview(
     out = capsys.readouterr().out
     assert code == 0
     assert f"title: {reply.embed['title']}" in out.splitlines()
+
+
+async def test_a_topic_of_another_roadmap_says_which_one_and_how_to_follow_it(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    two_roadmaps: Catalog,  # noqa: F811 (the fixture imported above)
+) -> None:
+    await launch(catalog=two_roadmaps)
+    where = "`cargo` is in **Rust basics**: `/roadmap follow roadmap:rust-basics`"
+    for command in ("roadmap done", "roadmap skip", "roadmap reset"):
+        reply = await emulator.slash(sample.guild, sample.alice, command, topic="cargo")
+        assert reply.ephemeral
+        assert reply.content == where, command
+    for command in ("roadmap check", "roadmap topic"):
+        reply = await emulator.slash(sample.guild, sample.alice, command, topic="cargo")
+        assert reply.content == where, command
+    example = await emulator.slash(
+        sample.guild, sample.alice, "roadmap example", stage="basics", topic="cargo"
+    )
+    assert example.content == where
+    # A typo in neither roadmap keeps its suggestions; nothing was marked.
+    typo = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="fast")
+    assert typo.content == "Unknown topic `fast`. Did you mean `fastapi`?"
+    progress = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    assert "0/" in progress.text()
+
+    # Once followed, the command the answer gave works.
+    await emulator.slash(sample.guild, sample.alice, "roadmap follow", roadmap="rust-basics")
+    done = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="cargo")
+    assert "Cargo" in done.text()
+    back = await emulator.slash(sample.guild, sample.alice, "roadmap done", topic="flask")
+    assert back.content.startswith("`flask` is in **")
+    assert "`/roadmap follow roadmap:python-backend`" in back.content

@@ -179,3 +179,28 @@ async def test_autocomplete_filters_stages_and_topics_as_the_member_types(
         sample.guild, sample.alice, "roadmap example", "topic", options={"stage": "databases"}
     )
     assert [choice["value"] for choice in in_stage] == ["sql", "nosql", "orms"]
+
+
+async def test_example_with_a_topic_of_another_stage_says_where_it_is(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    await launch()
+    # `functions` (stage 1) has examples of its own: they were shown under stage 4's label.
+    wrong = await emulator.slash(
+        sample.guild, sample.alice, "roadmap example", stage="databases", topic="functions"
+    )
+    assert wrong.ephemeral
+    assert not wrong.embeds
+    assert wrong.content == (
+        "`functions` is in stage 1, **Learn the basics of Python**: "
+        "`/roadmap example stage:1 topic:functions`"
+    )
+    # The command it gives shows that example, under stage 1's label.
+    right = await emulator.slash(
+        sample.guild, sample.alice, "roadmap example", stage="1", topic="functions"
+    )
+    assert right.embed["author"]["name"].startswith("Stage 1/6 · ")
+    unknown = await emulator.slash(
+        sample.guild, sample.alice, "roadmap example", stage="databases", topic="zzzzzz"
+    )
+    assert unknown.content.startswith("Unknown topic `zzzzzz`.")

@@ -129,7 +129,11 @@ def test_example_of_a_stage_and_of_a_topic_in_it(capsys):
 
 def test_example_errors(capsys):
     code, _, err = preview(capsys, "example", "basics", "flask")
-    assert (code, err) == (1, "Topic 'flask' is in stage 'web-framework', not 'basics'.\n")
+    assert (code, err) == (
+        1,
+        "Topic 'flask' is in stage 3 'web-framework': "
+        "python -m bot preview example web-framework flask\n",
+    )
     code, _, err = preview(capsys, "example", "next-steps")
     assert (code, err) == (1, "The stage 'next-steps' has no example.\n")
     code, _, err = preview(capsys, "example", "basics", "nope-nope")
