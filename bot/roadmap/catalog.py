@@ -209,9 +209,17 @@ class Catalog:
         return [] if roadmap is None else roadmap.topic_search.search(query, limit)
 
     def search_stages(self, roadmap_id: str, query: str, limit: int = 25) -> list[Stage]:
-        """Autocomplete over one roadmap's stages; [] for an unknown roadmap."""
+        """Autocomplete over one roadmap's stages; [] for an unknown roadmap. Digits find stages
+        by number too (find_stage accepts it): those whose number starts with them come first."""
         roadmap = self._by_id.get(roadmap_id)
-        return [] if roadmap is None else roadmap.stage_search.search(query, limit)
+        if roadmap is None:
+            return []
+        digits = query.strip()
+        if not digits.isdigit():
+            return roadmap.stage_search.search(query, limit)
+        numbered = [s for n, s in enumerate(roadmap.stages, 1) if str(n).startswith(digits)]
+        by_text = roadmap.stage_search.search(query, limit)
+        return (numbered + [stage for stage in by_text if stage not in numbered])[:limit]
 
     def _roadmap(self, roadmap: Roadmap | str) -> Roadmap:
         # By id even for a Roadmap: an object from an older catalog resolves against this one.

@@ -204,3 +204,17 @@ async def test_example_with_a_topic_of_another_stage_says_where_it_is(
         sample.guild, sample.alice, "roadmap example", stage="databases", topic="zzzzzz"
     )
     assert unknown.content.startswith("Unknown topic `zzzzzz`.")
+
+
+async def test_stage_autocomplete_finds_a_stage_by_its_number(
+    emulator: Emulator, sample: StandardWorld, launch: Launch
+) -> None:
+    await launch()
+    for command in ("roadmap stage", "roadmap example"):
+        by_number = await emulator.autocomplete(sample.guild, sample.alice, command, "stage", "3")
+        assert by_number[0] == {"name": "3. Learn a Python web framework", "value": "web-framework"}
+    # The number is what the option's description promises; submitting it opens that stage.
+    opened = await emulator.slash(sample.guild, sample.alice, "roadmap stage", stage="3")
+    assert opened.embed["title"] == "Stage 3/6 · Learn a Python web framework"
+    none = await emulator.autocomplete(sample.guild, sample.alice, "roadmap stage", "stage", "9")
+    assert "web-framework" not in [choice["value"] for choice in none]
