@@ -69,7 +69,8 @@ async def stall_during(work: Callable[[], Awaitable[object]]) -> tuple[float, fl
 def fill_progress(conn: sqlite3.Connection, roadmap_id: str, topic_ids: list[str]) -> None:
     guild = 10**17
     conn.executemany(
-        "INSERT INTO progress VALUES (?, ?, ?, ?, 'done', ?, ?, ?)",
+        "INSERT INTO progress (guild_id, user_id, roadmap_id, topic_id, status, started_at,"
+        " updated_at, completed_at) VALUES (?, ?, ?, ?, 'done', ?, ?, ?)",
         (
             (
                 guild,
