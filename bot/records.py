@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 from bot.errors import InvalidStatus
 
@@ -21,6 +23,82 @@ def check_status(status: str) -> str:
     if status not in STATUSES:
         raise InvalidStatus(status)
     return status
+
+
+def _instant(text: str) -> datetime:
+    # The store's fixed-width UTC text (bot/store/codec.py encode_time); fromisoformat reads
+    # its trailing "Z" as UTC.
+    return datetime.fromisoformat(text)
+
+
+class ProgressRow(NamedTuple):
+    """One stored row. Timestamps stay as stored (fixed-width UTC text, which orders like the
+    instants it encodes) and are decoded on access: a mark reads every row of the member but
+    needs hardly any of them as datetimes. A named tuple, not a frozen dataclass: a mark makes
+    one per topic on the writer thread, and a frozen dataclass's `__init__` costs ~3x as much
+    (each field set through `object.__setattr__`)."""
+
+    topic_id: str
+    status: str
+    started: str
+    updated: str
+    completed: str | None
+    checked: str | None = None  # when the topic's self-check was passed; None: not passed
+
+    @property
+    def started_at(self) -> datetime:
+        return _instant(self.started)
+
+    @property
+    def updated_at(self) -> datetime:
+        return _instant(self.updated)
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return None if self.completed is None else _instant(self.completed)
+
+    @property
+    def checked_at(self) -> datetime | None:
+        return None if self.checked is None else _instant(self.checked)
+
+
+def latest_of(rows: Iterable[ProgressRow], topic_ids: Collection[str]) -> ProgressRow | None:
+    """The row that decides a topic's status when progress may sit under several ids (the
+    topic's own and the old ids it `replaces`): the most recently updated one; on a tie, the
+    first id in `topic_ids` (the live id) wins."""
+    order = {topic_id: index for index, topic_id in enumerate(topic_ids)}
+    best: ProgressRow | None = None
+    for row in rows:
+        if row.topic_id not in order:
+            continue
+        if best is None or (row.updated, -order[row.topic_id]) > (
+            best.updated,
+            -order[best.topic_id],
+        ):
+            best = row
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A member's place on a leaderboard."""
+
+    user_id: int
+    count: int
+    rank: int  # 1-based; equal counts share a rank
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySchedule:
+    guild_id: int
+    channel_id: int
+    weekday: int  # 0 = Monday
+    local_time: time
+    time_zone: str
+    enabled: bool
+    disabled_reason: str | None
+    next_period: str  # the ISO week of the next post, `YYYY-Www`
+    next_fire_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.records import WeeklySchedule
 from bot.render import limits
 from bot.render.daily_status import discord_timestamp
 from bot.render.payload import NEUTRAL_COLOUR, Embed, Message
 from bot.render.text import no_pings, one_line, role_mention
 from bot.services.leaderboard import Leaderboard
-from bot.services.weekly import WEEKDAYS, WeeklySchedule
+from bot.services.weekly import WEEKDAYS
 
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 _FOOTER = re.compile(r"Weekly leaderboard · (?P<period>[0-9]{4}-W[0-9]{2})\b")

@@ -20,13 +20,14 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidPeriod
+from bot.records import Score
 from bot.roadmap.model import Roadmap, Stage
 from bot.services.clock import Clock
 from bot.services.summary_builds import SummaryBuilds
 from bot.services.timezones import local_date, localize, month_start, week_start, zone_or_utc
 from bot.store.database import Database
 from bot.store.settings import MemberSettingsRepository, ServerSettingsRepository
-from bot.store.stats import Score, StatsRepository
+from bot.store.stats import StatsRepository
 from bot.store.summaries import PeriodStart, SummaryContent, SummaryRepository
 
 DEFAULT_LIMIT = 10

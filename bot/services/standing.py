@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.records import DONE, IN_PROGRESS, SKIPPED
+from bot.records import DONE, IN_PROGRESS, SKIPPED, ProgressRow, latest_of
 from bot.roadmap.model import ChoiceGroup, Roadmap, Stage, Topic
 from bot.services.completion import stage_complete
-from bot.store.progress import ProgressRow, latest_of
 
 #: Statuses that move a member past a topic.
 PASSED = frozenset({DONE, SKIPPED})

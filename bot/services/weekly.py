@@ -22,7 +22,7 @@ from functools import partial
 from typing import Protocol
 
 from bot.errors import StudyError
-from bot.records import WEEKLY, Delivery
+from bot.records import WEEKLY, Delivery, WeeklySchedule
 from bot.roadmap.model import Roadmap
 from bot.services.clock import Clock
 from bot.services.delivery import SendOutcome
@@ -36,9 +36,7 @@ from bot.services.timezones import (
     zone_or_utc,
 )
 from bot.store.ledger import Claim, DeliveryKey, Effect
-from bot.store.moderation import ModerationRepository, WeeklySchedule, WeeklyStep, weekly_key
-
-__all__ = ["WeeklySchedule"]  # render reads the schedule through this module
+from bot.store.moderation import ModerationRepository, WeeklyStep, weekly_key
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
-from bot.records import WEEKLY, Delivery
+from bot.records import WEEKLY, Delivery, WeeklySchedule
 from bot.sharding import ShardPlan
 from bot.store.codec import decode_time, encode_time
 from bot.store.database import Database
@@ -53,19 +53,6 @@ class LoggedServer:
     log_channel_id: int
     default_roadmap: str | None
     daily_roadmap: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class WeeklySchedule:
-    guild_id: int
-    channel_id: int
-    weekday: int  # 0 = Monday
-    local_time: time
-    time_zone: str
-    enabled: bool
-    disabled_reason: str | None
-    next_period: str  # the ISO week of the next post, `YYYY-Www`
-    next_fire_at: datetime
 
 
 def weekly_key(guild_id: int, period: str) -> DeliveryKey:

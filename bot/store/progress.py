@@ -11,71 +11,23 @@ days after a change are the days before plus the day it logged (`ChangeOutcome.l
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import starmap
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy import insert as plain_insert
 
-from bot.records import DONE, check_status
-from bot.store.codec import decode_date, decode_instant, encode_date, encode_time
+from bot.records import DONE, ProgressRow, check_status, latest_of
+from bot.store.codec import decode_date, encode_date, encode_time
 from bot.store.database import Database
 from bot.store.dialect import Prepared, insert, lock_name_for_transaction
 from bot.store.reviews import card_values, delete_cards, insert_new_card
 from bot.store.schema import completions, progress
 from bot.store.settings import zones_of
 from bot.store.summaries import refresh_member
-
-
-class ProgressRow(NamedTuple):
-    """One stored row. Timestamps stay as stored (fixed-width UTC text, which orders like the
-    instants it encodes) and are decoded on access: a mark reads every row of the member but
-    needs hardly any of them as datetimes. A named tuple, not a frozen dataclass: a mark makes
-    one per topic on the writer thread, and a frozen dataclass's `__init__` costs ~3x as much
-    (each field set through `object.__setattr__`)."""
-
-    topic_id: str
-    status: str
-    started: str
-    updated: str
-    completed: str | None
-    checked: str | None = None  # when the topic's self-check was passed; None: not passed
-
-    @property
-    def started_at(self) -> datetime:
-        return decode_instant(self.started)
-
-    @property
-    def updated_at(self) -> datetime:
-        return decode_instant(self.updated)
-
-    @property
-    def completed_at(self) -> datetime | None:
-        return None if self.completed is None else decode_instant(self.completed)
-
-    @property
-    def checked_at(self) -> datetime | None:
-        return None if self.checked is None else decode_instant(self.checked)
-
-
-def latest_of(rows: Iterable[ProgressRow], topic_ids: Collection[str]) -> ProgressRow | None:
-    """The row that decides a topic's status when progress may sit under several ids (the
-    topic's own and the old ids it `replaces`): the most recently updated one; on a tie, the
-    first id in `topic_ids` (the live id) wins."""
-    order = {topic_id: index for index, topic_id in enumerate(topic_ids)}
-    best: ProgressRow | None = None
-    for row in rows:
-        if row.topic_id not in order:
-            continue
-        if best is None or (row.updated, -order[row.topic_id]) > (
-            best.updated,
-            -order[best.topic_id],
-        ):
-            best = row
-    return best
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, select
 
+from bot.records import ProgressRow
 from bot.store.codec import decode_date, decode_instant, encode_date
 from bot.store.database import Database
 from bot.store.dialect import PreparedSelect
-from bot.store.progress import ProgressRow
 from bot.store.reviews import StoredCard
 from bot.store.schema import guild_settings, member_settings, progress, review_cards
 

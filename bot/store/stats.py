@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,17 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
-from bot.records import DONE
+from bot.records import DONE, Score
 from bot.store.codec import encode_time
 from bot.store.database import Database
 from bot.store.schema import completions, member_settings, progress
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    user_id: int
-    count: int
-    rank: int  # 1-based; equal counts share a rank
 
 
 def _live_id(topic_id: ColumnElement[str], live_of: Mapping[str, str]) -> ColumnElement[str]:

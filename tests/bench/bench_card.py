@@ -27,6 +27,7 @@ from pathlib import Path
 from PIL import Image
 
 from bot.cogs.card import drawn
+from bot.records import ProgressRow
 from bot.render import progress_image
 from bot.render.progress_card import progress_card
 from bot.render.progress_image import ProgressPicture, card_height, draw_progress_card, picture_of
@@ -35,7 +36,6 @@ from bot.roadmap.model import Roadmap
 from bot.services.progress import ProgressSummary
 from bot.services.standing import standing
 from bot.services.streaks import Streak
-from bot.store.progress import ProgressRow
 from tests.bench.bench_reload import stall_during
 from tests.bench.figures import BenchOptions, Figure, percentile
 

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, insert, text
 
+from bot.records import Score
 from bot.store.database import Database
 from bot.store.schema import completions, progress
 from bot.store.settings import MemberSettingsRepository
-from bot.store.stats import Score, StatsRepository, _period_scores, _ranked
+from bot.store.stats import StatsRepository, _period_scores, _ranked
 
 NOW = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
 G = 10**18

@@ -6,8 +6,9 @@ from __future__ import annotations
 import ast
 import enum
 import importlib
+import typing
 from collections.abc import Iterator
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,39 @@ BELOW_THE_COGS = ("bot.render", "bot.schedule", *PURE)
 )
 def test_arrows_point_only_down(importers: tuple[str, ...], forbidden: tuple[str, ...]) -> None:
     assert _breaches(importers, forbidden) == []
+
+
+def _store_types_inside(value: object, seen: set[object]) -> Iterator[str]:
+    """The bot.store classes a type hint reaches: its own, its arguments', and the fields'
+    of the dataclasses it names."""
+    if value in seen:
+        return
+    seen.add(value)
+    if isinstance(value, type):
+        if _within(value.__module__, "bot.store"):
+            yield f"{value.__module__}.{value.__qualname__}"
+        elif is_dataclass(value) and _within(value.__module__, "bot"):
+            hints = typing.get_type_hints(value)
+            for field in fields(value):
+                yield from _store_types_inside(hints[field.name], seen)
+    for argument in typing.get_args(value):
+        yield from _store_types_inside(argument, seen)
+
+
+def test_render_reads_no_store_type_through_a_service() -> None:
+    # Render imports no store, and what it is handed holds no store record either: the
+    # services' records render reads carry only bot.records' and their own types.
+    reached: set[str] = set()
+    for found in ALL:
+        if not _within(found.module, "bot.render") or not _within(found.target, "bot.services"):
+            continue
+        owner, _, name = found.target.rpartition(".")
+        if owner not in MODULES:
+            continue
+        value = getattr(importlib.import_module(owner), name, None)
+        if isinstance(value, type) and is_dataclass(value):
+            reached.update(_store_types_inside(value, set()))
+    assert sorted(reached) == []
 
 
 def test_no_import_cycles() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.records import Score
 from bot.render import limits
 from bot.render.leaderboard import leaderboard_card
 from bot.services.leaderboard import Leaderboard, Period
-from bot.store.stats import Score
 
 
 def test_top_members_with_medals_shared_ranks_and_the_callers_rank() -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.records import ProgressRow
 from bot.render import limits
 from bot.render.progress_card import mark_reply, pressed_note, progress_card, where_line
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.progress import MarkResult, ProgressSummary
 from bot.services.standing import standing
 from bot.services.streaks import Streak
-from bot.store.progress import ProgressRow
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

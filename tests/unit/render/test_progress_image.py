@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from PIL import Image, ImageDraw
 
+from bot.records import ProgressRow
 from bot.render.progress_image import (
     BASE_COLOURS,
     BLURPLE,
@@ -36,7 +37,6 @@ from bot.render.progress_image import (
 from bot.services.progress import ProgressSummary
 from bot.services.standing import standing
 from bot.services.streaks import Streak
-from bot.store.progress import ProgressRow
 from tests.unit.render.builders import make_roadmap, make_stage, make_topic
 
 Colour = tuple[int, int, int]

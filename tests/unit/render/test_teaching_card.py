@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.records import ProgressRow
 from bot.render import limits
 from bot.render.example import example_reply, more_examples_reply
 from bot.render.parts import duration
@@ -35,7 +36,6 @@ from bot.roadmap.model import (
     Topic,
 )
 from bot.services.standing import roadmap_study_minutes, standing, study_minutes
-from bot.store.progress import ProgressRow
 from tests.unit.render.builders import (
     discord_verdict,
     example,

@@ -3,6 +3,7 @@ and stage completion all count a group as the topics it asks the member to pick.
 
 from __future__ import annotations
 
+from bot.records import ProgressRow
 from bot.roadmap.model import ChoiceGroup, Roadmap, Stage, Topic
 from bot.services.standing import (
     percent,
@@ -12,7 +13,6 @@ from bot.services.standing import (
     standing,
     study_minutes,
 )
-from bot.store.progress import ProgressRow
 
 STAMP = "2026-03-04T12:00:00.000000Z"
 
