@@ -29,13 +29,17 @@ async def only_owner(
     if interaction.user.id == owner_id:
         return True
     await answer(interaction, refusal, ephemeral=True)
+    _log_refusal(interaction, owner_id)
+    return False
+
+
+def _log_refusal(interaction: discord.Interaction, owner_id: int) -> None:
     log.info(
         "refused button of member=%s to member=%s guild=%s",
         owner_id,
         interaction.user.id,
         interaction.guild_id,
     )
-    return False
 
 
 class OwnedButton:
@@ -47,7 +51,16 @@ class OwnedButton:
     not_yours: str = NOT_YOURS
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await only_owner(interaction, self.owner_id, self.not_yours)
+        if interaction.user.id == self.owner_id:
+            return True
+        _log_refusal(interaction, self.owner_id)
+        await handle_press(interaction, self.refuse)  # answered like any press, errors too
+        return False
+
+    async def refuse(self, interaction: discord.Interaction) -> None:
+        """What anyone else who presses gets: `not_yours`, ephemerally; a button whose presser
+        can be given their own version of it (a topic card's) offers that instead."""
+        await answer(interaction, self.not_yours, ephemeral=True)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await handle_press(interaction, self.press)

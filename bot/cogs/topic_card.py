@@ -70,6 +70,8 @@ TOPIC_GONE = (
     "Use `/roadmap next` to see your next topic."
 )
 
+#: Above the card someone gets who pressed another member's card.
+OWN_CARD = "That card belongs to another member; here is your own next topic."
 NO_EXAMPLE = "This card already shows all of this topic's example code (the content was updated)."
 
 
@@ -99,6 +101,19 @@ class TopicButton(OwnedKindButton[TopicPress], kind=TopicPress):
 
     def style_for(self, spec: TopicPress | None) -> discord.ButtonStyle:
         return _STYLES[spec.action] if spec else self.default_style
+
+    async def refuse(self, interaction: discord.Interaction) -> None:
+        """Someone else pressed a (public) card: their own next-topic card, ephemerally, so
+        the buttons they wanted are a press away and the card's owner keeps theirs."""
+        if interaction.guild_id is None or self.spec is None:
+            await super().refuse(interaction)
+            return
+        bot = cast("StudyBot", interaction.client)
+        user_id = interaction.user.id
+        upcoming = await bot.services.roadmaps.next_topic(interaction.guild_id, user_id)
+        card = card_for(upcoming.standing, user_id, reviews_due=upcoming.reviews_due).send()
+        card["content"] = "\n".join(filter(None, (OWN_CARD, card.get("content"))))
+        await answer(interaction, **card, ephemeral=True)
 
     async def press(self, interaction: discord.Interaction) -> None:
         if self.spec is None:  # an id no button carries: OwnedButton refuses it before this

@@ -312,11 +312,20 @@ async def test_another_member_pressing_is_refused_politely_and_changes_nothing(
     emulator: Emulator, sample: StandardWorld, launch: Launch
 ) -> None:
     await launch()
+    await emulator.slash(sample.guild, sample.bob, "roadmap done", topic="syntax-and-data-types")
     card = await emulator.slash(sample.guild, sample.alice, "roadmap next", public=True)
     refused = await emulator.click(card, "Done", sample.bob)
+    # Bob is offered his own card (his next topic, with his own buttons), only to him.
     assert refused.ephemeral
-    assert "belong to the member who asked" in refused.content
+    assert refused.content.startswith("That card belongs to another member; here is your own")
+    assert refused.embed["title"] == "Functions"
     assert card.message.embeds[0]["title"] == "Syntax and data types"
+    assert refused.message is not None
+    his_done = await emulator.click(refused.message, "Done", sample.bob)
+    assert his_done.message is not None
+    assert his_done.message.embeds[0]["title"] == "File handling"  # his card moved on
+    await emulator.slash(sample.guild, sample.bob, "roadmap reset", topic="functions")
+    await emulator.slash(sample.guild, sample.bob, "roadmap reset", topic="syntax-and-data-types")
 
     mine = await emulator.slash(sample.guild, sample.bob, "roadmap next")
     assert mine.embed["footer"]["text"] == "Stage 1/6 · 0 of 20 topics · 0%"
@@ -337,7 +346,8 @@ async def test_buttons_keep_working_after_a_restart_on_the_same_database(
     assert card.message.embeds[0]["title"] == "File handling"
     assert card.message.embeds[0]["footer"]["text"] == "Stage 1/6 · 2 of 20 topics · 10%"
     refused = await emulator.click(card, "Skip", sample.bob)
-    assert "belong to the member who asked" in refused.content
+    assert refused.content.startswith("That card belongs to another member")
+    assert refused.embed["title"] == "Syntax and data types"  # Bob's own first topic
 
 
 async def test_a_button_for_a_topic_that_left_the_content_answers_clearly(
