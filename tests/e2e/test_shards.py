@@ -51,6 +51,7 @@ INTERVAL = 0.5
 #: identifies collide at ~0 s apart, which no slack hides.
 BOT_INTERVAL = INTERVAL + 0.25
 SYNC_ROUTE = "PUT /applications/{application_id}/commands"
+DEV_SYNC_ROUTE = "PUT /applications/{application_id}/guilds/{guild_id}/commands"
 
 
 def add_guilds_on_every_shard(world: World, count: int) -> None:
@@ -74,8 +75,9 @@ async def limited(sample: StandardWorld) -> AsyncIterator[Emulator]:
         await emu.stop()
 
 
-def settings_for(emu: Emulator, database_url: str) -> Settings:
+def settings_for(emu: Emulator, database_url: str, dev_guild_id: int | None = None) -> Settings:
     return Settings(
+        dev_guild_id=dev_guild_id,
         token=emu.world.token,
         database_url=database_url,
         content_dir=CONTENT_DIR,
@@ -109,6 +111,7 @@ async def processes(
     coordinated: bool = True,
     ready: bool = True,
     guild_ready_timeout: float = 0.05,
+    dev_guild_id: int | None = None,
 ) -> AsyncIterator[list[ShardedStudyBot]]:
     """One bot per plan, each with its own Database (as separate processes have). All log in
     (setup: commands, sync) first, then connect at the same moment, the hardest case for the
@@ -120,7 +123,7 @@ async def processes(
             for plan in plans:
                 database = await Database.open(database_url)
                 bot = create_bot(
-                    settings_for(emu, database_url),
+                    settings_for(emu, database_url, dev_guild_id),
                     database,
                     ContentHolder(catalog),
                     shard_plan=plan,
@@ -221,18 +224,33 @@ async def test_without_coordination_the_emulator_refuses_an_identify(
 
 
 async def test_a_second_slot_never_syncs_and_shard_zero_syncs_once_per_tree(
-    limited: Emulator, postgres_migrated_database: str, shipped_catalog: Catalog
+    limited: Emulator,
+    postgres_migrated_database: str,
+    shipped_catalog: Catalog,
+    sample: StandardWorld,
 ) -> None:
-    async with processes(limited, postgres_migrated_database, shipped_catalog, [LAYOUT.plan(1)]):
+    """With DEV_GUILD_ID set as well: slot 1 syncs neither the global commands nor the dev
+    server's; shard 0's process syncs the global ones once per tree, the dev server's at each
+    start (as one process does)."""
+    dev = sample.guild.id
+    async with processes(
+        limited, postgres_migrated_database, shipped_catalog, [LAYOUT.plan(1)], dev_guild_id=dev
+    ):
         pass
-    assert [c for c in limited.calls if c.route == SYNC_ROUTE] == []  # slot 1 alone: none
+    syncs = [c for c in limited.calls if c.route in (SYNC_ROUTE, DEV_SYNC_ROUTE)]
+    assert syncs == []  # slot 1 alone: none
+    await asyncio.sleep(INTERVAL)
     for _ in range(2):  # shard 0's process, started twice on one command tree
         async with processes(
-            limited, postgres_migrated_database, shipped_catalog, [LAYOUT.plan(0)]
-        ):
+            limited, postgres_migrated_database, shipped_catalog, [LAYOUT.plan(0)],
+            dev_guild_id=dev,
+        ):  # fmt: skip
             pass
         await asyncio.sleep(INTERVAL)  # the next start's first identify is not too soon
     assert len([c for c in limited.calls if c.route == SYNC_ROUTE]) == 1
+    dev_syncs = limited.recorder.to(DEV_SYNC_ROUTE, guild_id=dev)
+    assert [c.status for c in dev_syncs] == [200, 200]
+    assert limited.commands.names(dev) == ["roadmap-owner"]
 
 
 def free_port() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +70,8 @@ def rate_limit_answer(
 
 
 class Faults:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock  # a test's own, to place requests in the global limit's window
         self.rules: list[FaultRule] = []
         self.requests_per_second: float | None = None
         self.window = 1.0
@@ -171,7 +173,7 @@ class Faults:
         """Seconds to wait when this request breaks the global limit, else None (and counted)."""
         if self.requests_per_second is None or path.startswith(EXEMPT_FROM_GLOBAL):
             return None
-        now = time.monotonic()
+        now = self._clock()
         while self._recent and now - self._recent[0] >= self.window:
             self._recent.popleft()
         if len(self._recent) >= self.requests_per_second * self.window:

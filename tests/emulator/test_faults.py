@@ -8,6 +8,7 @@ import discord
 import pytest
 from discord.http import Route
 
+from tests.emulator.faults import Faults
 from tests.emulator.sample_bot import SampleBot
 
 POST_MESSAGE = "POST /channels/{channel_id}/messages"
@@ -141,3 +142,21 @@ async def test_a_fatal_close_code_stops_the_bot(emulator, sample, start_bot):
     bot = await start_bot(SampleBot())
     await emulator.gateway.close(4004)
     await emulator.wait_for(bot.is_closed, what="the bot to give up")
+
+
+def test_the_global_limit_is_a_sliding_second_not_a_fixed_one() -> None:
+    """50 requests at 0.9 s and 50 at 1.1 s: a window reset on whole seconds would let all 100
+    through, 100 in 0.2 s; Discord's limit (the emulator's) answers 429 to the second 50 until
+    the first 50 are a second old."""
+    now = [0.9]
+    faults = Faults(clock=lambda: now[0])
+    faults.global_rate_limit(50)
+    path = "/channels/1/messages"
+    assert [faults.over_global_limit(path) for _ in range(50)] == [None] * 50
+    now[0] = 1.1
+    waits = [faults.over_global_limit(path) for _ in range(50)]
+    assert all(wait is not None and wait == pytest.approx(0.8) for wait in waits), waits
+    assert faults.over_global_limit("/interactions/1/token/callback") is None  # exempt
+    now[0] = 1.95  # the first 50 over a second old: room again
+    assert [faults.over_global_limit(path) for _ in range(50)] == [None] * 50
+    assert faults.over_global_limit(path) is not None

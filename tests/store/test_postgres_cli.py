@@ -4,6 +4,7 @@ PostgreSQL, a bot that refuses a schema behind the code (exit 2, never migrating
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from bot.config import ConfigError, load_settings
 from bot.store.alembic_runner import head_revision, upgrade_url
 from bot.store.database import Database
+from bot.store.migrations import DEFAULT_MIGRATIONS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,6 +68,34 @@ async def test_the_bot_does_not_migrate_postgresql_at_start(
     # Still unmigrated: the process only looked.
     migrated = await upgrade_url(postgres_database)
     assert migrated.before is None
+
+
+async def test_a_database_one_revision_behind_stops_the_bot_until_migrated(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    """At the revision before head (migrated by the code of the deploy before), the bot
+    exits 2 naming both revisions and the command; `migrate` then applies that one revision."""
+    latest = head_revision()
+    assert latest is not None
+    before = tmp_path / "migrations-before"
+    shutil.copytree(DEFAULT_MIGRATIONS_DIR, before, ignore=shutil.ignore_patterns("__pycache__"))
+    [newest] = (before / "versions").glob(f"{latest}_*.py")
+    newest.unlink()
+    previous = head_revision(before)
+    assert previous is not None and previous != latest
+    assert (await upgrade_url(postgres_database, before)).after == previous
+
+    result = run_bot(tmp_path, DATABASE_URL=postgres_database, DISCORD_TOKEN="x.y.z")
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "Traceback" not in output
+    assert (
+        f"the database is at revision {previous}, the code at {latest}; "
+        "run `python -m bot migrate` first"
+    ) in output
+    migrated = run_bot(tmp_path, "migrate", DATABASE_URL=postgres_database)
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"Alembic revision {previous} -> {latest}" in migrated.stdout
 
 
 def test_postgres_url_that_cannot_be_reached_is_a_failure_not_a_traceback(
