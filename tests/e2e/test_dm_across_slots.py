@@ -50,6 +50,8 @@ async def slots(
         assert bots[0].get_guild(far_guild.id) is None
         assert bots[1].get_guild(far_guild.id) is not None
         yield bots
+    # Every request (the fetches too) a route Discord has, its answer shaped as Discord's.
+    assert limited.unknown_routes == [] and limited.schema_problems == []
 
 
 async def reminder_dm(
