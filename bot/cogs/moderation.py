@@ -252,6 +252,11 @@ class Moderation(SubcommandCog):
     ) -> None:
         """A followed roadmap that left the content is forgotten and the member told, once
         (after the command's own answer)."""
+        await self.on_press_completion(interaction)
+
+    @commands.Cog.listener()
+    async def on_press_completion(self, interaction: discord.Interaction) -> None:
+        """The same after a button's answer (a topic card, a daily post): told once, either way."""
         guild_id = interaction.guild_id
         if guild_id is None:
             return

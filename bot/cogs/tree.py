@@ -60,7 +60,8 @@ async def handle_press(
     """How every persistent button answers: the answer guard starts (it defers a slow press),
     a press in a crowd is acknowledged before its work (`acknowledge_first`), a press while
     the bot stops is told to retry, and an error the press raised is answered like a
-    command's (`answer_error`), never left unanswered."""
+    command's (`answer_error`), never left unanswered; one that succeeded dispatches
+    `press_completion` (what the bot tells after any answer, e.g. a deleted roadmap)."""
     started = guard(interaction)
     if stopping(interaction):
         await answer(interaction, RESTARTING, ephemeral=True)
@@ -71,6 +72,8 @@ async def handle_press(
             await press(interaction)
         except Exception as error:
             await answer_error(interaction, error)
+        else:  # as a slash command's app_command_completion: listeners follow up after it
+            interaction.client.dispatch("press_completion", interaction)
 
 
 async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:

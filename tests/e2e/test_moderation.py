@@ -335,3 +335,23 @@ async def test_a_member_whose_followed_roadmap_was_deleted_is_told_once(
     other = await emulator.slash(sample.guild, sample.bob, "roadmap next")
     await asyncio.sleep(0.2)
     assert other.followups == []  # bob followed nothing: nothing to tell
+
+
+async def test_a_member_whose_followed_roadmap_was_deleted_is_told_on_a_press_too(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "content"
+    bot = await launch(catalog=_two_roadmaps(folder, with_second=True), content_dir=folder)
+    await emulator.slash(sample.guild, sample.alice, "roadmap follow", roadmap="data")
+    card = await emulator.slash(sample.guild, sample.alice, "roadmap next")
+    await bot.close()
+
+    await launch(catalog=_two_roadmaps(folder, with_second=False), content_dir=folder)
+    pressed = await emulator.click(card, "Done", sample.alice)  # a press, no slash command
+    await pressed.wait_for_followups(1)
+    told = pressed.followups[0]
+    assert told.ephemeral
+    assert "`data` you followed is no longer" in told.text() and "**Backend**" in told.text()
+    again = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
+    await asyncio.sleep(0.2)
+    assert again.followups == []  # told once, whichever way it came
