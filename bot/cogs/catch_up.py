@@ -25,6 +25,7 @@ from bot.records import DONE, IN_PROGRESS, SKIPPED
 from bot.render.custom_ids import SkipStageAnswer, UndoMark
 from bot.render.moderation import role_taken_back_line
 from bot.render.progress_card import where_line
+from bot.render.status import status_words
 from bot.render.text import no_pings, one_line
 from bot.services.catch_up import plan_stage_skip, skip_stage
 from bot.services.progress import MarkResult
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 
 _CODES = {DONE: "d", SKIPPED: "s", IN_PROGRESS: "p", None: "n"}
 _STATUSES = {code: status for status, code in _CODES.items()}
-_BACK_TO = {DONE: "done", SKIPPED: "skipped", IN_PROGRESS: "in progress", None: "not started"}
 #: Topic titles listed in the question and the answer before "and N more".
 LISTED = 10
 
@@ -221,7 +221,7 @@ class UndoButton(
         )
         card = await next_topic_card(bot, guild_id, self.owner_id, roadmap)
         edit = card.edit()
-        note = f"↩️ Undone: **{title}** is {_BACK_TO[self.before]} again."
+        note = f"↩️ Undone: **{title}** is {status_words(self.before)} again."
         role_id = await undo.reward_to_take_back(guild_id, self.owner_id, standing, topic.id)
         if role_id is not None:
             note += " " + await _take_back_role(bot, guild_id, self.owner_id, role_id)

@@ -33,6 +33,7 @@ from bot.render.custom_ids import TopicPress
 from bot.render.example import more_examples_reply
 from bot.render.payload import Message
 from bot.render.progress_card import pressed_note
+from bot.render.status import marked_status
 from bot.render.study_loop import CHECKED_MARK, reviews_due_line
 from bot.render.to_discord import edit_kwargs, send_kwargs
 from bot.render.topic import (
@@ -167,13 +168,10 @@ def card_for(
     return Card(message, persistent_view(*items) if items else None)
 
 
-_STATUS_WORDS = {DONE: "done ✅", SKIPPED: "skipped ⏭️", "in_progress": "in progress"}
-
-
 def status_line(standing: Standing, topic: Topic) -> str:
     """The member's status of a topic: `Your status: done ✅ · checked ☑️`."""
     status = standing.status_of(topic.id)
-    line = f"Your status: {_STATUS_WORDS.get(status or '', 'not started')}"
+    line = f"Your status: {marked_status(status)}"
     if standing.is_checked(topic.id):
         line += f" · checked {CHECKED_MARK}"
     return line

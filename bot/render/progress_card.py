@@ -12,6 +12,7 @@ from bot.render import limits
 from bot.render.parts import capped_size
 from bot.render.payload import DONE_COLOUR, NEUTRAL_COLOUR, TOPIC_COLOUR, Embed, Message
 from bot.render.progress import bar
+from bot.render.status import marked_status, status_words
 from bot.render.study_loop import (
     CHECKED_MARK,
     reviews_due_line,
@@ -23,12 +24,6 @@ from bot.render.topic import standing_line
 from bot.services.progress import MarkResult, ProgressSummary
 from bot.services.standing import StageProgress, Standing
 from bot.services.streaks import FREEZES_MAX, Streak
-
-_STATUS_WORDS = {
-    "done": "done ✅",
-    "skipped": "skipped ⏭️",
-    "in_progress": "in progress",
-}
 
 
 def _fraction(done: int, total: int) -> float:
@@ -122,7 +117,7 @@ def pressed_note(result: MarkResult) -> str:
     """One line above the next card after Done / Skip, saying what the press did."""
     title = one_line(no_pings(result.topic.title))
     mark = "✅" if result.status == "done" else "⏭️"
-    word = _STATUS_WORDS.get(result.status or "", "reset").split()[0]
+    word = "reset" if result.status is None else status_words(result.status)
     note = f"{mark} **{title}** {word}."
     if not result.changed and result.status is not None:
         # A press on an older card of a topic already marked so: say so, rather than "done".
@@ -144,9 +139,9 @@ def mark_reply(result: MarkResult) -> Message:
             else f"**{title}** was not started; nothing to reset."
         )
     elif result.changed:
-        text = f"**{title}** is now {_STATUS_WORDS[result.status]}."
+        text = f"**{title}** is now {marked_status(result.status)}."
     else:
-        text = f"**{title}** was already {_STATUS_WORDS[result.status]}."
+        text = f"**{title}** was already {marked_status(result.status)}."
     lines = [text, where_line(result.standing)]
     if result.streak is not None and result.changed:
         lines.append(streak_line(result.streak))
