@@ -142,6 +142,8 @@ class Reminder:
 DAILY = "daily"
 REMINDER = "reminder"
 WEEKLY = "weekly"
+#: Every kind the ledger knows (the schema's CHECK lists them); each nonce starts with its letter.
+DELIVERY_KINDS = (DAILY, REMINDER, WEEKLY)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
+from bot.records import DELIVERY_KINDS, STATUSES
+
 #: A Discord snowflake: BIGINT on PostgreSQL, INTEGER (64-bit, and the rowid alias when it is
 #: the primary key) on SQLite.
 DiscordId: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
@@ -40,7 +42,6 @@ DiscordId: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
 Count: TypeEngine[int] = Integer()
 #: The statuses of a delivery ledger row.
 DELIVERY_STATUSES = ("sending", "sent", "failed", "missed", "unknown")
-PROGRESS_STATUSES = ("done", "skipped", "in_progress")
 
 metadata = MetaData()
 
@@ -85,7 +86,7 @@ progress = Table(
     Column("user_id", DiscordId, nullable=False),
     Column("roadmap_id", Text, nullable=False),
     Column("topic_id", Text, nullable=False),
-    Column("status", Text, _in("status", PROGRESS_STATUSES), nullable=False),
+    Column("status", Text, _in("status", STATUSES), nullable=False),
     Column("started_at", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
     Column("completed_at", Text),
@@ -284,9 +285,6 @@ reminder_schedules = Table(
     sqlite_with_rowid=False,  # WITHOUT ROWID: the primary key is the row's identity
 )
 Index("reminder_schedules_due", reminder_schedules.c.next_fire_at)
-
-#: The kinds of scheduled send the delivery ledger knows; each nonce starts with its letter.
-DELIVERY_KINDS = ("daily", "reminder", "weekly")
 
 deliveries = Table(
     "deliveries",
