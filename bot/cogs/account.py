@@ -122,6 +122,7 @@ class Account(SubcommandCog):
             hide_progress=mine.hide_progress,
             changed=timezone is not None or hide_progress is not None or reviews is not None,
             reminder=await self.bot.wiring.reminders.get(guild_id, user_id),
+            refusal=await self.bot.wiring.reminders.refusal(guild_id, user_id),
         )
         message = with_reviews_setting(message, await study.reviews_enabled(guild_id, user_id))
         await answer(interaction, **send_kwargs(message), ephemeral=True)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.records import Reminder
+from bot.records import Delivery, Reminder
 from bot.render import limits
 from bot.render.daily_status import discord_timestamp
 from bot.render.payload import NEUTRAL_COLOUR, Attachment, Embed, Message
+from bot.render.reminders import turned_off
 from bot.render.text import no_pings, one_line
 from bot.roadmap.model import Roadmap
 
 EXPORT_FILENAME = "study-companion-export.json"
 
 
-def reminder_setting(reminder: Reminder | None) -> str:
+def reminder_setting(reminder: Reminder | None, refusal: Delivery | None = None) -> str:
     """The settings' reminder line: its time and zone, the next DM as a Discord timestamp,
-    and whether it skips the days the member already studied."""
+    and whether it skips the days the member already studied; with none, why when a refused
+    DM (`refusal`, ReminderPlanner.refusal) turned it off."""
+    if reminder is None and refusal is not None:
+        return f"• Reminder: none: {turned_off(refusal)}"
     if reminder is None:
         return "• Reminder: none; `/roadmap remind set` starts a daily DM with your next topic"
     at = reminder.next_fire_at
@@ -39,6 +43,7 @@ def settings_message(
     hide_progress: bool,
     changed: bool,
     reminder: Reminder | None = None,
+    refusal: Delivery | None = None,
 ) -> Message:
     """The member's settings after `/roadmap settings` (changed or just shown), with their
     reminder."""
@@ -57,7 +62,7 @@ def settings_message(
         "Your settings are saved." if changed else "Your settings in this server:",
         f"• Time zone: {zone} (used for streaks and reminders)",
         f"• Progress: {visibility}",
-        reminder_setting(reminder),
+        reminder_setting(reminder, refusal),
     ]
     if not changed:
         lines.append("Change them with `/roadmap settings timezone:` or `hide_progress:`.")

@@ -40,23 +40,24 @@ def reminder_set_message(reminder: Reminder) -> Message:
     )
 
 
+def turned_off(refusal: Delivery) -> str:
+    """Why a member has no reminder any more, in words: the day the refused DM turned it off,
+    Discord's reason without its code, and how to start it again."""
+    # The ledger keeps Discord's code for operators ("(Discord answered 50007)"); a member
+    # reads the words only.
+    error = _DISCORD_CODE.sub("", refusal.error or "") or "Discord refused the DM"
+    return (
+        f"it was turned off on {refusal.local_date:%Y-%m-%d}. {one_line(no_pings(error))}.\n"
+        "Once you accept DMs from this server's members, `/roadmap remind set` starts it again."
+    )
+
+
 def reminder_off_message(was_on: bool, refusal: Delivery | None = None) -> Message:
     """The answer to `remind off`; `refusal` is the refused DM that had turned it off already."""
     if was_on:
         return Message(content="Your daily reminder is off. `/roadmap remind set` starts it again.")
     if refusal is not None:
-        # The ledger keeps Discord's code for operators ("(Discord answered 50007)"); a
-        # member reads the words only.
-        error = _DISCORD_CODE.sub("", refusal.error or "") or "Discord refused the DM"
-        reason = one_line(no_pings(error))
-        return Message(
-            content=(
-                f"You have no daily reminder in this server: it was turned off on "
-                f"{refusal.local_date:%Y-%m-%d}. {reason}.\n"
-                "Once you accept DMs from this server's members, `/roadmap remind set` "
-                "starts it again."
-            )
-        )
+        return Message(content=f"You have no daily reminder in this server: {turned_off(refusal)}")
     return Message(
         content="You have no daily reminder in this server. `/roadmap remind set` starts one."
     )

@@ -68,6 +68,10 @@ async def test_closed_dms_turn_it_off_and_set_again_works(
     sample.alice.user.dms_open = False
     clock.set(START + timedelta(minutes=30))  # 12:30 UTC: no zone set anywhere, so UTC
     await _wait_off(bot, sample)
+    settings = await emulator.slash(sample.guild, sample.alice, "roadmap settings")
+    line = next(row for row in settings.text().splitlines() if "Reminder:" in row)
+    assert "Reminder: none: it was turned off on 2026-03-04" in line  # why, in the settings
+    assert "could not send you a DM" in settings.text() and "50007" not in settings.text()
     off = await emulator.slash(sample.guild, sample.alice, "roadmap remind off")
     assert "no daily reminder" in off.text()  # it was turned off by the refusal,
     assert "turned off on 2026-03-04" in off.text()  # and the member reads when and why
