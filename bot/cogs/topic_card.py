@@ -214,15 +214,6 @@ def check_button_after(
     return check_start_button(owner_id, roadmap_id, result.topic)
 
 
-def with_check_button(card: Card, owner_id: int, roadmap_id: str, result: MarkResult) -> Card:
-    """The card with check_button_after (when the card has room for one more button)."""
-    button = check_button_after(owner_id, roadmap_id, result)
-    items = list(card.view.children) if card.view is not None else []
-    if button is None or len(items) >= MAX_BUTTONS:
-        return card
-    return Card(card.message, persistent_view(*items, button))
-
-
 async def next_topic_card(
     bot: StudyBot,
     guild_id: int,

@@ -6,7 +6,7 @@ questions counts only when it is done. A choice group (the member picks `pick` o
 counts the member's picks: as many of its counting topics as it asks for, and the topics not
 picked are never required. A stage is complete when everything it requires counts.
 
-Statuses and checks are by live topic id, as `standing.live_statuses` gives them (progress under
+Statuses and checks are by live topic id, as `standing.live_rows` resolves them (progress under
 an id a topic replaces already resolved to it).
 """
 

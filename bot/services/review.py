@@ -260,8 +260,3 @@ def due_reviews(
     due = [item for item in chosen.values() if item.card.is_due(today)]
     due.sort(key=lambda item: (item.card.due, roadmap.topic_position(item.topic.id) or 0))
     return due
-
-
-def days_until(card: CardState, today: date) -> int:
-    """Whole local days from `today` to the card's due day (0 or less: due)."""
-    return (card.due - today).days

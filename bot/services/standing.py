@@ -109,11 +109,6 @@ def topic_ids(roadmap: Roadmap, topic: Topic) -> tuple[str, ...]:
     return (topic.id, *(old for old in topic.replaces if roadmap.resolve(old) == topic.id))
 
 
-def live_statuses(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, str]:
-    """Live topic id -> status, from rows stored under live or replaced ids."""
-    return {live_id: row.status for live_id, row in live_rows(roadmap, rows).items()}
-
-
 def live_rows(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, ProgressRow]:
     """Live topic id -> the row that decides it, from rows under live or replaced ids."""
     chosen: dict[str, ProgressRow] = {}
@@ -132,11 +127,6 @@ def live_rows(roadmap: Roadmap, rows: Iterable[ProgressRow]) -> dict[str, Progre
         assert winner is not None
         chosen[live_id] = winner
     return chosen
-
-
-def all_passed(statuses: Mapping[str, str], topics: Iterable[Topic]) -> bool:
-    """Whether every one of `topics` is done or skipped in `statuses`."""
-    return all(statuses.get(topic.id) in PASSED for topic in topics)
 
 
 @dataclass(frozen=True, slots=True)

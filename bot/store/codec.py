@@ -1,5 +1,6 @@
 """How values are written to the database, and read back once, in the store: UTC timestamps
-as fixed-width text, dates as ISO, wall-clock times of day as `HH:MM`.
+as fixed-width text, dates as ISO (wall-clock times of day are `HH:MM`, which the schedule
+repositories read with `time.fromisoformat`).
 
 Repositories decode what they read with these before handing records out, so no caller
 re-parses a stored string on every use (a tick, a render).
@@ -7,7 +8,7 @@ re-parses a stored string on every use (a tick, a render).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 
 def encode_time(moment: datetime) -> str:
@@ -34,15 +35,3 @@ def encode_date(day: date) -> str:
 
 def decode_date(text: str) -> date:
     return date.fromisoformat(text)
-
-
-def encode_clock_time(value: time) -> str:
-    """A local time of day -> `HH:MM` (seconds are not stored: schedules are per minute)."""
-    return f"{value.hour:02d}:{value.minute:02d}"
-
-
-def decode_clock_time(text: str) -> time:
-    """A stored `HH:MM` -> time. The store only holds times it wrote, so a malformed one is a
-    broken database (ValueError), not a member's typo."""
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
