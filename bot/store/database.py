@@ -150,7 +150,9 @@ class Database:
         assert self._writer is not None
         return await self._writer.submit(operation, *args)
 
-    # --- until every repository builds Core statements (SQLite only) -------------------------
+    # --- raw SQLite statements, for maintenance only (SQLite only) ---------------------------
+    # No repository uses these (repositories build Core statements): they serve the SQLite
+    # file's upkeep (integrity_check below, PRAGMAs) and the tests that look at the file itself.
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Rows of one SQLite statement with `?` parameters, as plain tuples."""
