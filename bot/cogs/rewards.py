@@ -225,6 +225,9 @@ class StageRewards(SubcommandCog):
             )
             return
         presser = event.interaction.user if event.interaction is not None else None
+        if presser is not None and not isinstance(presser, discord.Member):
+            # A DM's press: a user, not a member; their roles over REST, once a stage.
+            presser = await servers.member(role.guild, event.user_id)
         if isinstance(presser, discord.Member) and presser.get_role(role_id) is not None:
             # Held already (given by hand, or earned before): nothing to give, and nothing an
             # Undo may take back, so no grant is recorded.

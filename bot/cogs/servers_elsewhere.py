@@ -89,6 +89,15 @@ class ServersElsewhere:
             found = None
         return self._own_members.store(guild.id, found)
 
+    @staticmethod
+    async def member(guild: discord.Guild, user_id: int) -> discord.Member | None:
+        """A member of `guild` over REST (members are not cached: no members intent); None
+        when not (or no longer) in it. Not kept: asked once per stage a member finishes."""
+        try:
+            return await guild.fetch_member(user_id)
+        except (discord.Forbidden, discord.NotFound):
+            return None
+
 
 _OF_CLIENT: weakref.WeakKeyDictionary[discord.Client, ServersElsewhere] = (
     weakref.WeakKeyDictionary()

@@ -166,7 +166,40 @@ async def test_a_stage_finished_from_a_dm_on_the_other_slot_gives_its_role(
         member.id,
         graduate.id,
     )
-    # The server and the bot's member fetched once each, by slot 0's process.
+    # The server, the bot's member and the presser's fetched once each, by slot 0's process.
     assert len(limited.recorder.to(GET_GUILD, guild_id=far_guild.id)) == 1
-    assert len(limited.recorder.to(GET_MEMBER, guild_id=far_guild.id)) == 1
+    fetched = [c.params["user_id"] for c in limited.recorder.to(GET_MEMBER)]
+    assert sorted(fetched) == sorted([str(limited.world.bot.id), str(member.id)])
     assert [c.status for c in limited.recorder.to(ADD_ROLE, guild_id=far_guild.id)] == [204]
+
+
+async def test_a_role_held_already_is_not_given_again_nor_recorded_from_a_dm(
+    limited: Emulator,  # noqa: F811
+    slots: list[ShardedStudyBot],
+    far_guild: Guild,
+    shipped_catalog: Catalog,
+) -> None:
+    """A DM's presser is a user, not a member: the member's roles come over REST, so a role
+    given by hand is neither requested again nor recorded as the bot's (an Undo would take it)."""
+    graduate = far_guild.add_role("Basics graduate")
+    member = far_guild.add_member("far-member", roles=[graduate])
+    roadmap = shipped_catalog.default
+    stage = roadmap.stages[0]
+    *before, last = stage.topics
+    services = slots[1].services
+    await services.servers.set_reward(far_guild.id, roadmap, stage.id, graduate.id)
+    for topic in before:
+        await services.study.mark(far_guild.id, member.id, roadmap, topic.id, DONE)
+    spec = ReminderTopicButton(
+        ReminderTopicButton.DONE, far_guild.id, member.id, roadmap.id, last.id
+    )
+    dm = await reminder_dm(limited, slots[1], member, [("Done", spec)])
+
+    done = await limited.click(dm, "Done", member)
+    assert f"In **{far_guild.name}**:" in done.text(), done.text()
+    await limited.wait_for(
+        lambda: bool(limited.recorder.to(GET_MEMBER, user_id=member.id)), what="the member"
+    )
+    store = slots[0].wiring.moderation.store
+    assert await store.grant(far_guild.id, member.id, roadmap.id, stage.id) is None
+    assert limited.recorder.to(ADD_ROLE) == [] and limited.role_changes == []
