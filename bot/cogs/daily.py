@@ -9,6 +9,7 @@ schedule stops at once; its data goes 30 days later (ServerService's retention t
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
@@ -38,11 +39,29 @@ log = logging.getLogger(__name__)
 POSTABLE_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
 
 
-def missing_permissions(permissions: discord.Permissions, *, thread: bool = False) -> list[str]:
-    """Names of the needed permissions that `permissions` lacks (`thread`: the post opens a
-    discussion thread too)."""
-    needed = (*DAILY_POST_PERMISSIONS, *(THREAD_PERMISSIONS if thread else ()))
-    return [permission_label(name) for name in needed if not getattr(permissions, name)]
+def check_post_channel(
+    guild: discord.Guild, channel_id: int, needed: Sequence[str], post: str, what: str
+) -> discord.abc.GuildChannel:
+    """The channel, if it is a text or announcement channel where the bot has the `needed`
+    permissions (what it sends there needs: `post` names it, `what` is what it posts); else
+    StudyError naming what is missing."""
+    channel = guild.get_channel(channel_id)
+    if channel is None:
+        raise StudyError("I can't see that channel. Give me View Channel there and try again.")
+    if channel.type not in POSTABLE_CHANNELS:
+        raise StudyError(
+            f"{channel.mention} is not a text or announcement channel; {post} needs one."
+        )
+    if guild.me is None:  # the server is still arriving after a (re)connect
+        raise StudyError("I'm still loading this server; try again in a minute.")
+    permissions = channel.permissions_for(guild.me)
+    missing = [permission_label(name) for name in needed if not getattr(permissions, name)]
+    if missing:
+        raise StudyError(
+            f"I can't post {what} in {channel.mention}: I'm missing {joined(missing)} there. "
+            f"Give me {'it' if len(missing) == 1 else 'them'} and try again."
+        )
+    return channel
 
 
 def check_daily_channel(
@@ -54,23 +73,12 @@ def check_daily_channel(
 ) -> discord.abc.GuildChannel:
     """The channel, if the bot can post the daily topic there (and open its thread, with
     `thread`); else StudyError naming what is missing."""
-    channel = guild.get_channel(channel_id)
-    if channel is None:
-        raise StudyError("I can't see that channel. Give me View Channel there and try again.")
-    if channel.type not in POSTABLE_CHANNELS:
-        raise StudyError(
-            f"{channel.mention} is not a text or announcement channel; the daily post needs one."
-        )
-    if guild.me is None:  # the server is still arriving after a (re)connect
-        raise StudyError("I'm still loading this server; try again in a minute.")
+    needed = (*DAILY_POST_PERMISSIONS, *(THREAD_PERMISSIONS if thread else ()))
+    channel = check_post_channel(
+        guild, channel_id, needed, "the daily post", "the topic of the day"
+    )
+    assert guild.me is not None  # checked by check_post_channel
     permissions = channel.permissions_for(guild.me)
-    missing = missing_permissions(permissions, thread=thread)
-    if missing:
-        raise StudyError(
-            f"I can't post the topic of the day in {channel.mention}: I'm missing "
-            f"{joined(missing)} there. "
-            f"Give me {'it' if len(missing) == 1 else 'them'} and try again."
-        )
     if ping_role is None:
         return channel
     if ping_role.is_default():

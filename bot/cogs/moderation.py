@@ -23,7 +23,7 @@ from discord.ext import commands
 
 from bot.cogs.answers import answer
 from bot.cogs.autocomplete import time_zone_choices
-from bot.cogs.daily import check_daily_channel
+from bot.cogs.daily import check_post_channel
 from bot.cogs.events import StageCompleted
 from bot.cogs.groups import SubcommandCog, subcommand
 from bot.cogs.rewards import tell_member
@@ -38,6 +38,7 @@ from bot.render.moderation import (
     weekly_status_message,
 )
 from bot.render.payload import Message
+from bot.render.permissions import TEXT_POST_PERMISSIONS, WEEKLY_POST_PERMISSIONS
 from bot.render.to_discord import send_kwargs
 from bot.services.content import ReloadOutcome
 from bot.services.moderator_log import ModerationSettings
@@ -53,13 +54,18 @@ _STATUS_WORDS = {"sent": "posted", "failed": "refused", "missed": "missed", "sen
 
 
 def _text_channel(
-    interaction: discord.Interaction, channel: discord.abc.GuildChannel | Any
+    interaction: discord.Interaction,
+    channel: discord.abc.GuildChannel | Any,
+    setting: str,
+    posts: str,
+    needed: tuple[str, ...] = TEXT_POST_PERMISSIONS,
 ) -> discord.abc.GuildChannel:
-    """The channel if the bot can post there (the daily post's checks: what is missing)."""
+    """The channel if the bot has there the permissions what it `posts` needs (lines of text
+    by default), else StudyError naming what is missing; `setting` names the channel."""
     guild = interaction.guild
     if guild is None:
         raise app_commands.NoPrivateMessage()
-    return check_daily_channel(guild, channel.id, None)
+    return check_post_channel(guild, channel.id, needed, f"the {setting}", posts)
 
 
 def _one_of(channel: object | None, off: bool) -> None:
@@ -72,6 +78,7 @@ class _ChannelSetting:
     """One channel setting of the server, as its command shows, sets or turns it off."""
 
     what: str  # for the log line
+    posts: str  # what the bot posts there, for a missing permission
     current: Callable[[Any], int | None]  # the setting, from the server's channels
     save: Callable[[ModerationSettings, int, int | None], Awaitable[None]]
     message: Callable[..., Message]
@@ -79,12 +86,14 @@ class _ChannelSetting:
 
 _LOG_CHANNEL = _ChannelSetting(
     "log channel",
+    "my reports",
     lambda channels: channels.log_channel_id,
     ModerationSettings.set_log_channel,
     log_channel_message,
 )
 _ANNOUNCE_CHANNEL = _ChannelSetting(
     "announce channel",
+    "stage celebrations",
     lambda channels: channels.announce_channel_id,
     ModerationSettings.set_announce_channel,
     announce_channel_message,
@@ -105,7 +114,11 @@ async def _channel_setting(
         channels = await moderation.channels(interaction.guild_id)
         shown = setting.message(setting.current(channels), changed=False)
     else:
-        chosen = _text_channel(interaction, channel).id if channel is not None else None
+        chosen = (
+            _text_channel(interaction, channel, setting.what, setting.posts).id
+            if channel is not None
+            else None
+        )
         await setting.save(moderation, interaction.guild_id, chosen)
         log.info("%s guild=%s channel=%s", setting.what, interaction.guild_id, chosen)
         shown = setting.message(chosen, changed=True)
@@ -193,7 +206,13 @@ class Moderation(SubcommandCog):
             last = [(row.period, _STATUS_WORDS.get(row.status, row.status)) for row in recent]
             message = weekly_status_message(schedule, last)
         else:
-            chosen = _text_channel(interaction, channel)
+            chosen = _text_channel(
+                interaction,
+                channel,
+                "weekly post",
+                "the weekly leaderboard",
+                WEEKLY_POST_PERMISSIONS,
+            )
             zone = timezone or await self._server_zone(guild_id)
             schedule = await planner.configure(
                 guild_id, chosen.id, parse_weekday(day), time or DEFAULT_TIME, parse_zone(zone).key

@@ -28,6 +28,11 @@ DAILY_POST_PERMISSIONS = (
     "attach_files",
     "read_message_history",
 )
+#: A channel the bot only writes lines of text in: the moderators' log, stage celebrations.
+TEXT_POST_PERMISSIONS = ("view_channel", "send_messages")
+#: The weekly leaderboard post: an embed, and the channel's history read to find a post whose
+#: send went unanswered (as the daily post's).
+WEEKLY_POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "read_message_history")
 #: Only for the daily post's discussion thread (`daily set ... thread:True`).
 THREAD_PERMISSIONS = ("create_public_threads",)
 #: Only for stage reward roles.

@@ -355,3 +355,32 @@ async def test_a_member_whose_followed_roadmap_was_deleted_is_told_on_a_press_to
     again = await emulator.slash(sample.guild, sample.alice, "roadmap progress")
     await asyncio.sleep(0.2)
     assert again.followups == []  # told once, whichever way it came
+
+
+async def test_each_channel_setting_asks_only_for_the_permissions_its_posts_need(
+    emulator: Emulator, sample: StandardWorld, launch: Launch, mod_log: Channel
+) -> None:
+    await launch()
+    # The log and the celebrations are lines of text: no Embed Links, Attach Files or history.
+    deny = ["embed_links", "attach_files", "read_message_history"]
+    for channel in (mod_log, sample.announcements, sample.general):
+        channel.set_permissions(sample.guild.bot_role, deny=deny)
+        emulator.changed(channel)
+    text = await set_log(emulator, sample, mod_log)
+    assert f"<#{mod_log.id}>" in text and "missing" not in text
+    announce = await emulator.slash(
+        sample.guild, sample.mod, "roadmap-admin announce", channel=sample.announcements
+    )
+    assert f"<#{sample.announcements.id}>" in announce.text() and "missing" not in announce.text()
+    # The weekly leaderboard is an embed, found again in the history after a lost answer.
+    weekly = await emulator.slash(
+        sample.guild, sample.mod, "roadmap-admin weekly",
+        {"channel": sample.general, "day": "wednesday", "time": "14:00"},
+    )  # fmt: skip
+    assert weekly.text() == (
+        f"I can't post the weekly leaderboard in <#{sample.general.id}>: I'm missing "
+        "Embed Links and Read Message History there. Give me them and try again."
+    )
+    mod_log.set_permissions(sample.guild.bot_role, deny=["send_messages"])
+    emulator.changed(mod_log)
+    assert "I can't post my reports in" in await set_log(emulator, sample, mod_log)
