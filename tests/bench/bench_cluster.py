@@ -6,7 +6,8 @@ Three real bot processes (slots 0, 1 and 2 of 6 shards, `python -m bot` through
 tests/e2e/cluster_bot.py, with production's 30 s tick unless `--tick` says otherwise) on one
 PostgreSQL database (a server started for the run, tests/postgres.py), sending through the REST
 proxy (deploy/proxy, 45/s) to the emulator in this process, which enforces Discord's global 50
-requests/s with a sliding window. N schedules fall due spread evenly over `spread` seconds.
+requests/s with a sliding window. N schedules fall due spread over `spread` seconds, on
+multiples of the tick (as whole-minute schedules are in production).
 Measured: the drain (from the first post due to the last one stored) against the ideal,
 max(spread, N / 45 s) (goal <= 1.1x); the global 429s the emulator answered (goal 0); every
 server posted exactly once; and `/roadmap next` round trips meanwhile (a member asks twice a
@@ -139,13 +140,18 @@ async def seed(url: str, servers: list[tuple[Guild, Channel]]) -> None:
 
 
 async def make_due(
-    url: str, servers: list[tuple[Guild, Channel]], first_due: datetime, spread: float
+    url: str, servers: list[tuple[Guild, Channel]], first_due: datetime, spread: float, tick: float
 ) -> None:
-    """Move the seeded schedules' due times to `first_due` + `spread` * i / N, in one
-    transaction (a second or so), so that none is due before all are set."""
+    """Move the seeded schedules' due times to `first_due` + `spread` * i / N, rounded down to
+    a multiple of the tick (in production schedules fall due on whole minutes, so none waits
+    between two ticks), in one transaction (a second or so), so that none is due before all
+    are set."""
     step = spread / len(servers)
     rows = [
-        {"guild": guild.id, "fire_at": encode_time(first_due + timedelta(seconds=step * index))}
+        {
+            "guild": guild.id,
+            "fire_at": encode_time(first_due + timedelta(seconds=(step * index) // tick * tick)),
+        }
         for index, (guild, _channel) in enumerate(servers)
     ]
     database = await Database.open(url)
@@ -281,7 +287,7 @@ async def _measure(
     # does in production (the bots tick on those multiples: bot/schedule/runner.py).
     soonest = (datetime.now(UTC) + timedelta(seconds=5)).timestamp()
     first_due = datetime.fromtimestamp(math.ceil(soonest / tick) * tick, UTC)
-    await make_due(cluster.url, servers, first_due, spread)
+    await make_due(cluster.url, servers, first_due, spread, tick)
     due_at = time.monotonic() + (first_due - datetime.now(UTC)).total_seconds()
     busy: list[float] = []
     done = asyncio.Event()
