@@ -28,7 +28,7 @@ from bot.render.permissions import permission_names
 from bot.render.rewards import reward_list_message, reward_removed_message, reward_set_message
 from bot.render.to_discord import send_kwargs
 from bot.roadmap.catalog import require_stage
-from bot.services.moderator_log import reward_not_given_line
+from bot.services.moderator_log import reward_not_given_line, reward_notice_key
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -266,9 +266,12 @@ class StageRewards(SubcommandCog):
         await tell_member(event.interaction, role_earned_line(role_id, event.stage.title))
 
     async def _not_given(self, event: StageCompleted, role_id: int, reason: str) -> None:
-        """Say in the moderators' log why a reward role was not given."""
+        """Say in the moderators' log why a reward role was not given (once a day per role,
+        stage and reason: the first member it failed for is named)."""
         line = reward_not_given_line(event.user_id, role_id, event.stage.title, reason)
-        await self.bot.wiring.moderator_log.report(event.guild_id, line)
+        day = self.bot.clock.now().date().isoformat()
+        key = reward_notice_key(role_id, event.roadmap_id, event.stage.id, reason, day)
+        await self.bot.wiring.moderator_log.report(event.guild_id, line, once_key=key)
 
 
 #: How long a follow-up waits for the press's own answer to go out first (a deferred one may

@@ -76,6 +76,14 @@ def reward_not_given_line(user_id: int, role_id: int, stage_title: str, reason: 
     )
 
 
+def reward_notice_key(role_id: int, roadmap_id: str, stage_id: str, reason: str, day: str) -> str:
+    """The once-key of a reward-failure line: one a day (UTC `day`) per role, stage and reason,
+    so a misplaced role refusing every member who finishes the stage is said once, not per
+    member; a new reason (the role fixed, then deleted) is told at once."""
+    digest = hashlib.blake2b(reason.encode(), digest_size=6).hexdigest()
+    return f"reward:{role_id}:{roadmap_id}:{stage_id}:{digest}:{day}"
+
+
 def content_version(problems: Iterable[Problem]) -> str:
     """A short hash of the refused content's errors: the same broken files, the same key."""
     text = "\n".join(sorted(str(problem) for problem in problems if problem.is_error))

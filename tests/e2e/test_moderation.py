@@ -384,3 +384,35 @@ async def test_each_channel_setting_asks_only_for_the_permissions_its_posts_need
     mod_log.set_permissions(sample.guild.bot_role, deny=["send_messages"])
     emulator.changed(mod_log)
     assert "I can't post my reports in" in await set_log(emulator, sample, mod_log)
+
+
+async def test_a_misplaced_reward_role_is_reported_once_a_day_not_per_member(
+    emulator: Emulator,
+    sample: StandardWorld,
+    launch: Launch,
+    mod_log: Channel,
+    graduate: Role,
+    clock: ManualClock,
+) -> None:
+    await launch()
+    await set_log(emulator, sample, mod_log)
+    await emulator.slash(
+        sample.guild, sample.mod, "roadmap-admin reward set", stage="basics", role=graduate
+    )
+    graduate.position = sample.guild.bot_role.position + 1  # above the bot: refused for all
+    emulator.changed(graduate)
+    for topic in BASICS:
+        await emulator.slash(sample.guild, sample.alice, "roadmap done", topic=topic)
+    [line] = await wait_lines(emulator, mod_log, 1)
+    assert f"<@&{graduate.id}> to <@{sample.alice.id}>" in line
+    for topic in BASICS:  # the same role, stage and reason the same day: not said again
+        await emulator.slash(sample.guild, sample.bob, "roadmap done", topic=topic)
+    await asyncio.sleep(0.3)
+    assert len(log_lines(emulator, mod_log)) == 1
+    assert graduate not in sample.bob.roles
+
+    clock.set(START + timedelta(days=1))  # the next day it is said again, once
+    for topic in BASICS:
+        await emulator.slash(sample.guild, sample.mod, "roadmap done", topic=topic)
+    lines = await wait_lines(emulator, mod_log, 2)
+    assert f"<@&{graduate.id}> to <@{sample.mod.id}>" in lines[1]
