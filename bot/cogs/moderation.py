@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_STATUS_WORDS = {"sent": "posted", "failed": "refused", "missed": "missed", "sending": "sending"}
-
 
 def _text_channel(
     interaction: discord.Interaction,
@@ -203,7 +201,7 @@ class Moderation(SubcommandCog):
                 raise StudyError("Name the channel to post in (`channel:`) with the day and time.")
             schedule = await planner.schedule(guild_id)
             recent = await planner.recent(guild_id)
-            last = [(row.period, _STATUS_WORDS.get(row.status, row.status)) for row in recent]
+            last = [(row.period, row.status) for row in recent]
             message = weekly_status_message(schedule, last)
         else:
             chosen = _text_channel(

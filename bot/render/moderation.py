@@ -73,8 +73,12 @@ def weekly_set_message(schedule: WeeklySchedule) -> Message:
     )
 
 
+#: A weekly post's delivery status as `weekly` lists it.
+_STATUS_WORDS = {"sent": "posted", "failed": "refused", "missed": "missed", "sending": "sending"}
+
+
 def weekly_status_message(schedule: WeeklySchedule | None, last: list[tuple[str, str]]) -> Message:
-    """`weekly` without options: the schedule and its last posts (week, status word)."""
+    """`weekly` without options: the schedule and its last posts (week, delivery status)."""
     if schedule is None:
         return Message(
             content="No weekly leaderboard post is set up. `/roadmap-admin weekly channel:#…` "
@@ -94,7 +98,10 @@ def weekly_status_message(schedule: WeeklySchedule | None, last: list[tuple[str,
         state = f"**Off** ({reason}). `/roadmap-admin weekly channel:#…` turns it on again."
     lines = [state]
     if last:
-        lines.append("Last posts: " + ", ".join(f"`{week}` {word}" for week, word in last))
+        lines.append(
+            "Last posts: "
+            + ", ".join(f"`{week}` {_STATUS_WORDS.get(status, status)}" for week, status in last)
+        )
     return Message(content="\n".join(lines))
 
 
