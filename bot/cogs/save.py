@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.cogs.answers import answer
 from bot.cogs.buttons import persistent_view
 from bot.cogs.tree import handle_press
+from bot.render.dms import CANNOT_DM, SAVE_DMS_CLOSED
 
 if TYPE_CHECKING:
     from bot.app import StudyBot
@@ -26,16 +27,10 @@ log = logging.getLogger(__name__)
 
 SAVE_ID = "study:save"
 SAVE_LABEL = "Save to DMs"
-CANNOT_DM = 50007
 #: Attachments copied into the DM at most this large each (examples are a few KiB).
 COPY_MAX_BYTES = 1024 * 1024
 
 SAVED = "Saved: I sent you a copy in your DMs."
-DMS_CLOSED = (
-    "I can't send you a DM: your privacy settings block direct messages from this server's "
-    "members. Allow them (this server's name → Privacy Settings → Direct Messages) and press "
-    "**Save to DMs** again."
-)
 NOTHING_TO_SAVE = "There is nothing on this message to save."
 
 
@@ -92,7 +87,7 @@ async def save_to_dms(interaction: discord.Interaction) -> None:
         if exc.code != CANNOT_DM:
             raise
         log.info("save to DMs: member=%s has DMs closed", interaction.user.id)
-        await answer(interaction, DMS_CLOSED, ephemeral=True)
+        await answer(interaction, SAVE_DMS_CLOSED, ephemeral=True)
         return
     log.info("saved a message to the DMs of member=%s", interaction.user.id)
     await answer(interaction, SAVED, ephemeral=True)

@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import discord
 
+from bot.render.dms import REMINDER_DMS_CLOSED
 from bot.render.moderation import weekly_post, weekly_post_period
 from bot.render.to_discord import send_kwargs
 from bot.schedule.daily_sender import ChannelPostSender, DiscordDailySender
-from bot.schedule.reminder_sender import DMS_CLOSED, DiscordReminderSender
+from bot.schedule.reminder_sender import DiscordReminderSender
 from bot.services.delivery import DailyPostRequest, ReminderRequest, SendOutcome
 from bot.services.moderator_log import ModeratorLog, daily_off_line, reminder_refused_line
 from bot.services.weekly import WeeklyBoard, WeeklyPostRequest
@@ -97,7 +98,7 @@ class ReportingReminderSender(DiscordReminderSender):
         outcome = await super().send_reminder(request)
         if outcome.kind == "refused":
             reason = outcome.reason or "Discord refused the DM"
-            if reason.startswith(DMS_CLOSED):
+            if reason.startswith(REMINDER_DMS_CLOSED):
                 self._log.reminder_turned_off(request.guild_id, request.user_id)
             else:
                 await self._log.report(

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import discord
 
+from bot.render.dms import CANNOT_DM, REMINDER_DMS_CLOSED
 from bot.render.payload import Message
 from bot.render.reminders import reminder_button_label, reminder_dm, reminder_dm_buttons
 from bot.render.to_discord import send_kwargs
@@ -23,16 +24,10 @@ from bot.services.delivery import ReminderRequest, SendOutcome
 
 log = logging.getLogger(__name__)
 
-CANNOT_DM = 50007
 UNKNOWN_CHANNEL = 10003
 
 #: Done green, Stop reminders red, the others grey (as the cog's DynamicItems draw them).
 _REMINDER_STYLES = {"d": discord.ButtonStyle.success, "x": discord.ButtonStyle.danger}
-
-DMS_CLOSED = (
-    "I could not send you a DM (your privacy settings block direct messages from this "
-    "server's members), so your reminder was turned off"
-)
 
 
 def reminder_view(request: ReminderRequest) -> discord.ui.View | None:
@@ -100,7 +95,7 @@ class DiscordReminderSender:
                     sent = await self._send(channel_id, message, request.nonce, view)
         except discord.HTTPException as exc:
             if exc.code == CANNOT_DM or exc.status == 403:
-                return SendOutcome.refused(f"{DMS_CLOSED} (Discord answered {exc.code})")
+                return SendOutcome.refused(f"{REMINDER_DMS_CLOSED} (Discord answered {exc.code})")
             if exc.status >= 500 or exc.status == 429:
                 return SendOutcome.retry(f"Discord answered {exc.status}")
             return SendOutcome.refused(f"Discord refused the DM ({exc.status} {exc.text})")
