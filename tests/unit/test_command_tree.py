@@ -28,6 +28,8 @@ from bot.store.database import Database
 
 TESTS = Path(__file__).resolve().parents[1]
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")  # lowercase: Discord refuses upper case in slash names
+#: Option names: lowercase words joined by underscores (no hyphens, no doubled or edge ones).
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 MAX_CHILDREN = 25
 MAX_DESCRIPTION = 100
 MAX_COMMAND_CHARACTERS = 4000  # names, descriptions and choice values of one top-level command
@@ -178,6 +180,8 @@ async def test_names_descriptions_and_children_follow_discords_rules(bot: StudyB
         for parameter in parameters:
             at = f"{where} {parameter.display_name}"
             assert NAME.match(parameter.display_name), at
+            # One style for options, snake_case (`hide_progress`, `ping_role`; issue 19).
+            assert SNAKE_CASE.fullmatch(parameter.display_name), f"{at}: snake_case"
             assert 1 <= len(parameter.description) <= MAX_DESCRIPTION, at
             assert parameter.description != "…", f"{at} has no description"
             assert len(parameter.choices) <= MAX_CHILDREN, at
