@@ -13,12 +13,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.records import ProgressRow  # noqa: E402
 from bot.render.progress_image import draw_progress_card, picture_of  # noqa: E402
 from bot.roadmap.loader import load_directory  # noqa: E402
 from bot.services.progress import ProgressSummary  # noqa: E402
 from bot.services.standing import standing  # noqa: E402
 from bot.services.streaks import Streak  # noqa: E402
-from bot.store.progress import ProgressRow  # noqa: E402
 
 STAMP = "2026-03-01T10:00:00.000000Z"
 
@@ -29,9 +29,15 @@ def main() -> None:
         raise SystemExit("\n".join(map(str, loaded.problems)))
     roadmap = loaded.catalog.default
     first, second = roadmap.stages[:2]
-    # All of stage 1; in stage 2 one topic skipped (it shows in grey) and the others done.
+    # All of stage 1 done, its self-checks passed where it has them (complete: green, with the
+    # checked chip); in stage 2 one topic skipped and not checked (grey; the stage is not
+    # complete, so not green) and the others done.
     skipped, *done_there = second.topics
-    rows = [ProgressRow(t.id, "done", STAMP, STAMP, STAMP) for t in (*first.topics, *done_there)]
+    rows = [
+        ProgressRow(t.id, "done", STAMP, STAMP, STAMP, STAMP if t.check else None)
+        for t in first.topics
+    ]
+    rows += [ProgressRow(t.id, "done", STAMP, STAMP, STAMP) for t in done_there]
     rows.append(ProgressRow(skipped.id, "skipped", STAMP, STAMP, None))
     streak = Streak(current=12, longest=15, last_day=date(2026, 3, 1), freezes_held=1)
     summary = ProgressSummary(1, standing(roadmap, rows), streak)
