@@ -389,6 +389,7 @@ async def test_each_channel_setting_asks_only_for_the_permissions_its_posts_need
 async def test_a_misplaced_reward_role_is_reported_once_a_day_not_per_member(
     emulator: Emulator,
     sample: StandardWorld,
+    *,
     launch: Launch,
     mod_log: Channel,
     graduate: Role,
