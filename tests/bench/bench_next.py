@@ -22,7 +22,6 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,7 +29,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 from sqlalchemy import Connection
-from sqlalchemy.engine import make_url
 
 from bot.app import StudyBot
 from bot.config import Settings
@@ -40,14 +38,13 @@ from bot.roadmap.loader import load_directory
 from bot.roadmap.model import Roadmap, Stage, Topic
 from bot.services.clock import SystemClock
 from bot.services.content import ContentHolder
-from bot.store.alembic_runner import upgrade_url
 from bot.store.database import Database
 from bot.store.progress import StatusChange, _apply_change
+from tests.bench.bench_cluster import postgres_database
 from tests.bench.figures import BenchOptions, Figure
 from tests.emulator.runner import running_client
 from tests.emulator.server import Emulator
 from tests.emulator.world import Member, standard_world
-from tests.postgres import admin, binaries, start_server
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 FIRST_SYNTHETIC_USER = 400_000_000_000_000_000
@@ -131,22 +128,6 @@ async def measure(
 def pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-@contextlib.asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """A throwaway PostgreSQL server and a database migrated to head, for this run only."""
-    bindir = binaries()
-    if bindir is None:
-        raise SystemExit("bench_next needs PostgreSQL's server binaries (tests/postgres.py)")
-    server = start_server(bindir)
-    try:
-        await admin(server.url, "CREATE DATABASE bench_next")
-        url = make_url(server.url).set(database="bench_next").render_as_string(False)
-        await upgrade_url(url)
-        yield url
-    finally:
-        server.stop()
 
 
 async def seeded(target: Path | str, roadmap: Roadmap, guild_id: int, user_ids: list[int]) -> str:
