@@ -24,7 +24,7 @@ from bot.sharding import shard_of
 from tests.e2e.test_shards import LAYOUT, SHARDS, limited, processes  # noqa: F401
 from tests.emulator.messages import StoredMessage
 from tests.emulator.server import Emulator
-from tests.emulator.world import Guild, Member
+from tests.emulator.world import Guild, Member, Role
 
 GET_GUILD = "GET /guilds/{guild_id}"
 GET_MEMBER = "GET /guilds/{guild_id}/members/{user_id}"
@@ -137,15 +137,18 @@ async def test_only_discord_saying_the_bot_left_answers_no_longer_in_the_server(
     assert standing.status_of(topic.id) is None  # nothing recorded
 
 
-async def test_a_stage_finished_from_a_dm_on_the_other_slot_gives_its_role(
-    limited: Emulator,  # noqa: F811
+async def press_the_stages_last_done_in_a_dm(
+    emulator: Emulator,
     slots: list[ShardedStudyBot],
     far_guild: Guild,
-    shipped_catalog: Catalog,
+    catalog: Catalog,
+    *,
+    member: Member,
+    graduate: Role,
 ) -> None:
-    member = far_guild.add_member("far-member")
-    graduate = far_guild.add_role("Basics graduate")
-    roadmap = shipped_catalog.default
+    """The first stage rewarded with `graduate` (set on slot 1, whose server it is), all its
+    topics but the last done, then Done pressed on the last one in a reminder DM (slot 0)."""
+    roadmap = catalog.default
     stage = roadmap.stages[0]
     *before, last = stage.topics
     services = slots[1].services
@@ -155,10 +158,22 @@ async def test_a_stage_finished_from_a_dm_on_the_other_slot_gives_its_role(
     spec = ReminderTopicButton(
         ReminderTopicButton.DONE, far_guild.id, member.id, roadmap.id, last.id
     )
-    dm = await reminder_dm(limited, slots[1], member, [("Done", spec)])
-
-    done = await limited.click(dm, "Done", member)
+    dm = await reminder_dm(emulator, slots[1], member, [("Done", spec)])
+    done = await emulator.click(dm, "Done", member)
     assert f"In **{far_guild.name}**:" in done.text(), done.text()
+
+
+async def test_a_stage_finished_from_a_dm_on_the_other_slot_gives_its_role(
+    limited: Emulator,  # noqa: F811
+    slots: list[ShardedStudyBot],
+    far_guild: Guild,
+    shipped_catalog: Catalog,
+) -> None:
+    member = far_guild.add_member("far-member")
+    graduate = far_guild.add_role("Basics graduate")
+    await press_the_stages_last_done_in_a_dm(
+        limited, slots, far_guild, shipped_catalog, member=member, graduate=graduate
+    )
     await limited.wait_for(lambda: graduate in member.roles, what="the reward role")
     [change] = limited.role_changes
     assert (change.guild_id, change.user_id, change.role_id) == (
@@ -183,23 +198,13 @@ async def test_a_role_held_already_is_not_given_again_nor_recorded_from_a_dm(
     given by hand is neither requested again nor recorded as the bot's (an Undo would take it)."""
     graduate = far_guild.add_role("Basics graduate")
     member = far_guild.add_member("far-member", roles=[graduate])
-    roadmap = shipped_catalog.default
-    stage = roadmap.stages[0]
-    *before, last = stage.topics
-    services = slots[1].services
-    await services.servers.set_reward(far_guild.id, roadmap, stage.id, graduate.id)
-    for topic in before:
-        await services.study.mark(far_guild.id, member.id, roadmap, topic.id, DONE)
-    spec = ReminderTopicButton(
-        ReminderTopicButton.DONE, far_guild.id, member.id, roadmap.id, last.id
+    await press_the_stages_last_done_in_a_dm(
+        limited, slots, far_guild, shipped_catalog, member=member, graduate=graduate
     )
-    dm = await reminder_dm(limited, slots[1], member, [("Done", spec)])
-
-    done = await limited.click(dm, "Done", member)
-    assert f"In **{far_guild.name}**:" in done.text(), done.text()
     await limited.wait_for(
         lambda: bool(limited.recorder.to(GET_MEMBER, user_id=member.id)), what="the member"
     )
     store = slots[0].wiring.moderation.store
-    assert await store.grant(far_guild.id, member.id, roadmap.id, stage.id) is None
+    roadmap = shipped_catalog.default
+    assert await store.grant(far_guild.id, member.id, roadmap.id, roadmap.stages[0].id) is None
     assert limited.recorder.to(ADD_ROLE) == [] and limited.role_changes == []
